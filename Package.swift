@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One library split into modules whose dependencies point down only:
+// Tensors ← Checkpoints ← {Tokenizers, Quantization} ← Models ← Evaluation ← executables.
+let package = Package(
+    name: "Megalodon",
+    products: [
+        .library(name: "MegalodonKit", targets: ["Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Evaluation"]),
+        .executable(name: "megalodon-convert", targets: ["megalodon-convert"]),
+        .executable(name: "megalodon-quantize", targets: ["megalodon-quantize"]),
+        .executable(name: "megalodon-eval", targets: ["megalodon-eval"]),
+        .executable(name: "megalodon-generate", targets: ["megalodon-generate"]),
+        .executable(name: "megalodon-bench", targets: ["megalodon-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
+
+        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "CZstd", "CJSONC"]),
+        .target(name: "Tokenizers", dependencies: ["Checkpoints"]),
+        .target(name: "Quantization", dependencies: ["Checkpoints"]),
+        .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "Tokenizers", "Quantization"]),
+        .target(name: "Evaluation", dependencies: ["Models"]),
+        .target(name: "CommandSupport", dependencies: [
+            "Checkpoints", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        tool("megalodon-convert"),
+        tool("megalodon-quantize"),
+        tool("megalodon-eval"),
+        tool("megalodon-generate"),
+        tool("megalodon-bench"),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
+
+func tool(_ name: String) -> Target {
+    .executableTarget(name: name, dependencies: [
+        "Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Evaluation", "CommandSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ])
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// A one-line progress display on stderr: amount done, rate and ETA, redrawn at most a few times a
+/// second. Silent when stderr is not a terminal unless `always` is set, so logs stay readable.
+public final class ProgressReporter {
+    public enum Unit {
+        case bytes, tokens, items
+
+        func format(_ amount: Double) -> String {
+            switch self {
+            case .bytes: return ByteCountText.format(amount)
+            case .tokens: return String(format: "%.0f tok", amount)
+            case .items: return String(format: "%.0f", amount)
+            }
+        }
+    }
+
+    private let label: String
+    private let total: Double
+    private let unit: Unit
+    private let enabled: Bool
+    private let start = Date()
+    private var done: Double = 0
+    private var lastDraw = Date.distantPast
+
+    public init(_ label: String, total: Int, unit: Unit, always: Bool = false) {
+        self.label = label
+        self.total = Double(total)
+        self.unit = unit
+        self.enabled = always || isatty(STDERR_FILENO) != 0
+    }
+
+    public func advance(by amount: Int) {
+        done += Double(amount)
+        let now = Date()
+        if now.timeIntervalSince(lastDraw) >= 0.25 || done >= total {
+            lastDraw = now
+            draw(final: false)
+        }
+    }
+
+    public func finish() {
+        draw(final: true)
+    }
+
+    private func draw(final: Bool) {
+        guard enabled else { return }
+        let elapsed = max(Date().timeIntervalSince(start), 1e-9)
+        let rate = done / elapsed
+        let remaining = rate > 0 ? (total - done) / rate : 0
+        let percent = total > 0 ? 100 * done / total : 100
+        var line = String(format: "\r%@: %@ / %@ (%.1f%%), %@/s", label, unit.format(done), unit.format(total), percent, unit.format(rate))
+        line += final ? String(format: ", %.1f s\n", elapsed) : String(format: ", ETA %.0f s   ", remaining)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+/// Byte counts as people read them (binary units).
+public enum ByteCountText {
+    public static func format(_ bytes: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = bytes
+        var index = 0
+        while value >= 1024, index < units.count - 1 {
+            value /= 1024
+            index += 1
+        }
+        return index == 0 ? String(format: "%.0f B", value) : String(format: "%.2f %@", value, units[index])
+    }
+}

@@ -1,0 +1,2 @@
+// The Evaluation module; its contents arrive with the issue that builds it.
+import Models

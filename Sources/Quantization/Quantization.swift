@@ -1,0 +1,2 @@
+// The Quantization module; its contents arrive with the issue that builds it.
+import Checkpoints

@@ -1,0 +1,46 @@
+/// The bytes behind a tensor: a read-only region of a memory-mapped file (zero copy) or a buffer
+/// owned by the tensor. Both are immutable once built, so tensors can be shared across threads.
+public final class Storage: @unchecked Sendable {
+    private enum Backing {
+        case mapped(MappedFile)
+        case owned(UnsafeMutableRawBufferPointer)
+    }
+
+    private let backing: Backing
+    /// The tensor's bytes; for a mapped file, a sub-range of the mapping.
+    public let bytes: UnsafeRawBufferPointer
+
+    /// A view of `range` inside a mapped file. The caller has validated the range.
+    public init(file: MappedFile, range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= file.count, "region outside the mapped file")
+        backing = .mapped(file)
+        bytes = UnsafeRawBufferPointer(rebasing: file.bytes[range])
+    }
+
+    /// A zero-filled owned buffer of `count` bytes, filled once by `initialize`.
+    public init(count: Int, initialize: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        let exact = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+        do { try initialize(exact) } catch {
+            buffer.deallocate()
+            throw error
+        }
+        backing = .owned(buffer)
+        bytes = UnsafeRawBufferPointer(exact)
+    }
+
+    /// An owned copy of `source`.
+    public convenience init(copying source: UnsafeRawBufferPointer) {
+        self.init(count: source.count) { $0.copyMemory(from: source) }
+    }
+
+    deinit {
+        if case let .owned(buffer) = backing { buffer.deallocate() }
+    }
+
+    public var isMapped: Bool {
+        if case .mapped = backing { return true }
+        return false
+    }
+}

@@ -1,0 +1,2 @@
+// The Tokenizers module; its contents arrive with the issue that builds it.
+import Checkpoints
