@@ -62,7 +62,7 @@ enum TorchGlobal: Equatable {
             if let dtype = dtypeNames[name] { return .dtype(name: name, dtype: dtype) }
             if unreadableDTypes.contains(name) { return .dtype(name: name, dtype: nil) }
         }
-        throw PickleError.disallowedGlobal("\(rawModule).\(name)")
+        throw PickleError.disallowedGlobal("\(module).\(name)")
     }
 
     private static let moduleRenames = ["torch.tensor": "torch._tensor", "__builtin__": "builtins"]
