@@ -363,7 +363,7 @@ def shard_state(state, ranks, axis_of):
         axis = axis_of(key, array)
         pieces = [array] * ranks if axis is None else np.split(array, ranks, axis=axis)
         for rank, piece in enumerate(pieces):
-            shards[rank][key] = np.ascontiguousarray(piece)
+            shards[rank][key] = piece.copy(order="C")  # (ascontiguousarray would turn 0-d into 1-d)
     return shards
 
 
@@ -397,10 +397,10 @@ def main():
     # Python's zipfile: no ZIP64 records and no alignment padding (archives re-zipped by other tools).
     with zipfile.ZipFile(OUT / "zip_plain.pt", "w", zipfile.ZIP_STORED) as plain:
         for name, data in archive_records(checkpoint, "plain", 2):
-            plain.writestr(name, data)
+            plain.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data)
     with zipfile.ZipFile(OUT / "zip_deflated.pt", "w", zipfile.ZIP_DEFLATED) as deflated:
         for name, data in archive_records(checkpoint, "deflated", 2):
-            deflated.writestr(name, data)
+            deflated.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
     (OUT / "torchscript.pt").write_bytes(torch_zip(archive_records(
         checkpoint, "script", 2, extra=[("script/constants.pkl", pickle.dumps((), protocol=2))])))
 
@@ -431,6 +431,21 @@ def main():
     (mp_dir / "config.json").write_text(json.dumps({"model": config, "tokenizer": {"path": "tokenizer.model",
                                                                                      "additional_vocab_size": 0}}, indent=1))
     (mp_dir / "consolidate_config.json").write_text(json.dumps({"model_parallel_size": 2, "dtype": "fp32"}))
+
+    # Broken MEGALODON directories: a shard whose shape disagrees off the concatenation axis, and a
+    # replicated tensor that differs between ranks.
+    tiny = collections.OrderedDict([("rope.freqs", np.arange(4, dtype="<f4")),
+                                    ("layers.0.mega.wz.weight", np.arange(24, dtype="<f4").reshape(4, 6))])
+    for name, rank1 in [("mp2_bad_shape", collections.OrderedDict([("rope.freqs", tiny["rope.freqs"]),
+                                                                   ("layers.0.mega.wz.weight", np.zeros((2, 5), "<f4"))])),
+                        ("mp2_bad_replica", collections.OrderedDict([("rope.freqs", tiny["rope.freqs"] + 1),
+                                                                     ("layers.0.mega.wz.weight", tiny["layers.0.mega.wz.weight"][2:])]))]:
+        bad_dir = OUT / name
+        bad_dir.mkdir(exist_ok=True)
+        write_checkpoint(bad_dir / "consolidated.00.pth", collections.OrderedDict(
+            [("rope.freqs", tiny["rope.freqs"]), ("layers.0.mega.wz.weight", tiny["layers.0.mega.wz.weight"][:2])]))
+        write_checkpoint(bad_dir / "consolidated.01.pth", rank1)
+        (bad_dir / "consolidate_config.json").write_text(json.dumps({"model_parallel_size": 2, "dtype": "fp32"}))
 
     # Meta Llama layout: params.json + consolidated.NN.pth, plus the unsplit state as the expectation.
     llama_rng = np.random.default_rng(7)

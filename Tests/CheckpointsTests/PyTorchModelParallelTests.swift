@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TestSupport
+import Tensors
+@testable import Checkpoints
+
+/// Model-parallel directories: the oracle split the official golden state dict (and a small Llama
+/// state dict) into two ranks along the reference axes; merging must give the originals back exactly.
+@Suite struct PyTorchModelParallelTests {
+    static func fixture(_ name: String) -> String { SharedFiles.tests("CheckpointsTests/Fixtures/pytorch/\(name)").path }
+
+    @Test func megalodonTwoRankMergeReproducesTheGoldenWeights() throws {
+        let merged = try ModelParallelCheckpoint(directory: Self.fixture("megalodon_mp2"))
+        #expect(merged.layout == .megalodon)
+        #expect(merged.shards.count == 2)
+        #expect(merged.metadata["model_parallel_size"] == "2")
+        #expect(merged.metadata["dtype"] == "fp32")
+        #expect(merged.metadata["model.model_dim"] == "64")
+        let golden = try ReferenceSafetensors(url: SharedFiles.shared("fixtures/megalodon/A_swiglu.safetensors"))
+        let weights = golden.entries.filter { $0.key.hasPrefix("weights.") }
+        #expect(merged.tensorInfos.count == weights.count)
+        for info in merged.tensorInfos {
+            guard let expected = golden.entries["weights." + info.name] else {
+                Issue.record("\(info.name) is not in the golden weights")
+                continue
+            }
+            #expect(info.shape == expected.shape, "\(info.name)")
+            let tensor = try merged.tensor(named: info.name)
+            #expect(tensor.shape == expected.shape, "\(info.name)")
+            #expect(tensor.data == expected.bytes, "\(info.name)")
+        }
+        // A rank holds half of a column-split tensor.
+        #expect(merged.shards[0].info(named: "embed.weight")?.shape == [97, 32])
+        #expect(merged.shards[1].info(named: "layers.0.mega.wv.weight")?.shape == [64, 64])
+    }
+
+    @Test func metaLlamaTwoRankMergeReproducesTheUnsplitStateDict() throws {
+        let merged = try ModelParallelCheckpoint(directory: Self.fixture("llama_mp2"))
+        #expect(merged.layout == .metaLlama)
+        let expected = try PyTorchCheckpoint(path: Self.fixture("llama_merged_expected.pth"))
+        #expect(merged.tensorNames == expected.tensorNames)
+        for name in expected.tensorNames {
+            let tensor = try merged.tensor(named: name)
+            let want = try expected.tensor(named: name)
+            #expect(tensor.shape == want.shape, "\(name)")
+            #expect(tensor.data == want.data, "\(name)")
+        }
+    }
+
+    @Test func splitRulesFollowTheReferences() {
+        #expect(ModelParallelLayout.megalodon.rule(for: "layers.3.mega.wh2.weight", rank: 2) == .concatenate(axis: 1))
+        #expect(ModelParallelLayout.megalodon.rule(for: "layers.3.mega.timenorm.prior_mean", rank: 1) == .concatenate(axis: 0))
+        #expect(ModelParallelLayout.megalodon.rule(for: "output.final_norm.prior_count", rank: 0) == .replicated)
+        #expect(ModelParallelLayout.megalodon.rule(for: "layers.3.nffn.alpha", rank: 1) == .replicated)
+        #expect(ModelParallelLayout.megalodon.rule(for: "layers.0.mystery.weight", rank: 2) == nil)
+        #expect(ModelParallelLayout.metaLlama.rule(for: "layers.0.attention.wo.weight", rank: 2) == .concatenate(axis: 1))
+        #expect(ModelParallelLayout.metaLlama.rule(for: "layers.0.attention.wq.weight", rank: 2) == .concatenate(axis: 0))
+        #expect(ModelParallelLayout.metaLlama.rule(for: "layers.0.ffn_norm.weight", rank: 1) == .replicated)
+    }
+
+    @Test func inconsistentDirectoriesAreTypedErrors() throws {
+        let badShape = Self.fixture("mp2_bad_shape")
+        #expect(throws: ModelParallelError.shapeMismatch(path: badShape, tensor: "layers.0.mega.wz.weight",
+                                                          detail: "rank 1 has shape [2, 5], rank 0 [2, 6] (concatenate(axis: 0))")) {
+            try ModelParallelCheckpoint(directory: badShape)
+        }
+        let badReplica = Self.fixture("mp2_bad_replica")
+        let merged = try ModelParallelCheckpoint(directory: badReplica)
+        #expect(throws: ModelParallelError.replicatedDiffers(path: badReplica, tensor: "rope.freqs", rank: 1)) {
+            try merged.tensor(named: "rope.freqs")
+        }
+        #expect(try merged.tensor(named: "layers.0.mega.wz.weight").shape == [4, 6])
+    }
+
+    @Test func missingShardsForeignKeysAndMismatchedKeySetsAreTypedErrors() throws {
+        let manager = FileManager.default
+        let folder = try SharedFiles.temporaryDirectory("mp")
+        defer { try? manager.removeItem(at: folder) }
+        let source = URL(fileURLWithPath: Self.fixture("megalodon_mp2"))
+        for name in ["consolidate_config.json", "consolidated.00.pth"] {
+            try manager.copyItem(at: source.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let missing = folder.appendingPathComponent("consolidated.01.pth").path
+        #expect(throws: ModelParallelError.missingShard(path: missing)) { try ModelParallelCheckpoint(directory: folder.path) }
+
+        // Rank 1 from another model: the key sets differ.
+        try manager.copyItem(atPath: Self.fixture("llama_mp2/consolidated.01.pth"), toPath: missing)
+        #expect(throws: ModelParallelError.keySetsDiffer(path: missing, detail: "lacks 'embed.weight', which rank 0 has (rank 1)")) {
+            try ModelParallelCheckpoint(directory: folder.path)
+        }
+
+        // Llama tensors described as MEGALODON: no known split, refused rather than guessed.
+        try manager.removeItem(atPath: folder.appendingPathComponent("consolidated.00.pth").path)
+        try manager.copyItem(atPath: Self.fixture("llama_mp2/consolidated.00.pth"), toPath: folder.appendingPathComponent("consolidated.00.pth").path)
+        #expect(throws: ModelParallelError.unknownKey(path: folder.path, tensor: "tok_embeddings.weight")) {
+            try ModelParallelCheckpoint(directory: folder.path)
+        }
+        #expect(throws: ModelParallelError.notACheckpointDirectory(path: source.deletingLastPathComponent().path)) {
+            try ModelParallelCheckpoint(directory: source.deletingLastPathComponent().path)
+        }
+    }
+}
