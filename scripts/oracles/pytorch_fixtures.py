@@ -266,7 +266,7 @@ def sample_checkpoint(rng, with_untyped=True):
     state["shorts"] = Tensor(s_short, 0, (2,), (1,))
     state["chars"] = Tensor(s_char, 0, (3,), (1,))
     state["bytes"] = Tensor(s_byte, 0, (4,), (1,))
-    state["empty"] = Tensor(s_matrix, 0, (0, 5), (5, 1))
+    state["empty"] = Tensor(s_matrix, 10**6, (0, 5), (5, 1))           # empty: its offset addresses nothing
     if with_untyped:
         s_u16 = Storage("10", "uint16", np.array([1, 65535, 300, 7], dtype="<u2").tobytes(), untyped=True)
         state["u16"] = Tensor(s_u16, 1, (3,), (1,), dtype="uint16")        # _rebuild_tensor_v3

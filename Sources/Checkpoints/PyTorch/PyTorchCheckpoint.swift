@@ -81,7 +81,10 @@ public final class PyTorchCheckpoint: TensorSource {
         let base = fileRange.lowerBound + reference.storage.elementOffset * storageWidth + reference.storageOffset * width
         let count = Tensor.elementCount(of: reference.shape) ?? 0
         let storage: Storage
-        if StridedCopy.isContiguous(shape: reference.shape, strides: reference.strides), !bigEndian || width == 1 {
+        if count == 0 {
+            // An empty view may carry any offset; it addresses no bytes, so it maps nothing.
+            storage = Storage(count: 0) { _ in }
+        } else if StridedCopy.isContiguous(shape: reference.shape, strides: reference.strides), !bigEndian || width == 1 {
             storage = Storage(file: file, range: base..<(base + count * width))
         } else {
             storage = StridedCopy.gather(from: file.bytes, base: base, width: width, shape: reference.shape,
