@@ -34,7 +34,7 @@ import Tensors
         }
     }
 
-    @Test(arguments: ["zip_p2.pt", "zip_p4.pt", "zip_plain.pt", "zip_bigendian.pt"])
+    @Test(arguments: ["zip_p2.pt", "zip_p4.pt", "zip_plain.pt", "zip_bigendian.pt", "zip64_extra.pt"])
     func zipArchivesMatchTheOracle(file: String) throws {
         try Self.checkAgainst(file, expectations: "expected.json")
     }

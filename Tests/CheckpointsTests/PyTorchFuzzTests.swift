@@ -48,7 +48,7 @@ import Tensors
     }
 
     @Test func mutatedCheckpointsFailWithTypedErrorsOnly() throws {
-        let names = ["zip_p2.pt", "zip_p4.pt", "legacy_p2.pt", "zip_bigendian.pt", "zip_plain.pt"]
+        let names = ["zip_p2.pt", "zip_p4.pt", "legacy_p2.pt", "zip_bigendian.pt", "zip_plain.pt", "zip64_extra.pt"]
         let originals = try names.map { [UInt8](try Data(contentsOf: SharedFiles.tests("CheckpointsTests/Fixtures/pytorch/\($0)"))) }
         let folder = try SharedFiles.temporaryDirectory("pytorch-fuzz")
         defer { try? FileManager.default.removeItem(at: folder) }

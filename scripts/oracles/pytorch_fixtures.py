@@ -171,9 +171,11 @@ def dump_pickle(obj, protocol, legacy=False):
 # ---------------------------------------------------------------- containers
 
 
-def torch_zip(records):
+def torch_zip(records, zip64_extra=False):
     """A zip laid out like PyTorchStreamWriter: stored entries, data aligned to 64 bytes by an "FB"
-    extra field, sizes in the central directory, ZIP64 end record + locator always present."""
+    extra field, sizes in the central directory, ZIP64 end record + locator always present.
+    `zip64_extra` writes what a >4 GiB archive has: central sizes and offsets saturated at 0xFFFFFFFF
+    and the real values in a ZIP64 extended-information extra field (id 1)."""
     out = bytearray()
     central = bytearray()
     for name, data in records:
@@ -185,9 +187,15 @@ def torch_zip(records):
         crc = zlib.crc32(data)
         out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(data), len(data), len(name_bytes), len(extra))
         out += name_bytes + extra + data
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x031E, 20, 0, 0, 0, 0, crc, len(data), len(data),
-                               len(name_bytes), 0, 0, 0, 0, 0, header_offset)
-        central += name_bytes
+        if zip64_extra:
+            central_extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), header_offset)
+            sizes = (0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+        else:
+            central_extra = b""
+            sizes = (len(data), len(data), header_offset)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x031E, 20, 0, 0, 0, 0, crc, sizes[0], sizes[1],
+                               len(name_bytes), len(central_extra), 0, 0, 0, 0, sizes[2])
+        central += name_bytes + central_extra
     directory_offset = len(out)
     out += central
     zip64_offset = len(out)
@@ -391,6 +399,7 @@ def main():
 
     (OUT / "zip_p2.pt").write_bytes(torch_zip(archive_records(checkpoint, "zip_p2", 2)))
     (OUT / "zip_p4.pt").write_bytes(torch_zip(archive_records(checkpoint, "archive", 4)))
+    (OUT / "zip64_extra.pt").write_bytes(torch_zip(archive_records(checkpoint, "zip64_extra", 2), zip64_extra=True))
     (OUT / "zip_bigendian.pt").write_bytes(torch_zip(archive_records(checkpoint, "big", 2, byteorder="big")))
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True))
 
