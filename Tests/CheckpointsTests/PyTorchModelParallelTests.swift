@@ -16,6 +16,9 @@ import Tensors
         #expect(merged.metadata["model_parallel_size"] == "2")
         #expect(merged.metadata["dtype"] == "fp32")
         #expect(merged.metadata["model.model_dim"] == "64")
+        #expect(merged.metadata["model.swiglu"] == "true")
+        #expect(merged.metadata["model.norm_eps"] == "1e-05")
+        #expect(merged.metadata["tokenizer.path"] == "tokenizer.model")
         let golden = try ReferenceSafetensors(url: SharedFiles.shared("fixtures/megalodon/A_swiglu.safetensors"))
         let weights = golden.entries.filter { $0.key.hasPrefix("weights.") }
         #expect(merged.tensorInfos.count == weights.count)
@@ -97,6 +100,24 @@ import Tensors
         }
         #expect(throws: ModelParallelError.notACheckpointDirectory(path: source.deletingLastPathComponent().path)) {
             try ModelParallelCheckpoint(directory: source.deletingLastPathComponent().path)
+        }
+    }
+
+    @Test func consolidateConfigIsValidated() throws {
+        let manager = FileManager.default
+        let folder = try SharedFiles.temporaryDirectory("mp-config")
+        defer { try? manager.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("consolidate_config.json")
+        try manager.copyItem(atPath: Self.fixture("megalodon_mp2/consolidated.00.pth"), toPath: folder.appendingPathComponent("consolidated.pth").path)
+        // Size 1 reads consolidated.pth alone.
+        try Data(#"{"model_parallel_size": 1, "dtype": "bf16"}"#.utf8).write(to: config)
+        let single = try ModelParallelCheckpoint(directory: folder.path)
+        #expect(single.tensorInfos.count == 62)
+        #expect(single.metadata["dtype"] == "bf16")
+        #expect(try single.tensor(named: "embed.weight").shape == [97, 32])
+        for bad in [#"{"model_parallel_size": 0}"#, #"{"model_parallel_size": true}"#, #"{"model_parallel_size": 100000000}"#, #"{"dtype": "bf16"}"#, "[1]"] {
+            try Data(bad.utf8).write(to: config)
+            #expect(throws: ModelParallelError.self, "\(bad)") { try ModelParallelCheckpoint(directory: folder.path) }
         }
     }
 }
