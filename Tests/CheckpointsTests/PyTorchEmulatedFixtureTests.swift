@@ -41,6 +41,7 @@ import Tensors
 
     @Test func legacyStreamMatchesTheOracle() throws {
         try Self.checkAgainst("legacy_p2.pt", expectations: "legacy_expected.json")
+        try Self.checkAgainst("legacy_bigendian.pt", expectations: "legacy_expected.json")
         let checkpoint = try PyTorchCheckpoint(path: Self.fixture("legacy_p2.pt"))
         #expect(checkpoint.metadata["pytorch.format"] == "legacy")
         #expect(checkpoint.metadata["config.name"] == "tiny")

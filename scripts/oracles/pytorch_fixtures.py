@@ -214,26 +214,32 @@ def archive_records(obj, archive, protocol, byteorder="little", extra=()):
         raw = storages[key].raw
         if byteorder == "big":
             # A big-endian writer stores every element in native order, untyped (v3) storages included.
-            width = WIDTH[storages[key].dtype]
-            raw = b"".join(raw[i:i + width][::-1] for i in range(0, len(raw), width))
+            raw = swapped(storages[key])
         records.append((f"{archive}/data/{key}", raw))
     records += [(f"{archive}/version", b"3\n"), (f"{archive}/.data/serialization_id", b"0123456789")]
     return records + list(extra)
 
 
-def legacy_file(obj, protocol=2):
-    """torch/serialization.py _legacy_save: magic, protocol 1001, sys_info, object, keys, storages."""
+def swapped(storage):
+    width = WIDTH[storage.dtype]
+    return b"".join(storage.raw[i:i + width][::-1] for i in range(0, len(storage.raw), width))
+
+
+def legacy_file(obj, protocol=2, big_endian=False):
+    """torch/serialization.py _legacy_save: magic, protocol 1001, sys_info, object, keys, storages
+    (each as its element count and raw bytes, in the writing machine's byte order)."""
     storages = storages_of(obj)
     out = io.BytesIO()
     pickle.dump(0x1950A86A20F9469CFC6C, out, protocol=protocol)
     pickle.dump(1001, out, protocol=protocol)
-    pickle.dump(dict(protocol_version=1001, little_endian=True, type_sizes=dict(short=2, int=4, long=4)), out, protocol=protocol)
+    pickle.dump(dict(protocol_version=1001, little_endian=not big_endian, type_sizes=dict(short=2, int=4, long=4)), out,
+                protocol=protocol)
     TorchPickler(out, protocol, legacy=True).dump(obj)
     keys = sorted(storages, key=int)
     pickle.dump(keys, out, protocol=protocol)
     for key in keys:
-        out.write(struct.pack("<q", storages[key].numel))
-        out.write(storages[key].raw)
+        out.write(struct.pack(">q" if big_endian else "<q", storages[key].numel))
+        out.write(swapped(storages[key]) if big_endian else storages[key].raw)
     return out.getvalue()
 
 # ---------------------------------------------------------------- fixture objects
@@ -420,6 +426,7 @@ def main():
     legacy_expected = expected_json(legacy)
     legacy_expected["outputs.view"]["hex"] = np.arange(8, dtype="<f4")[3:6].tobytes().hex()
     (OUT / "legacy_p2.pt").write_bytes(legacy_file(legacy, protocol=2))
+    (OUT / "legacy_bigendian.pt").write_bytes(legacy_file(legacy, protocol=2, big_endian=True))
     (OUT / "legacy_expected.json").write_text(json.dumps(legacy_expected, indent=1, sort_keys=True))
 
     malicious_dir = OUT / "malicious"
