@@ -1,0 +1,119 @@
+// The row-dot and matmul loops shared by every variant. A variant file defines the primitives
+// below and then includes this file once:
+//   QK_FN(name)               the variant's function name
+//   qk_acc, QK_ACC_ZERO(), QK_ACC_ADD(acc, scale, idot), QK_ACC_SUM(acc)
+//   qk_idot, qk_dot_i8(w, a), qk_dot_u8(w, a), qk_dot_u4(w, a)    integer dots of one 32-value block
+//   QK_U8_DOT_IS_OFFSET      1 when qk_dot_u8 returns Σ (q − 128)·a instead of Σ q·a
+//   QK_HALF(bits)            IEEE half → float
+// Loops take the layout and code kind as constants so that every combination is specialised.
+
+#define QK_INLINE static inline __attribute__((always_inline))
+
+QK_INLINE float QK_FN(load_scale)(const void *base, size_t index, const int f16) {
+    if (f16) {
+        uint16_t bits;
+        memcpy(&bits, (const uint8_t *)base + 2 * index, 2);
+        return QK_HALF(bits);
+    }
+    float value;
+    memcpy(&value, (const uint8_t *)base + 4 * index, 4);
+    return value;
+}
+
+QK_INLINE qk_idot QK_FN(dot_codes)(const uint8_t *w, const int8_t *a, const int codes) {
+    if (codes == QK_CODES_I8) return qk_dot_i8(w, a);
+    if (codes == QK_CODES_U8) return qk_dot_u8(w, a);
+    return qk_dot_u4(w, a);
+}
+
+QK_INLINE float QK_FN(row_dot)(const qk_matrix *w, size_t r, const int8_t *codes_a, const float *scales_a,
+                                const float *sums_a, const int layout, const int codes, const int f16,
+                                const int biased) {
+    qk_acc acc = QK_ACC_ZERO();
+    float offset = 0.0f;
+    const uint8_t *row = w->data + r * w->row_bytes;
+    const size_t blocks = w->blocks_per_row;
+    if (layout == QK_LAYOUT_GROUPED) {
+        const size_t code_bytes = codes == QK_CODES_U4 ? QK_BLOCK / 2 : QK_BLOCK;
+        const size_t groups = w->groups_per_row, per_group = w->blocks_per_group;
+        for (size_t g = 0; g < groups; g++) {
+            const float s = QK_FN(load_scale)(w->scales, r * groups + g, f16);
+            float c = biased ? QK_FN(load_scale)(w->biases, r * groups + g, f16)
+                             : (codes == QK_CODES_U4 ? -8.0f * s : 0.0f);
+            if (codes == QK_CODES_U8 && QK_U8_DOT_IS_OFFSET) c += 128.0f * s;
+            const size_t end = (g + 1) * per_group < blocks ? (g + 1) * per_group : blocks;
+            for (size_t b = g * per_group; b < end; b++) {
+                const qk_idot d = QK_FN(dot_codes)(row + b * code_bytes, codes_a + b * QK_BLOCK, codes);
+                acc = QK_ACC_ADD(acc, s * scales_a[b], d);
+                if (biased || codes != QK_CODES_I8) offset += c * sums_a[b];
+            }
+        }
+    } else {
+        const size_t block_bytes = layout == QK_LAYOUT_Q8_0 ? 34 : layout == QK_LAYOUT_Q4_0 ? 18 : 20;
+        for (size_t b = 0; b < blocks; b++) {
+            const uint8_t *block = row + b * block_bytes;
+            const float d = QK_FN(load_scale)(block, 0, 1);
+            if (layout == QK_LAYOUT_Q8_0) {
+                acc = QK_ACC_ADD(acc, d * scales_a[b], qk_dot_i8(block + 2, codes_a + b * QK_BLOCK));
+            } else if (layout == QK_LAYOUT_Q4_0) {
+                acc = QK_ACC_ADD(acc, d * scales_a[b], qk_dot_u4(block + 2, codes_a + b * QK_BLOCK));
+                offset += -8.0f * d * sums_a[b];
+            } else {
+                const float m = QK_FN(load_scale)(block, 1, 1);
+                acc = QK_ACC_ADD(acc, d * scales_a[b], qk_dot_u4(block + 4, codes_a + b * QK_BLOCK));
+                offset += m * sums_a[b];
+            }
+        }
+    }
+    return QK_ACC_SUM(acc) + offset;
+}
+
+// Tiles of weight rows × activation rows small enough to stay in L1/L2 while they are combined.
+#define QK_ROW_TILE 16
+#define QK_ACTIVATION_TILE 64
+
+QK_INLINE void QK_FN(matmul_specialised)(const qk_matrix *w, const qk_activations *x, size_t row_begin,
+                                          size_t row_end, float *y, size_t y_stride, const int layout,
+                                          const int codes, const int f16, const int biased) {
+    const size_t blocks = x->blocks_per_row;
+    for (size_t r0 = row_begin; r0 < row_end; r0 += QK_ROW_TILE) {
+        const size_t r1 = r0 + QK_ROW_TILE < row_end ? r0 + QK_ROW_TILE : row_end;
+        for (size_t t0 = 0; t0 < x->rows; t0 += QK_ACTIVATION_TILE) {
+            const size_t t1 = t0 + QK_ACTIVATION_TILE < x->rows ? t0 + QK_ACTIVATION_TILE : x->rows;
+            for (size_t r = r0; r < r1; r++) {
+                for (size_t t = t0; t < t1; t++) {
+                    y[t * y_stride + r] = QK_FN(row_dot)(w, r, x->codes + t * blocks * QK_BLOCK, x->scales + t * blocks,
+                                                         x->scaled_sums + t * blocks, layout, codes, f16, biased);
+                }
+            }
+        }
+    }
+}
+
+#define QK_GROUPED_CASE(CODES, F16, BIASED) \
+    QK_FN(matmul_specialised)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_GROUPED, CODES, F16, BIASED)
+
+void QK_FN(qk_matmul)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
+                   size_t y_stride) {
+    switch (w->layout) {
+    case QK_LAYOUT_Q8_0: QK_FN(matmul_specialised)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q8_0, 0, 1, 0); return;
+    case QK_LAYOUT_Q4_0: QK_FN(matmul_specialised)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q4_0, 0, 1, 0); return;
+    case QK_LAYOUT_Q4_1: QK_FN(matmul_specialised)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q4_1, 0, 1, 0); return;
+    default: break;
+    }
+    const int f16 = w->scales_are_f16 != 0, biased = w->has_biases != 0;
+    switch (w->codes) {
+    case QK_CODES_I8:
+        if (f16) { if (biased) QK_GROUPED_CASE(QK_CODES_I8, 1, 1); else QK_GROUPED_CASE(QK_CODES_I8, 1, 0); }
+        else { if (biased) QK_GROUPED_CASE(QK_CODES_I8, 0, 1); else QK_GROUPED_CASE(QK_CODES_I8, 0, 0); }
+        return;
+    case QK_CODES_U8:
+        if (f16) { if (biased) QK_GROUPED_CASE(QK_CODES_U8, 1, 1); else QK_GROUPED_CASE(QK_CODES_U8, 1, 0); }
+        else { if (biased) QK_GROUPED_CASE(QK_CODES_U8, 0, 1); else QK_GROUPED_CASE(QK_CODES_U8, 0, 0); }
+        return;
+    default:
+        if (f16) { if (biased) QK_GROUPED_CASE(QK_CODES_U4, 1, 1); else QK_GROUPED_CASE(QK_CODES_U4, 1, 0); }
+        else { if (biased) QK_GROUPED_CASE(QK_CODES_U4, 0, 1); else QK_GROUPED_CASE(QK_CODES_U4, 0, 0); }
+        return;
+    }
+}

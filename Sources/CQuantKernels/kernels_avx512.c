@@ -1,0 +1,79 @@
+// AVX-512 with VNNI (Ice Lake / Zen 4 and later): dpbusd on 256-bit lanes for the integer block dots
+// (one block of 32 per instruction, as ggml does), 512-bit loads for the half-precision kernel.
+#include "variants.h"
+#if QK_HAVE_X86_VARIANTS
+#include <immintrin.h>
+#include <string.h>
+
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"))), apply_to = function)
+
+#define QK_FN(name) name##_avx512
+typedef __m256 qk_acc;
+typedef __m256i qk_idot;
+#define QK_ACC_ZERO() _mm256_setzero_ps()
+#define QK_ACC_ADD(acc, scale, idot) _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(idot), acc)
+#define QK_ACC_SUM(acc) qk_sum_avx512(acc)
+#define QK_U8_DOT_IS_OFFSET 0
+#define QK_HALF(bits) _cvtsh_ss(bits)
+
+static inline float qk_sum_avx512(__m256 v) {
+    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+    sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+    return _mm_cvtss_f32(sum);
+}
+
+static inline __m256i qk_dot_i8(const uint8_t *w, const int8_t *a) {
+    const __m256i wv = _mm256_loadu_si256((const __m256i *)w), av = _mm256_loadu_si256((const __m256i *)a);
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(wv, wv), _mm256_sign_epi8(av, wv));
+}
+
+static inline __m256i qk_dot_u8(const uint8_t *w, const int8_t *a) {
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_loadu_si256((const __m256i *)w),
+                               _mm256_loadu_si256((const __m256i *)a));
+}
+
+static inline __m256i qk_dot_u4(const uint8_t *w, const int8_t *a) {
+    const __m128i packed = _mm_loadu_si128((const __m128i *)w);
+    const __m256i nibbles = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), nibbles, _mm256_loadu_si256((const __m256i *)a));
+}
+
+#include "kernel_template.h"
+
+static inline __m512 qk_load16_half(const uint16_t *p, int is_bf16) {
+    const __m256i raw = _mm256_loadu_si256((const __m256i *)p);
+    if (is_bf16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
+    return _mm512_cvtph_ps(raw);
+}
+
+void qk_half_matmul_avx512(const uint16_t *w, int is_bf16, size_t columns, const float *x, size_t x_rows,
+                           size_t row_begin, size_t row_end, float *y, size_t y_stride) {
+    const size_t vector_end = columns & ~(size_t)31;
+    for (size_t r = row_begin; r < row_end; r++) {
+        const uint16_t *row = w + r * columns;
+        for (size_t t = 0; t < x_rows; t++) {
+            const float *xt = x + t * columns;
+            __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+            for (size_t c = 0; c < vector_end; c += 32) {
+                acc0 = _mm512_fmadd_ps(qk_load16_half(row + c, is_bf16), _mm512_loadu_ps(xt + c), acc0);
+                acc1 = _mm512_fmadd_ps(qk_load16_half(row + c + 16, is_bf16), _mm512_loadu_ps(xt + c + 16), acc1);
+            }
+            float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+            for (size_t c = vector_end; c < columns; c++) {
+                float value;
+                if (is_bf16) {
+                    const uint32_t widened = (uint32_t)row[c] << 16;
+                    memcpy(&value, &widened, 4);
+                } else {
+                    value = _cvtsh_ss(row[c]);
+                }
+                sum += value * xt[c];
+            }
+            y[t * y_stride + r] = sum;
+        }
+    }
+}
+
+#pragma clang attribute pop
+#endif
