@@ -26,15 +26,42 @@ QK_INLINE qk_idot QK_FN(dot_codes)(const uint8_t *w, const int8_t *a, const int 
     return qk_dot_u4(w, a);
 }
 
+// Adds block b's contribution to one of two independent accumulators (acc, offset); two chains
+// let consecutive blocks overlap instead of waiting on each other's multiply-add latency.
+QK_INLINE void QK_FN(ggml_block)(const uint8_t *row, size_t b, const int8_t *codes_a, const float *scales_a,
+                                  const float *sums_a, const int layout, qk_acc *acc, float *offset) {
+    const size_t block_bytes = layout == QK_LAYOUT_Q8_0 ? 34 : layout == QK_LAYOUT_Q4_0 ? 18 : 20;
+    const uint8_t *block = row + b * block_bytes;
+    const float d = QK_FN(load_scale)(block, 0, 1);
+    if (layout == QK_LAYOUT_Q8_0) {
+        *acc = QK_ACC_ADD(*acc, d * scales_a[b], qk_dot_i8(block + 2, codes_a + b * QK_BLOCK));
+    } else if (layout == QK_LAYOUT_Q4_0) {
+        *acc = QK_ACC_ADD(*acc, d * scales_a[b], qk_dot_u4(block + 2, codes_a + b * QK_BLOCK));
+        *offset += -8.0f * d * sums_a[b];
+    } else {
+        const float m = QK_FN(load_scale)(block, 1, 1);
+        *acc = QK_ACC_ADD(*acc, d * scales_a[b], qk_dot_u4(block + 4, codes_a + b * QK_BLOCK));
+        *offset += m * sums_a[b];
+    }
+}
+
+QK_INLINE void QK_FN(grouped_block)(const uint8_t *row, size_t b, const int8_t *codes_a, const float *scales_a,
+                                     const float *sums_a, const int codes, const int biased, float s, float c,
+                                     qk_acc *acc, float *offset) {
+    const size_t code_bytes = codes == QK_CODES_U4 ? QK_BLOCK / 2 : QK_BLOCK;
+    const qk_idot d = QK_FN(dot_codes)(row + b * code_bytes, codes_a + b * QK_BLOCK, codes);
+    *acc = QK_ACC_ADD(*acc, s * scales_a[b], d);
+    if (biased || codes != QK_CODES_I8) *offset += c * sums_a[b];
+}
+
 QK_INLINE float QK_FN(row_dot)(const qk_matrix *w, size_t r, const int8_t *codes_a, const float *scales_a,
                                 const float *sums_a, const int layout, const int codes, const int f16,
                                 const int biased) {
-    qk_acc acc = QK_ACC_ZERO();
-    float offset = 0.0f;
+    qk_acc acc0 = QK_ACC_ZERO(), acc1 = QK_ACC_ZERO();
+    float offset0 = 0.0f, offset1 = 0.0f;
     const uint8_t *row = w->data + r * w->row_bytes;
     const size_t blocks = w->blocks_per_row;
     if (layout == QK_LAYOUT_GROUPED) {
-        const size_t code_bytes = codes == QK_CODES_U4 ? QK_BLOCK / 2 : QK_BLOCK;
         const size_t groups = w->groups_per_row, per_group = w->blocks_per_group;
         for (size_t g = 0; g < groups; g++) {
             const float s = QK_FN(load_scale)(w->scales, r * groups + g, f16);
@@ -42,30 +69,22 @@ QK_INLINE float QK_FN(row_dot)(const qk_matrix *w, size_t r, const int8_t *codes
                              : (codes == QK_CODES_U4 ? -8.0f * s : 0.0f);
             if (codes == QK_CODES_U8 && QK_U8_DOT_IS_OFFSET) c += 128.0f * s;
             const size_t end = (g + 1) * per_group < blocks ? (g + 1) * per_group : blocks;
-            for (size_t b = g * per_group; b < end; b++) {
-                const qk_idot d = QK_FN(dot_codes)(row + b * code_bytes, codes_a + b * QK_BLOCK, codes);
-                acc = QK_ACC_ADD(acc, s * scales_a[b], d);
-                if (biased || codes != QK_CODES_I8) offset += c * sums_a[b];
+            size_t b = g * per_group;
+            for (; b + 1 < end; b += 2) {
+                QK_FN(grouped_block)(row, b, codes_a, scales_a, sums_a, codes, biased, s, c, &acc0, &offset0);
+                QK_FN(grouped_block)(row, b + 1, codes_a, scales_a, sums_a, codes, biased, s, c, &acc1, &offset1);
             }
+            if (b < end) QK_FN(grouped_block)(row, b, codes_a, scales_a, sums_a, codes, biased, s, c, &acc0, &offset0);
         }
     } else {
-        const size_t block_bytes = layout == QK_LAYOUT_Q8_0 ? 34 : layout == QK_LAYOUT_Q4_0 ? 18 : 20;
-        for (size_t b = 0; b < blocks; b++) {
-            const uint8_t *block = row + b * block_bytes;
-            const float d = QK_FN(load_scale)(block, 0, 1);
-            if (layout == QK_LAYOUT_Q8_0) {
-                acc = QK_ACC_ADD(acc, d * scales_a[b], qk_dot_i8(block + 2, codes_a + b * QK_BLOCK));
-            } else if (layout == QK_LAYOUT_Q4_0) {
-                acc = QK_ACC_ADD(acc, d * scales_a[b], qk_dot_u4(block + 2, codes_a + b * QK_BLOCK));
-                offset += -8.0f * d * sums_a[b];
-            } else {
-                const float m = QK_FN(load_scale)(block, 1, 1);
-                acc = QK_ACC_ADD(acc, d * scales_a[b], qk_dot_u4(block + 4, codes_a + b * QK_BLOCK));
-                offset += m * sums_a[b];
-            }
+        size_t b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            QK_FN(ggml_block)(row, b, codes_a, scales_a, sums_a, layout, &acc0, &offset0);
+            QK_FN(ggml_block)(row, b + 1, codes_a, scales_a, sums_a, layout, &acc1, &offset1);
         }
+        if (b < blocks) QK_FN(ggml_block)(row, b, codes_a, scales_a, sums_a, layout, &acc0, &offset0);
     }
-    return QK_ACC_SUM(acc) + offset;
+    return QK_ACC_SUM(acc0) + QK_ACC_SUM(acc1) + (offset0 + offset1);
 }
 
 // Tiles of weight rows × activation rows small enough to stay in L1/L2 while they are combined.
