@@ -62,6 +62,9 @@ struct ShardedSafetensorsTests {
         #expect(sharded.metadata["note"] == "extra")
         let total = sharded.tensorInfos.reduce(0) { $0 + $1.byteCount }
         #expect(sharded.metadata["total_size"] == String(total))
+        let summary = CheckpointSummary(source)
+        #expect(summary == CheckpointSummary(kind: "sharded safetensors, \(sharded.shardNames.count) shards", tensorCount: 7, byteCount: total,
+                                             parameterCount: sharded.tensorInfos.reduce(0) { $0 + $1.elementCount }))
     }
 
     func writeShards(_ folder: URL, _ shards: [String: [String]]) throws {
