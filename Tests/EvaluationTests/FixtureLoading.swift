@@ -30,3 +30,9 @@ func decimalToWords(_ text: String) -> (words: [UInt32], negative: Bool) {
     while words.count > 1, words.last == 0 { words.removeLast() }
     return (words, negative)
 }
+
+/// A float the oracle wrote as its Python repr (exact), or a plain JSON number.
+func exactDouble(_ value: Any?) -> Double? {
+    if let text = value as? String { return Double(text) }
+    return value as? Double
+}

@@ -2,8 +2,9 @@
 """Records what lm-evaluation-harness 0.4.13 builds and scores, for the Swift Evaluation tests.
 
 Pins (install into a venv outside the repo, e.g. /work/venv-eval):
-    pip install lm-eval==0.4.13 rouge_score==0.1.2 nltk transformers
-(transformers is only imported by lm-eval's SCROLLS module, for SQuAD normalisation; no torch.)
+    pip install lm-eval==0.4.13 rouge_score==0.1.2 nltk "transformers==4.57.1" "datasets==4.4.1"
+(transformers 4.x only because lm-eval's SCROLLS module imports transformers.data.metrics.squad_metrics,
+which 5.x removed; no torch needed.)
 Run: /work/venv-eval/bin/python scripts/oracles/eval_reference.py [--data-dir /work/shared/data]
 Outputs (small JSON) go to Tests/EvaluationTests/Fixtures/.
 
@@ -136,7 +137,7 @@ def scrolls_prompts(data_dir):
         task = cls()
         task.set_config(key="num_fewshot", value=0)
         task.set_fewshot_seed(seed=1234)
-        task.build_all_requests(limit=6, rank=0, world_size=1)
+        task.build_all_requests(limit=8, rank=0, world_size=1)
         docs = {}
         for inst in task.instances:
             entry = docs.setdefault(inst.doc_id, {"doc_id": inst.doc_id, "id": inst.doc["id"], "requests": []})
@@ -247,6 +248,11 @@ EM_PAIRS = [
     ("Ça va", "ça va"), ("İSTANBUL", "i̇stanbul"), ("ΟΔΟΣ", "οδος"), ("ΟΔΟΣ", "οδοσ"), ("Straße", "STRASSE"),
     ("a—b", "ab"), ("a-b", "ab"), ("“quoted”", "quoted"), ("x\u00a0y", "x y"), ("", ""), ("ǅ", "ǆ"),
 ]
+ANY_ALIAS_CASES = [
+    ("i\u0307", ["İ"]), ("i\u0307", ["İ", "a much longer alias"]), ("İSTANBUL", ["i\u0307stanbul", "x"]),
+    ("Onion", ["Onion skins", "Allium angolense", "Onion"]), ("the onion", ["Onion"]), ("ONION!", ["onion"]),
+    ("ΣΑΣ", ["σας"]), ("ΣΑΣ", ["σας", "longer"]), ("Masachusetts", ["Massachusetts"]), ("", ["", "x"]),
+]
 STRIP_CASES = [" a ", "\ta\n", "\u00a0a\u3000", "\x1ca\x1f", "\u200ba", "a\u2028", "\x85a\x0b", "\u180ea"]
 
 F1_PAIRS = [
@@ -269,6 +275,11 @@ ROUGE_PAIRS = [
     ("It's a dog's life. Isn't it?\nYes.", ["it s a dog s life isn t it yes"]),
     ("repeated repeated repeated words words", ["repeated words repeated"]),
 ]
+
+
+def exact(value):
+    """Floats compared bit for bit travel as repr strings (some JSON readers round the last digit)."""
+    return repr(float(value))
 
 
 def squad_normalize(s):
@@ -298,14 +309,21 @@ def metrics():
                     lm_metrics.exact_match_hf_evaluate(predictions=[pred], references=[ref], ignore_case=ic, ignore_punctuation=ip)["exact_match"]
                 )
         em.append(row)
-    # TriviaQA end to end on one doc: generation -> until split -> remove_whitespace -> any-alias EM.
+    # TriviaQA's any-alias path exactly as ConfigurableTask.process_results runs it (multiple_target):
+    # references = all aliases in one numpy array, predictions = [result] * len(aliases), score > 0.
+    any_alias = []
+    for pred, aliases in ANY_ALIAS_CASES:
+        score = lm_metrics.exact_match_hf_evaluate(
+            predictions=[pred] * len(aliases), references=aliases, ignore_case=True, ignore_punctuation=True
+        )["exact_match"]
+        any_alias.append({"prediction": pred, "aliases": aliases, "score": 1.0 if score > 0.0 else 0.0})
     from lm_eval.filters.extraction import WhitespaceFilter
 
     strip = [{"input": s, "output": WhitespaceFilter().apply([[s]], None)[0][0]} for s in STRIP_CASES]
     squad = [{"input": s, "normalized": squad_normalize(s)} for s, _ in F1_PAIRS] + [
         {"input": s, "normalized": squad_normalize(s)} for _, s in F1_PAIRS
     ]
-    f1 = [{"prediction": p, "reference": r, "f1": scrolls_f1(p, r), "em": int(squad_normalize(p) == squad_normalize(r))} for p, r in F1_PAIRS]
+    f1 = [{"prediction": p, "reference": r, "f1": exact(scrolls_f1(p, r)), "em": int(squad_normalize(p) == squad_normalize(r))} for p, r in F1_PAIRS]
 
     from rouge_score import rouge_scorer, tokenize
 
@@ -326,12 +344,12 @@ def metrics():
                 agg[k].append(max(scorer.score(r, p)[k].fmeasure * 100 for r in rs))
         out = {k: sum(v) / len(v) for k, v in agg.items()}
         out["geometric_mean"] = (out["rouge1"] * out["rouge2"] * out["rougeL"]) ** (1.0 / 3.0)
-        return {k: round(v, 4) for k, v in out.items()}
+        return {k: exact(round(v, 4)) for k, v in out.items()}
 
     def scrolls_f1_em(preds, refs):
         f = sum(max(scrolls_f1(p, r) for r in rs) for p, rs in zip(preds, refs)) / len(preds) * 100
         e = sum(max(int(squad_normalize(p) == squad_normalize(r)) for r in rs) for p, rs in zip(preds, refs)) / len(preds) * 100
-        return {"f1": round(f, 4), "exact_match": round(e, 4)}
+        return {"f1": exact(round(f, 4)), "exact_match": exact(round(e, 4))}
 
     golden_preds = ["exact match example", "hello there", "general kenobi"]
     golden_refs = [["exact match example"], ["hello", "hi there"], ["commander kenobi"]]
@@ -349,20 +367,21 @@ def metrics():
     rolling = {
         "loglikelihoods": lls[:3],
         "docs": docs,
-        "words": [lm_utils.__dict__.get("_unused", None) or len(re.split(r"\s+", d)) for d in docs],
+        "words": [len(re.split(r"\s+", d)) for d in docs],
         "bytes": [len(d.encode("utf-8")) for d in docs],
     }
-    rolling["word_perplexity"] = lm_metrics.weighted_perplexity(list(zip(lls[:3], rolling["words"])))
-    rolling["byte_perplexity"] = lm_metrics.weighted_perplexity(list(zip(lls[:3], rolling["bytes"])))
-    rolling["bits_per_byte"] = lm_metrics.bits_per_byte(list(zip(lls[:3], rolling["bytes"])))
+    rolling["word_perplexity"] = exact(lm_metrics.weighted_perplexity(list(zip(lls[:3], rolling["words"]))))
+    rolling["byte_perplexity"] = exact(lm_metrics.weighted_perplexity(list(zip(lls[:3], rolling["bytes"]))))
+    rolling["bits_per_byte"] = exact(lm_metrics.bits_per_byte(list(zip(lls[:3], rolling["bytes"]))))
     return {
         "exact_match": em,
         "remove_whitespace": strip,
+        "exact_match_any_alias": any_alias,
         "squad_normalize": squad,
         "f1": f1,
         "rouge": rouge_pairs,
         "scrolls": scrolls_agg,
-        "mean": {"values": values, "mean": lm_metrics.mean(values), "stderr": lm_metrics.mean_stderr(values)},
+        "mean": {"values": values, "mean": exact(lm_metrics.mean(values)), "stderr": exact(lm_metrics.mean_stderr(values))},
         "rolling": rolling,
         "numpy": np.__version__,
     }
