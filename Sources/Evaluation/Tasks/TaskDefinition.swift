@@ -24,6 +24,8 @@ public struct TaskDefinition: Codable, Equatable, Sendable {
 
     public var name: String
     public var suite: String
+    /// The upstream dataset config when a suite has several (SCROLLS: `quality`, `qasper`, ...).
+    public var dataset: String?
     public var reference: String
     public var data: String
     public var split: String
@@ -41,7 +43,7 @@ public struct TaskDefinition: Codable, Equatable, Sendable {
     public var exactMatch: ExactMatchOptions?
 
     enum CodingKeys: String, CodingKey {
-        case name, suite, reference, data, split, choices, until, filters, metrics
+        case name, suite, dataset, reference, data, split, choices, until, filters, metrics
         case outputType = "output_type", docToText = "doc_to_text", targetDelimiter = "target_delimiter"
         case fewshotDelimiter = "fewshot_delimiter", fewshotDraw = "fewshot_draw", numFewshot = "num_fewshot"
         case maxGenToks = "max_gen_toks", exactMatch = "exact_match"
