@@ -53,3 +53,36 @@ struct RequestEncodingTests {
         }
     }
 }
+
+struct GenerationHandlingTests {
+    static let generation: [String: Any] = ((try? loadFixture("lm_eval_rolling.json"))?["generation"] as? [String: Any]) ?? [:]
+
+    @Test func stopSequencesAndCutsMatchLmEval() throws {
+        let stops = try #require(Self.generation["stop_sequences"] as? [[String: Any]])
+        for entry in stops {
+            let until: [String]
+            if let list = entry["until"] as? [String] { until = list } else if let one = entry["until"] as? String { until = [one] } else { until = [] }
+            #expect(GenerationHandling.stopSequences(until: until, eos: entry["eos"] as? String) == (entry["result"] as? [String]))
+        }
+        for entry in try #require(Self.generation["cuts"] as? [[String: Any]]) {
+            let text = try #require(entry["generation"] as? String)
+            #expect(GenerationHandling.cut(text, at: try #require(entry["stops"] as? [String])) == (entry["result"] as? String))
+        }
+    }
+
+    @Test func truncationMatchesTheHFBackendSlices() throws {
+        for entry in try #require(Self.generation["truncation"] as? [[String: Any]]) {
+            let pair = EncodedPair(context: try #require(entry["context"] as? [Int]), continuation: try #require(entry["continuation"] as? [Int]))
+            let maxLength = try #require(entry["max_length"] as? Int)
+            let maxGen = try #require(entry["max_gen_toks"] as? Int)
+            #expect(GenerationHandling.loglikelihoodInput(pair, maxLength: maxLength) == (entry["loglikelihood_input"] as? [Int]))
+            if let expected = entry["generation_context"] as? [Int] {
+                #expect(try GenerationHandling.generationContext(pair.context, maxLength: maxLength, maxGenerationTokens: maxGen) == expected)
+            } else {
+                #expect(throws: GenerationHandling.TruncationError.self) {
+                    try GenerationHandling.generationContext(pair.context, maxLength: maxLength, maxGenerationTokens: maxGen)
+                }
+            }
+        }
+    }
+}

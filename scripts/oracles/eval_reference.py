@@ -19,7 +19,8 @@ What it does
   _drop_duplicates_in_input) and the HF metric download stubbed out.
 * Encoding: lm-eval's TemplateLM._encode_pair / loglikelihood tokenisation with a toy tokenizer
   (pieces r" ?[^\\s]+|\\s", BOS id 1) so the Swift side can replay the same split.
-* Rolling windows: lm_eval.utils.get_rolling_token_windows + make_disjoint_window.
+* Rolling windows: lm_eval.utils.get_rolling_token_windows + make_disjoint_window; stop sequences
+  (handle_stop_sequences, postprocess_generated_text) and the HF backend's truncation slices.
 * Metrics: lm-eval's exact_match_hf_evaluate, mean/mean_stderr and perplexity aggregations; the
   SCROLLS metric logic (tau/scrolls metrics/scrolls.py: max over references, mean, x100,
   geometric mean, round 4) over rouge_score 0.1.2 (use_stemmer=False, as scrolls.py passes) and
@@ -229,6 +230,33 @@ def encodings(prompt_records):
     ]
 
 
+def generation_handling():
+    """lm-eval's own stop-sequence handling, plus its two truncation slices.
+
+    The slices are re-stated from lm_eval/models/huggingface.py (loglikelihood input
+    `(context_enc + continuation_enc)[-(max_length + 1):][:-1]`, generation context
+    `context_enc[-(max_length - max_gen_toks):]`) because HFLM itself needs torch.
+    """
+    from lm_eval.models.utils import handle_stop_sequences, postprocess_generated_text
+
+    stops = []
+    for until, eos in ((["\n", ".", ","], "</s>"), (["\n"], "\n"), (None, "</s>"), ("\n", None), ([], None)):
+        stops.append({"until": until, "eos": eos, "result": handle_stop_sequences(list(until) if isinstance(until, list) else until, eos)})
+    cuts = []
+    for text in (" Paris, France.\nNext", "no stop here", "</s>Paris", " a.b,c\n", "", "ends with eos</s>more"):
+        stop = ["\n", ".", ",", "</s>", ""]
+        cuts.append({"generation": text, "stops": stop, "result": postprocess_generated_text(text, stop, None)})
+    truncation = []
+    for ctx_len, cont_len, max_length, max_gen in ((3, 2, 8, 4), (10, 3, 8, 4), (1, 1, 1, 0), (6, 9, 8, 7), (20, 1, 16, 15)):
+        ctx, cont = list(range(100, 100 + ctx_len)), list(range(500, 500 + cont_len))
+        truncation.append({
+            "context": ctx, "continuation": cont, "max_length": max_length, "max_gen_toks": max_gen,
+            "loglikelihood_input": (ctx + cont)[-(max_length + 1):][:-1],
+            "generation_context": ctx[-(max_length - max_gen):] if max_length - max_gen > 0 else None,
+        })
+    return {"stop_sequences": stops, "cuts": cuts, "truncation": truncation}
+
+
 def rolling_windows():
     cases = []
     for length, max_len in ((0, 4), (1, 4), (3, 4), (4, 4), (5, 4), (9, 4), (12, 4), (13, 5), (10, 1), (7, 2), (100, 16)):
@@ -410,7 +438,7 @@ def main():
     if "scrolls" in only:
         write("lm_eval_scrolls.json", {"versions": versions, "tasks": scrolls_prompts(data_dir)})
     if "rolling" in only:
-        write("lm_eval_rolling.json", {"versions": versions, "cases": rolling_windows()})
+        write("lm_eval_rolling.json", {"versions": versions, "cases": rolling_windows(), "generation": generation_handling()})
     if "metrics" in only:
         write("eval_metrics.json", {"versions": versions, **metrics()})
 

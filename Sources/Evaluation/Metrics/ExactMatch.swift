@@ -23,16 +23,6 @@ public enum ExactMatch {
         return result
     }
 
-    /// The model-side cut of a generation at stop strings (lm-eval's `postprocess_generated_text`):
-    /// for each stop string in order, keep the text before its first occurrence.
-    public static func truncate(_ generation: String, at stops: [String]) -> String {
-        var text = generation
-        for stop in stops where !stop.isEmpty {
-            if let range = text.range(of: stop, options: .literal) { text = String(text[..<range.lowerBound]) }
-        }
-        return text
-    }
-
     /// TriviaQA's filter list: `remove_whitespace` (`str.strip()` since lm-eval 0.4.9.2) then `take_first`.
     public static func removeWhitespace(_ generation: String) -> String { PythonText.strip(generation) }
 
