@@ -49,6 +49,35 @@ struct ScrollsParityTests {
         #expect(task.documents.count == Set(rows.map(\.id)).count)
     }
 
+    /// NarrativeQA and ContractNLI ship no data here: synthetic rows run through lm-eval's own methods.
+    @Test(arguments: [("narrative_qa", "scrolls_narrativeqa"), ("contract_nli", "scrolls_contractnli")])
+    func definitionsWithoutDataMatchLmEvalOnSyntheticRows(dataset: String, definitionName: String) throws {
+        let definition = try TaskDefinition.load(from: SharedFiles.packageRoot.appendingPathComponent("evals/\(definitionName).json"))
+        let oracleTasks = try #require(Self.fixture["tasks"] as? [String: [String: Any]])
+        let synthetic = try #require(oracleTasks[dataset]?["synthetic"] as? [[String: Any]])
+        #expect(synthetic.count == 2)
+        for entry in synthetic {
+            let row = try #require(entry["row"] as? [String: String])
+            let task = try ScrollsTask(definition: definition, rows: [
+                ScrollsRow(id: row["id"] ?? "", pid: row["pid"] ?? "", input: row["input"] ?? "", output: row["output"] ?? ""),
+            ])
+            let document = task.documents[0]
+            #expect(document.question == (entry["question"] as? String))
+            #expect(document.text == (entry["text"] as? String))
+            #expect(document.choices == (entry["choices"] as? [String]))
+            #expect(document.gold == (entry["gold"] as? Int))
+            switch try task.requests(for: document) {
+            case .multipleChoice(let requests, _, _):
+                #expect(requests.allSatisfy { $0.context == (entry["context"] as? String) })
+                #expect(requests.map(\.continuation) == ScrollsDocuments.contractNLIChoices.map { " " + $0 })
+            case .generation(let request, _):
+                #expect(request.context == (entry["context"] as? String))
+            case .yesNo:
+                Issue.record("unexpected yes/no request")
+            }
+        }
+    }
+
     @Test func fewShotIsRefusedBecauseLmEvalCannotBuildIt() throws {
         let oracleTasks = try #require(Self.fixture["tasks"] as? [String: [String: Any]])
         for (dataset, _) in Self.tasks {

@@ -169,6 +169,25 @@ def scrolls_prompts(data_dir):
                 import hashlib
 
                 req["context_sha256"] = hashlib.sha256(ctx.encode("utf-8")).hexdigest()
+    # No NarrativeQA / ContractNLI data ships; run lm-eval's own _process_doc and doc_to_text on
+    # synthetic rows in their schema (both methods read only the doc).
+    synthetic = {
+        "narrative_qa": (scrolls.NarrativeQA, [
+            {"id": "n1", "pid": "n1-0", "input": "Who wrote it?\n\nOnce upon a time.\n\nThe end.", "output": "The narrator"},
+            {"id": "n2", "pid": "n2-0", "input": "No blank line here", "output": "x"},
+        ]),
+        "contract_nli": (scrolls.ContractNLI, [
+            {"id": "c1", "pid": "c1-0", "input": "Party may share data.\n\nCONTRACT TEXT\n\nclause 2", "output": "Entailment"},
+            {"id": "c2", "pid": "c2-0", "input": "Hypothesis two\n\nBody", "output": "Not mentioned"},
+        ]),
+    }
+    for name, (cls, rows) in synthetic.items():
+        docs = []
+        for row in rows:
+            doc = cls._process_doc(None, {**row, "outputs": [row["output"]]})[0]
+            docs.append({"row": row, "question": doc["question"], "text": doc["text"], "context": cls.doc_to_text(None, doc),
+                         "choices": doc.get("choices"), "gold": doc.get("gold")})
+        result[name] = {"synthetic": docs}
     return result
 
 
