@@ -48,7 +48,7 @@ struct RequestEncodingTests {
             let length = try #require(entry["length"] as? Int)
             let maxLength = try #require(entry["max_seq_len"] as? Int)
             let expected = try #require(entry["windows"] as? [[[Int]]])
-            let windows = RollingWindows.windows(tokens: Array(10..<(10 + length)), prefixToken: 1, maxLength: maxLength)
+            let windows = try RollingWindows.windows(tokens: Array(10..<(10 + length)), prefixToken: 1, maxLength: maxLength)
             #expect(windows.map { [$0.context, $0.predicted] } == expected, "length \(length) max \(maxLength)")
         }
     }

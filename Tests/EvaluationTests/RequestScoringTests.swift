@@ -31,7 +31,11 @@ struct RequestScoringTests {
         let tokens = try ToyTokenizer().encode(text, addSpecialTokens: true)
         #expect(total == -Double(tokens.count))
         #expect(scorer.calls.flatMap(\.continuation) == tokens)
-        #expect(scorer.calls.map(\.context) == RollingWindows.windows(tokens: tokens, prefixToken: 1, maxLength: 3).map(\.context))
+        let windows = try RollingWindows.windows(tokens: tokens, prefixToken: 1, maxLength: 3)
+        #expect(scorer.calls.map(\.context) == windows.map(\.context))
+        #expect(throws: RollingWindows.WindowError.maxLengthTooSmall(0)) {
+            try RollingWindows.windows(tokens: tokens, prefixToken: 1, maxLength: 0)
+        }
     }
 
     @Test func tokenSpanningTheJoinIsATypedError() throws {

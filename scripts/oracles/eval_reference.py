@@ -16,7 +16,9 @@ What it does
   first LIMIT docs (ARC draws n, BoolQ/TriviaQA draw n+1 and drop the eval doc, exactly as lm-eval
   does with its real pool).
 * SCROLLS: lm-eval's own task classes with download() replaced by a local JSONL read (the same
-  _drop_duplicates_in_input) and the HF metric download stubbed out.
+  _drop_duplicates_in_input) and the HF metric download stubbed out; first 8 merged docs per task,
+  whether 1-shot can be built at all (it cannot in 0.4.13: TypeError), and NarrativeQA/ContractNLI
+  processing on synthetic rows (no data for them ships).
 * Encoding: lm-eval's TemplateLM._encode_pair / loglikelihood tokenisation with a toy tokenizer
   (pieces r" ?[^\\s]+|\\s", BOS id 1) so the Swift side can replay the same split.
 * Rolling windows: lm_eval.utils.get_rolling_token_windows + make_disjoint_window; stop sequences

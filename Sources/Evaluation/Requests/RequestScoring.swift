@@ -15,7 +15,7 @@ public enum RequestScoring {
                                             maxLength: Int) throws -> Double {
         let tokens = try tokenizer.encode(text, addSpecialTokens: true)
         var total = 0.0
-        for window in RollingWindows.windows(tokens: tokens, prefixToken: tokenizer.prefixTokenID, maxLength: maxLength) {
+        for window in try RollingWindows.windows(tokens: tokens, prefixToken: tokenizer.prefixTokenID, maxLength: maxLength) {
             total += try scorer.loglikelihood(context: window.context, continuation: window.predicted).logProbability
         }
         return total

@@ -9,8 +9,10 @@ public struct RollingWindow: Equatable, Sendable {
 /// `maxLength` tokens from the one token before them, and the last, partial window keeps up to
 /// `maxLength` tokens of left context.
 public enum RollingWindows {
-    public static func windows(tokens: [Int], prefixToken: Int, maxLength: Int) -> [RollingWindow] {
-        precondition(maxLength >= 1, "maxLength must be at least 1")
+    public enum WindowError: Error, Equatable { case maxLengthTooSmall(Int) }
+
+    public static func windows(tokens: [Int], prefixToken: Int, maxLength: Int) throws -> [RollingWindow] {
+        guard maxLength >= 1 else { throw WindowError.maxLengthTooSmall(maxLength) }
         guard !tokens.isEmpty else { return [] }
         var result: [RollingWindow] = []
         let firstLength = min(maxLength, tokens.count)
