@@ -127,6 +127,14 @@ struct MetricParityTests {
         #expect(MultipleChoiceScoring.score(logLikelihoods: [-6, -5], choices: ["aaa", "bb"], gold: 0) == .init(acc: 0, accNorm: 1))
     }
 
+    @Test func triviaQAScoringUsesTheTaskOptionsAndStrip() throws {
+        let definition = try PromptParityTests.definition("triviaqa")
+        let options = try #require(definition.exactMatch)
+        #expect(ExactMatch.scoreGeneration("  ONION!\t", references: ["Bulb onion", "onion"], options: options) == 1)
+        #expect(ExactMatch.scoreGeneration(" the onion", references: ["onion"], options: options) == 0)
+        #expect(ExactMatch.llamaAnyMatch(prediction: " the Onion.", aliases: ["Onion"]) == 1)
+    }
+
     @Test func generationCutAtStopStrings() {
         #expect(GenerationHandling.cut(" Paris, France.\nNext", at: ["\n", ".", ","]) == " Paris")
         #expect(ExactMatch.removeWhitespace(GenerationHandling.cut("  The Beatles\n", at: ["\n"])) == "The Beatles")

@@ -26,6 +26,14 @@ public enum ExactMatch {
     /// TriviaQA's filter list: `remove_whitespace` (`str.strip()` since lm-eval 0.4.9.2) then `take_first`.
     public static func removeWhitespace(_ generation: String) -> String { PythonText.strip(generation) }
 
+    /// A generation request's score under a task's exact-match settings: the model binding has already
+    /// cut the text at the stop strings; the filters strip it, then any reference may match.
+    public static func scoreGeneration(_ generation: String, references: [String],
+                                       options: TaskDefinition.ExactMatchOptions) -> Double {
+        anyMatch(prediction: removeWhitespace(generation), references: references,
+                 ignoreCase: options.ignoreCase, ignorePunctuation: options.ignorePunctuation)
+    }
+
     /// The LLaMA-paper TriviaQA protocol: SQuAD-normalised exact match against any alias.
     public static func llamaAnyMatch(prediction: String, aliases: [String]) -> Double {
         let predicted = SQuADNormalization.normalize(prediction)
