@@ -6,9 +6,10 @@ struct RotaryEmbedding: Sendable {
     /// `f_i`, one per pair.
     let inverseFrequencies: [Float]
 
-    /// `1 / base^(2i/dimension)` for i < dimension/2, computed in Double and rounded once.
+    /// `1 / base^(2i/dimension)` for i < dimension/2, rounded like the official buffer: the power in
+    /// Double rounded to f32, then the reciprocal in f32.
     init(dimension: Int, base: Double) {
-        inverseFrequencies = stride(from: 0, to: dimension, by: 2).map { Float(1 / pow(base, Double($0) / Double(dimension))) }
+        inverseFrequencies = stride(from: 0, to: dimension, by: 2).map { 1 / Float(pow(base, Double($0) / Double(dimension))) }
     }
 
     init(inverseFrequencies: [Float]) {
