@@ -41,25 +41,44 @@ struct HeaderDecoder {
         }
     }
 
+    /// serde's derived `Deserialize` accepts a struct as an object (unknown fields ignored) or as an
+    /// array of its fields in declaration order; the reference reads both.
     private func decodeEntry(name: String, _ value: JSONValue) throws(SafetensorsError) -> DeclaredEntry {
-        guard let object = value.objectValue else {
+        let dtypeValue, shapeValue, offsetsValue: JSONValue
+        switch value {
+        case let .object(object):
+            func field(_ key: String) throws(SafetensorsError) -> JSONValue {
+                guard let value = object[key] else { throw .invalidHeaderStructure(path: path, tensor: name, problem: "missing field \"\(key)\"") }
+                return value
+            }
+            (dtypeValue, shapeValue, offsetsValue) = (try field("dtype"), try field("shape"), try field("data_offsets"))
+        case let .array(fields) where fields.count == 3:
+            (dtypeValue, shapeValue, offsetsValue) = (fields[0], fields[1], fields[2])
+        default:
             throw .invalidHeaderStructure(path: path, tensor: name, problem: "expected an object with dtype, shape and data_offsets, found \(value.kindName)")
         }
-        func field(_ key: String) throws(SafetensorsError) -> JSONValue {
-            guard let value = object[key] else { throw .invalidHeaderStructure(path: path, tensor: name, problem: "missing field \"\(key)\"") }
-            return value
-        }
-        let dtypeValue = try field("dtype")
-        guard let dtypeName = dtypeValue.stringValue else {
-            throw .invalidHeaderStructure(path: path, tensor: name, problem: "dtype must be a string, found \(dtypeValue.kindName)")
-        }
-        guard let dtype = DType(rawValue: dtypeName) else { throw .unknownDType(path: path, tensor: name, dtype: dtypeName) }
-        let shape = try unsignedIntegers(try field("shape"), field: "shape", tensor: name)
-        let offsets = try unsignedIntegers(try field("data_offsets"), field: "data_offsets", tensor: name)
+        let dtype = try decodeDType(dtypeValue, tensor: name)
+        let shape = try unsignedIntegers(shapeValue, field: "shape", tensor: name)
+        let offsets = try unsignedIntegers(offsetsValue, field: "data_offsets", tensor: name)
         guard offsets.count == 2 else {
             throw .invalidHeaderStructure(path: path, tensor: name, problem: "data_offsets must hold exactly 2 integers, found \(offsets.count)")
         }
         return DeclaredEntry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
+    }
+
+    /// A dtype is its name as a string, or (serde's externally tagged enum form) `{"NAME": null}`.
+    private func decodeDType(_ value: JSONValue, tensor: String) throws(SafetensorsError) -> DType {
+        let name: String
+        switch value {
+        case let .string(text):
+            name = text
+        case let .object(object) where object.count == 1 && object.members[0].value == .null:
+            name = object.members[0].key
+        default:
+            throw .invalidHeaderStructure(path: path, tensor: tensor, problem: "dtype must be a string, found \(value.kindName)")
+        }
+        guard let dtype = DType(rawValue: name) else { throw .unknownDType(path: path, tensor: tensor, dtype: name) }
+        return dtype
     }
 
     private func unsignedIntegers(_ value: JSONValue, field: String, tensor: String) throws(SafetensorsError) -> [UInt64] {
