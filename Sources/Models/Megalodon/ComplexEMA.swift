@@ -55,6 +55,8 @@ struct ComplexEMA: Sendable {
         skip = omega
     }
 
+    private func load8(_ values: [Float], _ start: Int) -> SIMD8<Float> { SIMD8(values[start..<start + 8]) }
+
     func initialState() -> ComplexEMAState {
         ComplexEMAState(real: .init(repeating: 0, count: channels * orders), imaginary: .init(repeating: 0, count: channels * orders))
     }
@@ -70,7 +72,28 @@ struct ComplexEMA: Sendable {
                         // Channels are independent, so threads take disjoint channel ranges.
                         ThreadPool.shared.parallelFor(channels, minimumChunk: 256) { range in
                             for d in range {
-                                for n in 0..<orders {
+                                var n = 0
+                                // Eight orders at a time: the lanes are independent recurrences, so
+                                // the serial dependency along time no longer limits throughput.
+                                while n + 8 <= orders {
+                                    let i = d * orders + n
+                                    let p = load8(inputGain, i), qRe = load8(decayReal, i), qIm = load8(decayImaginary, i)
+                                    let etaRe = load8(outputReal, i), etaIm = load8(outputImaginary, i)
+                                    var re = SIMD8<Float>(hRe[i..<i + 8]), im = SIMD8<Float>(hIm[i..<i + 8])
+                                    for t in 0..<rows {
+                                        let input = x[t * channels + d]
+                                        let newRe = qRe * re - qIm * im + p * input
+                                        im = qRe * im + qIm * re
+                                        re = newRe
+                                        output[t * channels + d] += (etaRe * re - etaIm * im).sum()
+                                    }
+                                    for lane in 0..<8 {
+                                        hRe[i + lane] = re[lane]
+                                        hIm[i + lane] = im[lane]
+                                    }
+                                    n += 8
+                                }
+                                while n < orders {
                                     let i = d * orders + n
                                     let p = inputGain[i], qRe = decayReal[i], qIm = decayImaginary[i]
                                     let etaRe = outputReal[i], etaIm = outputImaginary[i]
@@ -84,6 +107,7 @@ struct ComplexEMA: Sendable {
                                     }
                                     hRe[i] = re
                                     hIm[i] = im
+                                    n += 1
                                 }
                                 for t in 0..<rows { output[t * channels + d] += skip[d] * x[t * channels + d] }
                             }
