@@ -19,6 +19,21 @@ enum VectorMath {
         return total
     }
 
+    /// `y += a · x` over `count` values.
+    static func addScaled(_ x: UnsafePointer<Float>, by a: Float, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        let scale = SIMD8<Float>(repeating: a)
+        while i + 8 <= count {
+            let sum = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self) + scale * UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            y[i] += a * x[i]
+            i += 1
+        }
+    }
+
     @inline(__always)
     static func silu(_ x: Float) -> Float { x / (1 + exp(-x)) }
 

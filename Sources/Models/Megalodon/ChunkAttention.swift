@@ -51,9 +51,18 @@ struct ChunkAttention: Sendable {
                             guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
                                   let s = s.baseAddress, let o = o.baseAddress else { return }
                             for head in 0..<heads {
+                                let qHead = q + head * keyHeadDim, kHead = k + head * keyHeadDim
+                                let vHead = v + head * valueHeadDim, oHead = o + head * valueHeadDim
+                                if rows == 1 {
+                                    // Decode: sgemm with one row is several times slower than plain dot products.
+                                    for j in 0..<total { s[j] = VectorMath.dot(qHead, kHead + j * zDim, count: keyHeadDim) }
+                                    VectorMath.softmax(s, count: total)
+                                    oHead.update(repeating: 0, count: valueHeadDim)
+                                    for j in 0..<total { VectorMath.addScaled(vHead + j * valueDim, by: s[j], into: oHead, count: valueHeadDim) }
+                                    continue
+                                }
                                 BLAS.sgemm(transposeB: true, m: rows, n: total, k: keyHeadDim,
-                                           a: q + head * keyHeadDim, lda: zDim, b: k + head * keyHeadDim, ldb: zDim,
-                                           c: s, ldc: total)
+                                           a: qHead, lda: zDim, b: kHead, ldb: zDim, c: s, ldc: total)
                                 for row in 0..<rows {
                                     // Bottom-right causal mask: new row `row` sees every cached row and itself.
                                     let visible = offset + row + 1
@@ -61,7 +70,7 @@ struct ChunkAttention: Sendable {
                                     (s + row * total + visible).update(repeating: 0, count: total - visible)
                                 }
                                 BLAS.sgemm(m: rows, n: valueHeadDim, k: total, a: s, lda: total,
-                                           b: v + head * valueHeadDim, ldb: valueDim, c: o + head * valueHeadDim, ldc: valueDim)
+                                           b: vHead, ldb: valueDim, c: oHead, ldc: valueDim)
                             }
                         }
                     }
