@@ -20,19 +20,25 @@ enum Normalization {
         }
     }
 
+    /// Mean and population variance of `x[start..<start + count]`, two-pass in Double.
+    static func moments(_ x: [Float], start: Int, count: Int) -> (mean: Double, variance: Double) {
+        var sum = 0.0
+        for j in start..<start + count { sum += Double(x[j]) }
+        let mean = sum / Double(count)
+        var squares = 0.0
+        for j in start..<start + count {
+            let centred = Double(x[j]) - mean
+            squares += centred * centred
+        }
+        return (mean, squares / Double(count))
+    }
+
     /// `(x - mean) / sqrt(biased var + eps) · scale + bias`, row by row, in place.
     static func layerNormalize(_ x: inout [Float], width: Int, eps: Float, scale: [Float]?, bias: [Float]?) {
         precondition(width > 0 && x.count % width == 0, "rows do not tile the buffer")
         for start in stride(from: 0, to: x.count, by: width) {
-            var sum = 0.0
-            for j in 0..<width { sum += Double(x[start + j]) }
-            let mean = sum / Double(width)
-            var squares = 0.0
-            for j in 0..<width {
-                let centred = Double(x[start + j]) - mean
-                squares += centred * centred
-            }
-            let inverse = 1 / (squares / Double(width) + Double(eps)).squareRoot()
+            let (mean, variance) = moments(x, start: start, count: width)
+            let inverse = 1 / (variance + Double(eps)).squareRoot()
             for j in 0..<width {
                 var value = Float((Double(x[start + j]) - mean) * inverse)
                 if let scale { value *= scale[j] }

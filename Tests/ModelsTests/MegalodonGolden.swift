@@ -69,3 +69,17 @@ func maxAbsDifference<A: Collection<Float>, B: Collection<Float>>(_ a: A, _ b: B
     precondition(a.count == b.count, "compared \(a.count) values with \(b.count)")
     return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }
+
+extension MegalodonModel {
+    /// Feeds `tokens` in consecutive calls of the given lengths from a fresh state; returns every
+    /// position's logits, concatenated.
+    func logitsFeeding(_ tokens: [Int], inSegments lengths: [Int]) throws -> [Float] {
+        precondition(lengths.reduce(0, +) == tokens.count, "segments \(lengths) do not cover \(tokens.count) tokens")
+        var state = makeState(), logits: [Float] = [], start = 0
+        for length in lengths {
+            logits += try forward(Array(tokens[start..<start + length]), state: &state, positions: .all).values
+            start += length
+        }
+        return logits
+    }
+}

@@ -30,14 +30,7 @@ struct MegalodonGoldenTests {
         #expect(golden.plans.count == 4)
         for (plan, segments) in golden.plans.sorted(by: { $0.key < $1.key }) {
             for (batch, tokens) in try golden.tokenRows().enumerated() {
-                var state = model.makeState()
-                var logits: [Float] = []
-                var start = 0
-                for length in segments {
-                    logits += try model.forward(Array(tokens[start..<start + length]), state: &state, positions: .all).values
-                    start += length
-                }
-                #expect(start == tokens.count)
+                let logits = try model.logitsFeeding(tokens, inSegments: segments)
                 let error = maxAbsDifference(logits, try golden.batchRow("golden.logits_\(plan)", batch))
                 print("\(fixture) plan \(plan), row \(batch): max |Δlogit| = \(error)")
                 #expect(error <= Self.tolerance, "plan \(plan) row \(batch)")

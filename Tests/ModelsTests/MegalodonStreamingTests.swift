@@ -46,11 +46,7 @@ struct MegalodonStreamingTests {
         var state = model.makeState()
         let expected = try model.forward(tokens, state: &state, positions: .all).values
         for splits in [[3, 20, 1, 1, 45], [8, 8, 9, 7, 38], [69, 1], [1, 30, 39]] {
-            var streamState = model.makeState(), logits: [Float] = [], start = 0
-            for length in splits {
-                logits += try model.forward(Array(tokens[start..<start + length]), state: &streamState, positions: .all).values
-                start += length
-            }
+            let logits = try model.logitsFeeding(tokens, inSegments: splits)
             #expect(maxAbsDifference(logits, expected) <= 1e-5, "split \(splits)")
         }
     }

@@ -40,15 +40,7 @@ struct TimestepNorm: Sendable {
             let keep = count / (count + 1), add = 1 / (count + 1)
             for group in 0..<groups {
                 let start = row * width + group * groupSize
-                var sum = 0.0
-                for k in 0..<groupSize { sum += Double(x[start + k]) }
-                let stepMean = sum / Double(groupSize)
-                var squares = 0.0
-                for k in 0..<groupSize {
-                    let centred = Double(x[start + k]) - stepMean
-                    squares += centred * centred
-                }
-                let stepVariance = squares / Double(groupSize)
+                let (stepMean, stepVariance) = Normalization.moments(x, start: start, count: groupSize)
                 // Welford's combination of (count, mean, variance) with one step of (1, stepMean, stepVariance).
                 let delta = stepMean - state.mean[group]
                 let mean = keep * state.mean[group] + add * stepMean
