@@ -94,6 +94,11 @@ struct GGUFReaderTests {
         }
     }
 
+    @Test func everyTypeHasItsGGMLName() {
+        #expect(GGMLType.allCases.map(\.description).contains("Q4_K"))
+        #expect(Set(GGMLType.allCases.map(\.name)).count == GGMLType.allCases.count)
+    }
+
     @Test func refusesBadHeaders() {
         var bytes = Self.valid().bytes()
         bytes[0] = UInt8(ascii: "X")
@@ -223,7 +228,8 @@ struct GGUFReaderTests {
                 for name in file.tensorNames { _ = try? file.tensor(named: name) }
                 _ = file.metadata
                 accepted += 1
-            } catch is GGUFError {
+            } catch let error as GGUFError {
+                #expect(!error.description.isEmpty)
             } catch {
                 Issue.record("untyped error \(error)")
             }

@@ -25,10 +25,27 @@ public enum GGMLDequantization {
     /// Dequantizes `source` (whole blocks of `type`) into `target`, whose count fixes how many
     /// values are expected. Large inputs are split across the shared thread pool by block ranges.
     public static func dequantize(_ source: UnsafeRawBufferPointer, type: GGMLType, into target: UnsafeMutableBufferPointer<Float>) throws {
-        guard supports(type) else { throw Failure.unsupported(type) }
-        guard type.byteCount(elements: target.count) == source.count else {
-            throw Failure.sizeMismatch(type: type, bytes: source.count, values: target.count)
+        try validate(source, type: type, count: target.count)
+        run(source, type: type, into: target)
+    }
+
+    /// Convenience: dequantizes into a new array of `count` values.
+    public static func dequantize(_ source: UnsafeRawBufferPointer, type: GGMLType, count: Int) throws -> [Float] {
+        try validate(source, type: type, count: count)
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            run(source, type: type, into: buffer)
+            initialized = count
         }
+    }
+
+    private static func validate(_ source: UnsafeRawBufferPointer, type: GGMLType, count: Int) throws {
+        guard supports(type) else { throw Failure.unsupported(type) }
+        guard type.byteCount(elements: count) == source.count else {
+            throw Failure.sizeMismatch(type: type, bytes: source.count, values: count)
+        }
+    }
+
+    private static func run(_ source: UnsafeRawBufferPointer, type: GGMLType, into target: UnsafeMutableBufferPointer<Float>) {
         let blocks = target.count / type.blockSize
         let blockFunction = kernel(for: type)
         let blockBytes = type.blockByteCount
@@ -39,15 +56,6 @@ public enum GGMLDequantization {
                 let output = UnsafeMutableBufferPointer(rebasing: target[block * valuesPerBlock..<(block + 1) * valuesPerBlock])
                 blockFunction(input, output)
             }
-        }
-    }
-
-    /// Convenience: dequantizes into a new array of `count` values.
-    public static func dequantize(_ source: UnsafeRawBufferPointer, type: GGMLType, count: Int) throws -> [Float] {
-        try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            buffer.initialize(repeating: 0)
-            initialized = count
-            try dequantize(source, type: type, into: buffer)
         }
     }
 
