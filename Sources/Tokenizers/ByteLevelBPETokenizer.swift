@@ -14,6 +14,8 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     public let addsBOSByDefault: Bool
     /// Apply llama.cpp's clean-up of spaces before punctuation when decoding.
     public let cleansSpaces: Bool
+    /// A word that is already a token is taken whole (llama.cpp `ignore_merges`).
+    public let takesWholeWordTokens: Bool
     let ranks: [MergePair: Int32]
     let specialTokens: SpecialTokenSplitter
 
@@ -22,13 +24,15 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     ///   - specialTokens: tokens matched before pre-tokenization; default: the vocabulary's
     ///     control, unknown and user-defined tokens.
     init(vocabulary: Vocabulary, merges: [(ArraySlice<UInt8>, ArraySlice<UInt8>)], preTokenizer: PreTokenizer,
-         bos: Int32?, eos: Int32?, addBOS: Bool, cleansSpaces: Bool? = nil, specialTokens: SpecialTokenSplitter? = nil) {
+         bos: Int32?, eos: Int32?, addBOS: Bool, cleansSpaces: Bool? = nil, takesWholeWordTokens: Bool? = nil,
+         specialTokens: SpecialTokenSplitter? = nil) {
         self.vocabulary = vocabulary
         self.preTokenizer = preTokenizer
         bosTokenID = bos.flatMap { vocabulary.contains($0) ? $0 : nil }
         eosTokenID = eos.flatMap { vocabulary.contains($0) ? $0 : nil }
         addsBOSByDefault = addBOS
         self.cleansSpaces = cleansSpaces ?? preTokenizer.cleansSpaces
+        self.takesWholeWordTokens = takesWholeWordTokens ?? preTokenizer.takesWholeWordTokens
         var ranks: [MergePair: Int32] = [:]
         ranks.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
@@ -78,7 +82,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     }
 
     private func merge(_ word: [UInt8], into output: inout [Int32]) {
-        if preTokenizer.takesWholeWordTokens, let id = vocabulary.id(of: word) {
+        if takesWholeWordTokens, let id = vocabulary.id(of: word) {
             output.append(id)
             return
         }
