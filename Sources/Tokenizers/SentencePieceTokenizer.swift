@@ -11,6 +11,9 @@ public struct SentencePieceTokenizer: Tokenizer {
         public var removeExtraWhitespaces = false
         /// Write spaces as ▁ (on for every SentencePiece model llama.cpp reads).
         public var escapeWhitespaces = true
+        /// Also prepend the space to text that follows a special token (llama.cpp does; the
+        /// SentencePiece library only prefixes the start of the input).
+        public var prefixAfterSpecialTokens = true
         public var addBOS = true
         public var addEOS = false
         public init() {}
@@ -49,17 +52,19 @@ public struct SentencePieceTokenizer: Tokenizer {
     public func encode(_ text: String, addBOS: Bool, parseSpecial: Bool) -> [Int32] {
         var output: [Int32] = []
         if addBOS, let bos = bosTokenID { output.append(bos) }
-        let bytes = Array(text.utf8)
-        var previousWasSpecial = true
+        var bytes = Array(text.utf8)
+        if options.removeExtraWhitespaces { bytes = Self.collapsingSpaces(bytes) }
+        var atStart = true, previousWasSpecial = true
         for fragment in specialTokens.split(bytes, parseSpecial: parseSpecial) {
             switch fragment {
             case let .token(id):
                 output.append(id)
                 previousWasSpecial = true
+                atStart = false
             case let .text(range):
                 var piece = Array(bytes[range])
-                if options.removeExtraWhitespaces { piece = Self.collapsingSpaces(piece) }
-                if options.addDummyPrefix && previousWasSpecial { piece.insert(0x20, at: 0) }
+                if options.addDummyPrefix && previousWasSpecial && (atStart || options.prefixAfterSpecialTokens) { piece.insert(0x20, at: 0) }
+                atStart = false
                 if options.escapeWhitespaces { piece = Self.escapingSpaces(piece) }
                 merge(piece, into: &output)
                 previousWasSpecial = false

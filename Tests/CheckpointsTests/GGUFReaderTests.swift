@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import Testing
+import TestSupport
 @testable import Checkpoints
 
 /// Hand-built files: every value type, both versions, alignment, and each refusal.
@@ -206,7 +207,7 @@ struct GGUFReaderTests {
     /// or another error. Seeded, and bounded by time rather than count.
     @Test func mutationFuzzGivesOnlyTypedErrors() throws {
         let original = Self.valid().bytes()
-        var generator = SplitMix64(seed: 0x6775_6766)
+        var generator = SeededGenerator(seed: 0x6775_6766)
         let deadline = Date().addingTimeInterval(5)
         var rounds = 0, accepted = 0
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-fuzz-\(UUID().uuidString).gguf")
@@ -237,19 +238,6 @@ struct GGUFReaderTests {
         }
         #expect(rounds > 100)
         #expect(accepted < rounds)
-    }
-}
-
-/// A small deterministic generator so fuzz runs reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
