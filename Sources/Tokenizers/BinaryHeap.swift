@@ -38,7 +38,7 @@ struct BinaryHeap<Element> {
 }
 
 /// A piece of the text being merged: a byte range, linked to its neighbours by index.
-struct MergeSymbol {
+private struct MergeSymbol {
     var start: Int
     var length: Int
     var previous: Int
@@ -47,7 +47,7 @@ struct MergeSymbol {
 
 /// Splits UTF-8 `bytes` into one symbol per character, judging length from the lead byte only
 /// (`unicode_len_utf8` in llama.cpp), so malformed input still yields symbols.
-func characterSymbols(_ bytes: ArraySlice<UInt8>) -> [MergeSymbol] {
+private func characterSymbols(_ bytes: ArraySlice<UInt8>) -> [MergeSymbol] {
     var symbols: [MergeSymbol] = []
     var offset = bytes.startIndex
     while offset < bytes.endIndex {
@@ -58,4 +58,37 @@ func characterSymbols(_ bytes: ArraySlice<UInt8>) -> [MergeSymbol] {
         offset += length
     }
     return symbols
+}
+
+/// The merge loop both BPE flavours share: start from one symbol per character of `text`, and
+/// repeatedly join the adjacent pair with the highest `priority` (nil: the pair never merges;
+/// ties go to the leftmost pair) until no pair is left. Returns the final pieces in order.
+func mergeAdjacentSymbols(_ text: ArraySlice<UInt8>, priority: (Range<Int>, Range<Int>) -> Float?) -> [Range<Int>] {
+    struct Candidate {
+        var left: Int
+        var right: Int
+        var priority: Float
+        var length: Int
+    }
+    var symbols = characterSymbols(text)
+    var queue = BinaryHeap<Candidate> { a, b in a.priority > b.priority || (a.priority == b.priority && a.left < b.left) }
+    func consider(_ left: Int, _ right: Int) {
+        guard left >= 0, right >= 0 else { return }
+        let l = symbols[left], r = symbols[right]
+        guard let value = priority(l.start..<l.start + l.length, r.start..<r.start + r.length) else { return }
+        queue.push(Candidate(left: left, right: right, priority: value, length: l.length + r.length))
+    }
+    for index in 1..<max(symbols.count, 1) { consider(index - 1, index) }
+    while let candidate = queue.pop() {
+        let left = symbols[candidate.left], right = symbols[candidate.right]
+        // Stale entry: a side was merged into something else since it was queued.
+        if left.length == 0 || right.length == 0 || left.length + right.length != candidate.length { continue }
+        symbols[candidate.left].length += right.length
+        symbols[candidate.right].length = 0
+        symbols[candidate.left].next = right.next
+        if right.next >= 0 { symbols[right.next].previous = candidate.left }
+        consider(symbols[candidate.left].previous, candidate.left)
+        consider(candidate.left, symbols[candidate.left].next)
+    }
+    return symbols.filter { $0.length > 0 }.map { $0.start..<$0.start + $0.length }
 }

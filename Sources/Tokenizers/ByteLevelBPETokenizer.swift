@@ -74,47 +74,21 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         return output
     }
 
-    private struct Bigram {
-        var left: Int
-        var right: Int
-        var rank: Int32
-        var length: Int
-    }
-
+    /// Merges by merge rank (lowest first); a piece left without a token falls back to its
+    /// single bytes as tokens where those exist (llama.cpp's last resort).
     private func merge(_ word: [UInt8], into output: inout [Int32]) {
         if takesWholeWordTokens, let id = vocabulary.id(of: word) {
             output.append(id)
             return
         }
-        var symbols = characterSymbols(word[...])
-        // Lowest rank first; on equal ranks the leftmost pair.
-        var queue = BinaryHeap<Bigram> { a, b in a.rank < b.rank || (a.rank == b.rank && a.left < b.left) }
-        func consider(_ left: Int, _ right: Int) {
-            guard left >= 0, right >= 0 else { return }
-            let l = symbols[left], r = symbols[right]
-            let pair = MergePair(left: Array(word[l.start..<l.start + l.length]), right: Array(word[r.start..<r.start + r.length]))
-            guard let rank = ranks[pair] else { return }
-            queue.push(Bigram(left: left, right: right, rank: rank, length: l.length + r.length))
+        let pieces = mergeAdjacentSymbols(word[...]) { left, right in
+            ranks[MergePair(left: Array(word[left]), right: Array(word[right]))].map { -Float($0) }
         }
-        for index in 1..<max(symbols.count, 1) { consider(index - 1, index) }
-        while let bigram = queue.pop() {
-            let left = symbols[bigram.left], right = symbols[bigram.right]
-            // Stale entry: a side was merged into something else since it was queued.
-            if left.length == 0 || right.length == 0 || left.length + right.length != bigram.length { continue }
-            symbols[bigram.left].length += right.length
-            symbols[bigram.right].length = 0
-            symbols[bigram.left].next = right.next
-            if right.next >= 0 { symbols[right.next].previous = bigram.left }
-            consider(symbols[bigram.left].previous, bigram.left)
-            consider(bigram.left, symbols[bigram.left].next)
-        }
-        for symbol in symbols where symbol.length > 0 {
-            let piece = word[symbol.start..<symbol.start + symbol.length]
-            if let id = vocabulary.id(ofBytes: piece) {
+        for piece in pieces {
+            if let id = vocabulary.id(ofBytes: word[piece]) {
                 output.append(id)
             } else {
-                // llama.cpp's last resort: each byte of the piece as a one-byte token, if any.
-                for byte in piece { if let id = vocabulary.id(of: [byte]) { output.append(id) } }
+                for byte in word[piece] { if let id = vocabulary.id(of: [byte]) { output.append(id) } }
             }
         }
     }

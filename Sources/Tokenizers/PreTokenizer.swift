@@ -94,18 +94,30 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             while kind(position + count)?.isWhitespace == true { count += 1 }
             return count
         }
+
+        /// Where `\s+(?!\S)|\s+` ends for a run of `spaces` whitespace characters at `position`
+        /// (before a non-space the run leaves its last space to the next word), or one character
+        /// on when nothing matched.
+        func spaceWordEnd(from position: Int, spaces: Int) -> Int {
+            if spaces > 1 && scalar(position + spaces) != nil { return position + spaces - 1 }
+            return position + max(spaces, 1)
+        }
+
+        /// Consumes a contraction at `position` as a word; true if there was one.
+        mutating func takeContraction(at position: inout Int, caseInsensitive: Bool, into words: inout [Range<Int>]) -> Bool {
+            let length = contractionLength(at: position, caseInsensitive: caseInsensitive)
+            guard length > 0 else { return false }
+            position += length
+            emit(upTo: position, into: &words)
+            return true
+        }
     }
 
     private static func gpt2Words(_ scalars: [Unicode.Scalar], _ classes: [CharacterClass], in range: Range<Int>, into words: inout [Range<Int>]) {
         var s = Segment(scalars: scalars, classes: classes, range: range, wordStart: range.lowerBound)
         var position = range.lowerBound
         while position < range.upperBound {
-            let contraction = s.contractionLength(at: position, caseInsensitive: false)
-            if contraction > 0 {
-                position += contraction
-                s.emit(upTo: position, into: &words)
-                continue
-            }
+            if s.takeContraction(at: &position, caseInsensitive: false, into: &words) { continue }
             let isSpace = s.scalar(position) == 0x20
             let lead = isSpace ? s.kind(position + 1) : s.kind(position)
             // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`: an optional space, then a run of one class.
@@ -116,14 +128,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
                 s.emit(upTo: position, into: &words)
                 continue
             }
-            let spaces = s.whitespaceRun(from: position)
-            if spaces > 1 && s.scalar(position + spaces) != nil {
-                position += spaces - 1  // `\s+(?!\S)`: leave the last space to the next word
-            } else if spaces > 0 {
-                position += spaces
-            } else {
-                position += 1
-            }
+            position = s.spaceWordEnd(from: position, spaces: s.whitespaceRun(from: position))
             s.emit(upTo: position, into: &words)
         }
     }
@@ -133,12 +138,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         var position = range.lowerBound
         let isLineBreak = { (value: UInt32?) in value == 0x0D || value == 0x0A }
         while position < range.upperBound {
-            let contraction = s.contractionLength(at: position, caseInsensitive: true)
-            if contraction > 0 {
-                position += contraction
-                s.emit(upTo: position, into: &words)
-                continue
-            }
+            if s.takeContraction(at: &position, caseInsensitive: true, into: &words) { continue }
             let current = s.scalar(position)
             let kind = s.kind(position) ?? []
             // `[^\r\n\p{L}\p{N}]?\p{L}+`
@@ -174,12 +174,8 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             let spaces = s.whitespaceRun(from: position)
             if let lastBreak = (position..<position + spaces).last(where: { isLineBreak(s.scalar($0)) }) {
                 position = lastBreak + 1
-            } else if spaces > 1 && s.scalar(position + spaces) != nil {
-                position += spaces - 1
-            } else if spaces > 0 {
-                position += spaces
             } else {
-                position += 1
+                position = s.spaceWordEnd(from: position, spaces: spaces)
             }
             s.emit(upTo: position, into: &words)
         }

@@ -93,50 +93,20 @@ public struct SentencePieceTokenizer: Tokenizer {
         return out
     }
 
-    private struct Bigram {
-        var left: Int
-        var right: Int
-        var score: Float
-        var length: Int
-    }
-
+    /// Merges by the score of the merged token (highest first); every merged piece is a token
+    /// by construction, so only single characters can lack one, and those become byte tokens.
     private func merge(_ text: [UInt8], into output: inout [Int32]) {
-        guard !text.isEmpty else { return }
-        var symbols = characterSymbols(text[...])
-        // Highest score first; on equal scores the leftmost pair.
-        var queue = BinaryHeap<Bigram> { a, b in a.score > b.score || (a.score == b.score && a.left < b.left) }
-        func consider(_ left: Int, _ right: Int) {
-            guard left >= 0, right >= 0 else { return }
-            let start = symbols[left].start, length = symbols[left].length + symbols[right].length
-            guard let id = vocabulary.id(ofBytes: text[start..<start + length]) else { return }
-            queue.push(Bigram(left: left, right: right, score: vocabulary.scores[Int(id)], length: length))
+        let pieces = mergeAdjacentSymbols(text[...]) { left, right in
+            vocabulary.id(ofBytes: text[left.lowerBound..<right.upperBound]).map { vocabulary.scores[Int($0)] }
         }
-        for index in 1..<max(symbols.count, 1) { consider(index - 1, index) }
-        while let bigram = queue.pop() {
-            let left = symbols[bigram.left], right = symbols[bigram.right]
-            // Stale entry: one side was merged away since it was queued.
-            if left.length == 0 || right.length == 0 || left.length + right.length != bigram.length { continue }
-            symbols[bigram.left].length += right.length
-            symbols[bigram.right].length = 0
-            symbols[bigram.left].next = right.next
-            if right.next >= 0 { symbols[right.next].previous = bigram.left }
-            consider(symbols[bigram.left].previous, bigram.left)
-            consider(bigram.left, symbols[bigram.left].next)
-        }
-        // Every merged symbol is a vocabulary token by construction; only single characters can
-        // lack one, and those become byte tokens.
-        var index = 0
-        while index != -1 {
-            let symbol = symbols[index]
-            let slice = text[symbol.start..<symbol.start + symbol.length]
-            if let id = vocabulary.id(ofBytes: slice) {
+        for piece in pieces {
+            if let id = vocabulary.id(ofBytes: text[piece]) {
                 output.append(id)
             } else {
-                for byte in slice {
+                for byte in text[piece] {
                     if let id = byteTokens[Int(byte)] ?? unknownTokenID { output.append(id) }
                 }
             }
-            index = symbol.next
         }
     }
 

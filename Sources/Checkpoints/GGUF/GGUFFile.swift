@@ -175,35 +175,13 @@ public final class GGUFFile: TensorSource, @unchecked Sendable {
 
     public func metadata(_ key: String) -> GGUFValue? { values[key] }
 
-    public func string(_ key: String) throws -> String {
-        let value = try required(key)
-        guard let text = value.stringValue else { throw mismatch(key, "string", value) }
-        return text
-    }
-
-    public func int(_ key: String) throws -> Int {
-        let value = try required(key)
-        guard let number = value.intValue else { throw mismatch(key, "integer", value) }
-        return number
-    }
-
-    public func double(_ key: String) throws -> Double {
-        let value = try required(key)
-        guard let number = value.doubleValue else { throw mismatch(key, "number", value) }
-        return number
-    }
-
-    public func bool(_ key: String) throws -> Bool {
-        let value = try required(key)
-        guard let flag = value.boolValue else { throw mismatch(key, "bool", value) }
-        return flag
-    }
-
-    public func array(_ key: String) throws -> [GGUFValue] {
-        let value = try required(key)
-        guard let items = value.arrayValue else { throw mismatch(key, "array", value) }
-        return items
-    }
+    public func string(_ key: String) throws -> String { try typed(key, "string", \.stringValue) }
+    /// Any integer type that fits in Int.
+    public func int(_ key: String) throws -> Int { try typed(key, "integer", \.intValue) }
+    /// Any float or integer type.
+    public func double(_ key: String) throws -> Double { try typed(key, "number", \.doubleValue) }
+    public func bool(_ key: String) throws -> Bool { try typed(key, "bool", \.boolValue) }
+    public func array(_ key: String) throws -> [GGUFValue] { try typed(key, "array", \.arrayValue) }
 
     public func strings(_ key: String) throws -> [String] {
         let items = try array(key)
@@ -213,9 +191,10 @@ public final class GGUFFile: TensorSource, @unchecked Sendable {
         }
     }
 
-    private func required(_ key: String) throws -> GGUFValue {
+    private func typed<Value>(_ key: String, _ expected: String, _ extract: (GGUFValue) -> Value?) throws -> Value {
         guard let value = values[key] else { throw GGUFError.missingKey(path: location, key: key) }
-        return value
+        guard let result = extract(value) else { throw mismatch(key, expected, value) }
+        return result
     }
 
     private func mismatch(_ key: String, _ expected: String, _ value: GGUFValue) -> GGUFError {
