@@ -99,3 +99,28 @@ extension TokenizerVectorTests {
         #expect(clean("") == "")
     }
 }
+
+extension TokenizerVectorTests {
+    /// Random mixed-script text (spaces, line breaks, digits, CJK, emoji with joiners, combining
+    /// marks, control characters): every vocabulary encodes it and decodes it back losslessly
+    /// (byte fallback / byte-level alphabet), up to llama.cpp's space clean-up where it applies.
+    @Test(arguments: vocabularies)
+    func randomTextRoundTrips(name: String) throws {
+        let tokenizer = try Self.tokenizer(name)
+        let alphabet: [Unicode.Scalar] = Array("aZ09 \t\n\r'.,!?-_ßéÄ".unicodeScalars) + [
+            "\u{0301}", "\u{200D}", "\u{00A0}", "\u{3000}", "\u{0007}", "\u{FFFD}", "ж", "ک", "क", "中", "語", "🦙", "😶", "🌫", "\u{FE0F}", "½", "٣",
+        ]
+        var generator = SeededGenerator(seed: 0x746F_6B)
+        for _ in 0..<150 {
+            let length = Int.random(in: 0..<40, using: &generator)
+            var text = String.UnicodeScalarView()
+            for _ in 0..<length { text.append(alphabet.randomElement(using: &generator)!) }
+            let string = String(text)
+            var expected = Array(string.utf8)
+            if let bpe = tokenizer as? ByteLevelBPETokenizer, bpe.cleansSpaces { expected = ByteLevelBPETokenizer.cleaningSpaces(expected) }
+            let ids = tokenizer.encode(string)
+            #expect(ids.allSatisfy { $0 >= 0 && Int($0) < tokenizer.vocabularySize })
+            #expect(tokenizer.decodeBytes(ids) == expected, "\(name) \(string.debugDescription)")
+        }
+    }
+}
