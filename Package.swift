@@ -23,7 +23,7 @@ let package = Package(
 
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "Checkpoints", dependencies: ["Tensors", "CZstd", "CJSONC"]),
-        .target(name: "Tokenizers", dependencies: ["Checkpoints"]),
+        .target(name: "Tokenizers", dependencies: ["Checkpoints", "CJSONC"]),
         // Quantized matmul kernels in C: one file per instruction set, chosen at run time.
         .target(name: "CQuantKernels"),
         .target(name: "Quantization", dependencies: ["Checkpoints", "CQuantKernels"]),
@@ -44,10 +44,10 @@ let package = Package(
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,17 +1,52 @@
 import ArgumentParser
+import Checkpoints
 import CommandSupport
+import Foundation
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "List a checkpoint's tensors (name, dtype, shape, bytes), metadata and totals.")
+        abstract: "List a checkpoint's tensors (name, dtype, shape, bytes), metadata and totals.",
+        discussion: "Give a .safetensors file, a model.safetensors.index.json, or a folder holding either (a folder with an index is read as one sharded checkpoint). The format is recognised from the file's content. Every header is validated as strictly as the reference safetensors library does, so a damaged or hostile file is reported with the rule it breaks (for example an offset that leaves a hole in the data) and the command exits with status 1. Only headers are read: inspecting a large checkpoint is instant.")
 
     @Argument(help: "A checkpoint file, or a directory holding one (single or sharded safetensors).")
     var path: String
 
     func run() throws {
         try reportingErrors {
-            throw ToolFailure("\(path): inspect is not available in this build yet")
+            let source = try ModelDirectory.open(path)
+            print(Self.report(source), terminator: "")
         }
+    }
+
+    static func report(_ source: TensorSource) -> String {
+        let summary = CheckpointSummary(source)
+        var lines = ["\(source.location) (\(summary.kind))", "", "tensors:"]
+        let rows = source.tensorInfos.map { info in
+            [Self.printable(info.name), info.dtype.rawValue, "[" + info.shape.map(String.init).joined(separator: ", ") + "]", String(info.byteCount)]
+        }
+        let header = ["name", "dtype", "shape", "bytes"]
+        let widths = (0..<header.count).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        for row in [header] + rows {
+            let padded = row.enumerated().map { column, text in
+                column == row.count - 1 ? String(repeating: " ", count: widths[column] - text.count) + text
+                    : text + String(repeating: " ", count: widths[column] - text.count)
+            }
+            lines.append("  " + padded.joined(separator: "  "))
+        }
+        lines.append("")
+        let metadata = source.metadata.sorted { $0.key < $1.key }
+        lines.append(metadata.isEmpty ? "metadata: none" : "metadata:")
+        lines += metadata.map { "  \(Self.printable($0.key)): \(Self.printable($0.value))" }
+        lines.append("")
+        lines.append("totals: \(summary.tensorCount) tensors, \(summary.byteCount) bytes (\(ByteCountText.format(Double(summary.byteCount)))), \(summary.parameterCount) parameters")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Names and metadata come from the file: control characters are shown escaped so they cannot
+    /// break the listing or drive the terminal.
+    static func printable(_ text: String) -> String {
+        if text.isEmpty { return "\"\"" }
+        return text.unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined()
     }
 }

@@ -1,2 +1,0 @@
-// The Evaluation module; its contents arrive with the issue that builds it.
-import Models

@@ -1,0 +1,76 @@
+import Foundation
+import Tensors
+
+/// The tensors an architecture expects from a checkpoint, checked against what the checkpoint holds
+/// before any byte is read, so one error lists every missing, unexpected and mis-shaped key.
+struct CheckpointSchema {
+    struct Entry {
+        let name: String
+        let shape: [Int]
+        /// Matrices must be F32, F16 or BF16 (they are used in place); other tensors may be any numeric type.
+        let isMatrix: Bool
+        /// May be absent (a tied output head that a converter dropped).
+        let isOptional: Bool
+    }
+
+    private(set) var entries: [Entry] = []
+
+    mutating func matrix(_ name: String, _ outputs: Int, _ inputs: Int, optional: Bool = false) {
+        entries.append(Entry(name: name, shape: [outputs, inputs], isMatrix: true, isOptional: optional))
+    }
+
+    mutating func tensor(_ name: String, _ shape: [Int]) {
+        entries.append(Entry(name: name, shape: shape, isMatrix: false, isOptional: false))
+    }
+
+    /// Throws `WeightLoadingError.keyMismatch` unless `source` holds exactly these tensors.
+    func check(_ source: TensorSource) throws {
+        let infos = Dictionary(source.tensorInfos.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var missing: [String] = [], misshaped: [String] = []
+        for entry in entries {
+            guard let info = infos[entry.name] else {
+                if !entry.isOptional { missing.append(entry.name) }
+                continue
+            }
+            if info.shape != entry.shape {
+                misshaped.append("\(entry.name): shape \(info.shape), expected \(entry.shape)")
+            } else if entry.isMatrix ? ![DType.f32, .f16, .bf16].contains(info.dtype) : !info.dtype.isNumeric {
+                misshaped.append("\(entry.name): dtype \(info.dtype) is not supported here")
+            }
+        }
+        let expected = Set(entries.map(\.name))
+        let unexpected = source.tensorNames.filter { !expected.contains($0) }
+        if !missing.isEmpty || !unexpected.isEmpty || !misshaped.isEmpty {
+            throw WeightLoadingError.keyMismatch(location: source.location, missing: missing, unexpected: unexpected.sorted(), misshaped: misshaped)
+        }
+    }
+}
+
+extension DType {
+    /// Types whose values `Tensor.floats()` can read.
+    var isNumeric: Bool {
+        switch self {
+        case .f32, .f16, .bf16, .f64, .i64, .i32, .i16, .i8, .u64, .u32, .u16, .u8, .bool: return true
+        default: return false
+        }
+    }
+}
+
+/// Why a checkpoint could not become a model.
+public enum WeightLoadingError: Error, Equatable, CustomStringConvertible {
+    case keyMismatch(location: String, missing: [String], unexpected: [String], misshaped: [String])
+    case inconsistent(location: String, tensor: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .keyMismatch(location, missing, unexpected, misshaped):
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("missing \(missing.count): \(missing.joined(separator: ", "))") }
+            if !unexpected.isEmpty { parts.append("unexpected \(unexpected.count): \(unexpected.joined(separator: ", "))") }
+            if !misshaped.isEmpty { parts.append("mis-shaped \(misshaped.count): \(misshaped.joined(separator: "; "))") }
+            return "\(location): tensors do not match the model: " + parts.joined(separator: "; ")
+        case let .inconsistent(location, tensor, reason):
+            return "\(location): \(tensor): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Tensors
+
+/// Keys (after RoPE) and values of the current, unfinished attention chunk, row-major
+/// `[count, z_dim]` and `[count, value_dim]`. Emptied as soon as a chunk is complete.
+public struct ChunkKVCache: Sendable, Equatable {
+    public var keys: [Float]
+    public var values: [Float]
+    public var count: Int
+
+    public init(keys: [Float] = [], values: [Float] = [], count: Int = 0) {
+        self.keys = keys
+        self.values = values
+        self.count = count
+    }
+}
+
+/// Causal softmax attention inside one chunk (official `_InnerAttention`, non-fused path): RoPE at
+/// chunk-local positions, scores `q·kᵀ` with no 1/√d factor (the Q/K affine carries it), then `·v`.
+/// Attention never crosses a chunk boundary.
+struct ChunkAttention: Sendable {
+    let heads: Int
+    let keyHeadDim: Int
+    let valueHeadDim: Int
+    let chunkSize: Int
+    let rotary: RotaryEmbedding
+
+    /// Attends `rows` new tokens, all inside the current chunk (the caller splits calls at chunk
+    /// boundaries), to the cached rows and to each other. `queries`/`keys` are `[rows, z_dim]` before
+    /// RoPE, `values` `[rows, value_dim]`. Returns `[rows, value_dim]` (heads concatenated).
+    func apply(queries: [Float], keys: [Float], values: [Float], rows: Int, cache: inout ChunkKVCache) -> [Float] {
+        let zDim = heads * keyHeadDim, valueDim = heads * valueHeadDim
+        precondition(cache.count + rows <= chunkSize, "an attention segment must not cross a chunk boundary")
+        var queries = queries, keys = keys
+        for row in 0..<rows {
+            let position = cache.count + row
+            queries.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { rotary.rotate(base + row * zDim, vectors: heads, position: position) } }
+            keys.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { rotary.rotate(base + row * zDim, vectors: heads, position: position) } }
+        }
+        cache.keys.append(contentsOf: keys)
+        cache.values.append(contentsOf: values)
+        cache.count += rows
+        let total = cache.count, offset = total - rows
+
+        var output = [Float](repeating: 0, count: rows * valueDim)
+        var scores = [Float](repeating: 0, count: rows * total)
+        queries.withUnsafeBufferPointer { q in
+            cache.keys.withUnsafeBufferPointer { k in
+                cache.values.withUnsafeBufferPointer { v in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        output.withUnsafeMutableBufferPointer { o in
+                            guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
+                                  let s = s.baseAddress, let o = o.baseAddress else { return }
+                            for head in 0..<heads {
+                                let qHead = q + head * keyHeadDim, kHead = k + head * keyHeadDim
+                                let vHead = v + head * valueHeadDim, oHead = o + head * valueHeadDim
+                                if rows == 1 {
+                                    // Decode: sgemm with one row is several times slower than plain dot products.
+                                    for j in 0..<total { s[j] = VectorMath.dot(qHead, kHead + j * zDim, count: keyHeadDim) }
+                                    VectorMath.softmax(s, count: total)
+                                    oHead.update(repeating: 0, count: valueHeadDim)
+                                    for j in 0..<total { VectorMath.addScaled(vHead + j * valueDim, by: s[j], into: oHead, count: valueHeadDim) }
+                                    continue
+                                }
+                                BLAS.sgemm(transposeB: true, m: rows, n: total, k: keyHeadDim,
+                                           a: qHead, lda: zDim, b: kHead, ldb: zDim, c: s, ldc: total)
+                                for row in 0..<rows {
+                                    // Bottom-right causal mask: new row `row` sees every cached row and itself.
+                                    let visible = offset + row + 1
+                                    VectorMath.softmax(s + row * total, count: visible)
+                                    (s + row * total + visible).update(repeating: 0, count: total - visible)
+                                }
+                                BLAS.sgemm(m: rows, n: valueHeadDim, k: total, a: s, lda: total,
+                                           b: vHead, ldb: valueDim, c: oHead, ldc: valueDim)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if cache.count == chunkSize {
+            // The chunk is complete: the next token starts a new one at RoPE position 0.
+            cache.keys.removeAll(keepingCapacity: true)
+            cache.values.removeAll(keepingCapacity: true)
+            cache.count = 0
+        }
+        return output
+    }
+}

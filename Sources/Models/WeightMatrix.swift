@@ -1,0 +1,128 @@
+import Tensors
+
+/// A weight matrix `[outputs, inputs]` (PyTorch layout) kept in its stored dtype, usually inside the
+/// checkpoint's memory map.
+///
+/// Why no f32 copy: a bf16 7B model is 14.8 GB and its f32 copy would not fit in 24 GB. f32 weights
+/// are handed to BLAS in place. f16/bf16 weights are widened on the fly, a block of rows at a time,
+/// into a small scratch buffer: for several input rows (prefill) each block feeds one sgemm, whose
+/// cost dwarfs the conversion; for one input row (decode) each thread widens its own rows and takes
+/// dot products, so the weights stream through memory once at their stored size.
+public struct WeightMatrix: @unchecked Sendable {
+    public let name: String
+    public let outputs: Int
+    public let inputs: Int
+    public let dtype: DType
+    /// Keeps the mapping (or owned copy) alive; `base` points into it.
+    private let storage: Storage
+    private let base: UnsafeRawPointer?
+
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case notAMatrix(name: String, shape: [Int])
+        case unsupportedDType(name: String, dtype: DType)
+
+        public var description: String {
+            switch self {
+            case let .notAMatrix(name, shape): return "\(name): expected a matrix, found shape \(shape)"
+            case let .unsupportedDType(name, dtype): return "\(name): weights stored as \(dtype) are not supported (need F32, F16 or BF16)"
+            }
+        }
+    }
+
+    public init(_ tensor: Tensor, name: String) throws {
+        guard tensor.rank == 2 else { throw Failure.notAMatrix(name: name, shape: tensor.shape) }
+        guard [.f32, .f16, .bf16].contains(tensor.dtype), let width = tensor.dtype.byteWidth else {
+            throw Failure.unsupportedDType(name: name, dtype: tensor.dtype)
+        }
+        self.name = name
+        outputs = tensor.shape[0]
+        inputs = tensor.shape[1]
+        dtype = tensor.dtype
+        // Old safetensors files do not align tensors; the kernels below want element alignment, so a
+        // misaligned tensor (rare) gets an aligned private copy.
+        let aligned = tensor.bytes.baseAddress.map { Int(bitPattern: $0) % width == 0 } ?? true
+        storage = aligned ? tensor.storage : Storage(copying: tensor.bytes)
+        base = storage.bytes.baseAddress
+    }
+
+    /// Rows of weights widened per block, sized so a block stays in the L2 cache.
+    private var blockRows: Int { max(1, min(outputs, (1 << 16) / max(1, inputs))) }
+
+    /// `y[rows, outputs] (+)= x[rows, inputs] · Wᵀ`.
+    public func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        guard rows > 0, outputs > 0, let base else { return }
+        if dtype == .f32 {
+            BLAS.linear(x, rows: rows, inputs: inputs, weight: base.assumingMemoryBound(to: Float.self), outputs: outputs,
+                        into: y, accumulate: accumulate)
+        } else if rows == 1 {
+            applyToOneRow(x, into: y, accumulate: accumulate)
+        } else {
+            applyBlockwise(x, rows: rows, into: y, accumulate: accumulate)
+        }
+    }
+
+    /// Array form of `apply`: returns `[rows, outputs]`.
+    public func apply(_ x: [Float], rows: Int) -> [Float] {
+        precondition(x.count == rows * inputs, "\(name): input is not \(rows) rows of \(inputs)")
+        var y = [Float](repeating: 0, count: rows * outputs)
+        x.withUnsafeBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { ys in
+                if let xBase = xs.baseAddress, let yBase = ys.baseAddress { apply(xBase, rows: rows, into: yBase) }
+            }
+        }
+        return y
+    }
+
+    /// Row `index` widened to f32 (embedding lookup).
+    public func copyRow(_ index: Int, into target: UnsafeMutablePointer<Float>) {
+        precondition(index >= 0 && index < outputs, "\(name): row \(index) outside 0..<\(outputs)")
+        widenRows(index..<index + 1, into: target)
+    }
+
+    private func widenRows(_ rows: Range<Int>, into target: UnsafeMutablePointer<Float>) {
+        guard let base else { return }
+        let count = rows.count * inputs
+        let start = rows.lowerBound * inputs
+        let destination = UnsafeMutableBufferPointer(start: target, count: count)
+        switch dtype {
+        case .f16:
+            HalfPrecision.widenHalf(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self) + start, count: count), into: destination)
+        case .bf16:
+            HalfPrecision.widenBFloat16(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self) + start, count: count), into: destination)
+        default:
+            destination.baseAddress?.update(from: base.assumingMemoryBound(to: Float.self) + start, count: count)
+        }
+    }
+
+    private func applyBlockwise(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let block = blockRows
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: block * inputs)
+        defer { scratch.deallocate() }
+        var first = 0
+        while first < outputs {
+            let count = min(block, outputs - first)
+            widenRows(first..<first + count, into: scratch)
+            BLAS.sgemm(transposeB: true, m: rows, n: count, k: inputs, a: x, lda: inputs, b: scratch, ldb: inputs,
+                       beta: accumulate ? 1 : 0, c: y + first, ldc: outputs)
+            first += count
+        }
+    }
+
+    private func applyToOneRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let block = min(blockRows, 16)
+        ThreadPool.shared.parallelFor(outputs, minimumChunk: 64) { range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: block * inputs)
+            defer { scratch.deallocate() }
+            var first = range.lowerBound
+            while first < range.upperBound {
+                let count = min(block, range.upperBound - first)
+                widenRows(first..<first + count, into: scratch)
+                for row in 0..<count {
+                    let value = VectorMath.dot(scratch + row * inputs, x, count: inputs)
+                    y[first + row] = accumulate ? y[first + row] + value : value
+                }
+                first += count
+            }
+        }
+    }
+}
