@@ -1,8 +1,9 @@
+import Checkpoints
 import Tensors
 
 /// Expands quantized matrices back to float32 with the exact arithmetic of the reference
-/// dequantizers (ggml's `dequantize_row_*`, gguf-py's `dequantize_blocks`): one multiply, then one
-/// add, never fused.
+/// dequantizers (ggml's `dequantize_row_*`, gguf-py's `dequantize_blocks`; ggml blocks through
+/// Checkpoints' `GGMLDequantization`): one multiply, then one add, never fused.
 public enum Dequantizer {
     /// All rows, row-major.
     public static func dequantize(_ matrix: QuantizedMatrix) -> [Float] {
@@ -27,7 +28,7 @@ public enum Dequantizer {
             dequantizeGroupedRow(scheme, layout: layout, row: row, codes: codes, scales: matrix.scales?.bytes,
                                  biases: matrix.biases?.bytes, into: target)
         case .q8_0, .q4_0, .q4_1:
-            dequantizeBlocks(matrix.scheme, codes, into: target)
+            dequantizeBlocks(matrix.scheme.ggmlType ?? .q8_0, codes, into: target)
         }
     }
 
@@ -35,28 +36,12 @@ public enum Dequantizer {
         HalfPrecision.float(fromHalfBits: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
     }
 
-    private static func dequantizeBlocks(_ scheme: QuantizationScheme, _ row: UnsafeRawBufferPointer, into y: UnsafeMutableBufferPointer<Float>) {
-        let blockBytes = scheme.ggmlBlockBytes ?? 0
-        for block in 0..<y.count / 32 {
-            let base = block * blockBytes, out = block * 32
-            let d = half(row, base)
-            switch scheme {
-            case .q8_0:
-                for j in 0..<32 { y[out + j] = Float(Int8(bitPattern: row[base + 2 + j])) * d }
-            case .q4_0:
-                for j in 0..<16 {
-                    let byte = row[base + 2 + j]
-                    y[out + j] = Float(Int(byte & 0x0F) - 8) * d
-                    y[out + j + 16] = Float(Int(byte >> 4) - 8) * d
-                }
-            default:
-                let m = half(row, base + 2)
-                for j in 0..<16 {
-                    let byte = row[base + 4 + j]
-                    y[out + j] = Float(byte & 0x0F) * d + m
-                    y[out + j + 16] = Float(byte >> 4) * d + m
-                }
-            }
+    /// ggml blocks go through the GGUF reader's dequantizer (the same reference arithmetic).
+    private static func dequantizeBlocks(_ type: GGMLType, _ row: UnsafeRawBufferPointer, into y: UnsafeMutableBufferPointer<Float>) {
+        do {
+            try GGMLDequantization.dequantize(row, type: type, into: y)
+        } catch {
+            preconditionFailure("a validated \(type) row failed to dequantize: \(error)")
         }
     }
 

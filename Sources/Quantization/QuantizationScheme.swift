@@ -1,3 +1,5 @@
+import Checkpoints
+
 /// How the values of a quantized matrix are stored: one of llama.cpp's block types (bit-compatible
 /// with GGUF files) or one of our grouped int8/int4 schemes.
 ///
@@ -33,18 +35,31 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Values per ggml block, or nil for grouped schemes (which take any column count).
-    public var ggmlBlockValues: Int? { ggmlBlockBytes == nil ? nil : 32 }
-
-    /// Bytes per ggml block (f16 scale fields included), or nil for grouped schemes.
-    public var ggmlBlockBytes: Int? {
+    /// The ggml block type this scheme is, or nil for grouped schemes.
+    public var ggmlType: GGMLType? {
         switch self {
-        case .q8_0: return 2 + 32
-        case .q4_0: return 2 + 16
-        case .q4_1: return 2 + 2 + 16
+        case .q8_0: return .q8_0
+        case .q4_0: return .q4_0
+        case .q4_1: return .q4_1
         case .grouped: return nil
         }
     }
+
+    /// The scheme for a ggml block type our kernels compute with directly (Q8_0, Q4_0, Q4_1), else nil.
+    public init?(ggmlType: GGMLType) {
+        switch ggmlType {
+        case .q8_0: self = .q8_0
+        case .q4_0: self = .q4_0
+        case .q4_1: self = .q4_1
+        default: return nil
+        }
+    }
+
+    /// Values per ggml block, or nil for grouped schemes (which take any column count).
+    public var ggmlBlockValues: Int? { ggmlType?.blockSize }
+
+    /// Bytes per ggml block (f16 scale fields included), or nil for grouped schemes.
+    public var ggmlBlockBytes: Int? { ggmlType?.blockByteCount }
 
     /// Storage cost per weight, scales included, for a row of `columns` values.
     public func bitsPerWeight(columns: Int) -> Double {
