@@ -3,26 +3,9 @@
 #include <math.h>
 #include <string.h>
 #include "quant_kernels.h"
+#include "half.h"
 
-float qk_half_to_float(uint16_t h) {
-    const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    const uint32_t exponent = (h >> 10) & 0x1F;
-    const uint32_t mantissa = h & 0x3FF;
-    uint32_t bits;
-    if (exponent == 0x1F) {
-        bits = sign | 0x7F800000u | (mantissa << 13);
-    } else if (exponent != 0) {
-        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-    } else {
-        // Zero or subnormal: mantissa · 2^-24 is exact in float.
-        const float magnitude = (float)mantissa * 0x1p-24f;
-        memcpy(&bits, &magnitude, 4);
-        bits |= sign;
-    }
-    float value;
-    memcpy(&value, &bits, 4);
-    return value;
-}
+float qk_half_to_float(uint16_t h) { return qk_half_bits_to_float(h); }
 
 void qk_quantize_activation_row(const float *x, size_t columns, size_t blocks, int8_t *codes, float *scales,
                                 float *scaled_sums) {

@@ -5,7 +5,11 @@
 //   qk_idot, qk_dot_i8(w, a), qk_dot_u8(w, a), qk_dot_u4(w, a)    integer dots of one 32-value block
 //   QK_U8_DOT_IS_OFFSET      1 when qk_dot_u8 returns Σ (q − 128)·a instead of Σ q·a
 //   QK_HALF(bits)            IEEE half → float
+//   qk_hvec, QK_HLANES, QK_HZERO(), QK_HLOAD(p, bf16), QK_XLOAD(p), QK_HFMA(w, x, acc), QK_HADD, QK_HSUM
+//                            the half-precision-weight kernel's vectors of QK_HLANES floats
 // Loops take the layout and code kind as constants so that every combination is specialised.
+
+#include "half.h"
 
 #define QK_INLINE static inline __attribute__((always_inline))
 
@@ -135,4 +139,33 @@ void QK_FN(qk_matmul)(const qk_matrix *w, const qk_activations *x, size_t row_be
         else { if (biased) QK_GROUPED_CASE(QK_CODES_U4, 0, 1); else QK_GROUPED_CASE(QK_CODES_U4, 0, 0); }
         return;
     }
+}
+
+// Half-precision weights: widen QK_HLANES values at a time, two independent accumulators.
+QK_INLINE void QK_FN(half_rows)(const uint16_t *w, const int is_bf16, size_t columns, const float *x, size_t x_rows,
+                                 size_t row_begin, size_t row_end, float *y, size_t y_stride) {
+    const size_t step = 2 * QK_HLANES;
+    const size_t vector_end = columns - columns % step;
+    for (size_t r = row_begin; r < row_end; r++) {
+        const uint16_t *row = w + r * columns;
+        for (size_t t = 0; t < x_rows; t++) {
+            const float *xt = x + t * columns;
+            qk_hvec acc0 = QK_HZERO(), acc1 = QK_HZERO();
+            for (size_t c = 0; c < vector_end; c += step) {
+                acc0 = QK_HFMA(QK_HLOAD(row + c, is_bf16), QK_XLOAD(xt + c), acc0);
+                acc1 = QK_HFMA(QK_HLOAD(row + c + QK_HLANES, is_bf16), QK_XLOAD(xt + c + QK_HLANES), acc1);
+            }
+            float sum = QK_HSUM(QK_HADD(acc0, acc1));
+            for (size_t c = vector_end; c < columns; c++) {
+                sum += (is_bf16 ? qk_bf16_bits_to_float(row[c]) : QK_HALF(row[c])) * xt[c];
+            }
+            y[t * y_stride + r] = sum;
+        }
+    }
+}
+
+void QK_FN(qk_half_matmul)(const uint16_t *w, int is_bf16, size_t columns, const float *x, size_t x_rows,
+                           size_t row_begin, size_t row_end, float *y, size_t y_stride) {
+    if (is_bf16) QK_FN(half_rows)(w, 1, columns, x, x_rows, row_begin, row_end, y, y_stride);
+    else QK_FN(half_rows)(w, 0, columns, x, x_rows, row_begin, row_end, y, y_stride);
 }

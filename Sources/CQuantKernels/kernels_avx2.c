@@ -51,40 +51,22 @@ static inline __m256i qk_dot_u4(const uint8_t *w, const int8_t *a) {
     return qk_dot_us(qk_nibbles(w), _mm256_loadu_si256((const __m256i *)a));
 }
 
-#include "kernel_template.h"
-
 static inline __m256 qk_load8_half(const uint16_t *p, int is_bf16) {
     const __m128i raw = _mm_loadu_si128((const __m128i *)p);
     if (is_bf16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16));
     return _mm256_cvtph_ps(raw);
 }
 
-static inline float qk_half_scalar(uint16_t bits, int is_bf16) {
-    if (!is_bf16) return _cvtsh_ss(bits);
-    const uint32_t widened = (uint32_t)bits << 16;
-    float value;
-    memcpy(&value, &widened, 4);
-    return value;
-}
+typedef __m256 qk_hvec;
+#define QK_HLANES 8
+#define QK_HZERO() _mm256_setzero_ps()
+#define QK_HLOAD(p, bf16) qk_load8_half(p, bf16)
+#define QK_XLOAD(p) _mm256_loadu_ps(p)
+#define QK_HFMA(w, x, acc) _mm256_fmadd_ps(w, x, acc)
+#define QK_HADD(a, b) _mm256_add_ps(a, b)
+#define QK_HSUM(v) qk_sum_avx2(v)
 
-void qk_half_matmul_avx2(const uint16_t *w, int is_bf16, size_t columns, const float *x, size_t x_rows,
-                         size_t row_begin, size_t row_end, float *y, size_t y_stride) {
-    const size_t vector_end = columns & ~(size_t)15;
-    for (size_t r = row_begin; r < row_end; r++) {
-        const uint16_t *row = w + r * columns;
-        for (size_t t = 0; t < x_rows; t++) {
-            const float *xt = x + t * columns;
-            __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-            for (size_t c = 0; c < vector_end; c += 16) {
-                acc0 = _mm256_fmadd_ps(qk_load8_half(row + c, is_bf16), _mm256_loadu_ps(xt + c), acc0);
-                acc1 = _mm256_fmadd_ps(qk_load8_half(row + c + 8, is_bf16), _mm256_loadu_ps(xt + c + 8), acc1);
-            }
-            float sum = qk_sum_avx2(_mm256_add_ps(acc0, acc1));
-            for (size_t c = vector_end; c < columns; c++) sum += qk_half_scalar(row[c], is_bf16) * xt[c];
-            y[t * y_stride + r] = sum;
-        }
-    }
-}
+#include "kernel_template.h"
 
 #pragma clang attribute pop
 #endif

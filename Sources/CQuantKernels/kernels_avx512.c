@@ -39,41 +39,22 @@ static inline __m256i qk_dot_u4(const uint8_t *w, const int8_t *a) {
     return _mm256_dpbusd_epi32(_mm256_setzero_si256(), nibbles, _mm256_loadu_si256((const __m256i *)a));
 }
 
-#include "kernel_template.h"
-
 static inline __m512 qk_load16_half(const uint16_t *p, int is_bf16) {
     const __m256i raw = _mm256_loadu_si256((const __m256i *)p);
     if (is_bf16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
     return _mm512_cvtph_ps(raw);
 }
 
-void qk_half_matmul_avx512(const uint16_t *w, int is_bf16, size_t columns, const float *x, size_t x_rows,
-                           size_t row_begin, size_t row_end, float *y, size_t y_stride) {
-    const size_t vector_end = columns & ~(size_t)31;
-    for (size_t r = row_begin; r < row_end; r++) {
-        const uint16_t *row = w + r * columns;
-        for (size_t t = 0; t < x_rows; t++) {
-            const float *xt = x + t * columns;
-            __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-            for (size_t c = 0; c < vector_end; c += 32) {
-                acc0 = _mm512_fmadd_ps(qk_load16_half(row + c, is_bf16), _mm512_loadu_ps(xt + c), acc0);
-                acc1 = _mm512_fmadd_ps(qk_load16_half(row + c + 16, is_bf16), _mm512_loadu_ps(xt + c + 16), acc1);
-            }
-            float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
-            for (size_t c = vector_end; c < columns; c++) {
-                float value;
-                if (is_bf16) {
-                    const uint32_t widened = (uint32_t)row[c] << 16;
-                    memcpy(&value, &widened, 4);
-                } else {
-                    value = _cvtsh_ss(row[c]);
-                }
-                sum += value * xt[c];
-            }
-            y[t * y_stride + r] = sum;
-        }
-    }
-}
+typedef __m512 qk_hvec;
+#define QK_HLANES 16
+#define QK_HZERO() _mm512_setzero_ps()
+#define QK_HLOAD(p, bf16) qk_load16_half(p, bf16)
+#define QK_XLOAD(p) _mm512_loadu_ps(p)
+#define QK_HFMA(w, x, acc) _mm512_fmadd_ps(w, x, acc)
+#define QK_HADD(a, b) _mm512_add_ps(a, b)
+#define QK_HSUM(v) _mm512_reduce_add_ps(v)
+
+#include "kernel_template.h"
 
 #pragma clang attribute pop
 #endif

@@ -1,6 +1,7 @@
 // Plain C: runs on any CPU and is the baseline every SIMD variant is tested against.
 #include <string.h>
 #include "variants.h"
+#include "half.h"
 
 #define QK_FN(name) name##_portable
 typedef float qk_acc;
@@ -9,7 +10,15 @@ typedef int32_t qk_idot;
 #define QK_ACC_ADD(acc, scale, idot) ((acc) + (scale) * (float)(idot))
 #define QK_ACC_SUM(acc) (acc)
 #define QK_U8_DOT_IS_OFFSET 0
-#define QK_HALF(bits) qk_half_to_float(bits)
+#define QK_HALF(bits) qk_half_bits_to_float(bits)
+typedef float qk_hvec;
+#define QK_HLANES 1
+#define QK_HZERO() 0.0f
+#define QK_HLOAD(p, bf16) ((bf16) ? qk_bf16_bits_to_float(*(p)) : qk_half_bits_to_float(*(p)))
+#define QK_XLOAD(p) (*(p))
+#define QK_HFMA(w, x, acc) ((acc) + (w) * (x))
+#define QK_HADD(a, b) ((a) + (b))
+#define QK_HSUM(v) (v)
 
 static inline int32_t qk_dot_i8(const uint8_t *w, const int8_t *a) {
     int32_t sum = 0;
@@ -30,23 +39,3 @@ static inline int32_t qk_dot_u4(const uint8_t *w, const int8_t *a) {
 }
 
 #include "kernel_template.h"
-
-static inline float bf16_to_float(uint16_t bits) {
-    const uint32_t widened = (uint32_t)bits << 16;
-    float value;
-    memcpy(&value, &widened, 4);
-    return value;
-}
-
-void qk_half_matmul_portable(const uint16_t *w, int is_bf16, size_t columns, const float *x, size_t x_rows,
-                             size_t row_begin, size_t row_end, float *y, size_t y_stride) {
-    for (size_t r = row_begin; r < row_end; r++) {
-        const uint16_t *row = w + r * columns;
-        for (size_t t = 0; t < x_rows; t++) {
-            const float *xt = x + t * columns;
-            float sum = 0.0f;
-            for (size_t c = 0; c < columns; c++) sum += (is_bf16 ? bf16_to_float(row[c]) : qk_half_to_float(row[c])) * xt[c];
-            y[t * y_stride + r] = sum;
-        }
-    }
-}

@@ -11,21 +11,10 @@ public struct QuantizationManifest: Equatable, Sendable {
     public static let metadataKey = "quantization"
     public static let formatVersion = 1
 
-    public struct Entry: Equatable, Sendable {
-        public let scheme: QuantizationScheme
-        public let rows: Int
-        public let columns: Int
+    /// Per weight name: its scheme and float shape, which is all a `QuantizedLayout` is.
+    public var tensors: [String: QuantizedLayout]
 
-        public init(scheme: QuantizationScheme, rows: Int, columns: Int) {
-            self.scheme = scheme
-            self.rows = rows
-            self.columns = columns
-        }
-    }
-
-    public var tensors: [String: Entry]
-
-    public init(tensors: [String: Entry] = [:]) { self.tensors = tensors }
+    public init(tensors: [String: QuantizedLayout] = [:]) { self.tensors = tensors }
 
     private struct Encoded: Codable {
         struct Tensor: Codable {
@@ -48,12 +37,12 @@ public struct QuantizationManifest: Equatable, Sendable {
         guard decoded.format_version == Self.formatVersion else {
             throw QuantizationError.invalidMetadata("format_version \(decoded.format_version) is not \(Self.formatVersion)")
         }
-        var tensors: [String: Entry] = [:]
+        var tensors: [String: QuantizedLayout] = [:]
         for (name, tensor) in decoded.tensors {
             guard tensor.shape.count == 2, tensor.shape.allSatisfy({ $0 >= 0 }) else {
                 throw QuantizationError.invalidMetadata("\(name): shape \(tensor.shape) is not [rows, columns]")
             }
-            tensors[name] = Entry(scheme: try QuantizationScheme(parsing: tensor.scheme), rows: tensor.shape[0], columns: tensor.shape[1])
+            tensors[name] = QuantizedLayout(scheme: try QuantizationScheme(parsing: tensor.scheme), rows: tensor.shape[0], columns: tensor.shape[1])
         }
         self.tensors = tensors
     }

@@ -47,8 +47,7 @@ public enum QuantizedCheckpointLayout {
 
     /// Reads the quantized matrix that replaced `weightName`, checking every part's dtype and shape.
     /// With a memory-mapped source the matrix points into the mapping.
-    public static func matrix(weightName: String, entry: QuantizationManifest.Entry, from source: TensorSource) throws -> QuantizedMatrix {
-        let layout = QuantizedLayout(scheme: entry.scheme, rows: entry.rows, columns: entry.columns)
+    public static func matrix(weightName: String, layout: QuantizedLayout, from source: TensorSource) throws -> QuantizedMatrix {
         func part(_ name: String, _ expected: (DType, [Int])) throws -> Storage {
             guard let info = source.info(named: name) else { throw QuantizationError.missingTensor(name) }
             guard info.dtype == expected.0 else { throw QuantizationError.unsupportedDType(tensor: name, dtype: info.dtype.rawValue) }
@@ -61,7 +60,7 @@ public enum QuantizedCheckpointLayout {
             scales = try part(scalesName(ofWeight: weightName), info)
             if layout.biasBytes > 0 { biases = try part(biasesName(ofWeight: weightName), info) }
         }
-        return try QuantizedMatrix(scheme: entry.scheme, rows: entry.rows, columns: entry.columns, codes: codes,
+        return try QuantizedMatrix(scheme: layout.scheme, rows: layout.rows, columns: layout.columns, codes: codes,
                                    scales: scales, biases: biases, name: weightName)
     }
 

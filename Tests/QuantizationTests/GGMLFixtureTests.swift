@@ -13,10 +13,14 @@ struct GGMLFixtureTests {
         #expect(Set(entries.map(\.case)).isSuperset(of: ["normal", "zeros", "outliers", "ties", "grid", "wide"]))
     }
 
+    static func entry(_ label: String) throws -> (Fixtures.Entry, QuantizationScheme) {
+        let entry = try #require(entries.first { "\($0.case)/\($0.type)" == label })
+        return (entry, try QuantizationScheme(parsing: entry.type))
+    }
+
     @Test(arguments: entries.map { "\($0.case)/\($0.type)" })
     func quantizesLikeGGUFPy(_ label: String) throws {
-        let entry = try #require(Self.entries.first { "\($0.case)/\($0.type)" == label })
-        let scheme = try QuantizationScheme(parsing: entry.type)
+        let (entry, scheme) = try Self.entry(label)
         let input = try Fixtures.floats(entry.input)
         let expected = try Fixtures.bytes(entry.blocks)
         let matrix = try input.withUnsafeBufferPointer {
@@ -30,8 +34,7 @@ struct GGMLFixtureTests {
 
     @Test(arguments: entries.map { "\($0.case)/\($0.type)" })
     func dequantizesLikeGGUFPy(_ label: String) throws {
-        let entry = try #require(Self.entries.first { "\($0.case)/\($0.type)" == label })
-        let scheme = try QuantizationScheme(parsing: entry.type)
+        let (entry, scheme) = try Self.entry(label)
         let blocks = try Fixtures.bytes(entry.blocks)
         let expected = try Fixtures.floats(entry.dequantized)
         let matrix = try blocks.withUnsafeBytes {

@@ -1,18 +1,14 @@
 import Checkpoints
 import Foundation
 import Testing
+import TestSupport
 @testable import Quantization
 
 /// The released SmolLM2-135M-Instruct Q4_1 GGUF (llama.cpp's own quantization, fetched by
 /// scripts/fetch-models): its Q4_1 and Q8_0 matrices run through the kernels straight from the
 /// mapped file and agree with GGUF dequantization followed by float math.
 struct GGUFModelKernelTests {
-    static let modelPath: String = {
-        let environment = ProcessInfo.processInfo.environment
-        let cache = environment["MEGALODON_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/megalodon").path
-        return cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }()
+    static let modelPath = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
     static var modelPresent: Bool { FileManager.default.fileExists(atPath: modelPath) }
 

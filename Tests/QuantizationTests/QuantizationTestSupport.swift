@@ -3,19 +3,8 @@ import Tensors
 import TestSupport
 @testable import Quantization
 
-/// SplitMix64: deterministic test data without Foundation's unseeded generators.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Roughly normal values (sum of uniforms), scaled.
+extension SeededGenerator {
+    /// Roughly normal values (sum of four uniforms), scaled.
     mutating func normals(_ count: Int, scale: Float = 1) -> [Float] {
         (0..<count).map { _ in
             var sum: Float = 0

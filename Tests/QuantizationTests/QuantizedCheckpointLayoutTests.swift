@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Testing
+import TestSupport
 import Tensors
 @testable import Quantization
 
@@ -37,12 +38,12 @@ struct QuantizedCheckpointLayoutTests {
             + (matrix.biases == nil ? [] : ["layers.0.mega.wv.biases"])
         #expect(parts.map(\.name) == expectedNames)
 
-        let manifest = QuantizationManifest(tensors: [weightName: .init(scheme: scheme, rows: rows, columns: columns)])
+        let manifest = QuantizationManifest(tensors: [weightName: QuantizedLayout(scheme: scheme, rows: rows, columns: columns)])
         let source = InMemorySource(tensors: parts, metadata: [QuantizationManifest.metadataKey: manifest.metadataValue])
         let readBack = try #require(try QuantizedCheckpointLayout.manifest(of: source))
         #expect(readBack == manifest)
-        let entry = try #require(readBack.tensors[weightName])
-        let restored = try QuantizedCheckpointLayout.matrix(weightName: weightName, entry: entry, from: source)
+        let layout = try #require(readBack.tensors[weightName])
+        let restored = try QuantizedCheckpointLayout.matrix(weightName: weightName, layout: layout, from: source)
         #expect(restored.layout == matrix.layout)
         #expect(Dequantizer.dequantize(restored) == Dequantizer.dequantize(matrix))
         // Zero copy: the restored matrix reads the very bytes the tensors hold.
@@ -54,19 +55,19 @@ struct QuantizedCheckpointLayoutTests {
         let values = [Float](repeating: 0.5, count: 2 * 32)
         let matrix = try values.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 2, columns: 32, scheme: scheme) }
         let parts = try QuantizedCheckpointLayout.tensors(for: matrix, weightName: "w.weight")
-        let entry = QuantizationManifest.Entry(scheme: scheme, rows: 2, columns: 32)
+        let layout = QuantizedLayout(scheme: scheme, rows: 2, columns: 32)
 
         let missing = InMemorySource(tensors: parts.filter { $0.name != "w.biases" }, metadata: [:])
         #expect(throws: QuantizationError.missingTensor("w.biases")) {
-            try QuantizedCheckpointLayout.matrix(weightName: "w.weight", entry: entry, from: missing)
+            try QuantizedCheckpointLayout.matrix(weightName: "w.weight", layout: layout, from: missing)
         }
-        let wrongShape = QuantizationManifest.Entry(scheme: scheme, rows: 2, columns: 64)
+        let wrongShape = QuantizedLayout(scheme: scheme, rows: 2, columns: 64)
         #expect(throws: QuantizationError.shapeMismatch(tensor: "w.qweight", expected: [2, 32], actual: [2, 16])) {
-            try QuantizedCheckpointLayout.matrix(weightName: "w.weight", entry: wrongShape, from: InMemorySource(tensors: parts, metadata: [:]))
+            try QuantizedCheckpointLayout.matrix(weightName: "w.weight", layout: wrongShape, from: InMemorySource(tensors: parts, metadata: [:]))
         }
-        let f32Scales = QuantizationManifest.Entry(scheme: try QuantizationScheme(parsing: "int4-g32-asym-f32"), rows: 2, columns: 32)
+        let f32Scales = QuantizedLayout(scheme: try QuantizationScheme(parsing: "int4-g32-asym-f32"), rows: 2, columns: 32)
         #expect(throws: QuantizationError.unsupportedDType(tensor: "w.scales", dtype: "F16")) {
-            try QuantizedCheckpointLayout.matrix(weightName: "w.weight", entry: f32Scales, from: InMemorySource(tensors: parts, metadata: [:]))
+            try QuantizedCheckpointLayout.matrix(weightName: "w.weight", layout: f32Scales, from: InMemorySource(tensors: parts, metadata: [:]))
         }
         for bad in ["", "[]", #"{"format_version":2,"tensors":{}}"#, #"{"format_version":1,"tensors":{"a":{"scheme":"int5","shape":[1,1]}}}"#,
                     #"{"format_version":1,"tensors":{"a":{"scheme":"q8_0","shape":[32]}}}"#] {
