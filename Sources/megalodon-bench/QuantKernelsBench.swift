@@ -21,6 +21,8 @@ struct QuantKernelsBench: ParsableCommand {
     @Option(help: "Threads for OpenBLAS and our kernels.") var threads = 1
     @Option(name: .customLong("working-set-mb"), help: "Minimum megabytes of weights cycled through per measurement.")
     var workingSetMB = 512
+    @Option(name: .customLong("prefill-rows"), help: "Also time a prefill product with this many activation rows against OpenBLAS sgemm (0 skips it).")
+    var prefillRows = 0
 
     func validate() throws {
         guard rows > 0, columns > 0 else { throw ValidationError("--rows and --columns must be positive") }
@@ -69,7 +71,46 @@ struct QuantKernelsBench: ParsableCommand {
                     report("\(scheme) \(variant)", matrix.byteCount, seconds, sgemv)
                 }
             }
+            if prefillRows > 0 { try prefill(weights, parsedSchemes) }
         }
+    }
+
+    /// x[prefillRows, columns] · Wᵀ: GFLOP/s of each kernel next to sgemm (one matrix, no cycling:
+    /// prefill reuses each weight row across many activation rows, so it is compute-bound).
+    private func prefill(_ weights: [Float], _ schemes: [QuantizationScheme]) throws {
+        var generator = SystemRandomNumberGenerator()
+        let x = (0..<prefillRows * columns).map { _ in Float.random(in: -1...1, using: &generator) }
+        let flops = 2 * Double(prefillRows) * Double(rows) * Double(columns)
+        print("prefill x[\(prefillRows), \(columns)] · Wᵀ".padding(toLength: 34, withPad: " ", startingAt: 0) + "          ms   GFLOP/s  vs sgemm")
+        func line(_ label: String, _ seconds: Double, _ sgemmSeconds: Double) {
+            print(label.padding(toLength: 34, withPad: " ", startingAt: 0)
+                + String(format: "      %7.2f %8.1f %8.2fx", seconds * 1e3, flops / seconds / 1e9, sgemmSeconds / seconds))
+        }
+        let sgemm = median {
+            var y = [Float](repeating: 0, count: prefillRows * rows)
+            x.withUnsafeBufferPointer { xp in
+                weights.withUnsafeBufferPointer { wp in
+                    y.withUnsafeMutableBufferPointer { BLAS.linear(xp.baseAddress!, rows: prefillRows, inputs: columns, weight: wp.baseAddress!, outputs: rows, into: $0.baseAddress!) }
+                }
+            }
+        }
+        line("OpenBLAS sgemm f32", sgemm, sgemm)
+        for scheme in schemes {
+            let matrix = try weights.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: rows, columns: columns, scheme: scheme) }
+            let seconds = median { _ = QuantizedLinear.apply(matrix, to: x, rows: prefillRows) }
+            line("\(scheme) \(KernelVariant.preferred)", seconds, sgemm)
+        }
+    }
+
+    private func median(_ body: () -> Void) -> Double {
+        body()
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.sorted()[times.count / 2]
     }
 
     private func copies(_ bytes: Int) -> Int { max(1, (workingSetMB << 20) / max(bytes, 1) + 1) }
