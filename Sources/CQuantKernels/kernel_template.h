@@ -30,42 +30,46 @@ QK_INLINE qk_idot QK_FN(dot_codes)(const uint8_t *w, const int8_t *a, const int 
     return qk_dot_u4(w, a);
 }
 
-// Adds block b's contribution to one of two independent accumulators (acc, offset); two chains
-// let consecutive blocks overlap instead of waiting on each other's multiply-add latency.
-QK_INLINE void QK_FN(ggml_block)(const uint8_t *row, size_t b, const int8_t *codes_a, const float *scales_a,
-                                  const float *sums_a, const int layout, qk_acc *acc, float *offset) {
-    const size_t block_bytes = layout == QK_LAYOUT_Q8_0 ? 34 : layout == QK_LAYOUT_Q4_0 ? 18 : 20;
-    const uint8_t *block = row + b * block_bytes;
-    const float d = QK_FN(load_scale)(block, 0, 1);
-    if (layout == QK_LAYOUT_Q8_0) {
-        *acc = QK_ACC_ADD(*acc, d * scales_a[b], qk_dot_i8(block + 2, codes_a + b * QK_BLOCK));
-    } else if (layout == QK_LAYOUT_Q4_0) {
-        *acc = QK_ACC_ADD(*acc, d * scales_a[b], qk_dot_u4(block + 2, codes_a + b * QK_BLOCK));
-        *offset += -8.0f * d * sums_a[b];
-    } else {
-        const float m = QK_FN(load_scale)(block, 1, 1);
-        *acc = QK_ACC_ADD(*acc, d * scales_a[b], qk_dot_u4(block + 4, codes_a + b * QK_BLOCK));
-        *offset += m * sums_a[b];
-    }
+// Blocks are taken two at a time: a variant with wide registers (QK_PAIR) multiplies both in one
+// instruction; otherwise the pair feeds two independent accumulator chains so that consecutive blocks
+// overlap instead of waiting on each other's multiply-add latency.
+#ifndef QK_PAIR
+typedef struct { qk_acc first, second; } qk_pacc;
+#define QK_PACC_ZERO() ((qk_pacc){QK_ACC_ZERO(), QK_ACC_ZERO()})
+#define QK_PACC_SUM(p) (QK_ACC_SUM((p).first) + QK_ACC_SUM((p).second))
+QK_INLINE qk_pacc qk_pair_add(qk_pacc p, const uint8_t *w0, const uint8_t *w1, const int8_t *a, float s0, float s1,
+                              const int codes) {
+    p.first = QK_ACC_ADD(p.first, s0, QK_FN(dot_codes)(w0, a, codes));
+    p.second = QK_ACC_ADD(p.second, s1, QK_FN(dot_codes)(w1, a + QK_BLOCK, codes));
+    return p;
+}
+#endif
+
+QK_INLINE size_t QK_FN(ggml_block_bytes)(const int layout) {
+    return layout == QK_LAYOUT_Q8_0 ? 34 : layout == QK_LAYOUT_Q4_0 ? 18 : 20;
 }
 
-QK_INLINE void QK_FN(grouped_block)(const uint8_t *row, size_t b, const int8_t *codes_a, const float *scales_a,
-                                     const float *sums_a, const int codes, const int biased, float s, float c,
-                                     qk_acc *acc, float *offset) {
-    const size_t code_bytes = codes == QK_CODES_U4 ? QK_BLOCK / 2 : QK_BLOCK;
-    const qk_idot d = QK_FN(dot_codes)(row + b * code_bytes, codes_a + b * QK_BLOCK, codes);
-    *acc = QK_ACC_ADD(*acc, s * scales_a[b], d);
-    if (biased || codes != QK_CODES_I8) *offset += c * sums_a[b];
+// Weight scale, code kind, offset term and code address of ggml block b.
+QK_INLINE const uint8_t *QK_FN(ggml_block)(const uint8_t *row, size_t b, const int layout, float *d, float *c) {
+    const uint8_t *block = row + b * QK_FN(ggml_block_bytes)(layout);
+    *d = QK_FN(load_scale)(block, 0, 1);
+    if (layout == QK_LAYOUT_Q8_0) { *c = 0.0f; return block + 2; }
+    if (layout == QK_LAYOUT_Q4_0) { *c = -8.0f * *d; return block + 2; }
+    *c = QK_FN(load_scale)(block, 1, 1);
+    return block + 4;
 }
 
 QK_INLINE float QK_FN(row_dot)(const qk_matrix *w, size_t r, const int8_t *codes_a, const float *scales_a,
                                 const float *sums_a, const int layout, const int codes, const int f16,
                                 const int biased) {
-    qk_acc acc0 = QK_ACC_ZERO(), acc1 = QK_ACC_ZERO();
-    float offset0 = 0.0f, offset1 = 0.0f;
+    qk_pacc pairs = QK_PACC_ZERO();
+    qk_acc single = QK_ACC_ZERO();
+    float offset = 0.0f;
     const uint8_t *row = w->data + r * w->row_bytes;
     const size_t blocks = w->blocks_per_row;
     if (layout == QK_LAYOUT_GROUPED) {
+        const size_t code_bytes = codes == QK_CODES_U4 ? QK_BLOCK / 2 : QK_BLOCK;
+        const int offsets = biased || codes != QK_CODES_I8;
         const size_t groups = w->groups_per_row, per_group = w->blocks_per_group;
         for (size_t g = 0; g < groups; g++) {
             const float s = QK_FN(load_scale)(w->scales, r * groups + g, f16);
@@ -75,20 +79,33 @@ QK_INLINE float QK_FN(row_dot)(const qk_matrix *w, size_t r, const int8_t *codes
             const size_t end = (g + 1) * per_group < blocks ? (g + 1) * per_group : blocks;
             size_t b = g * per_group;
             for (; b + 1 < end; b += 2) {
-                QK_FN(grouped_block)(row, b, codes_a, scales_a, sums_a, codes, biased, s, c, &acc0, &offset0);
-                QK_FN(grouped_block)(row, b + 1, codes_a, scales_a, sums_a, codes, biased, s, c, &acc1, &offset1);
+                pairs = qk_pair_add(pairs, row + b * code_bytes, row + (b + 1) * code_bytes, codes_a + b * QK_BLOCK,
+                                    s * scales_a[b], s * scales_a[b + 1], codes);
+                if (offsets) offset += c * (sums_a[b] + sums_a[b + 1]);
             }
-            if (b < end) QK_FN(grouped_block)(row, b, codes_a, scales_a, sums_a, codes, biased, s, c, &acc0, &offset0);
+            if (b < end) {
+                single = QK_ACC_ADD(single, s * scales_a[b], QK_FN(dot_codes)(row + b * code_bytes, codes_a + b * QK_BLOCK, codes));
+                if (offsets) offset += c * sums_a[b];
+            }
         }
     } else {
+        const int kind = layout == QK_LAYOUT_Q8_0 ? QK_CODES_I8 : QK_CODES_U4;
         size_t b = 0;
         for (; b + 1 < blocks; b += 2) {
-            QK_FN(ggml_block)(row, b, codes_a, scales_a, sums_a, layout, &acc0, &offset0);
-            QK_FN(ggml_block)(row, b + 1, codes_a, scales_a, sums_a, layout, &acc1, &offset1);
+            float d0, c0, d1, c1;
+            const uint8_t *q0 = QK_FN(ggml_block)(row, b, layout, &d0, &c0);
+            const uint8_t *q1 = QK_FN(ggml_block)(row, b + 1, layout, &d1, &c1);
+            pairs = qk_pair_add(pairs, q0, q1, codes_a + b * QK_BLOCK, d0 * scales_a[b], d1 * scales_a[b + 1], kind);
+            if (layout != QK_LAYOUT_Q8_0) offset += c0 * sums_a[b] + c1 * sums_a[b + 1];
         }
-        if (b < blocks) QK_FN(ggml_block)(row, b, codes_a, scales_a, sums_a, layout, &acc0, &offset0);
+        if (b < blocks) {
+            float d0, c0;
+            const uint8_t *q0 = QK_FN(ggml_block)(row, b, layout, &d0, &c0);
+            single = QK_ACC_ADD(single, d0 * scales_a[b], QK_FN(dot_codes)(q0, codes_a + b * QK_BLOCK, kind));
+            if (layout != QK_LAYOUT_Q8_0) offset += c0 * sums_a[b];
+        }
     }
-    return QK_ACC_SUM(acc0) + QK_ACC_SUM(acc1) + (offset0 + offset1);
+    return QK_PACC_SUM(pairs) + QK_ACC_SUM(single) + offset;
 }
 
 // Tiles of weight rows × activation rows small enough to stay in L1/L2 while they are combined.

@@ -1,5 +1,6 @@
 // AVX-512 with VNNI (Ice Lake / Zen 4 and later): dpbusd on 256-bit lanes for the integer block dots
-// (one block of 32 per instruction, as ggml does), 512-bit loads for the half-precision kernel.
+// (one block of 32 per instruction, as ggml does; pairing two blocks per 512-bit dpbusd measured
+// slower on Zen 4, which splits 512-bit operations), 512-bit loads for the half-precision kernel.
 #include "variants.h"
 #if QK_HAVE_X86_VARIANTS
 #include <immintrin.h>

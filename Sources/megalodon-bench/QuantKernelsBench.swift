@@ -21,6 +21,8 @@ struct QuantKernelsBench: ParsableCommand {
     @Option(help: "Threads for OpenBLAS and our kernels.") var threads = 1
     @Option(name: .customLong("working-set-mb"), help: "Minimum megabytes of weights cycled through per measurement.")
     var workingSetMB = 512
+    @Flag(name: .customLong("thread-cpu-time"), help: "Time with this thread's CPU clock instead of the wall clock (only with --threads 1): steadier when other processes compete for the cores.")
+    var threadCPUTime = false
     @Option(name: .customLong("prefill-rows"), help: "Also time a prefill product with this many activation rows against OpenBLAS sgemm (0 skips it).")
     var prefillRows = 0
 
@@ -28,6 +30,7 @@ struct QuantKernelsBench: ParsableCommand {
         guard rows > 0, columns > 0 else { throw ValidationError("--rows and --columns must be positive") }
         guard repeats >= 5 else { throw ValidationError("--repeats must be at least 5 (got \(repeats))") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard !threadCPUTime || threads == 1 else { throw ValidationError("--thread-cpu-time needs --threads 1") }
     }
 
     func run() throws {
@@ -37,7 +40,7 @@ struct QuantKernelsBench: ParsableCommand {
             var generator = SystemRandomNumberGenerator()
             let weights = (0..<rows * columns).map { _ in Float.random(in: -0.05...0.05, using: &generator) }
             let x = (0..<columns).map { _ in Float.random(in: -1...1, using: &generator) }
-            print("W[\(rows), \(columns)], threads \(threads), median of \(repeats), kernels: \(KernelVariant.available.map(\.description).joined(separator: ", ")) (default \(KernelVariant.preferred))")
+            print("W[\(rows), \(columns)], threads \(threads), median of \(repeats) (\(threadCPUTime ? "thread CPU time" : "wall clock")), kernels: \(KernelVariant.available.map(\.description).joined(separator: ", ")) (default \(KernelVariant.preferred))")
             print("kernel".padding(toLength: 34, withPad: " ", startingAt: 0) + "   MB     ms      GB/s   vs sgemv")
 
             let floatBytes = rows * columns * 4
@@ -106,11 +109,19 @@ struct QuantKernelsBench: ParsableCommand {
         body()
         var times: [Double] = []
         for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = now()
             body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            times.append(now() - start)
         }
         return times.sorted()[times.count / 2]
+    }
+
+    /// Seconds on the chosen clock.
+    private func now() -> Double {
+        guard threadCPUTime else { return Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     private func copies(_ bytes: Int) -> Int { max(1, (workingSetMB << 20) / max(bytes, 1) + 1) }
@@ -121,9 +132,9 @@ struct QuantKernelsBench: ParsableCommand {
         y.withUnsafeMutableBufferPointer { out in for copy in 0..<copies { body(copy, out) } }  // warm up, fault pages in
         var times: [Double] = []
         for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = now()
             y.withUnsafeMutableBufferPointer { out in for copy in 0..<copies { body(copy, out) } }
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(copies))
+            times.append((now() - start) / Double(copies))
         }
         return times.sorted()[times.count / 2]
     }
