@@ -1,13 +1,14 @@
-// The row-dot and matmul loops shared by every variant. A variant file defines the primitives
-// below and then includes this file once:
+// The quantized and half-precision matmul loops shared by every variant. A variant file defines the
+// primitives below and then includes this file once:
 //   QK_FN(name)               the variant's function name
 //   qk_acc, QK_ACC_ZERO(), QK_ACC_ADD(acc, scale, idot), QK_ACC_SUM(acc)
-//   qk_idot, qk_dot_i8(w, a), qk_dot_u8(w, a), qk_dot_u4(w, a)    integer dots of one 32-value block
-//   QK_U8_DOT_IS_OFFSET      1 when qk_dot_u8 returns Σ (q − 128)·a instead of Σ q·a
+//   qk_wvec, qk_prepare(w, kind)        one block of 32 weight codes loaded (and decoded) once ...
+//   qk_idot, qk_dot_prepared(wv, a, kind) ... and dotted with one activation block: Σ q·a
+//   QK_U8_DOT_IS_OFFSET      1 when the dot of uint8 codes returns Σ (q − 128)·a instead of Σ q·a
 //   QK_HALF(bits)            IEEE half → float
 //   qk_hvec, QK_HLANES, QK_HZERO(), QK_HLOAD(p, bf16), QK_XLOAD(p), QK_HFMA(w, x, acc), QK_HADD, QK_HSUM
 //                            the half-precision-weight kernel's vectors of QK_HLANES floats
-// Loops take the layout and code kind as constants so that every combination is specialised.
+// Loops take the layout, code kind and tile size as constants so that every combination is specialised.
 
 #include "half.h"
 
@@ -24,32 +25,11 @@ QK_INLINE float QK_FN(load_scale)(const void *base, size_t index, const int f16)
     return value;
 }
 
-QK_INLINE qk_idot QK_FN(dot_codes)(const uint8_t *w, const int8_t *a, const int codes) {
-    if (codes == QK_CODES_I8) return qk_dot_i8(w, a);
-    if (codes == QK_CODES_U8) return qk_dot_u8(w, a);
-    return qk_dot_u4(w, a);
-}
-
-// Blocks are taken two at a time: a variant with wide registers (QK_PAIR) multiplies both in one
-// instruction; otherwise the pair feeds two independent accumulator chains so that consecutive blocks
-// overlap instead of waiting on each other's multiply-add latency.
-#ifndef QK_PAIR
-typedef struct { qk_acc first, second; } qk_pacc;
-#define QK_PACC_ZERO() ((qk_pacc){QK_ACC_ZERO(), QK_ACC_ZERO()})
-#define QK_PACC_SUM(p) (QK_ACC_SUM((p).first) + QK_ACC_SUM((p).second))
-QK_INLINE qk_pacc qk_pair_add(qk_pacc p, const uint8_t *w0, const uint8_t *w1, const int8_t *a, float s0, float s1,
-                              const int codes) {
-    p.first = QK_ACC_ADD(p.first, s0, QK_FN(dot_codes)(w0, a, codes));
-    p.second = QK_ACC_ADD(p.second, s1, QK_FN(dot_codes)(w1, a + QK_BLOCK, codes));
-    return p;
-}
-#endif
-
 QK_INLINE size_t QK_FN(ggml_block_bytes)(const int layout) {
     return layout == QK_LAYOUT_Q8_0 ? 34 : layout == QK_LAYOUT_Q4_0 ? 18 : 20;
 }
 
-// Weight scale, code kind, offset term and code address of ggml block b.
+// Scale d, offset term c and code address of ggml block b (w = d·q + c per code q, as the kernels count it).
 QK_INLINE const uint8_t *QK_FN(ggml_block)(const uint8_t *row, size_t b, const int layout, float *d, float *c) {
     const uint8_t *block = row + b * QK_FN(ggml_block_bytes)(layout);
     *d = QK_FN(load_scale)(block, 0, 1);
@@ -59,53 +39,73 @@ QK_INLINE const uint8_t *QK_FN(ggml_block)(const uint8_t *row, size_t b, const i
     return block + 4;
 }
 
-QK_INLINE float QK_FN(row_dot)(const qk_matrix *w, size_t r, const int8_t *codes_a, const float *scales_a,
-                                const float *sums_a, const int layout, const int codes, const int f16,
-                                const int biased) {
-    qk_pacc pairs = QK_PACC_ZERO();
-    qk_acc single = QK_ACC_ZERO();
-    float offset = 0.0f;
-    const uint8_t *row = w->data + r * w->row_bytes;
-    const size_t blocks = w->blocks_per_row;
-    if (layout == QK_LAYOUT_GROUPED) {
-        const size_t code_bytes = codes == QK_CODES_U4 ? QK_BLOCK / 2 : QK_BLOCK;
-        const int offsets = biased || codes != QK_CODES_I8;
-        const size_t groups = w->groups_per_row, per_group = w->blocks_per_group;
-        for (size_t g = 0; g < groups; g++) {
-            const float s = QK_FN(load_scale)(w->scales, r * groups + g, f16);
-            float c = biased ? QK_FN(load_scale)(w->biases, r * groups + g, f16)
-                             : (codes == QK_CODES_U4 ? -8.0f * s : 0.0f);
-            if (codes == QK_CODES_U8 && QK_U8_DOT_IS_OFFSET) c += 128.0f * s;
-            const size_t end = (g + 1) * per_group < blocks ? (g + 1) * per_group : blocks;
-            size_t b = g * per_group;
-            for (; b + 1 < end; b += 2) {
-                pairs = qk_pair_add(pairs, row + b * code_bytes, row + (b + 1) * code_bytes, codes_a + b * QK_BLOCK,
-                                    s * scales_a[b], s * scales_a[b + 1], codes);
-                if (offsets) offset += c * (sums_a[b] + sums_a[b + 1]);
-            }
-            if (b < end) {
-                single = QK_ACC_ADD(single, s * scales_a[b], QK_FN(dot_codes)(row + b * code_bytes, codes_a + b * QK_BLOCK, codes));
-                if (offsets) offset += c * sums_a[b];
-            }
-        }
-    } else {
-        const int kind = layout == QK_LAYOUT_Q8_0 ? QK_CODES_I8 : QK_CODES_U4;
-        size_t b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            float d0, c0, d1, c1;
-            const uint8_t *q0 = QK_FN(ggml_block)(row, b, layout, &d0, &c0);
-            const uint8_t *q1 = QK_FN(ggml_block)(row, b + 1, layout, &d1, &c1);
-            pairs = qk_pair_add(pairs, q0, q1, codes_a + b * QK_BLOCK, d0 * scales_a[b], d1 * scales_a[b + 1], kind);
-            if (layout != QK_LAYOUT_Q8_0) offset += c0 * sums_a[b] + c1 * sums_a[b + 1];
-        }
-        if (b < blocks) {
-            float d0, c0;
-            const uint8_t *q0 = QK_FN(ggml_block)(row, b, layout, &d0, &c0);
-            single = QK_ACC_ADD(single, d0 * scales_a[b], QK_FN(dot_codes)(q0, codes_a + b * QK_BLOCK, kind));
-            if (layout != QK_LAYOUT_Q8_0) offset += c0 * sums_a[b];
+// Block b of R weight rows (codes at block_codes[i], scale s[i], offset term c[i]) against T activation rows.
+QK_INLINE void QK_FN(tile_block)(qk_acc acc[2][2], float offset[2][2], const int R, const int T,
+                                  const uint8_t *const block_codes[2], const float s[2], const float c[2], size_t b,
+                                  const int8_t *const codes_a[2], const float *const scales_a[2],
+                                  const float *const sums_a[2], const int kind, const int has_offset) {
+    for (int i = 0; i < R; i++) {
+        const qk_wvec wv = qk_prepare(block_codes[i], kind);
+        for (int j = 0; j < T; j++) {
+            acc[i][j] = QK_ACC_ADD(acc[i][j], s[i] * scales_a[j][b], qk_dot_prepared(wv, codes_a[j] + b * QK_BLOCK, kind));
+            if (has_offset) offset[i][j] += c[i] * sums_a[j][b];
         }
     }
-    return QK_PACC_SUM(pairs) + QK_ACC_SUM(single) + offset;
+}
+
+// Outputs y[t0 + j][r0 + i] for a tile of R weight rows × T activation rows (R, T ≤ 2): each weight
+// block is decoded once for all T activation rows and each activation block loaded once for all R
+// weight rows, and the R·T accumulators are independent chains.
+QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r0, size_t t0, float *y,
+                            size_t y_stride, const int R, const int T, const int layout, const int codes,
+                            const int f16, const int biased) {
+    const int grouped = layout == QK_LAYOUT_GROUPED;
+    const int kind = grouped ? codes : (layout == QK_LAYOUT_Q8_0 ? QK_CODES_I8 : QK_CODES_U4);
+    const int has_offset = grouped ? (biased || codes != QK_CODES_I8) : layout != QK_LAYOUT_Q8_0;
+    const size_t code_bytes = kind == QK_CODES_U4 ? QK_BLOCK / 2 : QK_BLOCK;
+    const size_t blocks = w->blocks_per_row;
+    const size_t groups = w->groups_per_row, per_group = w->blocks_per_group;
+    const size_t act_blocks = x->blocks_per_row;
+
+    qk_acc acc[2][2];
+    float offset[2][2];
+    const uint8_t *rows[2];
+    const int8_t *codes_a[2];
+    const float *scales_a[2], *sums_a[2];
+    for (int i = 0; i < R; i++) {
+        rows[i] = w->data + (r0 + i) * w->row_bytes;
+        for (int j = 0; j < T; j++) { acc[i][j] = QK_ACC_ZERO(); offset[i][j] = 0.0f; }
+    }
+    for (int j = 0; j < T; j++) {
+        codes_a[j] = x->codes + (t0 + j) * act_blocks * QK_BLOCK;
+        scales_a[j] = x->scales + (t0 + j) * act_blocks;
+        sums_a[j] = x->scaled_sums + (t0 + j) * act_blocks;
+    }
+    float s[2], c[2];
+    const uint8_t *block_codes[2];
+    if (!grouped) {
+        for (size_t b = 0; b < blocks; b++) {
+            for (int i = 0; i < R; i++) block_codes[i] = QK_FN(ggml_block)(rows[i], b, layout, &s[i], &c[i]);
+            QK_FN(tile_block)(acc, offset, R, T, block_codes, s, c, b, codes_a, scales_a, sums_a, kind, has_offset);
+        }
+    } else {
+        for (size_t g = 0; g < groups; g++) {
+            for (int i = 0; i < R; i++) {
+                const size_t slot = (r0 + i) * groups + g;
+                s[i] = QK_FN(load_scale)(w->scales, slot, f16);
+                c[i] = biased ? QK_FN(load_scale)(w->biases, slot, f16) : (codes == QK_CODES_U4 ? -8.0f * s[i] : 0.0f);
+                if (codes == QK_CODES_U8 && QK_U8_DOT_IS_OFFSET) c[i] += 128.0f * s[i];
+            }
+            const size_t end = (g + 1) * per_group < blocks ? (g + 1) * per_group : blocks;
+            for (size_t b = g * per_group; b < end; b++) {
+                for (int i = 0; i < R; i++) block_codes[i] = rows[i] + b * code_bytes;
+                QK_FN(tile_block)(acc, offset, R, T, block_codes, s, c, b, codes_a, scales_a, sums_a, kind, has_offset);
+            }
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        for (int j = 0; j < T; j++) y[(t0 + j) * y_stride + r0 + i] = QK_ACC_SUM(acc[i][j]) + offset[i][j];
+    }
 }
 
 // Tiles of weight rows × activation rows small enough to stay in L1/L2 while they are combined.
@@ -115,16 +115,20 @@ QK_INLINE float QK_FN(row_dot)(const qk_matrix *w, size_t r, const int8_t *codes
 QK_INLINE void QK_FN(matmul_specialised)(const qk_matrix *w, const qk_activations *x, size_t row_begin,
                                           size_t row_end, float *y, size_t y_stride, const int layout,
                                           const int codes, const int f16, const int biased) {
-    const size_t blocks = x->blocks_per_row;
     for (size_t r0 = row_begin; r0 < row_end; r0 += QK_ROW_TILE) {
         const size_t r1 = r0 + QK_ROW_TILE < row_end ? r0 + QK_ROW_TILE : row_end;
         for (size_t t0 = 0; t0 < x->rows; t0 += QK_ACTIVATION_TILE) {
             const size_t t1 = t0 + QK_ACTIVATION_TILE < x->rows ? t0 + QK_ACTIVATION_TILE : x->rows;
-            for (size_t r = r0; r < r1; r++) {
-                for (size_t t = t0; t < t1; t++) {
-                    y[t * y_stride + r] = QK_FN(row_dot)(w, r, x->codes + t * blocks * QK_BLOCK, x->scales + t * blocks,
-                                                         x->scaled_sums + t * blocks, layout, codes, f16, biased);
-                }
+            size_t r = r0;
+            for (; r + 2 <= r1; r += 2) {
+                size_t t = t0;
+                for (; t + 2 <= t1; t += 2) QK_FN(tile)(w, x, r, t, y, y_stride, 2, 2, layout, codes, f16, biased);
+                if (t < t1) QK_FN(tile)(w, x, r, t, y, y_stride, 2, 1, layout, codes, f16, biased);
+            }
+            if (r < r1) {
+                size_t t = t0;
+                for (; t + 2 <= t1; t += 2) QK_FN(tile)(w, x, r, t, y, y_stride, 1, 2, layout, codes, f16, biased);
+                if (t < t1) QK_FN(tile)(w, x, r, t, y, y_stride, 1, 1, layout, codes, f16, biased);
             }
         }
     }

@@ -22,33 +22,30 @@ static inline float qk_sum_avx2(__m256 v) {
     return _mm_cvtss_f32(sum);
 }
 
-// Σ u·s over 32 unsigned × signed bytes, as 8 int32 lanes (pairs cannot saturate for u ≤ 128).
-static inline __m256i qk_dot_us(__m256i u, __m256i s) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+// A weight block ready for maddubs (unsigned × signed): int8 codes as |q| plus the signs to move onto
+// the activations (ggml's sign trick); uint8 codes shifted to signed q − 128 first, since 255·127 pairs
+// would saturate; 4-bit codes are already small and unsigned.
+typedef struct { __m256i magnitude, sign; } qk_wvec;
+
+static inline qk_wvec qk_prepare(const uint8_t *w, const int kind) {
+    qk_wvec prepared;
+    if (kind == QK_CODES_U4) {
+        const __m128i packed = _mm_loadu_si128((const __m128i *)w);
+        prepared.magnitude = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+        prepared.sign = prepared.magnitude;
+        return prepared;
+    }
+    __m256i codes = _mm256_loadu_si256((const __m256i *)w);
+    if (kind == QK_CODES_U8) codes = _mm256_xor_si256(codes, _mm256_set1_epi8((char)0x80));
+    prepared.magnitude = _mm256_sign_epi8(codes, codes);
+    prepared.sign = codes;
+    return prepared;
 }
 
-static inline __m256i qk_dot_signed(__m256i w, __m256i a) {
-    return qk_dot_us(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
-}
-
-static inline __m256i qk_dot_i8(const uint8_t *w, const int8_t *a) {
-    return qk_dot_signed(_mm256_loadu_si256((const __m256i *)w), _mm256_loadu_si256((const __m256i *)a));
-}
-
-// maddubs would saturate on 255·127 pairs, so unsigned codes are shifted to signed (q − 128).
-static inline __m256i qk_dot_u8(const uint8_t *w, const int8_t *a) {
-    const __m256i shifted = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)w), _mm256_set1_epi8((char)0x80));
-    return qk_dot_signed(shifted, _mm256_loadu_si256((const __m256i *)a));
-}
-
-static inline __m256i qk_nibbles(const uint8_t *w) {
-    const __m128i packed = _mm_loadu_si128((const __m128i *)w);
-    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
-    return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
-}
-
-static inline __m256i qk_dot_u4(const uint8_t *w, const int8_t *a) {
-    return qk_dot_us(qk_nibbles(w), _mm256_loadu_si256((const __m256i *)a));
+static inline __m256i qk_dot_prepared(const qk_wvec w, const int8_t *a, const int kind) {
+    __m256i activations = _mm256_loadu_si256((const __m256i *)a);
+    if (kind != QK_CODES_U4) activations = _mm256_sign_epi8(activations, w.sign);
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(w.magnitude, activations), _mm256_set1_epi16(1));
 }
 
 static inline __m256 qk_load8_half(const uint16_t *p, int is_bf16) {

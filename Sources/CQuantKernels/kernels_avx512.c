@@ -24,20 +24,27 @@ static inline float qk_sum_avx512(__m256 v) {
     return _mm_cvtss_f32(sum);
 }
 
-static inline __m256i qk_dot_i8(const uint8_t *w, const int8_t *a) {
-    const __m256i wv = _mm256_loadu_si256((const __m256i *)w), av = _mm256_loadu_si256((const __m256i *)a);
-    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(wv, wv), _mm256_sign_epi8(av, wv));
+// A weight block ready for dpbusd (unsigned × signed): int8 codes as |q| plus the signs to move onto
+// the activations; uint8 and 4-bit codes go in as they are.
+typedef struct { __m256i magnitude, sign; } qk_wvec;
+
+static inline qk_wvec qk_prepare(const uint8_t *w, const int kind) {
+    qk_wvec prepared;
+    if (kind == QK_CODES_U4) {
+        const __m128i packed = _mm_loadu_si128((const __m128i *)w);
+        prepared.magnitude = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+    } else {
+        prepared.magnitude = _mm256_loadu_si256((const __m256i *)w);
+    }
+    prepared.sign = prepared.magnitude;
+    if (kind == QK_CODES_I8) prepared.magnitude = _mm256_sign_epi8(prepared.sign, prepared.sign);
+    return prepared;
 }
 
-static inline __m256i qk_dot_u8(const uint8_t *w, const int8_t *a) {
-    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_loadu_si256((const __m256i *)w),
-                               _mm256_loadu_si256((const __m256i *)a));
-}
-
-static inline __m256i qk_dot_u4(const uint8_t *w, const int8_t *a) {
-    const __m128i packed = _mm_loadu_si128((const __m128i *)w);
-    const __m256i nibbles = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
-    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), nibbles, _mm256_loadu_si256((const __m256i *)a));
+static inline __m256i qk_dot_prepared(const qk_wvec w, const int8_t *a, const int kind) {
+    __m256i activations = _mm256_loadu_si256((const __m256i *)a);
+    if (kind == QK_CODES_I8) activations = _mm256_sign_epi8(activations, w.sign);
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), w.magnitude, activations);
 }
 
 static inline __m512 qk_load16_half(const uint16_t *p, int is_bf16) {

@@ -20,21 +20,19 @@ typedef float qk_hvec;
 #define QK_HADD(a, b) ((a) + (b))
 #define QK_HSUM(v) (v)
 
-static inline int32_t qk_dot_i8(const uint8_t *w, const int8_t *a) {
-    int32_t sum = 0;
-    for (int j = 0; j < QK_BLOCK; j++) sum += (int8_t)w[j] * a[j];
-    return sum;
-}
+// Nothing to decode ahead: the "prepared" block is its address.
+typedef const uint8_t *qk_wvec;
+#define qk_prepare(w, kind) (w)
 
-static inline int32_t qk_dot_u8(const uint8_t *w, const int8_t *a) {
+static inline int32_t qk_dot_prepared(const uint8_t *w, const int8_t *a, const int kind) {
     int32_t sum = 0;
-    for (int j = 0; j < QK_BLOCK; j++) sum += w[j] * a[j];
-    return sum;
-}
-
-static inline int32_t qk_dot_u4(const uint8_t *w, const int8_t *a) {
-    int32_t sum = 0;
-    for (int j = 0; j < QK_BLOCK / 2; j++) sum += (w[j] & 0x0F) * a[j] + (w[j] >> 4) * a[j + QK_BLOCK / 2];
+    if (kind == QK_CODES_U4) {
+        for (int j = 0; j < QK_BLOCK / 2; j++) sum += (w[j] & 0x0F) * a[j] + (w[j] >> 4) * a[j + QK_BLOCK / 2];
+    } else if (kind == QK_CODES_U8) {
+        for (int j = 0; j < QK_BLOCK; j++) sum += w[j] * a[j];
+    } else {
+        for (int j = 0; j < QK_BLOCK; j++) sum += (int8_t)w[j] * a[j];
+    }
     return sum;
 }
 
