@@ -7,31 +7,15 @@
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 
 #define QK_FN(name) name##_avx2
-typedef __m256 qk_acc;
-typedef __m256i qk_idot;
-#define QK_ACC_ZERO() _mm256_setzero_ps()
-#define QK_ACC_ADD(acc, scale, idot) _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(idot), acc)
-#define QK_ACC_SUM(acc) qk_sum_avx2(acc)
 #define QK_U8_DOT_IS_OFFSET 1
-#define QK_HALF(bits) _cvtsh_ss(bits)
+#include "x86_common.h"
 
-static inline float qk_sum_avx2(__m256 v) {
-    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-    sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
-    return _mm_cvtss_f32(sum);
-}
-
-// A weight block ready for maddubs (unsigned × signed): int8 codes as |q| plus the signs to move onto
-// the activations (ggml's sign trick); uint8 codes shifted to signed q − 128 first, since 255·127 pairs
-// would saturate; 4-bit codes are already small and unsigned.
-typedef struct { __m256i magnitude, sign; } qk_wvec;
-
+// maddubs saturates 16-bit pair sums, so uint8 codes are shifted to signed q − 128 first (255·127
+// pairs would overflow); 4-bit codes are small and unsigned as they are.
 static inline qk_wvec qk_prepare(const uint8_t *w, const int kind) {
     qk_wvec prepared;
     if (kind == QK_CODES_U4) {
-        const __m128i packed = _mm_loadu_si128((const __m128i *)w);
-        prepared.magnitude = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+        prepared.magnitude = qk_unpack_nibbles(w);
         prepared.sign = prepared.magnitude;
         return prepared;
     }
@@ -61,7 +45,7 @@ typedef __m256 qk_hvec;
 #define QK_XLOAD(p) _mm256_loadu_ps(p)
 #define QK_HFMA(w, x, acc) _mm256_fmadd_ps(w, x, acc)
 #define QK_HADD(a, b) _mm256_add_ps(a, b)
-#define QK_HSUM(v) qk_sum_avx2(v)
+#define QK_HSUM(v) qk_sum256(v)
 
 #include "kernel_template.h"
 

@@ -9,35 +9,14 @@
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"))), apply_to = function)
 
 #define QK_FN(name) name##_avx512
-typedef __m256 qk_acc;
-typedef __m256i qk_idot;
-#define QK_ACC_ZERO() _mm256_setzero_ps()
-#define QK_ACC_ADD(acc, scale, idot) _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(idot), acc)
-#define QK_ACC_SUM(acc) qk_sum_avx512(acc)
 #define QK_U8_DOT_IS_OFFSET 0
-#define QK_HALF(bits) _cvtsh_ss(bits)
+#include "x86_common.h"
 
-static inline float qk_sum_avx512(__m256 v) {
-    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-    sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
-    return _mm_cvtss_f32(sum);
-}
-
-// A weight block ready for dpbusd (unsigned × signed): int8 codes as |q| plus the signs to move onto
-// the activations; uint8 and 4-bit codes go in as they are.
-typedef struct { __m256i magnitude, sign; } qk_wvec;
-
+// dpbusd takes uint8 and 4-bit codes as they are; int8 codes go in as |q| with signs on the activations.
 static inline qk_wvec qk_prepare(const uint8_t *w, const int kind) {
     qk_wvec prepared;
-    if (kind == QK_CODES_U4) {
-        const __m128i packed = _mm_loadu_si128((const __m128i *)w);
-        prepared.magnitude = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
-    } else {
-        prepared.magnitude = _mm256_loadu_si256((const __m256i *)w);
-    }
-    prepared.sign = prepared.magnitude;
-    if (kind == QK_CODES_I8) prepared.magnitude = _mm256_sign_epi8(prepared.sign, prepared.sign);
+    prepared.sign = kind == QK_CODES_U4 ? qk_unpack_nibbles(w) : _mm256_loadu_si256((const __m256i *)w);
+    prepared.magnitude = kind == QK_CODES_I8 ? _mm256_sign_epi8(prepared.sign, prepared.sign) : prepared.sign;
     return prepared;
 }
 
