@@ -5,7 +5,8 @@
 #include "quant_kernels.h"
 
 // The x86 variants use clang's `#pragma clang attribute` to compile for their instruction sets.
-#if defined(__x86_64__) && defined(__clang__)
+// -DQK_PORTABLE_ONLY builds the portable variant alone, as on other architectures.
+#if defined(__x86_64__) && defined(__clang__) && !defined(QK_PORTABLE_ONLY)
 #define QK_HAVE_X86_VARIANTS 1
 #else
 #define QK_HAVE_X86_VARIANTS 0
