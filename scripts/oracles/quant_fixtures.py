@@ -10,6 +10,15 @@ gguf-py only quantizes rows whose length is a multiple of the block size (32 for
 `quant_shape_to_byte_shape` raises otherwise), so every case here has such rows; sizes that are not a
 multiple of 32 are covered by the project's own grouped schemes, which have no external reference.
 
+Cross-check against llama.cpp's C reference (done once by hand, nothing of it committed): ggml's
+`quantize_row_q8_0_ref`, `quantize_row_q4_0_ref` and `quantize_row_q4_1_ref` (ggml@9a4acb3,
+src/ggml-quants.c), compiled with gcc 12, give the same bytes as gguf-py on every case here except:
+  * `fma` Q4_0 (8 bytes) when built with `-O2 -march=native`: gcc contracts `x*id + 8.5f` into an FMA;
+    with `-ffp-contract=off` or without FMA in the target it agrees;
+  * `zeros` Q4_0 (2 bytes, any flags): a block of negative zeros gets d = -0 in C (its running max
+    starts at +0) and +0 in gguf-py (numpy's argmax picks the -0 itself).
+Our quantizer follows gguf-py in both.
+
 Pins (install into a venv outside the repo):
     python3 -m venv /work/venv-quant && /work/venv-quant/bin/pip install gguf==0.19.0 numpy==2.4.6
 Run from the repository root:
