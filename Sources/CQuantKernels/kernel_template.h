@@ -40,8 +40,8 @@ QK_INLINE const uint8_t *QK_FN(ggml_block)(const uint8_t *row, size_t b, const i
 }
 
 // Block b of R weight rows (codes at block_codes[i], scale s[i], offset term c[i]) against T activation rows.
-QK_INLINE void QK_FN(tile_block)(qk_acc acc[2][2], float offset[2][2], const int R, const int T,
-                                  const uint8_t *const block_codes[2], const float s[2], const float c[2], size_t b,
+QK_INLINE void QK_FN(tile_block)(qk_acc acc[4][2], float offset[4][2], const int R, const int T,
+                                  const uint8_t *const block_codes[4], const float s[4], const float c[4], size_t b,
                                   const int8_t *const codes_a[2], const float *const scales_a[2],
                                   const float *const sums_a[2], const int kind, const int has_offset) {
     for (int i = 0; i < R; i++) {
@@ -53,7 +53,7 @@ QK_INLINE void QK_FN(tile_block)(qk_acc acc[2][2], float offset[2][2], const int
     }
 }
 
-// Outputs y[t0 + j][r0 + i] for a tile of R weight rows × T activation rows (R, T ≤ 2): each weight
+// Outputs y[t0 + j][r0 + i] for a tile of R weight rows × T activation rows (R ≤ 4, T ≤ 2): each weight
 // block is decoded once for all T activation rows and each activation block loaded once for all R
 // weight rows, and the R·T accumulators are independent chains.
 QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r0, size_t t0, float *y,
@@ -67,9 +67,9 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
     const size_t groups = w->groups_per_row, per_group = w->blocks_per_group;
     const size_t act_blocks = x->blocks_per_row;
 
-    qk_acc acc[2][2];
-    float offset[2][2];
-    const uint8_t *rows[2];
+    qk_acc acc[4][2];
+    float offset[4][2];
+    const uint8_t *rows[4];
     const int8_t *codes_a[2];
     const float *scales_a[2], *sums_a[2];
     for (int i = 0; i < R; i++) {
@@ -81,8 +81,8 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
         scales_a[j] = x->scales + (t0 + j) * act_blocks;
         sums_a[j] = x->scaled_sums + (t0 + j) * act_blocks;
     }
-    float s[2], c[2];
-    const uint8_t *block_codes[2];
+    float s[4], c[4];
+    const uint8_t *block_codes[4];
     if (!grouped) {
         for (size_t b = 0; b < blocks; b++) {
             for (int i = 0; i < R; i++) block_codes[i] = QK_FN(ggml_block)(rows[i], b, layout, &s[i], &c[i]);
@@ -120,6 +120,12 @@ QK_INLINE void QK_FN(matmul_specialised)(const qk_matrix *w, const qk_activation
         for (size_t t0 = 0; t0 < x->rows; t0 += QK_ACTIVATION_TILE) {
             const size_t t1 = t0 + QK_ACTIVATION_TILE < x->rows ? t0 + QK_ACTIVATION_TILE : x->rows;
             size_t r = r0;
+            if (t1 - t0 == 1) {
+                // Decode: four weight rows per activation row keep four weight streams in flight.
+                for (; r + 4 <= r1; r += 4) QK_FN(tile)(w, x, r, t0, y, y_stride, 4, 1, layout, codes, f16, biased);
+                for (; r < r1; r++) QK_FN(tile)(w, x, r, t0, y, y_stride, 1, 1, layout, codes, f16, biased);
+                continue;
+            }
             for (; r + 2 <= r1; r += 2) {
                 size_t t = t0;
                 for (; t + 2 <= t1; t += 2) QK_FN(tile)(w, x, r, t, y, y_stride, 2, 2, layout, codes, f16, biased);
@@ -162,26 +168,34 @@ void QK_FN(qk_matmul)(const qk_matrix *w, const qk_activations *x, size_t row_be
     }
 }
 
-// Half-precision weights: widen QK_HLANES values at a time, two independent accumulators.
+// Half-precision weights: QK_HLANES values widened at a time, R rows (≤ 4) against one activation row
+// so that R weight streams are in flight at once and each activation load serves all of them.
+QK_INLINE void QK_FN(half_tile)(const uint16_t *w, const int is_bf16, size_t columns, const float *xt, size_t r0,
+                                 const int R, float *out, size_t out_stride) {
+    const size_t vector_end = columns - columns % QK_HLANES;
+    qk_hvec acc[4];
+    const uint16_t *rows[4];
+    for (int i = 0; i < R; i++) { acc[i] = QK_HZERO(); rows[i] = w + (r0 + i) * columns; }
+    for (size_t c = 0; c < vector_end; c += QK_HLANES) {
+        const qk_hvec xv = QK_XLOAD(xt + c);
+        for (int i = 0; i < R; i++) acc[i] = QK_HFMA(QK_HLOAD(rows[i] + c, is_bf16), xv, acc[i]);
+    }
+    for (int i = 0; i < R; i++) {
+        float sum = QK_HSUM(acc[i]);
+        for (size_t c = vector_end; c < columns; c++) {
+            sum += (is_bf16 ? qk_bf16_bits_to_float(rows[i][c]) : QK_HALF(rows[i][c])) * xt[c];
+        }
+        out[i * out_stride] = sum;
+    }
+}
+
 QK_INLINE void QK_FN(half_rows)(const uint16_t *w, const int is_bf16, size_t columns, const float *x, size_t x_rows,
                                  size_t row_begin, size_t row_end, float *y, size_t y_stride) {
-    const size_t step = 2 * QK_HLANES;
-    const size_t vector_end = columns - columns % step;
-    for (size_t r = row_begin; r < row_end; r++) {
-        const uint16_t *row = w + r * columns;
-        for (size_t t = 0; t < x_rows; t++) {
-            const float *xt = x + t * columns;
-            qk_hvec acc0 = QK_HZERO(), acc1 = QK_HZERO();
-            for (size_t c = 0; c < vector_end; c += step) {
-                acc0 = QK_HFMA(QK_HLOAD(row + c, is_bf16), QK_XLOAD(xt + c), acc0);
-                acc1 = QK_HFMA(QK_HLOAD(row + c + QK_HLANES, is_bf16), QK_XLOAD(xt + c + QK_HLANES), acc1);
-            }
-            float sum = QK_HSUM(QK_HADD(acc0, acc1));
-            for (size_t c = vector_end; c < columns; c++) {
-                sum += (is_bf16 ? qk_bf16_bits_to_float(row[c]) : QK_HALF(row[c])) * xt[c];
-            }
-            y[t * y_stride + r] = sum;
-        }
+    for (size_t t = 0; t < x_rows; t++) {
+        const float *xt = x + t * columns;
+        size_t r = row_begin;
+        for (; r + 4 <= row_end; r += 4) QK_FN(half_tile)(w, is_bf16, columns, xt, r, 4, y + t * y_stride + r, 1);
+        for (; r < row_end; r++) QK_FN(half_tile)(w, is_bf16, columns, xt, r, 1, y + t * y_stride + r, 1);
     }
 }
 

@@ -35,12 +35,13 @@ struct QuantKernelsBench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            BLASKernelSelection.reexecIfBeneficial()
             setComputeThreads(threads)
             let parsedSchemes = try schemes.split(separator: ",").map { try QuantizationScheme(parsing: String($0)) }
             var generator = SystemRandomNumberGenerator()
             let weights = (0..<rows * columns).map { _ in Float.random(in: -0.05...0.05, using: &generator) }
             let x = (0..<columns).map { _ in Float.random(in: -1...1, using: &generator) }
-            print("W[\(rows), \(columns)], threads \(threads), median of \(repeats) (\(threadCPUTime ? "thread CPU time" : "wall clock")), kernels: \(KernelVariant.available.map(\.description).joined(separator: ", ")) (default \(KernelVariant.preferred))")
+            print("W[\(rows), \(columns)], threads \(threads), median of \(repeats) (\(threadCPUTime ? "thread CPU time" : "wall clock")), kernels: \(KernelVariant.available.map(\.description).joined(separator: ", ")) (default \(KernelVariant.preferred)), OpenBLAS kernels \(BLAS.coreName)")
             print("kernel".padding(toLength: 34, withPad: " ", startingAt: 0) + "   MB     ms      GB/s   vs sgemv")
 
             let floatBytes = rows * columns * 4
