@@ -52,6 +52,15 @@ public struct PerplexityReport: Codable, Equatable, Sendable {
     public var cumulative: [CumulativePoint]
     public var rolling: Rolling?
 
+    public init(corpus: [String], corpusTokens: Int, budget: Int, segments: [SegmentPoint], cumulative: [CumulativePoint], rolling: Rolling?) {
+        self.corpus = corpus
+        self.corpusTokens = corpusTokens
+        self.budget = budget
+        self.segments = segments
+        self.cumulative = cumulative
+        self.rolling = rolling
+    }
+
     enum CodingKeys: String, CodingKey {
         case corpus, budget, segments, cumulative, rolling
         case corpusTokens = "corpus_tokens"
