@@ -27,7 +27,7 @@ struct PerplexityMemoryBench: ParsableCommand {
     var contexts = "4K,8K,16K,32K,64K,128K,256K,512K,1M,2M"
 
     @Option(help: "Positions whose logits are computed per model call.")
-    var rowsPerCall = 512
+    var rowsPerCall = 256
 
     @Option(help: "Threads for BLAS and our kernels.")
     var threads = 1

@@ -28,7 +28,7 @@ struct PerplexityCommand: ParsableCommand {
     var rollingWindow: Int?
 
     @Option(help: "Positions whose logits are computed per model call (memory is this times the vocabulary).")
-    var rowsPerCall = 512
+    var rowsPerCall = 256
 
     @Option(help: ArgumentHelp("Output folder (one subfolder per model when several --model are given).", valueName: "dir"))
     var output: String

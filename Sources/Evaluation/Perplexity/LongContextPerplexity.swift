@@ -9,7 +9,7 @@ public struct LongContextPerplexity<Model: LanguageModel> {
     public let stream: StreamingTokenScorer<Model>
     public let beginningOfSequence: Int
 
-    public init(model: Model, beginningOfSequence: Int, rowsPerCall: Int = 512) {
+    public init(model: Model, beginningOfSequence: Int, rowsPerCall: Int = 256) {
         stream = StreamingTokenScorer(model: model, rowsPerCall: rowsPerCall)
         self.beginningOfSequence = beginningOfSequence
     }

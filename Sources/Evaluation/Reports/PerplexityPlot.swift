@@ -15,7 +15,7 @@ public struct PerplexityPlot {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     public func svg(width: Double = 720, height: Double = 440) -> String {
-        let (left, right, top, bottom) = (70.0, 170.0, 30.0, 50.0)
+        let (left, right, top, bottom) = (90.0, 170.0, 30.0, 50.0)
         let points = series.flatMap(\.points).filter { $0.perplexity.isFinite }
         guard let minX = points.map(\.context).min(), let maxX = points.map(\.context).max(),
               let minY = points.map(\.perplexity).min(), let maxY = points.map(\.perplexity).max() else {
@@ -42,10 +42,10 @@ public struct PerplexityPlot {
         for step in 0...5 {
             let value = lowY + (highY - lowY) * Double(step) / 5
             svg.append(##"<line x1="\##(f(left))" y1="\##(f(y(value)))" x2="\##(f(left + plotWidth))" y2="\##(f(y(value)))" stroke="#eee"/>"##)
-            svg.append(##"<text x="\##(f(left - 6))" y="\##(f(y(value) + 4))" text-anchor="end">\##(String(format: value < 10 ? "%.3f" : "%.2f", value))</text>"##)
+            svg.append(##"<text x="\##(f(left - 6))" y="\##(f(y(value) + 4))" text-anchor="end">\##(String(format: value < 10 ? "%.3f" : value < 1000 ? "%.2f" : "%.0f", value))</text>"##)
         }
         svg.append(##"<text x="\##(f(left + plotWidth / 2))" y="\##(f(height - 12))" text-anchor="middle">context length (tokens, log scale)</text>"##)
-        svg.append(##"<text transform="translate(18 \##(f(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">perplexity</text>"##)
+        svg.append(##"<text transform="translate(16 \##(f(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">perplexity</text>"##)
         for (index, line) in series.enumerated() {
             let colour = Self.palette[index % Self.palette.count]
             let path = line.points.filter { $0.perplexity.isFinite }.map { "\(f(x($0.context))),\(f(y($0.perplexity)))" }.joined(separator: " ")
