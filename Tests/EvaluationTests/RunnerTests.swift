@@ -142,3 +142,31 @@ struct RunnerTests {
         }
     }
 }
+
+/// Generation items: the scorer's greedy text, filtered and scored as the task configures.
+struct GenerationRunnerTests {
+    @Test func triviaQAItemsScoreTheirGreedyGenerationByExactMatch() throws {
+        let data = try RunnerFixtures.dataDirectory()
+        try RunnerFixtures.write([
+            #"{"question": "What colour is the sky", "question_id": "t0", "answer": {"value": "Blue", "aliases": ["Blue", "blue sky"]}}"#,
+            #"{"question": "Who wrote Emma", "question_id": "t1", "answer": {"value": "Jane Austen", "aliases": ["Jane Austen", "Austen"]}}"#,
+        ], to: data.appendingPathComponent("triviaqa/validation.jsonl"))
+        let task = try RunnerFixtures.loader(data: data).load("triviaqa", numFewshot: 1, limit: nil)
+        let model = try RunnerFixtures.model()
+        let scorer = try LanguageModelScorer(model: model, decoder: ByteTokenizer(), maxLength: nil)
+        let output = try EvaluationRunner(itemScorer: ItemScorer(tokenizer: ByteTokenizer(), scorer: scorer)).run([task])
+        #expect(output.samples.count == 2)
+        for (sample, item) in zip(output.samples, task.items) {
+            guard case let .generation(request, references) = item.work else { Issue.record("not a generation item"); continue }
+            let context = try ByteTokenizer().encode(request.context, addSpecialTokens: true)
+            let generation = try scorer.generate(context: context, until: request.until, maxNewTokens: request.maxGenerationTokens)
+            #expect(sample.requests[0].generation == generation)
+            #expect(sample.prediction == ExactMatch.removeWhitespace(generation))
+            #expect(sample.metrics["exact_match"] == ExactMatch.scoreGeneration(generation, references: references,
+                                                                                options: .init(ignoreCase: true, ignorePunctuation: true)))
+            // lm-eval's stop strings for TriviaQA plus the EOS text never survive in the generation.
+            #expect(!(["\n", ".", ",", "</s>"].contains { generation.contains($0) }))
+        }
+        #expect(output.tasks["triviaqa"]?.metrics.keys.sorted() == ["exact_match"])
+    }
+}
