@@ -69,9 +69,8 @@ struct PerplexityCommand: ParsableCommand {
 
     private func measure(_ modelPath: String, documents: [String], dataFiles: [String: String]) throws {
         let model = try modelOptions.load(modelPath)
-        var stream: [Int] = []
-        for text in documents { stream += try model.tokenizer.encode(text, addSpecialTokens: false) }
-        let available = min(stream.count, maxTokens ?? stream.count)
+        let stream = try CorpusTokens.stream(documents, tokenizer: model.tokenizer, limit: maxTokens)
+        let available = stream.count
         let plan = try LongContextPerplexity<MegalodonModel>.plan(contexts: try parseTokenCounts(contexts, option: "--contexts"), available: available)
         let perplexity = LongContextPerplexity(model: model.model, beginningOfSequence: model.tokenizer.prefixTokenID, rowsPerCall: rowsPerCall)
         let longest = plan.contexts.last ?? 0
@@ -98,7 +97,7 @@ struct PerplexityCommand: ParsableCommand {
                                 model: model.identity, dataFiles: dataFiles, settings: settings)
         let folder = modelOptions.outputDirectory(output, for: modelPath)
         try RunOutput.write(RunResults(manifest: manifest, perplexity: report), samples: [], to: folder, overwrite: force)
-        print("\(model.directory.lastPathComponent): \(stream.count) tokens, budget \(plan.budget) per context length → \(folder.path)")
+        print("\(model.directory.lastPathComponent): \(stream.count) tokens used, budget \(plan.budget) per context length → \(folder.path)")
         print("| context | segments | PPL | cumulative PPL |")
         print("|---:|---:|---:|---:|")
         for point in segments {

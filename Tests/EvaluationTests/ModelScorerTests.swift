@@ -92,3 +92,15 @@ struct ModelScorerTests {
         #expect(abs(cumulative[0].meanNLL - first64) <= 1e-12)
     }
 }
+
+struct CorpusTokensTests {
+    @Test func aBoundedStreamIsThePrefixOfTheWholeStream() throws {
+        let line = "And God called the dry land Earth; and the gathering together of the waters called he Seas.\n"
+        let documents = [String(repeating: line, count: 40), "Short second document.\n", String(repeating: "Verse two.\n", count: 300)]
+        let whole = try CorpusTokens.stream(documents, tokenizer: ToyTokenizer(), limit: nil)
+        #expect(whole == (try documents.flatMap { try ToyTokenizer().encode($0, addSpecialTokens: false) }))
+        for limit in [1, 10, 150, whole.count - 5, whole.count, whole.count + 100] {
+            #expect(try CorpusTokens.stream(documents, tokenizer: ToyTokenizer(), limit: limit) == Array(whole.prefix(limit)), "limit \(limit)")
+        }
+    }
+}

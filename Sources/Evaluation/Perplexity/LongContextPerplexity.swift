@@ -40,13 +40,16 @@ public struct LongContextPerplexity<Model: LanguageModel> {
 
     /// Summed NLL of one sequence scored from a fresh state: inputs BOS + tokens[..<last], targets tokens.
     public func negativeLogLikelihood(of tokens: ArraySlice<Int>, observe: (Double) -> Void = { _ in }) throws -> Double {
+        guard !tokens.isEmpty else { return 0 }
         var state = stream.model.makeState()
         var total = 0.0
-        let inputs = [beginningOfSequence] + tokens.dropLast()
-        try stream.score(inputs: inputs[...], targets: tokens, state: &state) { logProbability, _ in
+        let record = { (logProbability: Double, _: Bool) in
             total -= logProbability
             observe(-logProbability)
         }
+        // BOS, then the sequence itself as input: slices, never a copy of an L-token array.
+        try stream.score(inputs: [beginningOfSequence][...], targets: tokens.prefix(1), state: &state, observe: record)
+        try stream.score(inputs: tokens.dropLast(), targets: tokens.dropFirst(), state: &state, observe: record)
         return total
     }
 

@@ -45,7 +45,8 @@ public struct PerplexityReport: Codable, Equatable, Sendable {
 
     /// Names of the text files, in stream order.
     public var corpus: [String]
-    /// Tokens in the concatenated corpus, and the budget every segment length covers.
+    /// Tokens of the stream read (the whole corpus, or its first --max-tokens), and the budget every
+    /// segment length covers.
     public var corpusTokens: Int
     public var budget: Int
     public var segments: [SegmentPoint]
