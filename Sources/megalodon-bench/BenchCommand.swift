@@ -7,6 +7,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "megalodon-bench",
         abstract: "Measure the engines' speed against OpenBLAS and memory-bandwidth anchors.",
-        discussion: "megalodon builds a random-weight model of a named shape, times it, and measures the BLAS anchors (sgemm for prefill, sgemv for decode) in the same run, so the ratios are meaningful even on a noisy machine. Figures are medians over --repeats runs. megalodon-longrun streams a million real tokens through a small random-weight model and checks that its logits do not drift and its memory stays flat. quant-kernels times the quantized and half-precision matrix kernels against sgemv (and sgemm with --prefill-rows) on one matrix.",
-        subcommands: [MegalodonBench.self, MegalodonLongRunBench.self, QuantKernelsBench.self])
+        discussion: "megalodon builds a random-weight model of a named shape, times it, and measures the BLAS anchors (sgemm for prefill, sgemv for decode) in the same run, so the ratios are meaningful even on a noisy machine. Figures are medians over --repeats runs. megalodon-longrun streams a million real tokens through a small random-weight model and checks that its logits do not drift and its memory stays flat. quant-kernels times the quantized and half-precision matrix kernels against sgemv (and sgemm with --prefill-rows) on one matrix. perplexity-memory records peak memory while scoring ever longer perplexity segments (4K to 2M tokens).",
+        subcommands: [MegalodonBench.self, MegalodonLongRunBench.self, QuantKernelsBench.self, PerplexityMemoryBench.self])
 }
