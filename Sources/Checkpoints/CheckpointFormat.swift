@@ -39,7 +39,12 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         switch self {
         case .safetensors: return try SafetensorsFile(path: path)
         case .safetensorsIndex: return try ShardedSafetensors(indexPath: path)
-        case .gguf, .pytorchZip, .pytorchPickle: throw CheckpointOpenError.unsupportedFormat(path: path, format: self)
+        case .pytorchZip, .pytorchPickle:
+            // Training scripts often wrap the state dict ({"state_dict": ..., "config": ...}); read inside the wrapper.
+            let whole = try PyTorchCheckpoint(path: path)
+            guard let wrapper = PyTorchCheckpoint.detectWrapper(in: whole.allTensorNames) else { return whole }
+            return try PyTorchCheckpoint(path: path, prefix: wrapper)
+        case .gguf: throw CheckpointOpenError.unsupportedFormat(path: path, format: self)
         }
     }
 
@@ -69,9 +74,10 @@ public enum CheckpointOpenError: Error, Equatable, Sendable, CustomStringConvert
         switch self {
         case let .notFound(path): return "\(path): no such file or directory"
         case let .cannotRead(path): return "\(path): cannot be read"
-        case let .unrecognisedFormat(path): return "\(path): not a recognised checkpoint (expected safetensors or a safetensors index)"
+        case let .unrecognisedFormat(path): return "\(path): not a recognised checkpoint (expected safetensors, a safetensors index, a PyTorch checkpoint or GGUF)"
         case let .unsupportedFormat(path, format): return "\(path): \(format.rawValue) checkpoints are not supported by this build"
-        case let .noCheckpointInDirectory(path): return "\(path): no model.safetensors, model.safetensors.index.json or other *.safetensors file"
+        case let .noCheckpointInDirectory(path):
+            return "\(path): no model.safetensors, model.safetensors.index.json, other *.safetensors file, pytorch_model.bin, or model-parallel consolidated.*.pth with consolidate_config.json/params.json"
         case let .ambiguousDirectory(path, candidates): return "\(path): several checkpoints (\(candidates.joined(separator: ", "))); name the file to use"
         }
     }
@@ -84,9 +90,13 @@ public enum ModelDirectory {
     public static let preferredNames = [ShardedSafetensorsWriter.indexFileName, "model.safetensors"]
 
     public static func open(_ path: String) throws -> TensorSource {
+        if ModelParallelCheckpoint.isCheckpointDirectory(path) { return try ModelParallelCheckpoint(directory: path) }
         let file = try checkpointFile(in: path)
         return try CheckpointFormat.detect(path: file).open(file)
     }
+
+    /// Single-file PyTorch checkpoints Hugging Face folders hold.
+    public static let pytorchNames = ["pytorch_model.bin", "consolidated.pth", "model.pt", "model.pth"]
 
     /// The checkpoint file to read for `path` (itself if it is a file).
     public static func checkpointFile(in path: String) throws -> String {
@@ -100,7 +110,8 @@ public enum ModelDirectory {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         let indexes = entries.filter { $0.hasSuffix(".safetensors.index.json") }.sorted()
         let files = entries.filter { $0.hasSuffix(".safetensors") && !$0.hasPrefix(".") }.sorted()
-        let candidates = indexes.isEmpty ? files : indexes
+        var candidates = indexes.isEmpty ? files : indexes
+        if candidates.isEmpty { candidates = pytorchNames.filter(entries.contains) }
         guard let only = candidates.first else { throw CheckpointOpenError.noCheckpointInDirectory(path: path) }
         guard candidates.count == 1 else { throw CheckpointOpenError.ambiguousDirectory(path: path, candidates: candidates) }
         return folder.appendingPathComponent(only).path
