@@ -23,7 +23,7 @@ let package = Package(
 
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "Checkpoints", dependencies: ["Tensors", "CZstd", "CJSONC"]),
-        .target(name: "Tokenizers", dependencies: ["Checkpoints"]),
+        .target(name: "Tokenizers", dependencies: ["Checkpoints", "CJSONC"]),
         .target(name: "Quantization", dependencies: ["Checkpoints"]),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "Tokenizers", "Quantization"]),
         .target(name: "Evaluation", dependencies: ["Models"]),
@@ -42,7 +42,7 @@ let package = Package(
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], exclude: ["Fixtures"]),

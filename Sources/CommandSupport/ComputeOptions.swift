@@ -15,6 +15,10 @@ public struct ComputeOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
     }
 
-    /// Applies the setting to OpenBLAS and the kernel thread pool.
-    public func apply() { setComputeThreads(threads) }
+    /// Selects OpenBLAS's fastest kernels for this CPU (see `BLASKernelSelection`) and applies the
+    /// thread count to OpenBLAS and the kernel thread pool. Call before any computation.
+    public func apply() {
+        BLASKernelSelection.reexecIfBeneficial()
+        setComputeThreads(threads)
+    }
 }

@@ -12,6 +12,12 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
+    /// The kernel family OpenBLAS selected when it loaded (e.g. "SkylakeX", "Haswell", "Prescott").
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
     /// `y[rows, outputs] (+)= x[rows, inputs] · weight[outputs, inputs]ᵀ`.
     public static func linear(
         _ x: UnsafePointer<Float>, rows: Int, inputs: Int,

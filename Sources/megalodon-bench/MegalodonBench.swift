@@ -37,13 +37,14 @@ struct MegalodonBench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            BLASKernelSelection.reexecIfBeneficial()
             setComputeThreads(threads)
             var bench = MegalodonBenchmark(config: try MegalodonConfig.preset(preset))
             bench.matrixDType = DType(rawValue: dtype.uppercased()) ?? .f32
             (bench.repeats, bench.prefillTokens, bench.decodeTokens) = (repeats, prefillTokens, decodeTokens)
             let report = try bench.run { FileHandle.standardError.write(Data("… \($0)\n".utf8)) }
             let gib = { (bytes: Int) in ByteCountText.format(Double(bytes)) }
-            print("megalodon-bench megalodon: \(preset), \(dtype) weights (random), \(threads) thread(s), median of \(repeats)")
+            print("megalodon-bench megalodon: \(preset), \(dtype) weights (random), \(threads) thread(s), median of \(repeats), OpenBLAS kernels \(BLAS.coreName)")
             print(String(format: "model built in %.1f s; weights read per decoded token: %@", report.loadSeconds, gib(report.weightBytesPerToken)))
             print("| measurement | engine | anchor | ratio |")
             print("|---|---|---|---|")

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Builds a byte-level BPE tokenizer from a Hugging Face `tokenizer.json`.
+///
+/// Read: `model.vocab`, `model.merges` (either `"a b"` strings or `["a", "b"]` pairs),
+/// `model.ignore_merges`, `added_tokens` (matched before pre-tokenization; `special: true` ones are
+/// control tokens, the others user-defined; `lstrip`/`rstrip` honoured), and `pre_tokenizer`, which
+/// must be one of the supported families (see `PreTokenizer`) unless one is passed explicitly.
+/// BOS/EOS come from a `tokenizer_config.json` beside the file when present.
+/// SentencePiece-style tokenizer.json files (Metaspace, byte fallback) are not supported: load
+/// those models from GGUF or from their `tokenizer.model`.
+public enum HuggingFaceTokenizer {
+    public static func load(path: String, preTokenizer override: PreTokenizer? = nil) throws -> ByteLevelBPETokenizer {
+        let root = try JSONDocument(path: path).rootNode
+        guard let model = root["model"] else { throw TokenizerError.missingField(source: path, field: "model") }
+        let type = model["type"]?.string ?? "BPE"
+        guard type == "BPE" else { throw TokenizerError.unsupportedModel(source: path, model: type) }
+        guard let vocabEntries = model["vocab"]?.entries else { throw TokenizerError.missingField(source: path, field: "model.vocab") }
+
+        var byID: [Int: [UInt8]] = [:]
+        for (text, value) in vocabEntries {
+            guard let id = value.int, id >= 0, id < Int(Int32.max) else {
+                throw TokenizerError.invalidField(source: path, field: "model.vocab", reason: "token \(String(decoding: text, as: UTF8.self).debugDescription) has no valid id")
+            }
+            byID[id] = text
+        }
+        var kinds: [Int: TokenKind] = [:]
+        var splitterEntries: [SpecialTokenSplitter.Entry] = []
+        for (index, added) in (root["added_tokens"]?.array ?? []).enumerated() {
+            guard let id = added["id"]?.int, id >= 0, id < Int(Int32.max), let content = added["content"]?.stringBytes else {
+                throw TokenizerError.invalidField(source: path, field: "added_tokens[\(index)]", reason: "needs an id and content")
+            }
+            let kind: TokenKind = added["special"]?.bool == true ? .control : .userDefined
+            byID[id] = content
+            kinds[id] = kind
+            splitterEntries.append(.init(id: Int32(id), text: content, kind: kind,
+                                         stripLeft: added["lstrip"]?.bool ?? false, stripRight: added["rstrip"]?.bool ?? false))
+        }
+        let size = (byID.keys.max() ?? -1) + 1
+        // Ids nobody names get an impossible text and never match.
+        let tokens = (0..<size).map { byID[$0] ?? Array("<unused \($0)>\u{0}".utf8) }
+        let vocabulary = Vocabulary(tokens: tokens, kinds: (0..<size).map { byID[$0] == nil ? .unused : kinds[$0] ?? .normal })
+
+        guard let mergeNodes = model["merges"]?.array else { throw TokenizerError.missingField(source: path, field: "model.merges") }
+        let merges = try mergeNodes.enumerated().map { index, node -> (ArraySlice<UInt8>, ArraySlice<UInt8>) in
+            if let line = node.stringBytes { return ByteLevelBPETokenizer.splitMergeLine(line) }
+            if let pair = node.array, pair.count == 2, let left = pair[0].stringBytes, let right = pair[1].stringBytes {
+                return (left[...], right[...])
+            }
+            throw TokenizerError.invalidField(source: path, field: "model.merges[\(index)]", reason: "neither \"a b\" nor [a, b]")
+        }
+
+        let preTokenizer = try override ?? detectPreTokenizer(root["pre_tokenizer"], source: path)
+        let config = TokenizerConfig(directory: URL(fileURLWithPath: path).deletingLastPathComponent())
+        let idOf = { (text: String?) in text.flatMap { vocabulary.id(of: Array($0.utf8)) } }
+        return ByteLevelBPETokenizer(
+            vocabulary: vocabulary, merges: merges, preTokenizer: preTokenizer,
+            bos: idOf(config.bosToken), eos: idOf(config.eosToken), addBOS: config.addBOS ?? false,
+            cleansSpaces: config.cleanUpSpaces ?? false,
+            takesWholeWordTokens: model["ignore_merges"]?.bool ?? false,
+            specialTokens: SpecialTokenSplitter(entries: splitterEntries))
+    }
+
+    /// The supported family a `pre_tokenizer` section describes, recognised by its parts:
+    /// ByteLevel alone (GPT-2), a Split on the Llama 3 or Qwen2 pattern then ByteLevel, or
+    /// Digits(individual) then ByteLevel (SmolLM / StarCoder).
+    static func detectPreTokenizer(_ node: JSONNode?, source: String) throws -> PreTokenizer {
+        let steps = node.flatMap { $0["type"]?.string == "Sequence" ? $0["pretokenizers"]?.array : [$0] } ?? []
+        let kinds = steps.map { $0["type"]?.string ?? "?" }
+        let pattern = steps.first { $0["type"]?.string == "Split" }?["pattern"]?["Regex"]?.string
+        let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        let byteLevelSplits = steps.last?["use_regex"]?.bool ?? true
+        if steps.last?["add_prefix_space"]?.bool == true {
+            throw TokenizerError.unsupportedPreTokenizer(source: source, name: "ByteLevel with add_prefix_space")
+        }
+        switch (kinds, pattern) {
+        case (["ByteLevel"], nil) where byteLevelSplits: return .gpt2
+        case (["Split", "ByteLevel"], llama3Pattern?) where !byteLevelSplits: return .llama3
+        case (["Split", "ByteLevel"], qwen2Pattern?) where !byteLevelSplits: return .qwen2
+        case (["Digits", "ByteLevel"], nil) where byteLevelSplits && steps[0]["individual_digits"]?.bool == true: return .smollm
+        default:
+            throw TokenizerError.unsupportedPreTokenizer(source: source, name: kinds.joined(separator: "+") + (pattern.map { " \($0)" } ?? ""))
+        }
+    }
+}
+
+/// The few `tokenizer_config.json` fields a tokenizer needs; absent file or fields read as nil.
+struct TokenizerConfig {
+    var bosToken: String?
+    var eosToken: String?
+    var addBOS: Bool?
+    var cleanUpSpaces: Bool?
+
+    init(directory: URL) {
+        let path = directory.appendingPathComponent("tokenizer_config.json").path
+        guard FileManager.default.fileExists(atPath: path), let root = try? JSONDocument(path: path).rootNode else { return }
+        // Each token is a string or an AddedToken object with "content".
+        func token(_ key: String) -> String? { root[key]?.string ?? root[key]?["content"]?.string }
+        bosToken = token("bos_token")
+        eosToken = token("eos_token")
+        addBOS = root["add_bos_token"]?.bool
+        cleanUpSpaces = root["clean_up_tokenization_spaces"]?.bool
+    }
+}

@@ -1,0 +1,18 @@
+/// Why a tokenizer could not be built. Cases name the source file and the field at fault.
+public enum TokenizerError: Error, Equatable, CustomStringConvertible {
+    case missingField(source: String, field: String)
+    case invalidField(source: String, field: String, reason: String)
+    case unsupportedModel(source: String, model: String)
+    case unsupportedPreTokenizer(source: String, name: String)
+    case malformedFile(source: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .missingField(source, field): return "\(source): tokenizer field '\(field)' is missing"
+        case let .invalidField(source, field, reason): return "\(source): tokenizer field '\(field)' is invalid: \(reason)"
+        case let .unsupportedModel(source, model): return "\(source): tokenizer model '\(model)' is not supported"
+        case let .unsupportedPreTokenizer(source, name): return "\(source): pre-tokenizer '\(name)' is not supported"
+        case let .malformedFile(source, reason): return "\(source): \(reason)"
+        }
+    }
+}
