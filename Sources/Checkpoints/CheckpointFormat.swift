@@ -44,7 +44,7 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
             let whole = try PyTorchCheckpoint(path: path)
             guard let wrapper = PyTorchCheckpoint.detectWrapper(in: whole.allTensorNames) else { return whole }
             return try PyTorchCheckpoint(path: path, prefix: wrapper)
-        case .gguf: throw CheckpointOpenError.unsupportedFormat(path: path, format: self)
+        case .gguf: return try GGUFFile(path: path)
         }
     }
 
@@ -112,6 +112,7 @@ public enum ModelDirectory {
         let files = entries.filter { $0.hasSuffix(".safetensors") && !$0.hasPrefix(".") }.sorted()
         var candidates = indexes.isEmpty ? files : indexes
         if candidates.isEmpty { candidates = pytorchNames.filter(entries.contains) }
+        if candidates.isEmpty { candidates = entries.filter { !$0.hasPrefix(".") && $0.hasSuffix(".gguf") }.sorted() }
         guard let only = candidates.first else { throw CheckpointOpenError.noCheckpointInDirectory(path: path) }
         guard candidates.count == 1 else { throw CheckpointOpenError.ambiguousDirectory(path: path, candidates: candidates) }
         return folder.appendingPathComponent(only).path
