@@ -8,6 +8,7 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
     case gguf = "GGUF"
     case pytorchZip = "PyTorch (zip)"
     case pytorchPickle = "PyTorch (legacy pickle)"
+    case zstdContainer = "zstd container"
 
     /// Bytes read from the start of a file to decide its format.
     public static let prefixLength = 16
@@ -31,6 +32,8 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
             return prefix.starts(with: [0x50, 0x4B, 0x03, 0x04])
         case .pytorchPickle:
             return prefix.count >= 2 && prefix[0] == 0x80 && (2...5).contains(prefix[1])
+        case .zstdContainer:
+            return prefix.starts(with: ZstdContainer.headerMagic)
         }
     }
 
@@ -45,6 +48,7 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
             guard let wrapper = PyTorchCheckpoint.detectWrapper(in: whole.allTensorNames) else { return whole }
             return try PyTorchCheckpoint(path: path, prefix: wrapper)
         case .gguf: return try GGUFFile(path: path)
+        case .zstdContainer: return try ZstdContainerFile(path: path)
         }
     }
 
@@ -58,6 +62,7 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         // A damaged file with a telling name goes to its reader, which says precisely what is wrong.
         if name.hasSuffix(".safetensors") { return .safetensors }
         if name.hasSuffix(".index.json") { return .safetensorsIndex }
+        if name.hasSuffix(ZstdContainer.fileExtension) { return .zstdContainer }
         throw CheckpointOpenError.unrecognisedFormat(path: path)
     }
 }
@@ -112,7 +117,7 @@ public enum ModelDirectory {
         let files = entries.filter { $0.hasSuffix(".safetensors") && !$0.hasPrefix(".") }.sorted()
         var candidates = indexes.isEmpty ? files : indexes
         if candidates.isEmpty { candidates = pytorchNames.filter(entries.contains) }
-        if candidates.isEmpty { candidates = entries.filter { !$0.hasPrefix(".") && $0.hasSuffix(".gguf") }.sorted() }
+        if candidates.isEmpty { candidates = entries.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".gguf") || $0.hasSuffix(ZstdContainer.fileExtension)) }.sorted() }
         guard let only = candidates.first else { throw CheckpointOpenError.noCheckpointInDirectory(path: path) }
         guard candidates.count == 1 else { throw CheckpointOpenError.ambiguousDirectory(path: path, candidates: candidates) }
         return folder.appendingPathComponent(only).path

@@ -34,8 +34,11 @@ public struct CheckpointInput {
             if let found = try? configuration(fromFile: folder + "/" + name, convention: convention) { return found }
         }
         let metadata = source.metadata
-        if let text = metadata["config"], let object = (try? JSONParser.parse(text))?.objectValue {
-            return ModelConfiguration(family: .megalodon, fields: object, origin: source.location + " (metadata \"config\")")
+        // Our containers keep the canonical config.json; megalodon-jax checkpoints keep "config".
+        for key in ["config.json", "config"] {
+            if let text = metadata[key], let object = (try? JSONParser.parse(text))?.objectValue {
+                return try configuration(from: object, origin: source.location + " (metadata \"\(key)\")", convention: convention)
+            }
         }
         if let object = ModelConfiguration.object(fromFlattened: metadata, prefix: "config") {
             return ModelConfiguration(family: convention.family ?? .megalodon, fields: object, origin: source.location + " (pickled \"config\")")
@@ -50,7 +53,10 @@ public struct CheckpointInput {
     /// (`model` object), a canonical `config.json` (`architecture`), a Hugging Face `config.json`
     /// (`model_type`), or Meta's `params.json` (`dim`, `n_layers`).
     public static func configuration(fromFile path: String, convention: NameConvention) throws -> ModelConfiguration {
-        let object = try ModelConfiguration.readObject(at: path)
+        try configuration(from: try ModelConfiguration.readObject(at: path), origin: path, convention: convention)
+    }
+
+    static func configuration(from object: JSONObject, origin path: String, convention: NameConvention) throws -> ModelConfiguration {
         if let model = object["model"]?.objectValue { return ModelConfiguration(family: .megalodon, fields: model, origin: path) }
         if let architecture = object["architecture"]?.stringValue, let family = ModelFamily(rawValue: architecture) {
             return ModelConfiguration(family: family, fields: object, origin: path)

@@ -13,7 +13,7 @@ public enum OutputKind: String, Sendable, CaseIterable {
     /// The kind an output path implies (`.gguf`, `.mzst`), else a model directory.
     public static func implied(by path: String) -> OutputKind {
         if path.hasSuffix(".gguf") { return .gguf }
-        if path.hasSuffix(".mzst") { return .zstd }
+        if path.hasSuffix(ZstdContainer.fileExtension) { return .zstd }
         return .directory
     }
 }
@@ -57,7 +57,11 @@ public struct Conversion {
             writer.overwrite = overwrite
             writer.progress = progress
             try writer.write(planned, configuration: configuration, tokenizerFiles: input.tokenizerFiles)
-        case .zstd, .gguf:
+        case .zstd:
+            var writer = ZstdContainerWriter(level: compressionLevel, bytePlanes: bytePlanes)
+            writer.progress = progress
+            try writer.write(planned, metadata: configuration.map { ["config.json": $0.canonicalJSON] } ?? [:], to: path, overwrite: overwrite)
+        case .gguf:
             throw ConversionError.unsupportedConversion(input: input.source.location, detail: "\(kind.rawValue) output is not implemented yet")
         }
     }
