@@ -30,6 +30,8 @@ public struct Conversion {
     public var overwrite = false
     public var compressionLevel = 3
     public var bytePlanes = true
+    /// Further GGUF key/values (the tokenizer's, built by the caller from tokenizer files).
+    public var extraGGUFMetadata: [(key: String, value: GGUFValue)] = []
 
     public init(input: CheckpointInput, kind: OutputKind, names: OutputNames, dtype: DType?) throws {
         let effectiveNames = kind == .gguf ? OutputNames.gguf : names
@@ -38,9 +40,19 @@ public struct Conversion {
         }
         let result = try ConversionPlanner.plan(input, names: effectiveNames, dtype: dtype)
         self.input = input
-        planned = result.source
+        planned = kind == .gguf ? Self.ggufStorage(result.source) : result.source
         configuration = result.configuration
         self.kind = kind
+    }
+
+    /// llama.cpp's storage policy: 1-D tensors (norms, biases) stay F32; floats GGUF cannot hold become F32.
+    static func ggufStorage(_ source: PlannedSource) -> PlannedSource {
+        let plan = source.plan.map { entry -> PlannedTensor in
+            var entry = entry
+            if entry.info.dtype.isFloatingPoint, entry.info.shape.count <= 1 || ![.f32, .f16, .bf16].contains(entry.info.dtype) { entry.info.dtype = .f32 }
+            return entry
+        }
+        return PlannedSource(input: source.input, plan: plan, metadata: source.metadata)
     }
 
     public var totalBytes: Int { planned.tensorInfos.reduce(0) { $0 + $1.byteCount } }
@@ -62,7 +74,16 @@ public struct Conversion {
             writer.progress = progress
             try writer.write(planned, metadata: configuration.map { ["config.json": $0.canonicalJSON] } ?? [:], to: path, overwrite: overwrite)
         case .gguf:
-            throw ConversionError.unsupportedConversion(input: input.source.location, detail: "\(kind.rawValue) output is not implemented yet")
+            guard let configuration else { throw ConversionError.missingConfiguration(input: input.source.location, hint: "GGUF output needs the model's configuration") }
+            let name = configuration.fields["_name_or_path"]?.stringValue ?? URL(fileURLWithPath: input.source.location).deletingPathExtension().lastPathComponent
+            var keys = try GGUFLlamaMetadata.keys(configuration: configuration, name: name, tensors: planned.tensorInfos)
+            if let gguf = input.source as? GGUFFile {
+                keys += GGUFLlamaMetadata.tokenizerKeys(of: gguf).filter { key, _ in !keys.contains { $0.key == key } }
+            }
+            keys += extraGGUFMetadata.filter { key, _ in !keys.contains { $0.key == key } }
+            var writer = GGUFWriter(metadata: keys)
+            writer.progress = progress
+            try writer.write(planned, to: path, overwrite: overwrite)
         }
     }
 
