@@ -32,9 +32,10 @@ public struct ModelDirectoryWriter {
             plan = try AtomicOutput.writing(overwrite: overwrite) { output in
                 let plan = try ShardedSafetensorsWriter.write(into: output, directory: directory, tensors: source.tensorInfos,
                                                               maximumShardSize: maximumShardSize) { info in
-                    let tensor = try source.tensor(named: info.name)
-                    // The writer has copied the previous tensor by now.
+                    // The writer has copied the previous tensor by now: let it go before making the next.
                     if let previous { MappedPages.release(previous) }
+                    previous = nil
+                    let tensor = try source.tensor(named: info.name)
                     previous = tensor
                     written += info.byteCount
                     progress(written)

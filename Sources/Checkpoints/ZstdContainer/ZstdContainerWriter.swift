@@ -117,25 +117,32 @@ public struct ZstdContainerWriter {
 /// exponent bytes of floats sit together and compress better.
 enum BytePlanes {
     static func gather(_ bytes: UnsafeRawBufferPointer, plane: Int, planes: Int, elements: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) {
-        let source = bytes.bindMemory(to: UInt8.self)
-        let target = buffer.bindMemory(to: UInt8.self)
-        var position = elements.lowerBound * planes + plane
+        guard let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+              let target = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var input = source + elements.lowerBound * planes + plane
         for index in 0..<elements.count {
-            target[index] = source[position]
-            position += planes
+            target[index] = input.pointee
+            input += planes
         }
     }
 
     /// Places decoded plane bytes (stream positions `start ..< start + chunk.count`) into the tensor.
     static func scatter(_ chunk: UnsafeRawBufferPointer, streamOffset start: Int, planes: Int, elements: Int, into tensor: UnsafeMutableRawBufferPointer) {
-        let source = chunk.bindMemory(to: UInt8.self)
-        let target = tensor.bindMemory(to: UInt8.self)
-        var plane = start / elements
-        var element = start % elements
-        for index in 0..<source.count {
-            target[element * planes + plane] = source[index]
-            element += 1
-            if element == elements { element = 0; plane += 1 }
+        guard let source = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self),
+              let target = tensor.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var (plane, element) = (start / elements, start % elements)
+        var consumed = 0
+        // Runs within one plane: a tight strided store loop the compiler can unroll.
+        while consumed < chunk.count {
+            let run = min(chunk.count - consumed, elements - element)
+            var output = target + element * planes + plane
+            for index in 0..<run {
+                output.pointee = source[consumed + index]
+                output += planes
+            }
+            consumed += run
+            element += run
+            if element == elements { (element, plane) = (0, plane + 1) }
         }
     }
 
