@@ -17,7 +17,7 @@ struct ConvertLlamaTests {
         let conversion = try ConvertFixtures.convert(ConvertFixtures.fixture("pytorch/llama_mp2"), to: output)
         #expect(conversion.input.convention == .metaLlama)
         try ConvertFixtures.expectIdentical(try ModelDirectory.open(output), huggingFaceExpected)
-        let config = try ModelConfiguration(family: .llama, fields: try ModelConfiguration.readObject(at: output + "/config.json"), origin: "")
+        let config = ModelConfiguration(family: .llama, fields: try ModelConfiguration.readObject(at: output + "/config.json"), origin: "")
         #expect(try config.int("vocab_size") == 10 && config.int("intermediate_size") == 12 && config.int("hidden_size") == 8)
         #expect(try config.int("num_attention_heads") == 2 && !config.bool("tie_word_embeddings", default: true))
         #expect(config.fields["architecture"] == .string("llama"))

@@ -21,7 +21,7 @@ public struct CheckpointInput {
         if let prefix, !prefix.isEmpty { source = try PrefixedSource(source, prefix: prefix) }
         let convention = NameConvention.detect(source.tensorNames)
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         let folder = isDirectory.boolValue ? path : URL(fileURLWithPath: path).deletingLastPathComponent().path
         let configuration = try findConfiguration(folder: folder, source: source, convention: convention, explicit: configPath)
         let tokenizers = tokenizerFileNames.map { folder + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
