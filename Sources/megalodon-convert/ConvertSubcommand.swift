@@ -79,6 +79,7 @@ struct ConvertSubcommand: ParsableCommand {
             conversion.overwrite = force
             conversion.compressionLevel = level
             conversion.bytePlanes = bytePlanes
+            if kind == .gguf { conversion.extraGGUFMetadata = try TokenizerGGUFKeys.keys(for: opened.tokenizerFiles) }
             if dryRun {
                 print(Self.listing(conversion), terminator: "")
                 return
