@@ -24,12 +24,13 @@ public struct ConvertBenchmark {
     }
 
     /// Tensor shapes adding up to `totalBytes`: one of the largest size, the rest in a mix of
-    /// quarter- and sixteenth-size matrices plus small vectors, as in a transformer.
+    /// quarter- and sixteenth-size matrices plus small vectors, as in a transformer. The names follow
+    /// no model family, so no configuration is needed.
     public func tensors() -> [TensorInfo] {
         let width = dtype.byteWidth ?? 2
         let columns = 4096
         func matrix(_ name: String, bytes: Int) -> TensorInfo { TensorInfo(name: name, dtype: dtype, shape: [max(1, bytes / width / columns), columns]) }
-        var infos = [matrix("embed.weight", bytes: largestTensorBytes)]
+        var infos = [matrix("token_table.weight", bytes: largestTensorBytes)]
         var used = infos[0].byteCount
         var layer = 0
         while used < totalBytes {
@@ -63,17 +64,25 @@ public struct ConvertBenchmark {
         return path
     }
 
-    /// A plain copy of `input` (read + write in 1 MiB blocks + fsync), the anchor.
+    /// A plain copy of `input` (1 MiB read(2) calls into one buffer, written through the same
+    /// buffered, fsynced, atomically renamed output the converter uses), the anchor.
     public func plainCopy(_ input: String) throws -> Row {
         let output = folder + "/copy.bin"
         try? FileManager.default.removeItem(atPath: output)
         let size = (try FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? 0
         return try measure("plain copy (read + write + fsync)", bytes: size, output: output) {
-            guard let reader = FileHandle(forReadingAtPath: input) else { throw ConversionError.cannotCopy(path: input, reason: "cannot open") }
-            defer { try? reader.close() }
+            let descriptor = open(input, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw ConversionError.cannotCopy(path: input, reason: "cannot open") }
+            defer { close(descriptor) }
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
             try AtomicOutput.writeFile(at: output, overwrite: true) { file in
-                while let chunk = try reader.read(upToCount: 1 << 20), !chunk.isEmpty {
-                    try chunk.withUnsafeBytes { try file.write($0) }
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                    guard count > 0 else {
+                        if count < 0 { throw ConversionError.cannotCopy(path: input, reason: String(cString: strerror(errno))) }
+                        break
+                    }
+                    try buffer.withUnsafeBytes { try file.write(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 }
             }
         }
