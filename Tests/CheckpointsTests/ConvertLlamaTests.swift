@@ -41,6 +41,22 @@ struct ConvertLlamaTests {
         try ConvertFixtures.expectIdentical(try ModelDirectory.open(back), huggingFaceExpected)
     }
 
+    @Test("a Hugging Face folder's tokenizer files are copied into the model directory; the config gains \"architecture\"")
+    func tokenizerFilesCopied() throws {
+        let folder = try SharedFiles.temporaryDirectory()
+        let huggingFace = folder.appendingPathComponent("hf").path
+        try ConvertFixtures.convert(ConvertFixtures.fixture("pytorch/llama_mp2"), to: huggingFace)
+        let tokenizer = Data(#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#.utf8)
+        try tokenizer.write(to: URL(fileURLWithPath: huggingFace + "/tokenizer.json"))
+        try Data(#"{"eos_token": "a"}"#.utf8).write(to: URL(fileURLWithPath: huggingFace + "/tokenizer_config.json"))
+        let copy = folder.appendingPathComponent("copy").path
+        let conversion = try ConvertFixtures.convert(huggingFace, to: copy, dtype: .bf16)
+        #expect(conversion.input.convention == .huggingFaceLlama)
+        #expect(ConvertFixtures.listing(copy) == ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"])
+        #expect(FileManager.default.contents(atPath: copy + "/tokenizer.json") == tokenizer)
+        #expect(try ModelConfiguration.readObject(at: copy + "/config.json")["architecture"] == .string("llama"))
+    }
+
     @Test("Meta → GGUF names needs no permutation: the two re-orderings cancel in the plan")
     func metaToGGUFNames() throws {
         let plan = try ConversionPlanner.plan(try CheckpointInput.open(ConvertFixtures.fixture("pytorch/llama_mp2")), names: .gguf)
