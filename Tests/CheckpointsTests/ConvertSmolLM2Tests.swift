@@ -29,9 +29,14 @@ struct ConvertSmolLM2Tests {
         let config = try ModelConfiguration.readObject(at: at("hf") + "/config.json")
         #expect(config["num_key_value_heads"]?.numberValue?.intValue == 3 && config["tie_word_embeddings"] == .bool(true))
 
+        // The tokenizer travels as tokenizer.gguf and comes back into the GGUF key for key.
+        #expect(ConvertFixtures.listing(at("hf"))?.contains("tokenizer.gguf") == true)
         try ConvertFixtures.convert(at("hf"), to: at("f32.gguf"), kind: .gguf)
         let f32 = try GGUFFile(path: at("f32.gguf"))
         try ConvertFixtures.expectIdentical(f32, original)
+        for key in original.metadataKeys where key.hasPrefix("tokenizer.") {
+            #expect(f32.metadata(key) == original.metadata(key), "\(key)")
+        }
 
         try ConvertFixtures.convert(at("hf"), to: at("bf16.mzst"), dtype: .bf16)
         try ConvertFixtures.convert(at("bf16.mzst"), to: at("bf16"))

@@ -42,3 +42,22 @@ struct GGUFTokenizerKeysTests {
         #expect(throws: ConversionError.self) { try GGUFTokenizerKeys.byteLevelBPE(tokenizerJSON: json.path, tokenizerConfig: nil) }
     }
 }
+
+/// GGUF → model directory → GGUF keeps the tokenizer keys (through tokenizer.gguf).
+struct GGUFTokenizerRoundTripTests {
+    @Test("tokenizer.* keys survive GGUF → model directory → GGUF, with their types")
+    func roundTrip() throws {
+        let folder = try SharedFiles.temporaryDirectory()
+        func at(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        var conversion = try Conversion(input: try CheckpointInput.open(ConvertFixtures.fixture("pytorch/llama_mp2")), kind: .gguf, names: .canonical, dtype: nil)
+        conversion.extraGGUFMetadata = [("tokenizer.ggml.model", .string("llama")), ("tokenizer.ggml.tokens", .array(.string, [.string("<s>"), .string("▁a")])),
+                                        ("tokenizer.ggml.scores", .array(.float32, [.float32(0), .float32(-1.5)])), ("tokenizer.ggml.bos_token_id", .uint32(0))]
+        try conversion.write(to: at("a.gguf"))
+        try ConvertFixtures.convert(at("a.gguf"), to: at("dir"))
+        #expect(ConvertFixtures.listing(at("dir")) == ["config.json", "model.safetensors", "tokenizer.gguf"])
+        #expect(try GGUFFile(path: at("dir") + "/tokenizer.gguf").tensorInfos.isEmpty)
+        try ConvertFixtures.convert(at("dir"), to: at("b.gguf"), kind: .gguf)
+        let (first, second) = (try GGUFFile(path: at("a.gguf")), try GGUFFile(path: at("b.gguf")))
+        for (key, value) in conversion.extraGGUFMetadata { #expect(second.metadata(key) == value && first.metadata(key) == value, "\(key)") }
+    }
+}

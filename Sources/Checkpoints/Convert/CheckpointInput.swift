@@ -11,7 +11,8 @@ public struct CheckpointInput {
 
     /// Files copied from a model folder into the output as they are.
     public static let tokenizerFileNames = ["tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json",
-                                            "added_tokens.json", "generation_config.json", "vocab.json", "merges.txt"]
+                                            "added_tokens.json", "generation_config.json", "vocab.json", "merges.txt",
+                                            GGUFLlamaMetadata.tokenizerFileName]
 
     /// Opens a file or folder (format recognised from content), finds its configuration:
     /// `configPath` when given, else `config.json`/`params.json` beside the weights, else the

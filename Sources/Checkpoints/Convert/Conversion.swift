@@ -1,6 +1,15 @@
 import Foundation
 import Tensors
 
+/// A checkpoint with no tensors (for tensor-less GGUF files).
+final class EmptySource: TensorSource, @unchecked Sendable {
+    static let empty = EmptySource()
+    var location: String { "" }
+    var tensorInfos: [TensorInfo] { [] }
+    var metadata: [String: String] { [:] }
+    func tensor(named name: String) throws -> Tensor { throw ConversionError.missingTensor(input: location, tensor: name) }
+}
+
 /// The kinds of output `megalodon-convert convert` writes.
 public enum OutputKind: String, Sendable, CaseIterable {
     /// The canonical model directory (config.json, safetensors, tokenizer files).
@@ -68,7 +77,14 @@ public struct Conversion {
             writer.maximumShardSize = maximumShardSize
             writer.overwrite = overwrite
             writer.progress = progress
-            try writer.write(planned, configuration: configuration, tokenizerFiles: input.tokenizerFiles)
+            var generated: [(name: String, write: (OutputFile) throws -> Void)] = []
+            if let gguf = input.source as? GGUFFile, !input.tokenizerFiles.contains(where: { $0.hasSuffix("/" + GGUFLlamaMetadata.tokenizerFileName) }) {
+                let keys = GGUFLlamaMetadata.tokenizerKeys(of: gguf)
+                if !keys.isEmpty {
+                    generated.append((GGUFLlamaMetadata.tokenizerFileName, { try GGUFWriter(metadata: keys).write(EmptySource.empty, into: $0) }))
+                }
+            }
+            try writer.write(planned, configuration: configuration, tokenizerFiles: input.tokenizerFiles, generatedFiles: generated)
         case .zstd:
             var writer = ZstdContainerWriter(level: compressionLevel, bytePlanes: bytePlanes)
             writer.progress = progress
@@ -77,8 +93,10 @@ public struct Conversion {
             guard let configuration else { throw ConversionError.missingConfiguration(input: input.source.location, hint: "GGUF output needs the model's configuration") }
             let name = configuration.fields["_name_or_path"]?.stringValue ?? URL(fileURLWithPath: input.source.location).deletingPathExtension().lastPathComponent
             var keys = try GGUFLlamaMetadata.keys(configuration: configuration, name: name, tensors: planned.tensorInfos)
-            if let gguf = input.source as? GGUFFile {
-                keys += GGUFLlamaMetadata.tokenizerKeys(of: gguf).filter { key, _ in !keys.contains { $0.key == key } }
+            var tokenizerSources = (input.source as? GGUFFile).map { [$0] } ?? []
+            if let file = input.tokenizerFiles.first(where: { $0.hasSuffix("/" + GGUFLlamaMetadata.tokenizerFileName) }) { tokenizerSources.append(try GGUFFile(path: file)) }
+            for source in tokenizerSources {
+                keys += GGUFLlamaMetadata.tokenizerKeys(of: source).filter { key, _ in !keys.contains { $0.key == key } }
             }
             keys += extraGGUFMetadata.filter { key, _ in !keys.contains { $0.key == key } }
             var writer = GGUFWriter(metadata: keys)

@@ -14,7 +14,8 @@ public struct ModelDirectoryWriter {
     public init(directory: String) { self.directory = directory }
 
     @discardableResult
-    public func write(_ source: TensorSource, configuration: ModelConfiguration?, tokenizerFiles: [String]) throws -> ShardPlan {
+    public func write(_ source: TensorSource, configuration: ModelConfiguration?, tokenizerFiles: [String],
+                      generatedFiles: [(name: String, write: (OutputFile) throws -> Void)] = []) throws -> ShardPlan {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         let existed = manager.fileExists(atPath: directory, isDirectory: &isDirectory)
@@ -45,6 +46,7 @@ public struct ModelDirectoryWriter {
                     let name = URL(fileURLWithPath: file).lastPathComponent
                     try output.write(to: directory + "/" + name) { try Self.copy(file, into: $0) }
                 }
+                for (name, body) in generatedFiles { try output.write(to: directory + "/" + name, body) }
                 if let configuration {
                     try output.write(to: directory + "/config.json") { try $0.write(Array(configuration.canonicalJSON.utf8)) }
                 }
