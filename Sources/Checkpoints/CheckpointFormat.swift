@@ -45,7 +45,7 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         case .pytorchZip, .pytorchPickle:
             // Training scripts often wrap the state dict ({"state_dict": ..., "config": ...}); read inside the wrapper.
             let whole = try PyTorchCheckpoint(path: path)
-            guard let wrapper = PyTorchCheckpoint.detectWrapper(in: whole.allTensorNames) else { return whole }
+            guard let wrapper = whole.wrapper else { return whole }
             return try PyTorchCheckpoint(path: path, prefix: wrapper)
         case .gguf: return try GGUFFile(path: path)
         case .zstdContainer: return try ZstdContainerFile(path: path)
@@ -116,6 +116,7 @@ public enum ModelDirectory {
         let indexes = entries.filter { $0.hasSuffix(".safetensors.index.json") }.sorted()
         let files = entries.filter { $0.hasSuffix(".safetensors") && !$0.hasPrefix(".") }.sorted()
         var candidates = indexes.isEmpty ? files : indexes
+        if candidates.isEmpty { candidates = entries.filter { $0.hasSuffix(".bin.index.json") }.sorted() }
         if candidates.isEmpty { candidates = pytorchNames.filter(entries.contains) }
         if candidates.isEmpty { candidates = entries.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".gguf") || $0.hasSuffix(ZstdContainer.fileExtension)) }.sorted() }
         guard let only = candidates.first else { throw CheckpointOpenError.noCheckpointInDirectory(path: path) }

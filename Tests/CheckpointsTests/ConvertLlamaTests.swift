@@ -57,6 +57,20 @@ struct ConvertLlamaTests {
         #expect(try ModelConfiguration.readObject(at: copy + "/config.json")["architecture"] == .string("llama"))
     }
 
+    @Test("Hugging Face's sharded PyTorch layout (pytorch_model.bin.index.json) converts like sharded safetensors")
+    func shardedPyTorchBin() throws {
+        let input = ConvertFixtures.fixture("convert/hf_bin_sharded")
+        let output = try SharedFiles.temporaryDirectory().appendingPathComponent("hf").path
+        let conversion = try ConvertFixtures.convert(input, to: output)
+        #expect(conversion.input.convention == .huggingFaceLlama)
+        try ConvertFixtures.expectIdentical(try ModelDirectory.open(output), huggingFaceExpected)
+        // A missing .bin shard is named.
+        let broken = try SharedFiles.temporaryDirectory().appendingPathComponent("broken")
+        try FileManager.default.copyItem(atPath: input, toPath: broken.path)
+        try FileManager.default.removeItem(at: broken.appendingPathComponent("pytorch_model-00002-of-00002.bin"))
+        #expect(throws: ShardedCheckpointError.self) { try CheckpointInput.open(broken.path) }
+    }
+
     @Test("Meta → GGUF names needs no permutation: the two re-orderings cancel in the plan")
     func metaToGGUFNames() throws {
         let plan = try ConversionPlanner.plan(try CheckpointInput.open(ConvertFixtures.fixture("pytorch/llama_mp2")), names: .gguf)

@@ -1,5 +1,7 @@
 """Fixtures for the converter (Tests/CheckpointsTests/Fixtures/convert/).
 
+* hf_bin_sharded/: the HF Llama tensors below as Hugging Face's sharded PyTorch layout
+  (pytorch_model-0000N-of-00002.bin + pytorch_model.bin.index.json + config.json).
 * megalodon_mp4/: the official golden weights of A_swiglu split over 4 model-parallel ranks with the
   official sharding axes (megalodon-spec.md §3, the same rules as pytorch_fixtures.py's mp=2 set), as
   torch.save zip archives written without torch (pytorch_fixtures.py's emulation).
@@ -97,6 +99,21 @@ def main():
             value = hf_permute(value, n_heads)
         hf[name] = np.ascontiguousarray(value)
     save_file(hf, str(OUT / "llama_hf_expected.safetensors"))
+    bin_dir = OUT / "hf_bin_sharded"
+    bin_dir.mkdir(exist_ok=True)
+    names = list(hf)
+    halves = [names[: len(names) // 2], names[len(names) // 2:]]
+    weight_map = {}
+    for index, half in enumerate(halves):
+        shard = f"pytorch_model-{index + 1:05d}-of-00002.bin"
+        pt.write_checkpoint(bin_dir / shard, collections.OrderedDict((name, hf[name]) for name in half))
+        weight_map.update({name: shard for name in half})
+    total = sum(value.nbytes for value in hf.values())
+    (bin_dir / "pytorch_model.bin.index.json").write_text(json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2))
+    (bin_dir / "config.json").write_text(json.dumps({"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 8,
+                                                     "intermediate_size": 12, "num_hidden_layers": 1, "num_attention_heads": n_heads,
+                                                     "num_key_value_heads": n_heads, "rms_norm_eps": 1e-05, "vocab_size": 10,
+                                                     "tie_word_embeddings": False}, indent=2))
     gguf = {}
     for key, value in hf.items():
         if key.startswith("model.layers."):
