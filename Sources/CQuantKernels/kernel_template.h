@@ -12,7 +12,9 @@
 
 #include "half.h"
 
+#ifndef QK_INLINE
 #define QK_INLINE static inline __attribute__((always_inline))
+#endif
 
 QK_INLINE float QK_FN(load_scale)(const void *base, size_t index, const int f16) {
     if (f16) {
@@ -115,6 +117,12 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
 QK_INLINE void QK_FN(matmul_specialised)(const qk_matrix *w, const qk_activations *x, size_t row_begin,
                                           size_t row_end, float *y, size_t y_stride, const int layout,
                                           const int codes, const int f16, const int biased) {
+#ifdef QK_HAVE_DECODE
+    if (x->rows == 1) {
+        QK_FN(decode)(w, x, row_begin, row_end, y, y_stride, layout, codes, f16, biased);
+        return;
+    }
+#endif
     for (size_t r0 = row_begin; r0 < row_end; r0 += QK_ROW_TILE) {
         const size_t r1 = r0 + QK_ROW_TILE < row_end ? r0 + QK_ROW_TILE : row_end;
         for (size_t t0 = 0; t0 < x->rows; t0 += QK_ACTIVATION_TILE) {
