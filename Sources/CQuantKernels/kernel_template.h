@@ -41,6 +41,18 @@ QK_INLINE const uint8_t *QK_FN(ggml_block)(const uint8_t *row, size_t b, const i
     return block + 4;
 }
 
+// Decode reads R rows of a few KB each, short streams the hardware prefetcher picks up late: asking
+// for block b of the next tile's rows while at block b of these (every other block, about one cache
+// line per row) measured 1.5x (q8_0) to 1.65x (q4_0) faster for AVX2. Past the last row it is only a
+// hint, computed on integers so that no pointer leaves its object.
+QK_INLINE void QK_FN(prefetch_next_tile)(const uint8_t *const rows[4], const int R, size_t row_bytes, size_t b,
+                                          size_t block_bytes) {
+    if (b & 1) return;
+    for (int i = 0; i < R; i++) {
+        __builtin_prefetch((const void *)((uintptr_t)rows[i] + (size_t)R * row_bytes + b * block_bytes), 0, 3);
+    }
+}
+
 // Block b of R weight rows (codes at block_codes[i], scale s[i], offset term c[i]) against T activation rows.
 QK_INLINE void QK_FN(tile_block)(qk_acc acc[4][2], float offset[4][2], const int R, const int T,
                                   const uint8_t *const block_codes[4], const float s[4], const float c[4], size_t b,
@@ -88,6 +100,7 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
     if (!grouped) {
         for (size_t b = 0; b < blocks; b++) {
             for (int i = 0; i < R; i++) block_codes[i] = QK_FN(ggml_block)(rows[i], b, layout, &s[i], &c[i]);
+            if (T == 1) QK_FN(prefetch_next_tile)(rows, R, w->row_bytes, b, QK_FN(ggml_block_bytes)(layout));
             QK_FN(tile_block)(acc, offset, R, T, block_codes, s, c, b, codes_a, scales_a, sums_a, kind, has_offset);
         }
     } else {
@@ -101,6 +114,7 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
             const size_t end = (g + 1) * per_group < blocks ? (g + 1) * per_group : blocks;
             for (size_t b = g * per_group; b < end; b++) {
                 for (int i = 0; i < R; i++) block_codes[i] = rows[i] + b * code_bytes;
+                if (T == 1) QK_FN(prefetch_next_tile)(rows, R, w->row_bytes, b, code_bytes);
                 QK_FN(tile_block)(acc, offset, R, T, block_codes, s, c, b, codes_a, scales_a, sums_a, kind, has_offset);
             }
         }
