@@ -12,7 +12,9 @@
 
 #include "half.h"
 
+#ifndef QK_INLINE
 #define QK_INLINE static inline __attribute__((always_inline))
+#endif
 
 QK_INLINE float QK_FN(load_scale)(const void *base, size_t index, const int f16) {
     if (f16) {
@@ -37,6 +39,18 @@ QK_INLINE const uint8_t *QK_FN(ggml_block)(const uint8_t *row, size_t b, const i
     if (layout == QK_LAYOUT_Q4_0) { *c = -8.0f * *d; return block + 2; }
     *c = QK_FN(load_scale)(block, 1, 1);
     return block + 4;
+}
+
+// Decode reads R rows of a few KB each, short streams the hardware prefetcher picks up late: asking
+// for block b of the next tile's rows while at block b of these (every other block, about one cache
+// line per row) measured 1.5x (q8_0) to 1.65x (q4_0) faster for AVX2. Past the last row it is only a
+// hint, computed on integers so that no pointer leaves its object.
+QK_INLINE void QK_FN(prefetch_next_tile)(const uint8_t *const rows[4], const int R, size_t row_bytes, size_t b,
+                                          size_t block_bytes) {
+    if (b & 1) return;
+    for (int i = 0; i < R; i++) {
+        __builtin_prefetch((const void *)((uintptr_t)rows[i] + (size_t)R * row_bytes + b * block_bytes), 0, 3);
+    }
 }
 
 // Block b of R weight rows (codes at block_codes[i], scale s[i], offset term c[i]) against T activation rows.
@@ -86,6 +100,7 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
     if (!grouped) {
         for (size_t b = 0; b < blocks; b++) {
             for (int i = 0; i < R; i++) block_codes[i] = QK_FN(ggml_block)(rows[i], b, layout, &s[i], &c[i]);
+            if (T == 1) QK_FN(prefetch_next_tile)(rows, R, w->row_bytes, b, QK_FN(ggml_block_bytes)(layout));
             QK_FN(tile_block)(acc, offset, R, T, block_codes, s, c, b, codes_a, scales_a, sums_a, kind, has_offset);
         }
     } else {
@@ -99,6 +114,7 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
             const size_t end = (g + 1) * per_group < blocks ? (g + 1) * per_group : blocks;
             for (size_t b = g * per_group; b < end; b++) {
                 for (int i = 0; i < R; i++) block_codes[i] = rows[i] + b * code_bytes;
+                if (T == 1) QK_FN(prefetch_next_tile)(rows, R, w->row_bytes, b, code_bytes);
                 QK_FN(tile_block)(acc, offset, R, T, block_codes, s, c, b, codes_a, scales_a, sums_a, kind, has_offset);
             }
         }
@@ -115,6 +131,12 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
 QK_INLINE void QK_FN(matmul_specialised)(const qk_matrix *w, const qk_activations *x, size_t row_begin,
                                           size_t row_end, float *y, size_t y_stride, const int layout,
                                           const int codes, const int f16, const int biased) {
+#ifdef QK_HAVE_DECODE
+    if (x->rows == 1) {
+        QK_FN(decode)(w, x, row_begin, row_end, y, y_stride, layout, codes, f16, biased);
+        return;
+    }
+#endif
     for (size_t r0 = row_begin; r0 < row_end; r0 += QK_ROW_TILE) {
         const size_t r1 = r0 + QK_ROW_TILE < row_end ? r0 + QK_ROW_TILE : row_end;
         for (size_t t0 = 0; t0 < x->rows; t0 += QK_ACTIVATION_TILE) {

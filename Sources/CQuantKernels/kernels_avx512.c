@@ -41,6 +41,8 @@ typedef __m512 qk_hvec;
 #define QK_HADD(a, b) _mm512_add_ps(a, b)
 #define QK_HSUM(v) _mm512_reduce_add_ps(v)
 
+#define QK_INLINE static inline __attribute__((always_inline))
+#include "decode_avx512.h"
 #include "kernel_template.h"
 
 #pragma clang attribute pop

@@ -46,7 +46,9 @@ struct QuantKernelsBench: ParsableCommand {
 
             let floatBytes = rows * columns * 4
             let floatCopies = copies(floatBytes)
-            let floatMatrices = (0..<floatCopies).map { _ in weights }
+            // Distinct buffers (an array copy would share one through copy-on-write, and a single
+            // 64 MB matrix stays in a large last-level cache, flattering sgemv).
+            let floatMatrices = (0..<floatCopies).map { _ in weights.withUnsafeBufferPointer { Array($0) } }
             let sgemv = measure(bytes: floatBytes, copies: floatCopies) { copy, y in
                 floatMatrices[copy].withUnsafeBufferPointer { w in
                     x.withUnsafeBufferPointer { BLAS.sgemv(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!) }
