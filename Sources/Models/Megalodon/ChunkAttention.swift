@@ -1,7 +1,8 @@
 import Tensors
 
-/// Keys (after RoPE) and values of the current, unfinished attention chunk, row-major
-/// `[count, z_dim]` and `[count, value_dim]`. Emptied as soon as a chunk is complete.
+/// Keys (after RoPE) and values an attention layer has cached, row-major `[count, key width]` and
+/// `[count, value width]`. MEGALODON keeps only the current, unfinished chunk (emptied as soon as a
+/// chunk is complete); Llama keeps every position seen.
 public struct ChunkKVCache: Sendable, Equatable {
     public var keys: [Float]
     public var values: [Float]
@@ -39,7 +40,7 @@ struct ChunkAttention: Sendable {
         cache.keys.append(contentsOf: keys)
         cache.values.append(contentsOf: values)
         cache.count += rows
-        let total = cache.count, offset = total - rows
+        let total = cache.count
 
         var output = [Float](repeating: 0, count: rows * valueDim)
         var scores = [Float](repeating: 0, count: rows * total)
@@ -51,26 +52,11 @@ struct ChunkAttention: Sendable {
                             guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
                                   let s = s.baseAddress, let o = o.baseAddress else { return }
                             for head in 0..<heads {
-                                let qHead = q + head * keyHeadDim, kHead = k + head * keyHeadDim
-                                let vHead = v + head * valueHeadDim, oHead = o + head * valueHeadDim
-                                if rows == 1 {
-                                    // Decode: sgemm with one row is several times slower than plain dot products.
-                                    for j in 0..<total { s[j] = VectorMath.dot(qHead, kHead + j * zDim, count: keyHeadDim) }
-                                    VectorMath.softmax(s, count: total)
-                                    oHead.update(repeating: 0, count: valueHeadDim)
-                                    for j in 0..<total { VectorMath.addScaled(vHead + j * valueDim, by: s[j], into: oHead, count: valueHeadDim) }
-                                    continue
-                                }
-                                BLAS.sgemm(transposeB: true, m: rows, n: total, k: keyHeadDim,
-                                           a: qHead, lda: zDim, b: kHead, ldb: zDim, c: s, ldc: total)
-                                for row in 0..<rows {
-                                    // Bottom-right causal mask: new row `row` sees every cached row and itself.
-                                    let visible = offset + row + 1
-                                    VectorMath.softmax(s + row * total, count: visible)
-                                    (s + row * total + visible).update(repeating: 0, count: total - visible)
-                                }
-                                BLAS.sgemm(m: rows, n: valueHeadDim, k: total, a: s, lda: total,
-                                           b: vHead, ldb: valueDim, c: oHead, ldc: valueDim)
+                                CausalAttentionHead(queries: q + head * keyHeadDim, queryStride: zDim, keys: k + head * keyHeadDim, keyStride: zDim,
+                                                    values: v + head * valueHeadDim, valueStride: valueDim,
+                                                    output: o + head * valueHeadDim, outputStride: valueDim,
+                                                    headDim: keyHeadDim, valueHeadDim: valueHeadDim)
+                                    .attend(rows: rows, total: total, scale: 1, scores: s)
                             }
                         }
                     }

@@ -46,7 +46,7 @@ extension MegalodonModel {
         }
         norm("final_norm.", state.finalNorm)
         let byName = Dictionary(uniqueKeysWithValues: tensors)
-        let metadata: SafetensorsMetadata = [("config", try configFingerprint()), ("format", Self.stateFormat), ("version", Self.stateVersion)]
+        let metadata: SafetensorsMetadata = [("config", try configurationFingerprint(config)), ("format", Self.stateFormat), ("version", Self.stateVersion)]
         try SafetensorsWriter.write(to: path, tensors: tensors.map { TensorInfo(name: $0.0, dtype: $0.1.dtype, shape: $0.1.shape) },
                                     metadata: metadata, overwrite: overwrite) { info in
             guard let tensor = byName[info.name] else { throw StateFileFailure.badTensor(path: path, tensor: info.name, reason: "not produced") }
@@ -60,7 +60,7 @@ extension MegalodonModel {
         guard file.metadata["format"] == Self.stateFormat, file.metadata["version"] == Self.stateVersion else {
             throw StateFileFailure.notAStateFile(path: path)
         }
-        guard file.metadata["config"] == (try configFingerprint()) else { throw StateFileFailure.otherModel(path: path) }
+        guard file.metadata["config"] == (try configurationFingerprint(config)) else { throw StateFileFailure.otherModel(path: path) }
         let c = config
         func values<Scalar: TensorScalar>(_ name: String, _ shape: [Int]?, as _: Scalar.Type) throws -> (values: [Scalar], shape: [Int]) {
             guard let info = file.info(named: name) else { throw StateFileFailure.badTensor(path: path, tensor: name, reason: "missing") }
@@ -96,12 +96,5 @@ extension MegalodonModel {
             throw StateFileFailure.badTensor(path: path, tensor: "(file)", reason: "holds \(file.tensorInfos.count) tensors, expected \(expectedNames)")
         }
         return MegalodonState(layers: layers, finalNorm: try norm("final_norm."), position: position)
-    }
-
-    /// The config as compact JSON with sorted keys: equal configs give equal text.
-    private func configFingerprint() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(config), as: UTF8.self)
     }
 }
