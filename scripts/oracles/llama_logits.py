@@ -48,7 +48,7 @@ PROMPTS = [
     "if __name__ == \"__main__\":\n    for index, value in enumerate(fibonacci(12)):\n        print(f\"{index:>3}: {value}\")\n",
     "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
     "<|im_start|>user\nExplain in a few sentences why the sky looks blue during the day but red and orange at "
-    "sunset, and mention what Rayleigh scattering has to do with it.<|im_end|>\n<|im_start|>assistant\n",
+    "sunset, and mention what Rayleigh scattering has to do with it. Keep the answer short and avoid equations, please.<|im_end|>\n<|im_start|>assistant\n",
 ]
 
 
