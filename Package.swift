@@ -24,7 +24,9 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "Checkpoints", dependencies: ["Tensors", "CZstd", "CJSONC"]),
         .target(name: "Tokenizers", dependencies: ["Checkpoints", "CJSONC"]),
-        .target(name: "Quantization", dependencies: ["Checkpoints"]),
+        // Quantized matmul kernels in C: one file per instruction set, chosen at run time.
+        .target(name: "CQuantKernels"),
+        .target(name: "Quantization", dependencies: ["Checkpoints", "CQuantKernels"]),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "Tokenizers", "Quantization"]),
         .target(name: "Evaluation", dependencies: ["Models"]),
         .target(name: "CommandSupport", dependencies: [
@@ -43,7 +45,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], exclude: ["Fixtures"]),
     ],

@@ -7,6 +7,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "megalodon-bench",
         abstract: "Measure the engines' speed against OpenBLAS and memory-bandwidth anchors.",
-        discussion: "Each subcommand builds a random-weight model of a named shape, times it, and measures the BLAS anchors (sgemm for prefill, sgemv for decode) in the same run, so the ratios are meaningful even on a noisy machine. Figures are medians over --repeats runs.",
-        subcommands: [MegalodonBench.self, LlamaBench.self])
+        discussion: "megalodon builds a random-weight model of a named shape, times it, and measures the BLAS anchors (sgemm for prefill, sgemv for decode) in the same run, so the ratios are meaningful even on a noisy machine. Figures are medians over --repeats runs. megalodon-longrun streams a million real tokens through a small random-weight model and checks that its logits do not drift and its memory stays flat. quant-kernels times the quantized and half-precision matrix kernels against sgemv (and sgemm with --prefill-rows) on one matrix. llama times the Llama engine on a real model (prefill and decode, like llama-bench) and can run llama.cpp's llama-bench in the same run.",
+        subcommands: [MegalodonBench.self, MegalodonLongRunBench.self, QuantKernelsBench.self, LlamaBench.self])
 }

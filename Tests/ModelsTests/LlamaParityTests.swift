@@ -8,8 +8,8 @@ import TestSupport
 /// scripts/oracles/llama_logits.py): logits at every prompt position and 32 greedy tokens.
 @Suite(.serialized)
 struct LlamaParityTests {
-    static let modelPresent = CachedModels.isPresent(CachedModels.smolLM2)
-    static let model = Result { try LlamaModel(gguf: GGUFFile(path: CachedModels.smolLM2)) }
+    static let modelPresent = FileManager.default.fileExists(atPath: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
+    static let model = Result { try LlamaModel(gguf: GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))) }
 
     static func reference() throws -> SafetensorsFile {
         try SafetensorsFile(path: SharedFiles.tests("ModelsTests/Fixtures/llama/smollm2_logits.safetensors").path)

@@ -15,7 +15,7 @@ struct LlamaPerplexityTests {
         let tokens: [Int]
     }
 
-    static let modelPresent = CachedModels.isPresent(CachedModels.smolLM2)
+    static let modelPresent = FileManager.default.fileExists(atPath: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
     static let biblePresent = FileManager.default.isExecutableFile(atPath: "/usr/bin/bible")
 
     static func reference() throws -> Reference {
@@ -25,7 +25,7 @@ struct LlamaPerplexityTests {
     @Test(.enabled(if: modelPresent, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
     func perplexityMatchesLlamaCpp() throws {
         let reference = try Self.reference()
-        let file = try GGUFFile(path: CachedModels.smolLM2)
+        let file = try GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
         let tokenizer = try GGUFTokenizer.load(from: file)
         let model = try LlamaModel(gguf: file)
         let scoring = ChunkedPerplexity(context: reference.context, chunks: reference.chunks,
@@ -52,7 +52,7 @@ struct LlamaPerplexityTests {
         let label = try Regex(#"^[0-9]?[A-Za-z]+[0-9]+:[0-9]+ "#)
         let text = String(decoding: output, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.replacing(label, with: "", maxReplacements: 1) }.joined(separator: "\n")
-        let tokenizer = try GGUFTokenizer.load(from: GGUFFile(path: CachedModels.smolLM2))
+        let tokenizer = try GGUFTokenizer.load(from: GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")))
         let ids = tokenizer.encode(String(text.prefix(60_000)), addBOS: tokenizer.addsBOSByDefault, parseSpecial: false).map(Int.init)
         #expect(Array(ids.prefix(reference.tokens.count)) == reference.tokens)
     }

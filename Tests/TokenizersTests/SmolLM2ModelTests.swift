@@ -9,7 +9,7 @@ import TestSupport
 /// "smollm") encodes like Hugging Face `tokenizers` with SmolLM2's pre-tokenizer
 /// (Fixtures/smollm2-reference.json, from scripts/oracles/smollm2_reference.py).
 struct SmolLM2ModelTests {
-    static let modelPath = CachedModels.smolLM2
+    static let modelPath = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
     static var modelPresent: Bool { FileManager.default.fileExists(atPath: modelPath) }
 

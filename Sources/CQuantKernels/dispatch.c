@@ -1,0 +1,57 @@
+// Picks a variant from what the CPU reports at run time; the portable variant is always available.
+#include "variants.h"
+
+int qk_variant_available(int variant) {
+    switch (variant) {
+    case QK_VARIANT_PORTABLE: return 1;
+#if QK_HAVE_X86_VARIANTS
+    case QK_VARIANT_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    case QK_VARIANT_AVX512_VNNI:
+        __builtin_cpu_init();
+        return qk_variant_available(QK_VARIANT_AVX2) && __builtin_cpu_supports("avx512f") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512vnni");
+#endif
+    default: return 0;
+    }
+}
+
+int qk_best_variant(void) {
+    for (int v = QK_VARIANT_COUNT - 1; v > 0; v--) {
+        if (qk_variant_available(v)) return v;
+    }
+    return QK_VARIANT_PORTABLE;
+}
+
+const char *qk_variant_name(int variant) {
+    switch (variant) {
+    case QK_VARIANT_PORTABLE: return "portable";
+    case QK_VARIANT_AVX2: return "avx2";
+    case QK_VARIANT_AVX512_VNNI: return "avx512-vnni";
+    default: return "unknown";
+    }
+}
+
+void qk_matmul(int variant, const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
+               size_t y_stride) {
+    switch (variant) {
+#if QK_HAVE_X86_VARIANTS
+    case QK_VARIANT_AVX2: qk_matmul_avx2(w, x, row_begin, row_end, y, y_stride); return;
+    case QK_VARIANT_AVX512_VNNI: qk_matmul_avx512(w, x, row_begin, row_end, y, y_stride); return;
+#endif
+    default: qk_matmul_portable(w, x, row_begin, row_end, y, y_stride); return;
+    }
+}
+
+void qk_half_matmul(int variant, const uint16_t *w, int is_bf16, size_t columns, const float *x, size_t x_rows,
+                    size_t row_begin, size_t row_end, float *y, size_t y_stride) {
+    switch (variant) {
+#if QK_HAVE_X86_VARIANTS
+    case QK_VARIANT_AVX2: qk_half_matmul_avx2(w, is_bf16, columns, x, x_rows, row_begin, row_end, y, y_stride); return;
+    case QK_VARIANT_AVX512_VNNI: qk_half_matmul_avx512(w, is_bf16, columns, x, x_rows, row_begin, row_end, y, y_stride); return;
+#endif
+    default: qk_half_matmul_portable(w, is_bf16, columns, x, x_rows, row_begin, row_end, y, y_stride); return;
+    }
+}

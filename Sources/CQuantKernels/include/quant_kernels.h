@@ -1,0 +1,101 @@
+// Integer-dot kernels for quantized matrices: y = x · Wᵀ with W[rows, columns] stored as 8- or 4-bit
+// codes and x quantized once per call to signed 8-bit blocks of 32 (ggml's approach).
+//
+// Every variant (portable C, AVX2, AVX-512 VNNI) computes the same integer block dot products; only
+// the order of the float accumulation differs. Callers pick a variant with qk_best_variant() once
+// and may force a lesser one (tests run all that the CPU supports).
+#ifndef QUANT_KERNELS_H
+#define QUANT_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Values per activation block and per weight block of codes.
+#define QK_BLOCK 32
+
+/// How a weight matrix stores its rows.
+typedef enum {
+    /// ggml block_q8_0: f16 d, int8 qs[32]; w = d·q.
+    QK_LAYOUT_Q8_0 = 0,
+    /// ggml block_q4_0: f16 d, u8 qs[16] (low nibble → value j, high → j + 16); w = d·(q − 8).
+    QK_LAYOUT_Q4_0 = 1,
+    /// ggml block_q4_1: f16 d, f16 m, u8 qs[16]; w = d·q + m.
+    QK_LAYOUT_Q4_1 = 2,
+    /// Codes in one array (rows padded to whole blocks of 32), scales and optional biases per group.
+    QK_LAYOUT_GROUPED = 3,
+} qk_layout;
+
+/// What the codes of a grouped matrix are.
+typedef enum {
+    /// int8, w = s·q (+ b).
+    QK_CODES_I8 = 0,
+    /// uint8, w = s·q + b.
+    QK_CODES_U8 = 1,
+    /// 4-bit in ggml's nibble order per 32 values; without bias w = s·(q − 8), with bias w = s·q + b.
+    QK_CODES_U4 = 2,
+} qk_codes;
+
+typedef struct {
+    int32_t layout;             // qk_layout
+    int32_t codes;              // qk_codes, grouped only
+    int32_t scales_are_f16;     // grouped only: scales and biases are IEEE half (else float)
+    int32_t has_biases;         // grouped only
+    size_t rows;
+    size_t blocks_per_row;      // ceil(columns / 32)
+    size_t row_bytes;           // bytes from one row of blocks / codes to the next
+    size_t blocks_per_group;    // grouped only
+    size_t groups_per_row;      // grouped only
+    const uint8_t *data;        // ggml blocks, or grouped codes
+    const void *scales;         // grouped only: [rows, groups_per_row]
+    const void *biases;         // grouped only, when has_biases
+} qk_matrix;
+
+/// Activation rows quantized to int8 blocks: x ≈ scale[b]·code[32b + j].
+typedef struct {
+    size_t rows;
+    size_t blocks_per_row;
+    const int8_t *codes;        // [rows, blocks_per_row·32], zero past the real columns
+    const float *scales;        // [rows, blocks_per_row]
+    const float *scaled_sums;   // [rows, blocks_per_row]: scale[b]·Σ code (for offsets and biases)
+} qk_activations;
+
+typedef enum {
+    QK_VARIANT_PORTABLE = 0,
+    QK_VARIANT_AVX2 = 1,
+    QK_VARIANT_AVX512_VNNI = 2,
+    QK_VARIANT_COUNT = 3,
+} qk_variant;
+
+/// 1 when this CPU can run `variant`, else 0.
+int qk_variant_available(int variant);
+/// The fastest variant this CPU can run.
+int qk_best_variant(void);
+const char *qk_variant_name(int variant);
+
+/// Quantizes `columns` floats to blocks of 32: scale = amax/127, code = roundf(x/scale) (half away from
+/// zero, as ggml's quantize_row_q8_0_ref). Blocks past `columns` are padded with zero codes.
+void qk_quantize_activation_row(const float *x, size_t columns, size_t blocks,
+                                int8_t *codes, float *scales, float *scaled_sums);
+
+/// y[t·y_stride + r] = Σ_c W[r, c]·x[t, c] for weight rows r in [row_begin, row_end) and every
+/// activation row t. `variant` must be available.
+void qk_matmul(int variant, const qk_matrix *w, const qk_activations *x,
+               size_t row_begin, size_t row_end, float *y, size_t y_stride);
+
+/// Half-precision weights (IEEE f16 when `is_bf16` is 0, else bfloat16), float activations:
+/// y[t·y_stride + r] = Σ_c W[r, c]·x[t·columns + c] for r in [row_begin, row_end), t < x_rows.
+void qk_half_matmul(int variant, const uint16_t *w, int is_bf16, size_t columns,
+                    const float *x, size_t x_rows, size_t row_begin, size_t row_end,
+                    float *y, size_t y_stride);
+
+/// IEEE half → float, exact (used by the kernels and exposed for tests).
+float qk_half_to_float(uint16_t h);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

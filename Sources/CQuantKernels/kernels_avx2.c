@@ -1,0 +1,53 @@
+// AVX2 + FMA + F16C (Haswell / Zen 1 and later), ggml's maddubs sign trick for int8 × int8.
+#include "variants.h"
+#if QK_HAVE_X86_VARIANTS
+#include <immintrin.h>
+#include <string.h>
+
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+
+#define QK_FN(name) name##_avx2
+#define QK_U8_DOT_IS_OFFSET 1
+#include "x86_common.h"
+
+// maddubs saturates 16-bit pair sums, so uint8 codes are shifted to signed q − 128 first (255·127
+// pairs would overflow); 4-bit codes are small and unsigned as they are.
+static inline qk_wvec qk_prepare(const uint8_t *w, const int kind) {
+    qk_wvec prepared;
+    if (kind == QK_CODES_U4) {
+        prepared.magnitude = qk_unpack_nibbles(w);
+        prepared.sign = prepared.magnitude;
+        return prepared;
+    }
+    __m256i codes = _mm256_loadu_si256((const __m256i *)w);
+    if (kind == QK_CODES_U8) codes = _mm256_xor_si256(codes, _mm256_set1_epi8((char)0x80));
+    prepared.magnitude = _mm256_sign_epi8(codes, codes);
+    prepared.sign = codes;
+    return prepared;
+}
+
+static inline __m256i qk_dot_prepared(const qk_wvec w, const int8_t *a, const int kind) {
+    __m256i activations = _mm256_loadu_si256((const __m256i *)a);
+    if (kind != QK_CODES_U4) activations = _mm256_sign_epi8(activations, w.sign);
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(w.magnitude, activations), _mm256_set1_epi16(1));
+}
+
+static inline __m256 qk_load8_half(const uint16_t *p, int is_bf16) {
+    const __m128i raw = _mm_loadu_si128((const __m128i *)p);
+    if (is_bf16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16));
+    return _mm256_cvtph_ps(raw);
+}
+
+typedef __m256 qk_hvec;
+#define QK_HLANES 8
+#define QK_HZERO() _mm256_setzero_ps()
+#define QK_HLOAD(p, bf16) qk_load8_half(p, bf16)
+#define QK_XLOAD(p) _mm256_loadu_ps(p)
+#define QK_HFMA(w, x, acc) _mm256_fmadd_ps(w, x, acc)
+#define QK_HADD(a, b) _mm256_add_ps(a, b)
+#define QK_HSUM(v) qk_sum256(v)
+
+#include "kernel_template.h"
+
+#pragma clang attribute pop
+#endif

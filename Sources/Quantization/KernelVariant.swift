@@ -1,0 +1,27 @@
+import CQuantKernels
+import Foundation
+
+/// The instruction-set variants of the quantized kernels. Which ones run is decided at run time from
+/// the CPU, so one build works on any x86-64 (and on other architectures through `portable`).
+public enum KernelVariant: Int32, CaseIterable, Sendable, CustomStringConvertible {
+    case portable = 0
+    case avx2 = 1
+    case avx512VNNI = 2
+
+    public var isAvailable: Bool { qk_variant_available(rawValue) != 0 }
+
+    public var description: String { String(cString: qk_variant_name(rawValue)) }
+
+    /// Every variant this CPU can run, slowest first.
+    public static var available: [KernelVariant] { allCases.filter(\.isAvailable) }
+
+    /// The variant used by default: the fastest available, unless the environment variable
+    /// `MEGALODON_KERNEL` names another available one (for comparisons and for ruling a kernel out).
+    public static let preferred: KernelVariant = {
+        if let name = ProcessInfo.processInfo.environment["MEGALODON_KERNEL"],
+           let chosen = allCases.first(where: { $0.description == name }), chosen.isAvailable {
+            return chosen
+        }
+        return KernelVariant(rawValue: qk_best_variant()) ?? .portable
+    }()
+}

@@ -1,2 +1,0 @@
-// The Quantization module; its contents arrive with the issue that builds it.
-import Checkpoints

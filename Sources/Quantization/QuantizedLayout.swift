@@ -1,0 +1,55 @@
+/// The byte geometry of a quantized matrix, derived from its scheme and shape alone.
+///
+/// Rows are always a whole number of 32-value blocks: ggml types require it, grouped schemes pad
+/// each row with zero codes up to the next multiple of 32 (the kernels read activations in blocks of
+/// 32 and the padding multiplies zero activations).
+public struct QuantizedLayout: Hashable, Sendable {
+    public static let blockValues = 32
+
+    public let scheme: QuantizationScheme
+    public let rows: Int
+    public let columns: Int
+
+    public init(scheme: QuantizationScheme, rows: Int, columns: Int) {
+        self.scheme = scheme
+        self.rows = rows
+        self.columns = columns
+    }
+
+    /// Blocks of 32 values per row (the last one padded for grouped schemes).
+    public var blocksPerRow: Int { (columns + Self.blockValues - 1) / Self.blockValues }
+
+    /// Values per row after padding to whole blocks.
+    public var paddedColumns: Int { blocksPerRow * Self.blockValues }
+
+    /// Bytes from the start of one row of codes (or ggml blocks) to the next.
+    public var rowBytes: Int {
+        switch scheme {
+        case .q8_0, .q4_0, .q4_1: return blocksPerRow * (scheme.ggmlBlockBytes ?? 0)
+        case let .grouped(grouped): return grouped.bits == .int8 ? paddedColumns : paddedColumns / 2
+        }
+    }
+
+    public var codeBytes: Int { rows * rowBytes }
+
+    /// Values per scale group (grouped schemes; 32 for ggml blocks).
+    public var groupSize: Int {
+        if case let .grouped(grouped) = scheme { return grouped.groupSize(columns: columns) }
+        return Self.blockValues
+    }
+
+    /// Groups per row, the last possibly shorter (grouped schemes; blocks for ggml types).
+    public var groupsPerRow: Int { columns == 0 ? 0 : (columns + groupSize - 1) / groupSize }
+
+    /// Bytes of the separate scale array (0 for ggml types, whose scales live inside the blocks).
+    public var scaleBytes: Int {
+        guard case let .grouped(grouped) = scheme else { return 0 }
+        return rows * groupsPerRow * grouped.scaleType.byteCount
+    }
+
+    /// Bytes of the separate bias array (asymmetric grouped schemes only).
+    public var biasBytes: Int {
+        guard case let .grouped(grouped) = scheme, !grouped.symmetric else { return 0 }
+        return scaleBytes
+    }
+}

@@ -1,0 +1,86 @@
+import CQuantKernels
+import Tensors
+
+/// `y = x · Wᵀ` for a quantized W[outputs, inputs], straight from the packed codes: activations are
+/// quantized to int8 blocks once, then each output is a sum of integer block dot products scaled in
+/// float (no dequantized copy of W is made). Output rows are split across `ThreadPool.shared`.
+public enum QuantizedLinear {
+    /// y[rows, matrix.rows] = x[rows, matrix.columns] · Wᵀ.
+    public static func apply(_ matrix: QuantizedMatrix, to x: UnsafeBufferPointer<Float>, rows: Int,
+                             into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred) {
+        let activations = QuantizedActivations(x, rows: rows, columns: matrix.columns)
+        apply(matrix, to: activations, into: y, variant: variant)
+    }
+
+    /// The same with activations quantized by the caller (shared between matrices with one input).
+    public static func apply(_ matrix: QuantizedMatrix, to activations: QuantizedActivations,
+                             into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred) {
+        precondition(activations.columns == matrix.columns, "activations have \(activations.columns) columns, the matrix \(matrix.columns)")
+        precondition(y.count == activations.rows * matrix.rows, "output buffer does not hold rows × outputs values")
+        precondition(variant.isAvailable, "kernel variant \(variant) is not available on this CPU")
+        guard matrix.rows > 0, activations.rows > 0 else { return }
+        guard matrix.columns > 0 else {
+            y.initialize(repeating: 0)
+            return
+        }
+        let layout = matrix.layout
+        let outputs = matrix.rows
+        withExtendedLifetime(matrix) {
+            activations.codes.withUnsafeBufferPointer { codes in
+                activations.scales.withUnsafeBufferPointer { scales in
+                    activations.scaledSums.withUnsafeBufferPointer { sums in
+                        let inputs = qk_activations(rows: activations.rows, blocks_per_row: activations.blocksPerRow,
+                                                    codes: codes.baseAddress, scales: scales.baseAddress,
+                                                    scaled_sums: sums.baseAddress)
+                        withUnsafePointer(to: kernelMatrix(matrix, layout)) { weights in
+                            withUnsafePointer(to: inputs) { inputs in
+                                // Enough rows per part that a part is worth a thread hop (about 256 K weights).
+                                let chunk = max(16, 262_144 / max(matrix.columns, 1))
+                                ThreadPool.shared.parallelFor(outputs, minimumChunk: chunk) { range in
+                                    qk_matmul(variant.rawValue, weights, inputs, range.lowerBound, range.upperBound,
+                                              y.baseAddress, outputs)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Convenience returning a new array of rows × matrix.rows outputs.
+    public static func apply(_ matrix: QuantizedMatrix, to x: [Float], rows: Int, variant: KernelVariant = .preferred) -> [Float] {
+        [Float](unsafeUninitializedCapacity: rows * matrix.rows) { y, initialized in
+            x.withUnsafeBufferPointer { apply(matrix, to: $0, rows: rows, into: y, variant: variant) }
+            initialized = rows * matrix.rows
+        }
+    }
+
+    private static func kernelMatrix(_ matrix: QuantizedMatrix, _ layout: QuantizedLayout) -> qk_matrix {
+        var descriptor = qk_matrix()
+        descriptor.rows = layout.rows
+        descriptor.blocks_per_row = layout.blocksPerRow
+        descriptor.row_bytes = layout.rowBytes
+        descriptor.data = matrix.codes.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        switch matrix.scheme {
+        case .q8_0: descriptor.layout = Int32(QK_LAYOUT_Q8_0.rawValue)
+        case .q4_0: descriptor.layout = Int32(QK_LAYOUT_Q4_0.rawValue)
+        case .q4_1: descriptor.layout = Int32(QK_LAYOUT_Q4_1.rawValue)
+        case let .grouped(scheme):
+            descriptor.layout = Int32(QK_LAYOUT_GROUPED.rawValue)
+            switch (scheme.bits, scheme.symmetric) {
+            case (.int8, true): descriptor.codes = Int32(QK_CODES_I8.rawValue)
+            case (.int8, false): descriptor.codes = Int32(QK_CODES_U8.rawValue)
+            case (.int4, _): descriptor.codes = Int32(QK_CODES_U4.rawValue)
+            }
+            descriptor.scales_are_f16 = scheme.scaleType == .f16 ? 1 : 0
+            descriptor.has_biases = scheme.symmetric ? 0 : 1
+            descriptor.blocks_per_group = max(1, layout.groupSize / QuantizedLayout.blockValues)
+            if case .row = scheme.grouping { descriptor.blocks_per_group = layout.blocksPerRow }
+            descriptor.groups_per_row = layout.groupsPerRow
+            descriptor.scales = matrix.scales.flatMap { UnsafeRawPointer($0.bytes.baseAddress) }
+            descriptor.biases = matrix.biases.flatMap { UnsafeRawPointer($0.bytes.baseAddress) }
+        }
+        return descriptor
+    }
+}

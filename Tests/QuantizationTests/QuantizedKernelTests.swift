@@ -1,0 +1,108 @@
+import Testing
+import TestSupport
+import Tensors
+@testable import Quantization
+
+/// Every kernel variant the CPU can run, against the plain reference: dequantize W, then float math.
+///
+/// Two comparisons per output:
+/// * with the int8-quantized activations the kernels multiply (x̂ = scale·code): equal up to float
+///   rounding of the accumulation, i.e. within 2e-5 of Σ (|w| + 2·max|w_row|)·|x̂|;
+/// * with the original x: within the activation quantization bound Σ |w|·(d_block/2) on top of that.
+struct QuantizedKernelTests {
+    static let schemes = [
+        "q8_0", "q4_0", "q4_1",
+        "int8-g32-sym-f16", "int8-g64-asym-f32", "int8-g128-sym-f32", "int8-row-sym-f32", "int8-row-asym-f16",
+        "int4-g32-sym-f16", "int4-g32-asym-f16", "int4-g64-asym-f32", "int4-g128-sym-f32", "int4-g128-asym-f16",
+    ]
+
+    static let cases: [(variant: KernelVariant, scheme: String)] =
+        KernelVariant.available.flatMap { variant in schemes.map { (variant, $0) } }
+
+    @Test func portableVariantIsAlwaysAvailable() {
+        #expect(KernelVariant.portable.isAvailable)
+        #expect(KernelVariant.preferred.isAvailable)
+        #expect(KernelVariant.available.first == .portable)
+    }
+
+    @Test(arguments: cases.map { "\($0.variant)/\($0.scheme)" })
+    func matchesDequantizedReference(_ label: String) throws {
+        let parts = label.split(separator: "/").map(String.init)
+        let variant = try #require(KernelVariant.allCases.first { $0.description == parts[0] })
+        let scheme = try QuantizationScheme(parsing: parts[1])
+        let shapes: [(outputs: Int, columns: Int, rows: Int)] = scheme.ggmlBlockValues != nil
+            ? [(7, 32, 1), (5, 96, 3), (33, 160, 2), (1, 64, 70)]
+            : [(7, 32, 1), (5, 97, 3), (17, 33, 2), (3, 1, 1), (9, 389, 4), (2, 200, 66)]
+        for (index, shape) in shapes.enumerated() {
+            var generator = SeededGenerator(seed: UInt64(index * 7919 + parts[1].count))
+            var weights = generator.normals(shape.outputs * shape.columns, scale: 0.1)
+            weights[0] = 2.5  // an outlier in the first group
+            var x = generator.normals(shape.rows * shape.columns)
+            x[x.count - 1] = 40  // an activation outlier in the last block
+            let matrix = try weights.withUnsafeBufferPointer {
+                try Quantizer.quantize($0, rows: shape.outputs, columns: shape.columns, scheme: scheme)
+            }
+            let activations = QuantizedActivations(x, rows: shape.rows, columns: shape.columns)
+            var y = [Float](repeating: .nan, count: shape.rows * shape.outputs)
+            y.withUnsafeMutableBufferPointer { QuantizedLinear.apply(matrix, to: activations, into: $0, variant: variant) }
+
+            let w = Dequantizer.dequantize(matrix)
+            let xq = activations.dequantized()
+            let exact = referenceLinear(weights: w, rows: shape.outputs, columns: shape.columns, x: xq, rows: shape.rows)
+            let unquantized = referenceLinear(weights: w, rows: shape.outputs, columns: shape.columns, x: x, rows: shape.rows)
+            var worstRounding = 0.0, worstActivation = 0.0
+            for t in 0..<shape.rows {
+                for r in 0..<shape.outputs {
+                    let row = w[r * shape.columns..<(r + 1) * shape.columns]
+                    let rowMax = Double(row.map(abs).max() ?? 0)
+                    var magnitude = 0.0, activationBound = 0.0
+                    for c in 0..<shape.columns {
+                        magnitude += (Double(abs(row[row.startIndex + c])) + 2 * rowMax) * Double(abs(xq[t * shape.columns + c]))
+                        let block = t * activations.blocksPerRow + c / 32
+                        activationBound += Double(abs(row[row.startIndex + c])) * Double(activations.scales[block]) / 2
+                    }
+                    let value = Double(y[t * shape.outputs + r])
+                    let tolerance = 2e-5 * magnitude + 1e-30
+                    worstRounding = max(worstRounding, abs(value - exact[t * shape.outputs + r]) / tolerance)
+                    worstActivation = max(worstActivation, abs(value - unquantized[t * shape.outputs + r]) / (activationBound * 1.0001 + tolerance))
+                }
+            }
+            #expect(worstRounding <= 1, "\(label) \(shape): error reaches \(worstRounding) of the rounding tolerance")
+            #expect(worstActivation <= 1, "\(label) \(shape): error reaches \(worstActivation) of the activation bound")
+        }
+    }
+
+    @Test func variantsAgreeOnALargerMatrix() throws {
+        var generator = SeededGenerator(seed: 99)
+        let (outputs, columns) = (64, 1024)
+        let weights = generator.normals(outputs * columns, scale: 0.02)
+        let x = generator.normals(2 * columns)
+        for text in ["q4_0", "q4_1", "q8_0", "int8-g64-asym-f16", "int4-g128-sym-f16"] {
+            let matrix = try weights.withUnsafeBufferPointer {
+                try Quantizer.quantize($0, rows: outputs, columns: columns, scheme: QuantizationScheme(parsing: text))
+            }
+            let baseline = QuantizedLinear.apply(matrix, to: x, rows: 2, variant: .portable)
+            for variant in KernelVariant.available {
+                let y = QuantizedLinear.apply(matrix, to: x, rows: 2, variant: variant)
+                let scale = baseline.map(abs).max() ?? 1
+                let worst = zip(y, baseline).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst <= 1e-5 * scale, "\(text) \(variant): differs from portable by \(worst)")
+            }
+        }
+    }
+
+    @Test func multiThreadedMatchesSingleThreaded() throws {
+        var generator = SeededGenerator(seed: 5)
+        let (outputs, columns) = (1100, 512)
+        let weights = generator.normals(outputs * columns, scale: 0.02)
+        let x = generator.normals(3 * columns)
+        let matrix = try weights.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: outputs, columns: columns, scheme: .q4_0) }
+        let single = QuantizedLinear.apply(matrix, to: x, rows: 3)
+        let pool = ThreadPool.shared
+        let previous = pool.threadCount
+        pool.threadCount = 2
+        defer { pool.threadCount = previous }
+        let threaded = QuantizedLinear.apply(matrix, to: x, rows: 3)
+        #expect(single == threaded)
+    }
+}
