@@ -4,14 +4,10 @@ import Foundation
 extension LlamaConfig {
     /// Reads `config.json` in `url` (a directory or the file itself) and validates it.
     public static func load(from url: URL) throws -> LlamaConfig {
-        var isDirectory: ObjCBool = false
-        let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? url.appendingPathComponent("config.json") : url
-        let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw Failure.unreadable(path: file.path, reason: "cannot read: \(error.localizedDescription)")
+        let (path, contents) = readConfigFile(at: url)
+        do { return try decode(try contents.get(), path: path) } catch let failure as Failure { throw failure } catch {
+            throw Failure.unreadable(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
-        return try decode(data, path: file.path)
     }
 
     /// Decodes and validates a Hugging Face `LlamaForCausalLM` config.

@@ -98,18 +98,7 @@ public struct LlamaModel: LanguageModel {
     /// Tokens processed per segment of a call: bounds the attention scores to `segment × context`.
     static let segmentLength = 512
 
-    public enum Failure: Error, Equatable, CustomStringConvertible {
-        case tokenOutOfRange(token: Int, index: Int, vocabularySize: Int)
-        case stateMismatch(String)
-
-        public var description: String {
-            switch self {
-            case let .tokenOutOfRange(token, index, vocabularySize):
-                return "token \(token) at input position \(index) is outside the vocabulary 0..<\(vocabularySize)"
-            case let .stateMismatch(reason): return "the state does not belong to this model: \(reason)"
-            }
-        }
-    }
+    public typealias Failure = LanguageModelFailure
 
     init(config: LlamaConfig, embedding: WeightMatrix, blocks: [LlamaBlock], finalNormScale: [Float], output: WeightMatrix) {
         self.config = config
@@ -127,20 +116,13 @@ public struct LlamaModel: LanguageModel {
     }
 
     public func forward(_ tokens: [Int], state: inout LlamaState, positions: LogitPositions) throws -> Logits {
-        for (index, token) in tokens.enumerated() where !(0..<config.vocabSize).contains(token) {
-            throw Failure.tokenOutOfRange(token: token, index: index, vocabularySize: config.vocabSize)
-        }
+        try LanguageModelFailure.checkTokens(tokens, vocabularySize: config.vocabSize)
         try checkShape(of: state)
         var logits: [Float] = []
         var start = 0
         while start < tokens.count {
             let end = min(tokens.count, start + Self.segmentLength)
-            let wanted: Range<Int>
-            switch positions {
-            case .all: wanted = 0..<(end - start)
-            case .last: wanted = end == tokens.count ? (end - start - 1)..<(end - start) : 0..<0
-            case .none: wanted = 0..<0
-            }
+            let wanted = positions.rows(inSegment: start, end, callLength: tokens.count)
             logits += forwardSegment(Array(tokens[start..<end]), state: &state, logitRows: wanted)
             start = end
         }
