@@ -8,6 +8,7 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
     case gguf = "GGUF"
     case pytorchZip = "PyTorch (zip)"
     case pytorchPickle = "PyTorch (legacy pickle)"
+    case zstdContainer = "zstd container"
 
     /// Bytes read from the start of a file to decide its format.
     public static let prefixLength = 16
@@ -31,6 +32,8 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
             return prefix.starts(with: [0x50, 0x4B, 0x03, 0x04])
         case .pytorchPickle:
             return prefix.count >= 2 && prefix[0] == 0x80 && (2...5).contains(prefix[1])
+        case .zstdContainer:
+            return prefix.starts(with: ZstdContainer.headerMagic)
         }
     }
 
@@ -39,7 +42,13 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         switch self {
         case .safetensors: return try SafetensorsFile(path: path)
         case .safetensorsIndex: return try ShardedSafetensors(indexPath: path)
-        case .gguf, .pytorchZip, .pytorchPickle: throw CheckpointOpenError.unsupportedFormat(path: path, format: self)
+        case .pytorchZip, .pytorchPickle:
+            // Training scripts often wrap the state dict ({"state_dict": ..., "config": ...}); read inside the wrapper.
+            let whole = try PyTorchCheckpoint(path: path)
+            guard let wrapper = whole.wrapper else { return whole }
+            return try PyTorchCheckpoint(path: path, prefix: wrapper)
+        case .gguf: return try GGUFFile(path: path)
+        case .zstdContainer: return try ZstdContainerFile(path: path)
         }
     }
 
@@ -53,6 +62,7 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         // A damaged file with a telling name goes to its reader, which says precisely what is wrong.
         if name.hasSuffix(".safetensors") { return .safetensors }
         if name.hasSuffix(".index.json") { return .safetensorsIndex }
+        if name.hasSuffix(ZstdContainer.fileExtension) { return .zstdContainer }
         throw CheckpointOpenError.unrecognisedFormat(path: path)
     }
 }
@@ -69,9 +79,10 @@ public enum CheckpointOpenError: Error, Equatable, Sendable, CustomStringConvert
         switch self {
         case let .notFound(path): return "\(path): no such file or directory"
         case let .cannotRead(path): return "\(path): cannot be read"
-        case let .unrecognisedFormat(path): return "\(path): not a recognised checkpoint (expected safetensors or a safetensors index)"
+        case let .unrecognisedFormat(path): return "\(path): not a recognised checkpoint (expected safetensors, a safetensors index, a PyTorch checkpoint or GGUF)"
         case let .unsupportedFormat(path, format): return "\(path): \(format.rawValue) checkpoints are not supported by this build"
-        case let .noCheckpointInDirectory(path): return "\(path): no model.safetensors, model.safetensors.index.json or other *.safetensors file"
+        case let .noCheckpointInDirectory(path):
+            return "\(path): no model.safetensors, model.safetensors.index.json, other *.safetensors file, pytorch_model.bin, or model-parallel consolidated.*.pth with consolidate_config.json/params.json"
         case let .ambiguousDirectory(path, candidates): return "\(path): several checkpoints (\(candidates.joined(separator: ", "))); name the file to use"
         }
     }
@@ -84,9 +95,13 @@ public enum ModelDirectory {
     public static let preferredNames = [ShardedSafetensorsWriter.indexFileName, "model.safetensors"]
 
     public static func open(_ path: String) throws -> TensorSource {
+        if ModelParallelCheckpoint.isCheckpointDirectory(path) { return try ModelParallelCheckpoint(directory: path) }
         let file = try checkpointFile(in: path)
         return try CheckpointFormat.detect(path: file).open(file)
     }
+
+    /// Single-file PyTorch checkpoints Hugging Face folders hold.
+    public static let pytorchNames = ["pytorch_model.bin", "consolidated.pth", "model.pt", "model.pth"]
 
     /// The checkpoint file to read for `path` (itself if it is a file).
     public static func checkpointFile(in path: String) throws -> String {
@@ -100,7 +115,10 @@ public enum ModelDirectory {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         let indexes = entries.filter { $0.hasSuffix(".safetensors.index.json") }.sorted()
         let files = entries.filter { $0.hasSuffix(".safetensors") && !$0.hasPrefix(".") }.sorted()
-        let candidates = indexes.isEmpty ? files : indexes
+        var candidates = indexes.isEmpty ? files : indexes
+        if candidates.isEmpty { candidates = entries.filter { $0.hasSuffix(".bin.index.json") }.sorted() }
+        if candidates.isEmpty { candidates = pytorchNames.filter(entries.contains) }
+        if candidates.isEmpty { candidates = entries.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".gguf") || $0.hasSuffix(ZstdContainer.fileExtension)) }.sorted() }
         guard let only = candidates.first else { throw CheckpointOpenError.noCheckpointInDirectory(path: path) }
         guard candidates.count == 1 else { throw CheckpointOpenError.ambiguousDirectory(path: path, candidates: candidates) }
         return folder.appendingPathComponent(only).path

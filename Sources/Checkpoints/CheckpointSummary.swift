@@ -13,6 +13,13 @@ public struct CheckpointSummary: Sendable, Equatable {
         switch source {
         case let sharded as ShardedSafetensors: kind = "sharded safetensors, \(sharded.shardNames.count) shards"
         case is SafetensorsFile: kind = "safetensors"
+        case let file as ZstdContainerFile:
+            let compressed = file.entries.reduce(0) { $0 + $1.compressedSize }
+            kind = "zstd container, \(compressed) bytes compressed"
+        case let file as GGUFFile: kind = "GGUF v\(file.version)"
+        case let file as PyTorchCheckpoint: kind = "PyTorch (\(file.metadata["pytorch.format"] ?? "torch.save"))"
+        case let merged as ModelParallelCheckpoint: kind = "model-parallel \(merged.layout.rawValue), \(merged.shards.count) ranks merged"
+        case let prefixed as PrefixedSource: kind = CheckpointSummary(prefixed.base).kind + ", tensors under \"\(prefixed.prefix).\""
         default: kind = String(describing: type(of: source))
         }
         tensorCount = source.tensorInfos.count

@@ -3,7 +3,7 @@ import Foundation
 /// Rotary position embedding acting on adjacent pairs `(x[2i], x[2i+1])` as one complex number (the
 /// Meta/GGUF/MEGALODON convention), as `x · e^{i·p·f_i}`. Checkpoints in the Hugging Face
 /// rotate-half layout have their Q/K projection rows permuted into this layout when they are loaded
-/// (see `LlamaPermutation`), so one kernel serves every layout.
+/// (see `TensorRecipe.permuteRows`), so one kernel serves every layout.
 struct RotaryEmbedding: Sendable {
     /// `f_i`, one per pair.
     let inverseFrequencies: [Float]

@@ -14,7 +14,8 @@ struct ConvertCommand: ParsableCommand {
         Examples:
           megalodon-convert inspect model.safetensors
           megalodon-convert inspect path/to/model-dir      (sharded: reads model.safetensors.index.json)
+          megalodon-convert convert consolidated-dir/ -o model/ --dtype bf16 --verify
         """,
-        subcommands: [InspectCommand.self]
+        subcommands: [InspectCommand.self, ConvertSubcommand.self]
     )
 }

@@ -7,9 +7,9 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "List a checkpoint's tensors (name, dtype, shape, bytes), metadata and totals.",
-        discussion: "Give a .safetensors file, a model.safetensors.index.json, or a folder holding either (a folder with an index is read as one sharded checkpoint). The format is recognised from the file's content. Every header is validated as strictly as the reference safetensors library does, so a damaged or hostile file is reported with the rule it breaks (for example an offset that leaves a hole in the data) and the command exits with status 1. Only headers are read: inspecting a large checkpoint is instant.")
+        discussion: "Give a checkpoint file or a folder: safetensors (single, or sharded with model.safetensors.index.json), a PyTorch .pt/.pth/.bin (read without executing the pickle; a state dict wrapped in state_dict/model/... is shown inside its wrapper), an official MEGALODON training folder (consolidate_config.json with consolidated.NN.pth shards, shown merged along the model-parallel axes) or a Meta Llama folder (params.json), a GGUF file, or a .mzst zstd container. The format is recognised from the file's content. Every header is validated strictly, so a damaged or hostile file is reported with the rule it breaks (for example an offset that leaves a hole in the data) and the command exits with status 1. Only headers and indexes are read: inspecting a large checkpoint is instant.")
 
-    @Argument(help: "A checkpoint file, or a directory holding one (single or sharded safetensors).")
+    @Argument(help: "A checkpoint file, or a folder holding one (safetensors, PyTorch, model-parallel shards, GGUF, .mzst).")
     var path: String
 
     func run() throws {

@@ -2,8 +2,8 @@ import Foundation
 import Tensors
 @testable import Checkpoints
 
-/// Test-only reader for the reference .safetensors files the parity tests compare against: the header
-/// (u64 length + JSON) and raw bytes per tensor. Kept minimal on purpose; it reads trusted fixtures.
+/// The reference .safetensors twins the parity tests compare against, read through `SafetensorsFile`
+/// (itself checked against the reference safetensors library) as name → dtype, shape and bytes.
 struct ReferenceSafetensors {
     struct Entry {
         let dtype: String
@@ -14,15 +14,10 @@ struct ReferenceSafetensors {
     let entries: [String: Entry]
 
     init(url: URL) throws {
-        let data = try Data(contentsOf: url)
-        let headerLength = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any] ?? [:]
+        let file = try SafetensorsFile(path: url.path)
         var entries: [String: Entry] = [:]
-        for (name, value) in header where name != "__metadata__" {
-            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String, let shape = info["shape"] as? [Int],
-                  let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else { continue }
-            let start = 8 + headerLength + offsets[0]
-            entries[name] = Entry(dtype: dtype, shape: shape, bytes: data.subdata(in: start..<(8 + headerLength + offsets[1])))
+        for info in file.tensorInfos {
+            entries[info.name] = Entry(dtype: info.dtype.rawValue, shape: info.shape, bytes: try file.tensor(named: info.name).data)
         }
         self.entries = entries
     }

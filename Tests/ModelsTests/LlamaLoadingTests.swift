@@ -46,8 +46,8 @@ enum TinyLlama {
             let name = LlamaNaming.huggingFace.name(part)
             var tensor = try gguf.tensor(named: LlamaNaming.gguf.name(part))
             switch part {
-            case .query: tensor = try LlamaPermutation.halvesFromInterleaved(tensor, heads: config.numHeads, name: name)
-            case .key: tensor = try LlamaPermutation.halvesFromInterleaved(tensor, heads: config.numKVHeads, name: name)
+            case .query: tensor = try TensorRecipe.permuteRows(tensor, heads: config.numHeads, to: .halfSplit, location: name)
+            case .key: tensor = try TensorRecipe.permuteRows(tensor, heads: config.numKVHeads, to: .halfSplit, location: name)
             default: break
             }
             return (name, tensor)
@@ -84,12 +84,12 @@ struct LlamaLoadingTests {
             }
         }
         let asRows = { (values: [Float]) in Tensor(values, shape: [values.count, 1]) }
-        var interleaved = try LlamaPermutation.interleavedFromHalves(asRows(halves), heads: heads, name: "q").scalars(as: Float.self)
+        var interleaved = try TensorRecipe.permuteRows(asRows(halves), heads: heads, to: .interleaved, location: "q").scalars(as: Float.self)
         interleaved.withUnsafeMutableBufferPointer { rotary.rotate($0.baseAddress!, vectors: heads, position: position) }
-        let expected = try LlamaPermutation.interleavedFromHalves(asRows(rotatedHalves), heads: heads, name: "q").scalars(as: Float.self)
+        let expected = try TensorRecipe.permuteRows(asRows(rotatedHalves), heads: heads, to: .interleaved, location: "q").scalars(as: Float.self)
         for (ours, theirs) in zip(interleaved, expected) { #expect(abs(ours - theirs) <= 1e-6) }
-        let back = try LlamaPermutation.halvesFromInterleaved(LlamaPermutation.interleavedFromHalves(asRows(halves), heads: heads, name: "q"),
-                                                              heads: heads, name: "q")
+        let back = try TensorRecipe.permuteRows(TensorRecipe.permuteRows(asRows(halves), heads: heads, to: .interleaved, location: "q"),
+                                                heads: heads, to: .halfSplit, location: "q")
         #expect(back.scalars(as: Float.self) == halves)
     }
 

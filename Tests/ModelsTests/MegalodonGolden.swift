@@ -1,28 +1,9 @@
+import Checkpoints
 import Foundation
 import Tensors
 import Testing
 import TestSupport
 @testable import Models
-
-/// A view of the tensors of `base` whose names start with `prefix`, with the prefix removed (the
-/// golden files keep weights under `weights.<official name>`).
-final class PrefixedTensorSource: TensorSource, @unchecked Sendable {
-    let base: TensorSource
-    let prefix: String
-    let tensorInfos: [TensorInfo]
-
-    init(_ base: TensorSource, prefix: String) {
-        self.base = base
-        self.prefix = prefix
-        tensorInfos = base.tensorInfos.filter { $0.name.hasPrefix(prefix) }.map {
-            TensorInfo(name: String($0.name.dropFirst(prefix.count)), dtype: $0.dtype, shape: $0.shape)
-        }
-    }
-
-    var location: String { base.location + " [\(prefix)*]" }
-    var metadata: [String: String] { [:] }
-    func tensor(named name: String) throws -> Tensor { try base.tensor(named: prefix + name) }
-}
 
 /// An official golden fixture (shared/fixtures/megalodon/<name>.{json,safetensors}).
 struct MegalodonGolden {
@@ -36,13 +17,15 @@ struct MegalodonGolden {
     init(_ name: String) throws {
         self.name = name
         file = try SafetensorsFile(path: SharedFiles.shared("fixtures/megalodon/\(name).safetensors").path)
+        weights = try PrefixedSource(file, prefix: "weights")
         let json = try Data(contentsOf: SharedFiles.shared("fixtures/megalodon/\(name).json"))
         let root = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         config = try MegalodonConfig.decode(try JSONSerialization.data(withJSONObject: try #require(root["config"])))
         plans = try #require(root["streaming_plans"] as? [String: [Int]])
     }
 
-    var weights: TensorSource { PrefixedTensorSource(file, prefix: "weights.") }
+    /// The weights, stored under `weights.<official name>`, named without the prefix.
+    let weights: TensorSource
 
     func model() throws -> MegalodonModel { try MegalodonModel(config: config, weights: weights) }
 

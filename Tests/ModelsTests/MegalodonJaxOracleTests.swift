@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Testing
 import Tensors
@@ -15,7 +16,7 @@ struct MegalodonJaxOracleTests {
     func parity(name: String) throws {
         let file = try SafetensorsFile(path: SharedFiles.tests("ModelsTests/Fixtures/megalodon_jax_\(name).safetensors").path)
         let config = try MegalodonConfig.decode(Data(try #require(file.metadata["config"]).utf8))
-        let model = try MegalodonModel(config: config, weights: PrefixedTensorSource(file, prefix: "weights."))
+        let model = try MegalodonModel(config: config, weights: PrefixedSource(file, prefix: "weights"))
         let tokens = try file.tensor(named: "tokens").scalars(as: Int64.self).map(Int.init)
         let plan = try file.tensor(named: "plan").scalars(as: Int64.self).map(Int.init)
         #expect(tokens.count % config.chunkSize != 0)

@@ -36,7 +36,7 @@ public final class ModelParallelCheckpoint: TensorSource {
         if manager.fileExists(atPath: directory + "/consolidate_config.json") {
             layout = .megalodon
             let consolidate = try Self.jsonObject(at: directory + "/consolidate_config.json")
-            guard case let .integer(size)? = consolidate["model_parallel_size"], (1...Self.maxRanks).contains(size) else {
+            guard let size = consolidate["model_parallel_size"]?.numberValue?.intValue, (1...Self.maxRanks).contains(size) else {
                 throw ModelParallelError.invalidConfig(path: directory + "/consolidate_config.json",
                                                        detail: "model_parallel_size must be an integer from 1 to \(Self.maxRanks)")
             }
@@ -152,51 +152,28 @@ public final class ModelParallelCheckpoint: TensorSource {
         }
     }
 
-    private static func jsonObject(at path: String) throws -> [String: ConfigJSON] {
+    /// The small config files beside the rank files, read with the strict parser (integers, booleans
+    /// and floats stay apart, so `"model_parallel_size": true` is refused rather than read as 1).
+    private static func jsonObject(at path: String) throws -> JSONObject {
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelParallelError.invalidConfig(path: path, detail: "cannot read the file") }
-        guard case let .object(object)? = try? JSONDecoder().decode(ConfigJSON.self, from: data) else {
+        guard let object = (try? JSONParser.parse([UInt8](data)))?.objectValue else {
             throw ModelParallelError.invalidConfig(path: path, detail: "not a JSON object")
         }
         return object
     }
 
-    private static func flatten(_ object: [String: ConfigJSON], prefix: String, into metadata: inout [String: String]) {
-        for (key, value) in object {
+    private static func flatten(_ object: JSONObject, prefix: String, into metadata: inout [String: String]) {
+        for (key, value) in object.members {
             let name = prefix.isEmpty ? key : "\(prefix).\(key)"
             switch value {
             case let .object(nested): flatten(nested, prefix: name, into: &metadata)
             case let .string(text): metadata[name] = text
-            case let .integer(number): metadata[name] = String(number)
-            case let .number(number): metadata[name] = String(number)
+            case let .number(number): metadata[name] = number.lexeme
             case let .bool(flag): metadata[name] = flag ? "true" : "false"
             case .null: metadata[name] = "None"
             case .array: break
             }
         }
-    }
-}
-
-/// The JSON of the small config files beside the rank files. Decoding keeps integers, booleans and
-/// floats apart (JSONSerialization's NSNumbers do not on every platform), so `"model_parallel_size": true`
-/// is refused rather than read as 1.
-enum ConfigJSON: Decodable {
-    case object([String: ConfigJSON])
-    case array([ConfigJSON])
-    case string(String)
-    case integer(Int)
-    case number(Double)
-    case bool(Bool)
-    case null
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let flag = try? container.decode(Bool.self) { self = .bool(flag) }
-        else if let number = try? container.decode(Int.self) { self = .integer(number) }
-        else if let number = try? container.decode(Double.self) { self = .number(number) }
-        else if let text = try? container.decode(String.self) { self = .string(text) }
-        else if let items = try? container.decode([ConfigJSON].self) { self = .array(items) }
-        else { self = .object(try container.decode([String: ConfigJSON].self)) }
     }
 }
 

@@ -7,12 +7,15 @@ struct PickleFlattener {
 
     private(set) var tensors: [(name: String, tensor: TensorReference)] = []
     private(set) var scalars: [String: String] = [:]
+    /// The root dict's keys as name components (empty when the root is not a dict).
+    private(set) var rootKeys: [String] = []
     private var seenNames: Set<String> = []
     private var onPath: Set<ObjectIdentifier> = []
 
     init(path: String) { self.path = path }
 
     mutating func flatten(_ root: PickleValue) throws {
+        if case let .dict(dict) = root { rootKeys = dict.entries.map { Self.component($0.key) } }
         try visit(root, name: "", depth: 0)
     }
 

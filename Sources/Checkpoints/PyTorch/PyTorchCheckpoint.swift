@@ -21,6 +21,8 @@ public final class PyTorchCheckpoint: TensorSource {
     public let metadata: [String: String]
     /// Every tensor name in the file before any prefix was applied (for choosing a prefix).
     public let allTensorNames: [String]
+    /// The top-level keys of the saved dict (empty if the file saved something else).
+    public let rootKeys: [String]
 
     private let file: MappedFile
     private let references: [String: TensorReference]
@@ -61,6 +63,7 @@ public final class PyTorchCheckpoint: TensorSource {
         location = path
         self.file = file
         allTensorNames = parsed.tensors.map(\.name)
+        rootKeys = parsed.rootKeys
         tensorInfos = selected.map { TensorInfo(name: $0.name, dtype: $0.tensor.dtype, shape: $0.tensor.shape) }
         references = Dictionary(selected.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         storageRanges = parsed.storageRanges
@@ -72,6 +75,14 @@ public final class PyTorchCheckpoint: TensorSource {
     public static func detectWrapper(in tensorNames: [String]) -> String? {
         let keys = Set(topLevelKeys(tensorNames))
         return commonWrappers.first(where: keys.contains)
+    }
+
+    /// The wrapper this file's state dict sits in: one of `commonWrappers` that is itself a key of
+    /// the saved dict. A flat state dict whose names start with `model.` (Hugging Face's
+    /// `pytorch_model.bin`) has no such key and is not unwrapped.
+    public var wrapper: String? {
+        guard let candidate = Self.detectWrapper(in: allTensorNames), rootKeys.contains(candidate) else { return nil }
+        return candidate
     }
 
     public func tensor(named name: String) throws -> Tensor {

@@ -10,6 +10,9 @@ struct ParsedTorchFile {
     var storageRanges: [String: Range<Int>]
     var bigEndian: Bool
     var formatMetadata: [String: String]
+    /// Keys of the pickled object when it is a dict (distinguishes a `{"model": {...}}` wrapper
+    /// from a flat state dict whose names merely start with `model.`).
+    var rootKeys: [String] = []
 }
 
 enum TorchFileLayouts {
@@ -66,7 +69,7 @@ enum TorchFileLayouts {
             ranges[key] = range
         }
         return ParsedTorchFile(tensors: flattener.tensors, scalars: flattener.scalars, storages: catalog.roots,
-                               storageRanges: ranges, bigEndian: bigEndian, formatMetadata: formatMetadata)
+                               storageRanges: ranges, bigEndian: bigEndian, formatMetadata: formatMetadata, rootKeys: flattener.rootKeys)
     }
 
     /// 0x1950a86a20f9469cfc6c as pickle LONG1 bytes (little-endian two's complement).
@@ -126,7 +129,7 @@ enum TorchFileLayouts {
         for key in catalog.roots.keys where ranges[key] == nil { throw PyTorchError.storageMissing(path: path, key: key) }
         let formatMetadata = ["pytorch.format": "legacy", "pytorch.byteorder": littleEndian ? "little" : "big"]
         return ParsedTorchFile(tensors: flattener.tensors, scalars: flattener.scalars, storages: catalog.roots,
-                               storageRanges: ranges, bigEndian: !littleEndian, formatMetadata: formatMetadata)
+                               storageRanges: ranges, bigEndian: !littleEndian, formatMetadata: formatMetadata, rootKeys: flattener.rootKeys)
     }
 }
 

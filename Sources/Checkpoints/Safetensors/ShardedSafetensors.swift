@@ -6,6 +6,8 @@ import Tensors
 ///
 /// Opening reads the index and each shard's header (memory-mapped; needed for the tensor list and to
 /// prove the index and shards agree); tensor bytes are touched only when a tensor is requested.
+/// Shards are opened by content, so Hugging Face's sharded PyTorch checkpoints
+/// (`pytorch_model.bin.index.json` + `pytorch_model-0000N-of-0000M.bin`) read the same way.
 public final class ShardedSafetensors: TensorSource {
     public let location: String
     public let tensorInfos: [TensorInfo]
@@ -15,7 +17,7 @@ public final class ShardedSafetensors: TensorSource {
     public let shardNames: [String]
     /// Each tensor's shard file name.
     public let shardByTensor: [String: String]
-    private let shards: [String: SafetensorsFile]
+    private let shards: [String: TensorSource]
 
     public convenience init(indexPath: String) throws {
         let data: Data
@@ -50,7 +52,7 @@ public final class ShardedSafetensors: TensorSource {
             if !shardNames.contains(shard) { shardNames.append(shard) }
             shardByTensor[tensor] = shard
         }
-        var shards: [String: SafetensorsFile] = [:]
+        var shards: [String: TensorSource] = [:]
         var holder: [String: String] = [:]
         for shard in shardNames {
             let path = folder.appendingPathComponent(shard).path
@@ -58,7 +60,7 @@ public final class ShardedSafetensors: TensorSource {
                 let tensor = weightMap.members.first { $0.value.stringValue == shard }?.key ?? ""
                 throw ShardedCheckpointError.missingShard(index: indexPath, shard: shard, tensor: tensor)
             }
-            let file = try SafetensorsFile(path: path)
+            let file = try CheckpointFormat.detect(path: path).open(path)
             for name in file.tensorNames {
                 if let other = holder[name] { throw ShardedCheckpointError.tensorInTwoShards(index: indexPath, tensor: name, shards: [other, shard]) }
                 holder[name] = shard
@@ -80,7 +82,7 @@ public final class ShardedSafetensors: TensorSource {
     }
 
     /// The opened shard holding `name`, if any.
-    public func shard(holding name: String) -> SafetensorsFile? { shardByTensor[name].flatMap { shards[$0] } }
+    public func shard(holding name: String) -> TensorSource? { shardByTensor[name].flatMap { shards[$0] } }
 
     public func tensor(named name: String) throws -> Tensor {
         guard let shard = shard(holding: name) else { throw ShardedCheckpointError.tensorNotFound(index: location, name: name) }

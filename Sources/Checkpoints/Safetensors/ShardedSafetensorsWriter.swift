@@ -13,6 +13,16 @@ public enum ShardedSafetensorsWriter {
     @discardableResult
     public static func write(toDirectory directory: String, tensors: [TensorInfo], metadata: SafetensorsMetadata = [],
                              maximumShardSize: Int, overwrite: Bool, produce: (TensorInfo) throws -> Tensor) throws -> ShardPlan {
+        try AtomicOutput.writing(overwrite: overwrite) { output in
+            try write(into: output, directory: directory, tensors: tensors, metadata: metadata, maximumShardSize: maximumShardSize, produce: produce)
+        }
+    }
+
+    /// Adds the shards (and index) to an output being written, so that other files (config,
+    /// tokenizer) commit together with them.
+    @discardableResult
+    public static func write(into output: AtomicOutput, directory: String, tensors: [TensorInfo], metadata: SafetensorsMetadata = [],
+                             maximumShardSize: Int, produce: (TensorInfo) throws -> Tensor) throws -> ShardPlan {
         let plan = try ShardPlan(tensors: tensors, maximumShardSize: maximumShardSize)
         var fileMetadata: SafetensorsMetadata = [("format", "pt")]
         if plan.shards.count == 1 {
@@ -21,14 +31,13 @@ public enum ShardedSafetensorsWriter {
             }
         }
         let folder = URL(fileURLWithPath: directory)
-        try AtomicOutput.writing(overwrite: overwrite) { output in
-            for (position, shard) in plan.shards.enumerated() {
-                let path = folder.appendingPathComponent(plan.fileName(ofShard: position)).path
-                try output.write(to: path) { file in
-                    try SafetensorsWriter.write(into: file, tensors: shard, metadata: fileMetadata, produce: produce)
-                }
+        for (position, shard) in plan.shards.enumerated() {
+            let path = folder.appendingPathComponent(plan.fileName(ofShard: position)).path
+            try output.write(to: path) { file in
+                try SafetensorsWriter.write(into: file, tensors: shard, metadata: fileMetadata, produce: produce)
             }
-            guard plan.shards.count > 1 else { return }
+        }
+        if plan.shards.count > 1 {
             let index = indexJSON(plan: plan, metadata: metadata)
             try output.write(to: folder.appendingPathComponent(indexFileName).path) { try $0.write(Array(index.utf8)) }
         }

@@ -1,4 +1,4 @@
-/// Grouped-query self-attention with RoPE (adjacent-pair layout; see `LlamaPermutation`) over a
+/// Grouped-query self-attention with RoPE (adjacent-pair layout; see `TensorRecipe.permuteRows`) over a
 /// cache of every earlier position, scaled by `1/√head_dim`.
 struct LlamaAttention: Sendable {
     let query: Linear, key: Linear, value: Linear, output: Linear

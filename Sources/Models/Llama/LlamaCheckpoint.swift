@@ -14,7 +14,7 @@ extension LlamaModel {
             let name = naming.name(part)
             var tensor = try source.tensor(named: name)
             if let heads = permutedHeads, naming == .huggingFace {
-                tensor = try LlamaPermutation.interleavedFromHalves(tensor, heads: heads, name: name)
+                tensor = try TensorRecipe.permuteRows(tensor, heads: heads, to: .interleaved, location: "\(source.location): \(name)")
             }
             return try WeightMatrix(tensor, name: name)
         }

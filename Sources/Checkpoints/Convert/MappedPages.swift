@@ -1,0 +1,16 @@
+import Foundation
+import Tensors
+
+/// Hands the pages of a memory-mapped tensor back to the kernel once it has been copied, so that
+/// streaming through a checkpoint larger than RAM keeps the resident set near one tensor.
+enum MappedPages {
+    static func release(_ tensor: Tensor) {
+        guard tensor.storage.isMapped, let base = tensor.bytes.baseAddress, tensor.byteCount > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + page - 1) / page * page
+        let end = (Int(bitPattern: base) + tensor.byteCount) / page * page
+        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        // Read-only private mapping: dropping the pages loses nothing; a later read maps them again.
+        _ = madvise(pointer, end - start, Int32(MADV_DONTNEED))
+    }
+}

@@ -1,0 +1,49 @@
+import Tensors
+
+/// The `general.*` and `llama.*` keys llama.cpp needs for a Llama model, from a Hugging Face config.
+public enum GGUFLlamaMetadata {
+    /// llama.cpp's `LlamaFileType` for an all-float model: the type most weights are stored in.
+    static func fileType(_ dtypes: [DType]) -> UInt32 {
+        let counts = Dictionary(grouping: dtypes, by: { $0 }).mapValues(\.count)
+        let main = counts.filter { $0.key != .f32 }.max { $0.value < $1.value }?.key ?? .f32
+        switch main {
+        case .f16: return 1
+        case .bf16: return 32
+        default: return 0
+        }
+    }
+
+    public static func keys(configuration: ModelConfiguration, name: String, tensors: [TensorInfo]) throws -> [(key: String, value: GGUFValue)] {
+        let hidden = try configuration.int("hidden_size")
+        let heads = try configuration.int("num_attention_heads")
+        guard heads > 0, hidden % heads == 0 else {
+            throw ConversionError.invalidConfiguration(path: configuration.origin, field: "num_attention_heads", problem: "must divide hidden_size")
+        }
+        func u32(_ value: Int) -> GGUFValue { .uint32(UInt32(clamping: value)) }
+        var keys: [(key: String, value: GGUFValue)] = [
+            ("general.architecture", .string("llama")),
+            ("general.name", .string(name)),
+            ("general.file_type", .uint32(fileType(tensors.filter { $0.shape.count > 1 }.map(\.dtype)))),
+            ("llama.context_length", u32(try configuration.optionalInt("max_position_embeddings") ?? 2048)),
+            ("llama.embedding_length", u32(hidden)),
+            ("llama.block_count", u32(try configuration.int("num_hidden_layers"))),
+            ("llama.feed_forward_length", u32(try configuration.int("intermediate_size"))),
+            ("llama.rope.dimension_count", u32(try configuration.optionalInt("head_dim") ?? hidden / heads)),
+            ("llama.attention.head_count", u32(heads)),
+            ("llama.attention.head_count_kv", u32(try configuration.optionalInt("num_key_value_heads") ?? heads)),
+            ("llama.attention.layer_norm_rms_epsilon", .float32(Float(try configuration.double("rms_norm_eps") ?? 1e-6))),
+            ("llama.rope.freq_base", .float32(Float(try configuration.double("rope_theta") ?? 10000))),
+        ]
+        if let vocabulary = try configuration.optionalInt("vocab_size") { keys.append(("llama.vocab_size", u32(vocabulary))) }
+        return keys
+    }
+
+    /// A model directory made from a GGUF keeps the GGUF's tokenizer as a tensor-less GGUF file of
+    /// its `tokenizer.*` keys (readable by `GGUFTokenizer`), so converting back to GGUF loses nothing.
+    public static let tokenizerFileName = "tokenizer.gguf"
+
+    /// The `tokenizer.*` keys of a GGUF input, carried over with their types.
+    public static func tokenizerKeys(of file: GGUFFile) -> [(key: String, value: GGUFValue)] {
+        file.metadataKeys.filter { $0.hasPrefix("tokenizer.") }.compactMap { key in file.metadata(key).map { (key, $0) } }
+    }
+}

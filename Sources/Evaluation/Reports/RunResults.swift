@@ -1,0 +1,107 @@
+import Foundation
+
+/// results.json: what a run measured and everything needed to reproduce it.
+public struct RunResults: Codable, Equatable, Sendable {
+    public struct MetricValue: Codable, Equatable, Sendable {
+        public var value: Double
+        /// lm-eval's closed-form stderr of a mean; nil for corpus-level metrics and single items.
+        public var stderr: Double?
+    }
+
+    public struct TaskResult: Codable, Equatable, Sendable {
+        public var items: Int
+        public var skipped: Int
+        public var metrics: [String: MetricValue]
+        /// `TaskScoring.name`, so shards can be merged without the task definitions.
+        public var scoring: String?
+    }
+
+    public var manifest: Manifest
+    public var tasks: [String: TaskResult]
+    public var perplexity: PerplexityReport?
+
+    public init(manifest: Manifest, tasks: [String: TaskResult] = [:], perplexity: PerplexityReport? = nil) {
+        self.manifest = manifest
+        self.tasks = tasks
+        self.perplexity = perplexity
+    }
+
+    /// Stable bytes: sorted keys, so an identical run writes an identical file.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(self) + Data("\n".utf8)
+    }
+
+    public static func load(from url: URL) throws -> RunResults {
+        do {
+            return try JSONDecoder().decode(RunResults.self, from: Data(contentsOf: url))
+        } catch {
+            throw EvaluationDataError.unreadable(file: url.path, reason: String(describing: error))
+        }
+    }
+}
+
+/// Who produced a result, from what, and how.
+public struct Manifest: Codable, Equatable, Sendable {
+    public struct ModelIdentity: Codable, Equatable, Sendable {
+        public var path: String
+        /// sha256 over config.json and the weights' headers or index (cheap, and changes with any tensor
+        /// layout or config change; not with a silent in-place edit of tensor bytes).
+        public var sha256: String
+    }
+
+    public var tool: String
+    public var toolVersion: String
+    public var gitCommit: String
+    /// The lm-evaluation-harness release whose prompts, requests and metrics are followed.
+    public var lmEvalVersion: String
+    public var model: ModelIdentity
+    /// Data file path → sha256.
+    public var dataFiles: [String: String]
+    public var settings: [String: String]
+    /// "i/n" for one shard of a run, nil for a whole run.
+    public var shard: String?
+
+    public static let followedLMEvalVersion = "0.4.13"
+
+    public init(tool: String, toolVersion: String, gitCommit: String, model: ModelIdentity, dataFiles: [String: String],
+                settings: [String: String], shard: String? = nil) {
+        self.tool = tool
+        self.toolVersion = toolVersion
+        self.gitCommit = gitCommit
+        self.lmEvalVersion = Self.followedLMEvalVersion
+        self.model = model
+        self.dataFiles = dataFiles
+        self.settings = settings
+        self.shard = shard
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tool, model, settings, shard
+        case toolVersion = "tool_version", gitCommit = "git_commit", lmEvalVersion = "lm_eval_version", dataFiles = "data_files"
+    }
+}
+
+extension Manifest.ModelIdentity {
+    /// Hashes config.json plus, for each weights file, its safetensors header (the 8-byte length and
+    /// the JSON it announces) or the whole index file; other files in the folder are ignored.
+    public static func of(directory: URL) throws -> Manifest.ModelIdentity {
+        var hasher = SHA256()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        for name in names where name == "config.json" || name.hasSuffix(".index.json") {
+            hasher.update(Array(name.utf8))
+            hasher.update(try Data(contentsOf: directory.appendingPathComponent(name)))
+        }
+        for name in names where name.hasSuffix(".safetensors") && !name.hasPrefix(".") {
+            let handle = try FileHandle(forReadingFrom: directory.appendingPathComponent(name))
+            defer { try? handle.close() }
+            let lengthBytes = try handle.read(upToCount: 8) ?? Data()
+            let length = lengthBytes.count == 8 ? lengthBytes.reversed().reduce(0) { ($0 << 8) | Int($1) } : 0
+            hasher.update(Array(name.utf8))
+            hasher.update(lengthBytes)
+            hasher.update(try handle.read(upToCount: min(max(length, 0), 100 << 20)) ?? Data())
+        }
+        return Manifest.ModelIdentity(path: directory.path, sha256: hasher.finalize())
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Models
+import Tensors
+import Tokenizers
+
+/// A `Tokenizers.Tokenizer` as the harness sees it: `addSpecialTokens` adds BOS when the tokenizer
+/// does by default (as Hugging Face's `tokenizer(text)` does since lm-eval 0.4.9.2).
+public struct TokenizerBinding: EvaluationTokenizer, EvaluationTextDecoder, Sendable {
+    public let tokenizer: any Tokenizer
+
+    public init(_ tokenizer: any Tokenizer) { self.tokenizer = tokenizer }
+
+    public func encode(_ text: String, addSpecialTokens: Bool) throws -> [Int] {
+        tokenizer.encode(text, addBOS: addSpecialTokens && tokenizer.addsBOSByDefault, parseSpecial: false).map(Int.init)
+    }
+
+    public var prefixTokenID: Int { Int(tokenizer.bosTokenID ?? tokenizer.eosTokenID ?? 0) }
+    public var endOfSequenceTokenID: Int? { tokenizer.eosTokenID.map(Int.init) }
+    public var endOfSequenceText: String? { tokenizer.eosTokenID.flatMap { tokenizer.tokenText($0) } }
+
+    public func decode(_ ids: [Int]) -> String { tokenizer.decode(ids.compactMap { Int32(exactly: $0) }) }
+
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case notFound(directory: String)
+        case unknownKind(path: String)
+
+        public var description: String {
+            switch self {
+            case .notFound(let directory):
+                return "no tokenizer in \(directory) (looked for tokenizer.model, tokenizer.json, *.gguf); pass --tokenizer"
+            case .unknownKind(let path): return "\(path): not a .gguf, tokenizer.json or SentencePiece .model file"
+            }
+        }
+    }
+
+    /// A GGUF file's vocabulary, a Hugging Face tokenizer.json or a SentencePiece .model.
+    public static func load(path: String) throws -> TokenizerBinding {
+        if path.hasSuffix(".gguf") { return TokenizerBinding(try GGUFTokenizer.load(from: GGUFFile(file: MappedFile(path: path)))) }
+        if path.hasSuffix(".json") { return TokenizerBinding(try HuggingFaceTokenizer.load(path: path)) }
+        if path.hasSuffix(".model") { return TokenizerBinding(try SentencePieceModelFile.load(path: path)) }
+        throw Failure.unknownKind(path: path)
+    }
+
+    /// The tokenizer file a model folder ships, by the usual names.
+    public static func file(in directory: URL) throws -> URL {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for candidate in ["tokenizer.model", "tokenizer.json"] where names.contains(candidate) {
+            return directory.appendingPathComponent(candidate)
+        }
+        if let gguf = names.filter({ $0.hasSuffix(".gguf") }).sorted().first { return directory.appendingPathComponent(gguf) }
+        throw Failure.notFound(directory: directory.path)
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import CommandSupport
+import Evaluation
+import Foundation
+import Models
+
+/// `--model` (repeatable) and `--tokenizer`, shared by `run` and `perplexity`.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .customLong("model"), help: ArgumentHelp(
+        "A MEGALODON model directory (config.json + model.safetensors). Repeat to evaluate several models one after another.",
+        valueName: "dir"))
+    var models: [String]
+
+    @Option(help: ArgumentHelp(
+        "Tokenizer file: a .gguf, a tokenizer.json or a SentencePiece .model.",
+        discussion: "Default: tokenizer.model, tokenizer.json or a .gguf file inside each model directory.",
+        valueName: "file"))
+    var tokenizer: String?
+
+    func validate() throws {
+        guard !models.isEmpty else { throw ValidationError("give at least one --model directory") }
+    }
+
+    struct Loaded {
+        var directory: URL
+        var model: MegalodonModel
+        var tokenizer: TokenizerBinding
+        var identity: Manifest.ModelIdentity
+        var tokenizerPath: String
+        var tokenizerHash: String
+    }
+
+    func load(_ path: String) throws -> Loaded {
+        let directory = URL(fileURLWithPath: path)
+        let tokenizerURL = try tokenizer.map { URL(fileURLWithPath: $0) } ?? TokenizerBinding.file(in: directory)
+        return Loaded(directory: directory, model: try MegalodonModel(directory: directory),
+                      tokenizer: try TokenizerBinding.load(path: tokenizerURL.path),
+                      identity: try Manifest.ModelIdentity.of(directory: directory),
+                      tokenizerPath: tokenizerURL.path, tokenizerHash: try SHA256.hex(fileAt: tokenizerURL))
+    }
+
+    /// One folder per model under `output` when there are several, `output` itself otherwise.
+    func outputDirectory(_ output: String, for model: String) -> URL {
+        let base = URL(fileURLWithPath: output)
+        return models.count == 1 ? base : base.appendingPathComponent(URL(fileURLWithPath: model).lastPathComponent)
+    }
+}
+
+enum ToolIdentity {
+    static let name = "megalodon-eval"
+    static let version = "0.1.0"
+    /// The build does not stamp a commit; results say so rather than guess.
+    static let gitCommit = "unknown"
+}
+
+/// Progress for the run on stderr, with rate and ETA.
+func progressReporter(_ label: String, unit: ProgressReporter.Unit = .items, total: Int) -> ProgressReporter {
+    ProgressReporter(label, total: total, unit: unit)
+}
+
+/// Parses "4096", "4K", "1M", comma-separated.
+func parseTokenCounts(_ text: String, option: String) throws -> [Int] {
+    try text.split(separator: ",").map { part in
+        let trimmed = part.trimmingCharacters(in: .whitespaces).uppercased()
+        let multiplier = trimmed.hasSuffix("K") ? 1 << 10 : trimmed.hasSuffix("M") ? 1 << 20 : 1
+        let digits = multiplier == 1 ? trimmed : String(trimmed.dropLast())
+        guard let value = Int(digits), value > 0 else {
+            throw ValidationError("\(option): \"\(part)\" is not a positive token count (e.g. 4096, 4K, 2M)")
+        }
+        return value * multiplier
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import CommandSupport
+import Evaluation
+import Foundation
+import Models
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Score models on evaluation tasks; writes results.json and samples.jsonl.",
+        discussion: "Each task is defined by evals/<task>.json (prompt template, choices, stop strings, metrics as lm-eval 0.4.13 configures them) and reads its JSONL data from --data-dir. Multiple-choice items consume their shared context once and score every answer from a copy of the model state. Log-likelihood requests are left-truncated to --max-length tokens as lm-eval does; MEGALODON's memory does not grow with the context, so --no-truncate scores every item in full. results.json holds per task each metric with its standard error and the item count, plus a manifest (tool version, model hash, data file hashes, settings, the lm-eval version followed); samples.jsonl holds one line per item with the exact strings sent, every log-likelihood, the prediction and the metric values. Finished items are cached in the output folder, so a killed run restarted with the same arguments resumes where it stopped and writes identical results. Examples: megalodon-eval run --model ./mega200M --tasks arc_easy,arc_challenge,boolq --data-dir ../shared/data --output runs/mega200M --limit 100 ; megalodon-eval run --model A --model B --tasks triviaqa --num-fewshot 5 --data-dir data --output runs ; megalodon-eval run ... --shard 0/4 --output runs/part0 (then megalodon-eval merge runs/part0 runs/part1 runs/part2 runs/part3 --output runs/all).")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: ArgumentHelp("Comma-separated task names, e.g. arc_easy,arc_challenge,boolq,triviaqa,scrolls_quality.", valueName: "names"))
+    var tasks: String
+
+    @Option(help: ArgumentHelp("Root of the JSONL data; each task's `data` path is relative to it (e.g. arc_easy/test.jsonl). A train.jsonl beside a task's data becomes its few-shot pool; otherwise examples are drawn from the eval split as the oracle does.", valueName: "dir"))
+    var dataDir: String
+
+    @Option(help: ArgumentHelp("Folder of task definitions.", valueName: "dir"))
+    var evalsDir = "evals"
+
+    @Option(help: "Few-shot examples per item (default: the task's own, 0 everywhere; ARC is often run 25-shot, TriviaQA 5-shot).")
+    var numFewshot: Int?
+
+    @Option(help: "Score only the first N documents of each task.")
+    var limit: Int?
+
+    @Option(help: ArgumentHelp("Scoring protocol. Only lm-eval (0.4.13 semantics) is implemented in this build.", valueName: "name"))
+    var `protocol` = "lm-eval"
+
+    @Option(help: "The model context for lm-eval's left truncation (its HF backend's max_length).")
+    var maxLength = 4096
+
+    @Flag(help: "Score every item in full, without left truncation (sensible for MEGALODON).")
+    var noTruncate = false
+
+    @Option(help: ArgumentHelp("Score only items i, i+n, i+2n, ... of each task; join the parts with `megalodon-eval merge`.", valueName: "i/n"))
+    var shard: String?
+
+    @Flag(help: "Skip malformed data lines (a bad JSON line, a missing field, an answer index out of range), counting and reporting them, instead of stopping at the first.")
+    var skipBad = false
+
+    @Option(help: ArgumentHelp("Output folder (one subfolder per model when several --model are given).", valueName: "dir"))
+    var output: String
+
+    @Flag(help: "Replace existing results in the output folder.")
+    var force = false
+
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        guard `protocol` == "lm-eval" else {
+            throw ValidationError("--protocol \(`protocol`): only lm-eval is implemented in this build (the LLaMA-paper protocol is not yet)")
+        }
+        if let numFewshot, numFewshot < 0 { throw ValidationError("--num-fewshot must be 0 or more") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        guard maxLength >= 1 else { throw ValidationError("--max-length must be at least 1") }
+        if let shard { do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") } }
+        guard !taskNames.isEmpty else { throw ValidationError("--tasks names no task") }
+        if !force {
+            for model in modelOptions.models {
+                let results = modelOptions.outputDirectory(output, for: model).appendingPathComponent(RunOutput.resultsName)
+                if FileManager.default.fileExists(atPath: results.path) {
+                    throw ValidationError("\(results.path) exists; pass --force to replace it")
+                }
+            }
+        }
+    }
+
+    var taskNames: [String] { tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+
+    func run() throws {
+        try reportingErrors {
+            compute.apply()
+            let shard = try self.shard.map(Shard.init(parsing:))
+            let loader = TaskLoader(definitionsDirectory: URL(fileURLWithPath: evalsDir), dataDirectory: URL(fileURLWithPath: dataDir), skipBad: skipBad)
+            let loaded = try taskNames.map { try loader.load($0, numFewshot: numFewshot, limit: limit) }
+            for task in loaded where !task.skipped.isEmpty {
+                FileHandle.standardError.write(Data("warning: \(task.definition.name): skipped \(task.skipped.count) bad line(s), first: \(task.skipped[0])\n".utf8))
+            }
+            var dataFiles: [String: String] = [:]
+            for url in Set(loaded.flatMap(\.dataFiles)) { dataFiles[url.path] = try SHA256.hex(fileAt: url) }
+            for modelPath in modelOptions.models {
+                try evaluate(modelPath, tasks: loaded, dataFiles: dataFiles, shard: shard)
+            }
+        }
+    }
+
+    private func evaluate(_ modelPath: String, tasks loaded: [LoadedTask], dataFiles: [String: String], shard: Shard?) throws {
+        let model = try modelOptions.load(modelPath)
+        let settings: [String: String] = [
+            "tasks": taskNames.joined(separator: ","), "num_fewshot": numFewshot.map(String.init) ?? "task default",
+            "limit": limit.map(String.init) ?? "none", "protocol": `protocol`,
+            "max_length": noTruncate ? "none (no truncation)" : String(maxLength), "skip_bad": String(skipBad),
+            "fewshot_seed": String(FewShotSampler<ARCDocument>.defaultSeed), "tokenizer": model.tokenizerPath,
+            "tokenizer_sha256": model.tokenizerHash,
+            "fewshot_pool": loaded.map { "\($0.definition.name): \($0.fewShotPool)" }.joined(separator: "; "),
+        ]
+        let manifest = Manifest(tool: ToolIdentity.name, toolVersion: ToolIdentity.version, gitCommit: ToolIdentity.gitCommit,
+                                model: model.identity, dataFiles: dataFiles, settings: settings, shard: shard?.description)
+        var keyManifest = manifest
+        keyManifest.shard = nil
+        let key = SHA256.hex(try RunResults(manifest: keyManifest).encoded())
+        let folder = modelOptions.outputDirectory(output, for: modelPath)
+        let cache = try ResumeCache(directory: folder, key: key)
+        let scorer = try LanguageModelScorer(model: model.model, decoder: model.tokenizer, maxLength: noTruncate ? nil : maxLength)
+        let runner = EvaluationRunner(itemScorer: ItemScorer(tokenizer: model.tokenizer, scorer: scorer))
+        let total = EvaluationRunner.selectedItems(loaded, shard: shard)
+        if !cache.finished.isEmpty {
+            FileHandle.standardError.write(Data("resuming: \(cache.finished.count) finished item(s) reused from \(cache.url.lastPathComponent)\n".utf8))
+        }
+        let progress = progressReporter(model.directory.lastPathComponent, total: total)
+        let result = try runner.run(loaded, shard: shard, cache: cache) { progress.advance(by: $0) }
+        progress.finish()
+        try RunOutput.write(RunResults(manifest: manifest, tasks: result.tasks), samples: result.samples, to: folder, overwrite: force)
+        print("\(model.directory.lastPathComponent) → \(folder.path)")
+        print(ResultsTable([RunResults(manifest: manifest, tasks: result.tasks)]).markdown(), terminator: "")
+    }
+}
