@@ -33,3 +33,41 @@ struct CausalAttentionHead {
                    b: values, ldb: valueStride, c: output, ldc: outputStride)
     }
 }
+
+extension CausalAttentionHead {
+    /// Every query head of `rows` new positions attending to `total` cached positions. Row-major
+    /// buffers: `queries [rows, heads · headDim]`, `keys [total, keyValueHeads · headDim]`, `values
+    /// [total, keyValueHeads · valueHeadDim]`; query head `h` reads key/value head `h / (heads /
+    /// keyValueHeads)` (grouped-query attention; equal counts are plain multi-head attention).
+    /// Returns `[rows, heads · valueHeadDim]`.
+    static func attendAllHeads(queries: [Float], keys: [Float], values: [Float], rows: Int, heads: Int, keyValueHeads: Int,
+                               headDim: Int, valueHeadDim: Int, scale: Float) -> [Float] {
+        let total = keys.count / (keyValueHeads * headDim)
+        let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim, valueWidth = keyValueHeads * valueHeadDim
+        let group = heads / keyValueHeads
+        var output = [Float](repeating: 0, count: rows * heads * valueHeadDim)
+        var scores = [Float](repeating: 0, count: rows * total)
+        queries.withUnsafeBufferPointer { q in
+            keys.withUnsafeBufferPointer { k in
+                values.withUnsafeBufferPointer { v in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        output.withUnsafeMutableBufferPointer { o in
+                            guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
+                                  let s = s.baseAddress, let o = o.baseAddress else { return }
+                            for head in 0..<heads {
+                                let shared = head / group
+                                CausalAttentionHead(queries: q + head * headDim, queryStride: queryWidth,
+                                                    keys: k + shared * headDim, keyStride: keyWidth,
+                                                    values: v + shared * valueHeadDim, valueStride: valueWidth,
+                                                    output: o + head * valueHeadDim, outputStride: heads * valueHeadDim,
+                                                    headDim: headDim, valueHeadDim: valueHeadDim)
+                                    .attend(rows: rows, total: total, scale: scale, scores: s)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+}

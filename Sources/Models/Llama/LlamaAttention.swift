@@ -23,33 +23,9 @@ struct LlamaAttention: Sendable {
         cache.keys.append(contentsOf: keys)
         cache.values.append(contentsOf: values)
         cache.count += rows
-        let total = cache.count
-        let group = heads / keyValueHeads
-        let scale = 1 / Float(headDim).squareRoot()
-
-        var attended = [Float](repeating: 0, count: rows * queryWidth)
-        var scores = [Float](repeating: 0, count: rows * total)
-        queries.withUnsafeBufferPointer { q in
-            cache.keys.withUnsafeBufferPointer { k in
-                cache.values.withUnsafeBufferPointer { v in
-                    scores.withUnsafeMutableBufferPointer { s in
-                        attended.withUnsafeMutableBufferPointer { o in
-                            guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
-                                  let s = s.baseAddress, let o = o.baseAddress else { return }
-                            for head in 0..<heads {
-                                let shared = head / group
-                                CausalAttentionHead(queries: q + head * headDim, queryStride: queryWidth,
-                                                    keys: k + shared * headDim, keyStride: keyWidth,
-                                                    values: v + shared * headDim, valueStride: keyWidth,
-                                                    output: o + head * headDim, outputStride: queryWidth,
-                                                    headDim: headDim, valueHeadDim: headDim)
-                                    .attend(rows: rows, total: total, scale: scale, scores: s)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let attended = CausalAttentionHead.attendAllHeads(
+            queries: queries, keys: cache.keys, values: cache.values, rows: rows, heads: heads, keyValueHeads: keyValueHeads,
+            headDim: headDim, valueHeadDim: headDim, scale: 1 / Float(headDim).squareRoot())
         return output(attended, rows: rows)
     }
 }

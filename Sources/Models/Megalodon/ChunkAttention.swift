@@ -29,7 +29,7 @@ struct ChunkAttention: Sendable {
     /// boundaries), to the cached rows and to each other. `queries`/`keys` are `[rows, z_dim]` before
     /// RoPE, `values` `[rows, value_dim]`. Returns `[rows, value_dim]` (heads concatenated).
     func apply(queries: [Float], keys: [Float], values: [Float], rows: Int, cache: inout ChunkKVCache) -> [Float] {
-        let zDim = heads * keyHeadDim, valueDim = heads * valueHeadDim
+        let zDim = heads * keyHeadDim
         precondition(cache.count + rows <= chunkSize, "an attention segment must not cross a chunk boundary")
         var queries = queries, keys = keys
         for row in 0..<rows {
@@ -40,29 +40,9 @@ struct ChunkAttention: Sendable {
         cache.keys.append(contentsOf: keys)
         cache.values.append(contentsOf: values)
         cache.count += rows
-        let total = cache.count
-
-        var output = [Float](repeating: 0, count: rows * valueDim)
-        var scores = [Float](repeating: 0, count: rows * total)
-        queries.withUnsafeBufferPointer { q in
-            cache.keys.withUnsafeBufferPointer { k in
-                cache.values.withUnsafeBufferPointer { v in
-                    scores.withUnsafeMutableBufferPointer { s in
-                        output.withUnsafeMutableBufferPointer { o in
-                            guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
-                                  let s = s.baseAddress, let o = o.baseAddress else { return }
-                            for head in 0..<heads {
-                                CausalAttentionHead(queries: q + head * keyHeadDim, queryStride: zDim, keys: k + head * keyHeadDim, keyStride: zDim,
-                                                    values: v + head * valueHeadDim, valueStride: valueDim,
-                                                    output: o + head * valueHeadDim, outputStride: valueDim,
-                                                    headDim: keyHeadDim, valueHeadDim: valueHeadDim)
-                                    .attend(rows: rows, total: total, scale: 1, scores: s)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let output = CausalAttentionHead.attendAllHeads(
+            queries: queries, keys: cache.keys, values: cache.values, rows: rows, heads: heads, keyValueHeads: heads,
+            headDim: keyHeadDim, valueHeadDim: valueHeadDim, scale: 1)
         if cache.count == chunkSize {
             // The chunk is complete: the next token starts a new one at RoPE position 0.
             cache.keys.removeAll(keepingCapacity: true)
