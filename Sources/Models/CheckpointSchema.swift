@@ -46,6 +46,18 @@ struct CheckpointSchema {
     }
 }
 
+extension TensorSource {
+    /// When `name` is stored at all, it must equal `reference` bit for bit (a tied output head kept
+    /// under its own key).
+    func requireIdentical(_ name: String, to reference: String, because reason: String) throws {
+        guard contains(name) else { return }
+        let copy = try tensor(named: name), original = try tensor(named: reference)
+        guard copy.dtype == original.dtype, copy.byteCount == original.byteCount, copy.bytes.elementsEqual(original.bytes) else {
+            throw WeightLoadingError.inconsistent(location: location, tensor: name, reason: "\(reason) but it differs from \(reference)")
+        }
+    }
+}
+
 extension DType {
     /// Types whose values `Tensor.floats()` can read.
     var isNumeric: Bool {

@@ -44,3 +44,36 @@ public protocol LanguageModel: Sendable {
     /// Consumes `tokens` after everything `state` has seen and returns logits for `positions`.
     func forward(_ tokens: [Int], state: inout State, positions: LogitPositions) throws -> Logits
 }
+
+/// Why a forward call was refused (shared by the engines).
+public enum LanguageModelFailure: Error, Equatable, CustomStringConvertible {
+    case tokenOutOfRange(token: Int, index: Int, vocabularySize: Int)
+    case stateMismatch(String)
+
+    public var description: String {
+        switch self {
+        case let .tokenOutOfRange(token, index, vocabularySize):
+            return "token \(token) at input position \(index) is outside the vocabulary 0..<\(vocabularySize)"
+        case let .stateMismatch(reason): return "the state does not belong to this model: \(reason)"
+        }
+    }
+
+    /// Throws `tokenOutOfRange` for the first token outside `0..<vocabularySize`.
+    static func checkTokens(_ tokens: [Int], vocabularySize: Int) throws {
+        for (index, token) in tokens.enumerated() where !(0..<vocabularySize).contains(token) {
+            throw tokenOutOfRange(token: token, index: index, vocabularySize: vocabularySize)
+        }
+    }
+}
+
+extension LogitPositions {
+    /// The rows, counted from `start`, of the call's tokens `start..<end` that need logits, when
+    /// the call has `callLength` tokens in all and is processed in segments.
+    func rows(inSegment start: Int, _ end: Int, callLength: Int) -> Range<Int> {
+        switch self {
+        case .all: return 0..<(end - start)
+        case .last: return end == callLength ? (end - start - 1)..<(end - start) : 0..<0
+        case .none: return 0..<0
+        }
+    }
+}

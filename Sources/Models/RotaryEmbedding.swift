@@ -1,7 +1,9 @@
 import Foundation
 
 /// Rotary position embedding acting on adjacent pairs `(x[2i], x[2i+1])` as one complex number (the
-/// Meta/MEGALODON convention, not the rotate-half one), as `x · e^{i·p·f_i}`.
+/// Meta/GGUF/MEGALODON convention), as `x · e^{i·p·f_i}`. Checkpoints in the Hugging Face
+/// rotate-half layout have their Q/K projection rows permuted into this layout when they are loaded
+/// (see `TensorRecipe.permuteRows`), so one kernel serves every layout.
 struct RotaryEmbedding: Sendable {
     /// `f_i`, one per pair.
     let inverseFrequencies: [Float]
@@ -18,18 +20,48 @@ struct RotaryEmbedding: Sendable {
 
     var dimension: Int { inverseFrequencies.count * 2 }
 
+    /// The cosines and sines of consecutive positions, computed once and shared by every layer.
+    func angles(positions: Range<Int>) -> RotaryAngles {
+        let pairs = inverseFrequencies.count
+        var cosines = [Float](repeating: 0, count: positions.count * pairs)
+        var sines = cosines
+        for (row, position) in positions.enumerated() {
+            for pair in 0..<pairs {
+                // The angle is formed in f32 like the references (fp32 position times fp32 frequency).
+                let angle = Double(Float(position) * inverseFrequencies[pair])
+                cosines[row * pairs + pair] = Float(cos(angle))
+                sines[row * pairs + pair] = Float(sin(angle))
+            }
+        }
+        return RotaryAngles(pairs: pairs, cosines: cosines, sines: sines)
+    }
+
     /// Rotates `vectors` consecutive vectors of `dimension` values at `x`, all at `position`.
     func rotate(_ x: UnsafeMutablePointer<Float>, vectors: Int, position: Int) {
-        for pair in 0..<inverseFrequencies.count {
-            // The angle is formed in f32 like the reference (fp32 position times fp32 frequency).
-            let angle = Float(position) * inverseFrequencies[pair]
-            let cosine = Float(cos(Double(angle)))
-            let sine = Float(sin(Double(angle)))
-            for vector in 0..<vectors {
-                let even = x + vector * dimension + 2 * pair
-                let real = even[0], imaginary = even[1]
-                even[0] = real * cosine - imaginary * sine
-                even[1] = real * sine + imaginary * cosine
+        angles(positions: position..<position + 1).rotate(x, vectors: vectors, row: 0)
+    }
+}
+
+/// `cos`/`sin` of every pair's angle for a run of positions, `[positions, pairs]`.
+struct RotaryAngles: Sendable {
+    let pairs: Int
+    let cosines: [Float]
+    let sines: [Float]
+
+    /// Rotates `vectors` consecutive vectors of `2 · pairs` values at `x` by the angles of `row`.
+    func rotate(_ x: UnsafeMutablePointer<Float>, vectors: Int, row: Int) {
+        let dimension = 2 * pairs
+        cosines.withUnsafeBufferPointer { cosines in
+            sines.withUnsafeBufferPointer { sines in
+                for pair in 0..<pairs {
+                    let cosine = cosines[row * pairs + pair], sine = sines[row * pairs + pair]
+                    for vector in 0..<vectors {
+                        let even = x + vector * dimension + 2 * pair
+                        let real = even[0], imaginary = even[1]
+                        even[0] = real * cosine - imaginary * sine
+                        even[1] = real * sine + imaginary * cosine
+                    }
+                }
             }
         }
     }

@@ -42,6 +42,12 @@ enum VectorMath {
         for i in x.indices { x[i] = silu(x[i]) }
     }
 
+    /// `x ← silu(x) ⊙ gate` elementwise (the SwiGLU product).
+    static func multiplySiLU(_ x: inout [Float], by gate: [Float]) {
+        precondition(x.count == gate.count, "SwiGLU halves differ in size")
+        for i in x.indices { x[i] = silu(x[i]) * gate[i] }
+    }
+
     /// `rows` rows of `width` values get `bias` added to each row.
     static func addBias(_ bias: [Float], to x: inout [Float], rows: Int) {
         let width = bias.count

@@ -7,14 +7,23 @@ import Models
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "megalodon-generate",
-        abstract: "Continue a prompt of token ids with a MEGALODON model directory.",
-        discussion: "The prompt is consumed in one streaming call (processed chunk by chunk, so memory stays bounded by the model's chunk size), then one token is generated per call. Decoding is greedy unless --temperature is above 0; --top-k and --top-p then restrict the candidates and --seed makes the draw repeatable. Generated ids go to standard output, comma-separated; timings go to standard error. Text prompts arrive with the tokenizers. Example: megalodon-generate --model ./mega200M --token-ids 1,450,4996 --max-new-tokens 20")
+        abstract: "Continue a prompt with a MEGALODON or Llama model.",
+        discussion: "--model takes a model directory (config.json naming the architecture, safetensors weights, and optionally tokenizer.model or tokenizer.json) or a Llama GGUF file (which carries its tokenizer). With --prompt the text is tokenized with the model's tokenizer (a BOS token is added when the tokenizer asks for one; control-token text such as <|im_start|> becomes the control token unless --no-parse-special), the continuation is streamed to standard output as text, and generation stops early at the end-of-sequence token. With --token-ids the prompt is given as ids and the generated ids are printed, comma-separated. The prompt is consumed in one streaming call, then one token is generated per call. Decoding is greedy unless --temperature is above 0; --top-k and --top-p then restrict the candidates and --seed makes the draw repeatable. Timings go to standard error. Examples: megalodon-generate --model SmolLM2-135M-Instruct.Q4_1.gguf --prompt 'The capital of France is' --max-new-tokens 20; megalodon-generate --model ./mega200M --token-ids 1,450,4996")
 
-    @Option(help: ArgumentHelp("Model directory holding config.json and model.safetensors.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Model directory (config.json + model.safetensors) or a Llama GGUF file.", valueName: "path"))
     var model: String
 
+    @Option(help: ArgumentHelp("Prompt text, tokenized with the model's tokenizer.", valueName: "text"))
+    var prompt: String?
+
     @Option(help: ArgumentHelp("Prompt as comma-separated token ids (e.g. 1,450,4996; id 1 is BOS for the Llama-2 tokenizer).", valueName: "ids"))
-    var tokenIds: String
+    var tokenIds: String?
+
+    @Flag(inversion: .prefixedNo, help: "Turn control-token text in --prompt (e.g. <|im_start|>) into control tokens.")
+    var parseSpecial = true
+
+    @Flag(help: "Keep generating after the end-of-sequence token.")
+    var ignoreEOS = false
 
     @Option(help: "Number of tokens to generate after the prompt.")
     var maxNewTokens = 32
@@ -40,7 +49,8 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
-        _ = try promptTokens()
+        guard (prompt == nil) != (tokenIds == nil) else { throw ValidationError("give exactly one of --prompt and --token-ids") }
+        if tokenIds != nil { _ = try promptIDs() }
         guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be 0 or more") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or a positive number") }
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
@@ -53,11 +63,12 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
-    func promptTokens() throws -> [Int] {
-        let parts = tokenIds.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    func promptIDs() throws -> [Int] {
+        let text = tokenIds ?? ""
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         let tokens = parts.compactMap { Int($0) }
         guard !parts.isEmpty, tokens.count == parts.count, tokens.allSatisfy({ $0 >= 0 }) else {
-            throw ValidationError("--token-ids must be non-negative integers separated by commas, got \"\(tokenIds)\"")
+            throw ValidationError("--token-ids must be non-negative integers separated by commas, got \"\(text)\"")
         }
         return tokens
     }
@@ -66,33 +77,50 @@ struct GenerateCommand: ParsableCommand {
         try reportingErrors {
             compute.apply()
             let loadStart = Date()
-            let engine = try MegalodonModel(directory: URL(fileURLWithPath: model))
-            let prompt = try promptTokens()
-            printStatus(String(format: "loaded %@ in %.2f s", model, Date().timeIntervalSince(loadStart)))
-
-            var state = engine.makeState()
-            var sampler = TokenSampler(options: SamplingOptions(temperature: temperature, topK: topK, topP: topP), seed: seed)
-            let prefillStart = Date()
-            let promptLogits = try engine.forward(prompt, state: &state, positions: logitsOut == nil ? .last : .all)
-            let prefillSeconds = Date().timeIntervalSince(prefillStart)
-            printStatus(String(format: "prompt: %d tokens in %.3f s (%.1f tok/s)", prompt.count, prefillSeconds, Double(prompt.count) / prefillSeconds))
-            if let logitsOut { try LogitsFile.write(promptLogits, to: logitsOut, replacing: force) }
-
-            var generated: [Int] = []
-            var next = sampler.next(from: promptLogits.row(promptLogits.rowCount - 1))
-            let decodeStart = Date()
-            while generated.count < maxNewTokens {
-                generated.append(next)
-                print(next, terminator: generated.count == maxNewTokens ? "\n" : ",")
-                fflush(stdout)
-                if generated.count == maxNewTokens { break }
-                let logits = try engine.forward([next], state: &state, positions: .last)
-                next = sampler.next(from: logits.row(0))
+            let bundle = try ModelBundle.open(model)
+            printStatus(String(format: "loaded %@ (%@) in %.2f s", model, bundle.architecture, Date().timeIntervalSince(loadStart)))
+            var output: GeneratedOutput
+            let tokens: [Int]
+            if let prompt {
+                guard let tokenizer = bundle.tokenizer else {
+                    throw ToolFailure("\(model) carries no tokenizer (tokenizer.model or tokenizer.json); pass --token-ids instead")
+                }
+                let ids = tokenizer.encode(prompt, addBOS: tokenizer.addsBOSByDefault, parseSpecial: parseSpecial)
+                tokens = ids.map(Int.init)
+                output = .text(StreamingDetokenizer(tokenizer: tokenizer, context: ids), endOfSequence: ignoreEOS ? nil : tokenizer.eosTokenID.map(Int.init))
+            } else {
+                tokens = try promptIDs()
+                output = .ids(count: 0)
             }
-            if maxNewTokens > 0 {
-                let seconds = Date().timeIntervalSince(decodeStart)
-                printStatus(String(format: "generated %d tokens in %.3f s (%.2f tok/s)", generated.count, seconds, Double(generated.count) / seconds))
-            }
+            guard !tokens.isEmpty else { throw ToolFailure("the prompt is empty after tokenization") }
+            try generate(with: bundle.model, prompt: tokens, output: &output)
+        }
+    }
+
+    /// Prefill, then one token per call, each handed to `output`.
+    private func generate<Model: LanguageModel>(with engine: Model, prompt: [Int], output: inout GeneratedOutput) throws {
+        var state = engine.makeState()
+        var sampler = TokenSampler(options: SamplingOptions(temperature: temperature, topK: topK, topP: topP), seed: seed)
+        let prefillStart = Date()
+        let promptLogits = try engine.forward(prompt, state: &state, positions: logitsOut == nil ? .last : .all)
+        let prefillSeconds = Date().timeIntervalSince(prefillStart)
+        printStatus(String(format: "prompt: %d tokens in %.3f s (%.1f tok/s)", prompt.count, prefillSeconds, Double(prompt.count) / prefillSeconds))
+        if let logitsOut { try LogitsFile.write(promptLogits, to: logitsOut, replacing: force) }
+
+        var generated = 0
+        var next = sampler.next(from: promptLogits.row(promptLogits.rowCount - 1))
+        let decodeStart = Date()
+        while generated < maxNewTokens {
+            generated += 1
+            let finished = output.emit(next)
+            if finished || generated == maxNewTokens { break }
+            let logits = try engine.forward([next], state: &state, positions: .last)
+            next = sampler.next(from: logits.row(0))
+        }
+        output.finish()
+        if generated > 0 {
+            let seconds = Date().timeIntervalSince(decodeStart)
+            printStatus(String(format: "generated %d tokens in %.3f s (%.2f tok/s)", generated, seconds, Double(generated) / seconds))
         }
     }
 

@@ -9,12 +9,7 @@ import TestSupport
 /// "smollm") encodes like Hugging Face `tokenizers` with SmolLM2's pre-tokenizer
 /// (Fixtures/smollm2-reference.json, from scripts/oracles/smollm2_reference.py).
 struct SmolLM2ModelTests {
-    static let modelPath: String = {
-        let environment = ProcessInfo.processInfo.environment
-        let cache = environment["MEGALODON_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/megalodon").path
-        return cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }()
+    static let modelPath = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
     static var modelPresent: Bool { FileManager.default.fileExists(atPath: modelPath) }
 

@@ -109,7 +109,9 @@ extension TensorRecipe {
         }
     }
 
-    static func permuteRows(_ tensor: Tensor, heads: Int, to layout: RoPELayout, location: String) throws -> Tensor {
+    /// `tensor`'s rows re-ordered head by head into `layout` (the Q/K projections of Llama; also used by
+    /// the Llama engine to load Hugging Face checkpoints into its adjacent-pair RoPE).
+    public static func permuteRows(_ tensor: Tensor, heads: Int, to layout: RoPELayout, location: String) throws -> Tensor {
         let rows = tensor.shape.first ?? 0
         guard heads > 0, rows % heads == 0, (rows / heads) % 2 == 0, let width = tensor.dtype.byteWidth else {
             throw ConversionError.shapeDisagreement(input: location, tensor: "RoPE projection with \(heads) heads", expected: [heads * 2], found: tensor.shape)

@@ -1,7 +1,8 @@
 import Tensors
 
-/// Keys (after RoPE) and values of the current, unfinished attention chunk, row-major
-/// `[count, z_dim]` and `[count, value_dim]`. Emptied as soon as a chunk is complete.
+/// Keys (after RoPE) and values an attention layer has cached, row-major `[count, key width]` and
+/// `[count, value width]`. MEGALODON keeps only the current, unfinished chunk (emptied as soon as a
+/// chunk is complete); Llama keeps every position seen.
 public struct ChunkKVCache: Sendable, Equatable {
     public var keys: [Float]
     public var values: [Float]
@@ -28,7 +29,7 @@ struct ChunkAttention: Sendable {
     /// boundaries), to the cached rows and to each other. `queries`/`keys` are `[rows, z_dim]` before
     /// RoPE, `values` `[rows, value_dim]`. Returns `[rows, value_dim]` (heads concatenated).
     func apply(queries: [Float], keys: [Float], values: [Float], rows: Int, cache: inout ChunkKVCache) -> [Float] {
-        let zDim = heads * keyHeadDim, valueDim = heads * valueHeadDim
+        let zDim = heads * keyHeadDim
         precondition(cache.count + rows <= chunkSize, "an attention segment must not cross a chunk boundary")
         var queries = queries, keys = keys
         for row in 0..<rows {
@@ -39,44 +40,9 @@ struct ChunkAttention: Sendable {
         cache.keys.append(contentsOf: keys)
         cache.values.append(contentsOf: values)
         cache.count += rows
-        let total = cache.count, offset = total - rows
-
-        var output = [Float](repeating: 0, count: rows * valueDim)
-        var scores = [Float](repeating: 0, count: rows * total)
-        queries.withUnsafeBufferPointer { q in
-            cache.keys.withUnsafeBufferPointer { k in
-                cache.values.withUnsafeBufferPointer { v in
-                    scores.withUnsafeMutableBufferPointer { s in
-                        output.withUnsafeMutableBufferPointer { o in
-                            guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
-                                  let s = s.baseAddress, let o = o.baseAddress else { return }
-                            for head in 0..<heads {
-                                let qHead = q + head * keyHeadDim, kHead = k + head * keyHeadDim
-                                let vHead = v + head * valueHeadDim, oHead = o + head * valueHeadDim
-                                if rows == 1 {
-                                    // Decode: sgemm with one row is several times slower than plain dot products.
-                                    for j in 0..<total { s[j] = VectorMath.dot(qHead, kHead + j * zDim, count: keyHeadDim) }
-                                    VectorMath.softmax(s, count: total)
-                                    oHead.update(repeating: 0, count: valueHeadDim)
-                                    for j in 0..<total { VectorMath.addScaled(vHead + j * valueDim, by: s[j], into: oHead, count: valueHeadDim) }
-                                    continue
-                                }
-                                BLAS.sgemm(transposeB: true, m: rows, n: total, k: keyHeadDim,
-                                           a: qHead, lda: zDim, b: kHead, ldb: zDim, c: s, ldc: total)
-                                for row in 0..<rows {
-                                    // Bottom-right causal mask: new row `row` sees every cached row and itself.
-                                    let visible = offset + row + 1
-                                    VectorMath.softmax(s + row * total, count: visible)
-                                    (s + row * total + visible).update(repeating: 0, count: total - visible)
-                                }
-                                BLAS.sgemm(m: rows, n: valueHeadDim, k: total, a: s, lda: total,
-                                           b: vHead, ldb: valueDim, c: oHead, ldc: valueDim)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let output = CausalAttentionHead.attendAllHeads(
+            queries: queries, keys: cache.keys, values: cache.values, rows: rows, heads: heads, keyValueHeads: heads,
+            headDim: keyHeadDim, valueHeadDim: valueHeadDim, scale: 1)
         if cache.count == chunkSize {
             // The chunk is complete: the next token starts a new one at RoPE position 0.
             cache.keys.removeAll(keepingCapacity: true)

@@ -14,7 +14,7 @@ extension MegalodonModel {
         let embedding = try reader.matrix("embed.weight")
         var output = embedding
         if config.shareEmb {
-            try reader.requireTiedHead(matching: embedding)
+            try reader.requireTiedHead()
         } else {
             output = try reader.matrix("output.output.weight")
         }
@@ -147,8 +147,8 @@ private struct MegalodonTensorReader {
         let feedForward = NormalizedFeedForward(
             normScale: c.normAffine ? try offsetFromOne(ffn + ".norm.weight") : nil,
             normBias: c.normAffine ? try floats(ffn + ".norm.bias") : nil,
-            fc1: try linear(ffn + ".fc1", bias: false), fc2: try linear(ffn + ".fc2", bias: false),
-            fc3: c.swiglu ? try linear(ffn + ".fc3", bias: false) : nil,
+            network: SiLUFeedForward(gate: try linear(ffn + ".fc1", bias: false), up: c.swiglu ? try linear(ffn + ".fc3", bias: false) : nil,
+                                     down: try linear(ffn + ".fc2", bias: false)),
             outputScale: c.rescaleNffn ? try floats(ffn + ".alpha") : nil, eps: c.normEps)
         return MegalodonBlock(
             index: index, timestepNorm: try timestepNorm(mega + ".timenorm", config: c), ema: ema,
@@ -163,16 +163,9 @@ private struct MegalodonTensorReader {
     }
 
     /// A tied head stored under its own key must be the embedding, bit for bit.
-    func requireTiedHead(matching embedding: WeightMatrix) throws {
-        let key = naming.key("output.output.weight")
-        guard source.contains(key) else { return }
-        let head = try source.tensor(named: key)
-        let embed = try source.tensor(named: naming.key("embed.weight"))
-        guard head.dtype == embed.dtype, head.byteCount == embed.byteCount,
-              head.bytes.elementsEqual(embed.bytes) else {
-            throw WeightLoadingError.inconsistent(location: source.location, tensor: key,
-                                                  reason: "share_emb is set but the output head differs from embed.weight")
-        }
+    func requireTiedHead() throws {
+        try source.requireIdentical(naming.key("output.output.weight"), to: naming.key("embed.weight"),
+                                    because: "share_emb is set")
     }
 
     /// The stored RoPE frequencies are what the official code uses; they must belong to the config's

@@ -5,14 +5,10 @@ extension MegalodonConfig {
 
     /// Reads `config.json` in `directory` (or the file itself) and validates it.
     public static func load(from url: URL) throws -> MegalodonConfig {
-        var isDirectory: ObjCBool = false
-        let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? url.appendingPathComponent("config.json") : url
-        let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw Failure.unreadable(path: file.path, reason: "cannot read: \(error.localizedDescription)")
+        let (path, contents) = readConfigFile(at: url)
+        do { return try decode(try contents.get(), path: path) } catch let failure as Failure { throw failure } catch {
+            throw Failure.unreadable(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
-        return try decode(data, path: file.path)
     }
 
     /// Decodes and validates a JSON config.

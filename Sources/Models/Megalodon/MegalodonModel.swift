@@ -114,18 +114,7 @@ public struct MegalodonModel: LanguageModel {
     /// The embedding itself when share_emb ties them.
     let output: WeightMatrix
 
-    public enum Failure: Error, Equatable, CustomStringConvertible {
-        case tokenOutOfRange(token: Int, index: Int, vocabularySize: Int)
-        case stateMismatch(String)
-
-        public var description: String {
-            switch self {
-            case let .tokenOutOfRange(token, index, vocabularySize):
-                return "token \(token) at input position \(index) is outside the vocabulary 0..<\(vocabularySize)"
-            case let .stateMismatch(reason): return "the state does not belong to this model: \(reason)"
-            }
-        }
-    }
+    public typealias Failure = LanguageModelFailure
 
     init(config: MegalodonConfig, embedding: WeightMatrix, blocks: [MegalodonBlock], finalNorm: TimestepNorm, output: WeightMatrix) {
         self.config = config
@@ -146,21 +135,14 @@ public struct MegalodonModel: LanguageModel {
     }
 
     func forward(_ tokens: [Int], state: inout MegalodonState, positions: LogitPositions, tap: ActivationTap?) throws -> Logits {
-        for (index, token) in tokens.enumerated() where !(0..<config.vocabSize).contains(token) {
-            throw Failure.tokenOutOfRange(token: token, index: index, vocabularySize: config.vocabSize)
-        }
+        try LanguageModelFailure.checkTokens(tokens, vocabularySize: config.vocabSize)
         try checkShape(of: state)
         var logits: [Float] = []
         var start = 0
         while start < tokens.count {
             let room = config.chunkSize - state.position % config.chunkSize
             let end = min(tokens.count, start + room)
-            let wanted: Range<Int>
-            switch positions {
-            case .all: wanted = 0..<(end - start)
-            case .last: wanted = end == tokens.count ? (end - start - 1)..<(end - start) : 0..<0
-            case .none: wanted = 0..<0
-            }
+            let wanted = positions.rows(inSegment: start, end, callLength: tokens.count)
             logits += forwardSegment(Array(tokens[start..<end]), state: &state, logitRows: wanted, tap: tap)
             start = end
         }

@@ -9,21 +9,9 @@ import Tensors
 /// /`.h_imag` `[model_dim, cema_ndim]` (F32); `final_norm.count`/`.mean`/`.var`. Metadata `format`
 /// = `megalodon-state`, `version` = `1` and the model's `config` JSON, which must match on load.
 extension MegalodonModel {
-    public enum StateFileFailure: Error, Equatable, CustomStringConvertible {
-        case notAStateFile(path: String)
-        case otherModel(path: String)
-        case badTensor(path: String, tensor: String, reason: String)
+    public typealias StateFileFailure = ModelStateFileFailure
 
-        public var description: String {
-            switch self {
-            case let .notAStateFile(path): return "\(path): not a MEGALODON state file (metadata format/version missing)"
-            case let .otherModel(path): return "\(path): the state was saved by a model with a different configuration"
-            case let .badTensor(path, tensor, reason): return "\(path): \(tensor): \(reason)"
-            }
-        }
-    }
-
-    static let stateFormat = "megalodon-state", stateVersion = "1"
+    static let stateFileKind = StateFileKind(format: "megalodon-state", version: "1")
 
     /// Writes `state` to `path` atomically; refuses to replace a file unless `overwrite`.
     public func saveState(_ state: MegalodonState, to path: String, overwrite: Bool = false) throws {
@@ -45,22 +33,12 @@ extension MegalodonModel {
             tensors.append((prefix + "ema.h_imag", Tensor(layer.ema.imaginary, shape: [c.modelDim, c.cemaNdim])))
         }
         norm("final_norm.", state.finalNorm)
-        let byName = Dictionary(uniqueKeysWithValues: tensors)
-        let metadata: SafetensorsMetadata = [("config", try configFingerprint()), ("format", Self.stateFormat), ("version", Self.stateVersion)]
-        try SafetensorsWriter.write(to: path, tensors: tensors.map { TensorInfo(name: $0.0, dtype: $0.1.dtype, shape: $0.1.shape) },
-                                    metadata: metadata, overwrite: overwrite) { info in
-            guard let tensor = byName[info.name] else { throw StateFileFailure.badTensor(path: path, tensor: info.name, reason: "not produced") }
-            return tensor
-        }
+        try Self.stateFileKind.write(tensors, configuration: config, to: path, overwrite: overwrite)
     }
 
     /// Reads a state saved by `saveState` from a model with this configuration.
     public func loadState(from path: String) throws -> MegalodonState {
-        let file = try SafetensorsFile(path: path)
-        guard file.metadata["format"] == Self.stateFormat, file.metadata["version"] == Self.stateVersion else {
-            throw StateFileFailure.notAStateFile(path: path)
-        }
-        guard file.metadata["config"] == (try configFingerprint()) else { throw StateFileFailure.otherModel(path: path) }
+        let file = try Self.stateFileKind.open(path, configuration: config)
         let c = config
         func values<Scalar: TensorScalar>(_ name: String, _ shape: [Int]?, as _: Scalar.Type) throws -> (values: [Scalar], shape: [Int]) {
             guard let info = file.info(named: name) else { throw StateFileFailure.badTensor(path: path, tensor: name, reason: "missing") }
@@ -96,12 +74,5 @@ extension MegalodonModel {
             throw StateFileFailure.badTensor(path: path, tensor: "(file)", reason: "holds \(file.tensorInfos.count) tensors, expected \(expectedNames)")
         }
         return MegalodonState(layers: layers, finalNorm: try norm("final_norm."), position: position)
-    }
-
-    /// The config as compact JSON with sorted keys: equal configs give equal text.
-    private func configFingerprint() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(config), as: UTF8.self)
     }
 }

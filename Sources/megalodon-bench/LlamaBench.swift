@@ -1,0 +1,106 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import Models
+import Tensors
+
+struct LlamaBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llama",
+        abstract: "Prefill and decode speed of the Llama engine on a real model, optionally next to llama.cpp's llama-bench.",
+        discussion: "Loads --model (a Llama GGUF file or model directory; quantized GGUF weights are dequantized to f32 on load) and measures, like llama-bench, a prefill of --prefill-tokens random tokens in one call (pp) and --decode-tokens tokens generated one call each (tg), both from an empty context; figures are medians over --repeats runs. With --llama-bench and --llama-bench-model it also runs `llama-bench -m MODEL -t THREADS -p N -n M -r REPEATS -o json` in the same run and prints the ratios; give it an F32 GGUF to compare like with like (make one with `llama-quantize --allow-requantize model.gguf model-f32.gguf F32`).")
+
+    @Option(help: ArgumentHelp("Llama GGUF file or model directory.", valueName: "path"))
+    var model: String
+
+    @Option(help: "Threads for BLAS and our kernels (1 gives the most repeatable figures).")
+    var threads = 1
+
+    @Option(help: "Timed runs per measurement; the median is reported.")
+    var repeats = 5
+
+    @Option(help: "Tokens in the timed prefill call.")
+    var prefillTokens = 512
+
+    @Option(help: "Tokens generated per timed decode run.")
+    var decodeTokens = 128
+
+    @Option(help: ArgumentHelp("Path of llama.cpp's llama-bench executable, to measure it in the same run.", valueName: "file"))
+    var llamaBench: String?
+
+    @Option(help: ArgumentHelp("The GGUF llama-bench should run (an F32 one to compare with our f32 engine).", valueName: "file"))
+    var llamaBenchModel: String?
+
+    func validate() throws {
+        guard threads >= 1, repeats >= 1, prefillTokens >= 1, decodeTokens >= 1 else {
+            throw ValidationError("--threads, --repeats, --prefill-tokens and --decode-tokens must be at least 1")
+        }
+        guard (llamaBench == nil) == (llamaBenchModel == nil) else {
+            throw ValidationError("--llama-bench and --llama-bench-model go together")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            BLASKernelSelection.reexecIfBeneficial()
+            setComputeThreads(threads)
+            let loadStart = Date()
+            guard let engine = try ModelBundle.open(model).model as? LlamaModel else {
+                throw ToolFailure("\(model) is not a Llama model")
+            }
+            let loadSeconds = Date().timeIntervalSince(loadStart)
+            var bench = LlamaBenchmark(model: engine)
+            (bench.repeats, bench.prefillTokens, bench.decodeTokens) = (repeats, prefillTokens, decodeTokens)
+            let report = try bench.run { FileHandle.standardError.write(Data("… \($0)\n".utf8)) }
+            var reference: LlamaCppBenchFigures?
+            if let llamaBench, let llamaBenchModel {
+                FileHandle.standardError.write(Data("… llama-bench\n".utf8))
+                reference = try LlamaCppBenchFigures.measure(executable: llamaBench, model: llamaBenchModel, threads: threads,
+                                                             prefill: prefillTokens, decode: decodeTokens, repeats: repeats)
+            }
+            print("megalodon-bench llama: \(model), \(engine.matrixDType.rawValue) matrices in memory, \(threads) thread(s), median of \(repeats), OpenBLAS kernels \(BLAS.coreName)")
+            print(String(format: "loaded in %.1f s; weights read per decoded token: %@", loadSeconds, ByteCountText.format(Double(report.weightBytesPerToken))))
+            print("| test | ours (tok/s) | llama.cpp (tok/s) | ratio |")
+            print("|---|---|---|---|")
+            let rows = [("pp\(prefillTokens)", report.prefillTokensPerSecond, reference?.prefill),
+                        ("tg\(decodeTokens)", report.decodeTokensPerSecond, reference?.decode)]
+            for (name, ours, theirs) in rows {
+                if let theirs {
+                    print(String(format: "| %@ | %.1f | %.1f | %.2f |", name, ours, theirs, ours / theirs))
+                } else {
+                    print(String(format: "| %@ | %.1f | – | – |", name, ours))
+                }
+            }
+        }
+    }
+}
+
+/// llama-bench's tokens/s, from its JSON output.
+struct LlamaCppBenchFigures {
+    let prefill: Double
+    let decode: Double
+
+    static func measure(executable: String, model: String, threads: Int, prefill: Int, decode: Int, repeats: Int) throws -> LlamaCppBenchFigures {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-m", model, "-t", "\(threads)", "-p", "\(prefill)", "-n", "\(decode)", "-r", "\(repeats)", "-o", "json"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { throw ToolFailure("cannot run \(executable): \(error.localizedDescription)") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ToolFailure("\(executable) exited with status \(process.terminationStatus)") }
+        guard let rows = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw ToolFailure("\(executable) did not print the JSON list it prints with -o json")
+        }
+        func speed(promptTokens: Int, generated: Int) throws -> Double {
+            guard let row = rows.first(where: { ($0["n_prompt"] as? Int) == promptTokens && ($0["n_gen"] as? Int) == generated }),
+                  let speed = row["avg_ts"] as? Double else {
+                throw ToolFailure("llama-bench reported no row for n_prompt=\(promptTokens), n_gen=\(generated)")
+            }
+            return speed
+        }
+        return LlamaCppBenchFigures(prefill: try speed(promptTokens: prefill, generated: 0), decode: try speed(promptTokens: 0, generated: decode))
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Models
+
+/// SmolLM2-135M-Instruct (the released Q4_1 GGUF, dequantized on load) against llama.cpp run on the
+/// same dequantized weights with an f32 KV cache (Fixtures/llama/smollm2_logits.safetensors, from
+/// scripts/oracles/llama_logits.py): logits at every prompt position and 32 greedy tokens.
+@Suite(.serialized)
+struct LlamaParityTests {
+    static let modelPresent = FileManager.default.fileExists(atPath: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
+    static let model = Result { try LlamaModel(gguf: GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))) }
+
+    static func reference() throws -> SafetensorsFile {
+        try SafetensorsFile(path: SharedFiles.tests("ModelsTests/Fixtures/llama/smollm2_logits.safetensors").path)
+    }
+
+    static func ints(_ file: SafetensorsFile, _ name: String) throws -> [Int] {
+        try file.tensor(named: name).scalars(as: Int64.self).map { Int($0) }
+    }
+
+    @Test(.enabled(if: modelPresent, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    func configFromGGUFMetadata() throws {
+        let config = try Self.model.get().config
+        #expect(config == LlamaConfig(vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9,
+                                      numKVHeads: 3, headDim: 64, ropeTheta: 100000, rmsNormEps: 1e-5, tieWordEmbeddings: true,
+                                      maxPositionEmbeddings: 8192, bosTokenID: 1, eosTokenIDs: [2]))
+    }
+
+    @Test(.enabled(if: modelPresent, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    func promptLogitsMatchLlamaCpp() throws {
+        let model = try Self.model.get()
+        let reference = try Self.reference()
+        var worst: Float = 0, worstNormalizer: Float = 0
+        for prompt in 0..<3 {
+            let p = "p\(prompt)."
+            let tokens = try Self.ints(reference, p + "tokens")
+            let topIDs = try Self.ints(reference, p + "top_ids")
+            let topLogits = try reference.tensor(named: p + "top_logits").floats()
+            let normalizers = try reference.tensor(named: p + "logsumexp").floats()
+            let argmaxes = try Self.ints(reference, p + "argmax")
+            let last = try reference.tensor(named: p + "last").floats()
+            let k = topIDs.count / tokens.count
+            var state = model.makeState()
+            let logits = try model.forward(tokens, state: &state, positions: .all)
+            #expect(logits.rowCount == tokens.count)
+            for position in tokens.indices {
+                let row = Array(logits.row(position))
+                for j in 0..<k {
+                    worst = max(worst, abs(row[topIDs[position * k + j]] - topLogits[position * k + j]))
+                }
+                #expect(TokenSampler.argmax(row) == argmaxes[position], "prompt \(prompt) position \(position)")
+                let peak = row.max() ?? 0
+                let normalizer = peak + Float(log(row.reduce(0.0) { $0 + exp(Double($1 - peak)) }))
+                worstNormalizer = max(worstNormalizer, abs(normalizer - normalizers[position]))
+            }
+            for (ours, theirs) in zip(logits.row(tokens.count - 1), last) { worst = max(worst, abs(ours - theirs)) }
+        }
+        print("SmolLM2 vs llama.cpp: max |Δlogit| \(worst), max |Δlogsumexp| \(worstNormalizer)")
+        #expect(worst <= 1e-2)
+        #expect(worstNormalizer <= 1e-2)
+    }
+
+    @Test(.enabled(if: modelPresent, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    func greedyContinuationsMatchLlamaCpp() throws {
+        let model = try Self.model.get()
+        let reference = try Self.reference()
+        for prompt in 0..<3 {
+            let tokens = try Self.ints(reference, "p\(prompt).tokens")
+            let expected = try Self.ints(reference, "p\(prompt).greedy")
+            var state = model.makeState()
+            var logits = try model.forward(tokens, state: &state, positions: .last)
+            var generated: [Int] = []
+            while generated.count < expected.count {
+                let next = TokenSampler.argmax(Array(logits.row(0)))
+                generated.append(next)
+                logits = try model.forward([next], state: &state, positions: .last)
+            }
+            #expect(generated == expected, "prompt \(prompt)")
+        }
+    }
+}
