@@ -49,4 +49,25 @@ struct ConvertSmolLM2Tests {
             #expect(try bf16.tensor(named: info.name).bytes.elementsEqual(expected.bytes), "\(info.name)")
         }
     }
+
+    /// llama.cpp (llama-cpp-python 0.3.36) computed bit-identical logits on the GGUF this conversion
+    /// writes and on its own F32 requantization of the same model (scripts/oracles/convert_gguf_llamacpp.py).
+    /// The record names our file by hash, so a writer change that alters a byte sends us back to the oracle.
+    @Test("the GGUF llama.cpp was checked on is still the one we write, and llama.cpp's logits on it were identical",
+          .enabled(if: enabled, "needs scripts/fetch-models and a release build"))
+    func llamaCppReadsOurGGUF() throws {
+        let record = try #require(try JSONParser.parse([UInt8](Data(contentsOf: SharedFiles.tests("CheckpointsTests/Fixtures/convert/llamacpp_reads_our_gguf.json")))).objectValue)
+        let prompts = record["prompts"]?.arrayValue ?? []
+        #expect(prompts.count == 3)
+        for prompt in prompts.compactMap(\.objectValue) {
+            #expect(prompt["same_tokenization"]?.boolValue == true && prompt["same_argmax_everywhere"]?.boolValue == true)
+            #expect(prompt["max_abs_logit_difference"]?.numberValue?.doubleValue == 0)
+        }
+        let folder = try SharedFiles.temporaryDirectory("smollm2-llamacpp")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let directory = folder.appendingPathComponent("dir").path, gguf = folder.appendingPathComponent("ours.gguf")
+        try ConvertFixtures.convert(Self.modelPath, to: directory)
+        try ConvertFixtures.convert(directory, to: gguf.path, kind: .gguf)
+        #expect(try SHA256.hex(fileAt: gguf) == record["our_gguf_sha256"]?.stringValue)
+    }
 }

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// results.json: what a run measured and everything needed to reproduce it.
