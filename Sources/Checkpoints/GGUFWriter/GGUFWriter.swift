@@ -15,19 +15,10 @@ public struct GGUFWriter {
 
     public init(metadata: [(key: String, value: GGUFValue)]) { self.metadata = metadata }
 
-    /// The ggml type storing `dtype` (F32, F16, BF16 and the plain integer types).
+    /// The ggml type storing `dtype` (F32, F16, BF16 and the plain integer types): the inverse of
+    /// `GGMLType.plainDType`.
     public static func ggmlType(for dtype: DType) -> GGMLType? {
-        switch dtype {
-        case .f32: return .f32
-        case .f16: return .f16
-        case .bf16: return .bf16
-        case .f64: return .f64
-        case .i8: return .i8
-        case .i16: return .i16
-        case .i32: return .i32
-        case .i64: return .i64
-        default: return nil
-        }
+        GGMLType.allCases.first { $0.plainDType == dtype }
     }
 
     public func write(_ source: TensorSource, to path: String, overwrite: Bool) throws {
