@@ -8,7 +8,7 @@ import TestSupport
 /// --model dummy --log_samples`, oracle scripts/oracles/eval_lm_eval_requests.py) for the first 100
 /// documents of each multiple-choice task, 0-shot and few-shot.
 struct CLIRequestParityTests {
-    static let dataRoot = URL(fileURLWithPath: "/work/shared/data")
+    static let dataRoot = SharedFiles.shared("data")
 
     @Test(arguments: ["arc_easy", "arc_challenge", "boolq"])
     func requestsMatchLMEvalCLI(task: String) throws {

@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Testing
+import TestSupport
 import Models
 @testable import Evaluation
 
@@ -137,7 +138,7 @@ struct RunnerTests {
         let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
         #expect(SHA256.hex(long) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         // The data README's published digest of a real file (read in 1 MiB pieces).
-        let arc = URL(fileURLWithPath: "/work/shared/data/arc_challenge/test.jsonl")
+        let arc = SharedFiles.shared("data/arc_challenge/test.jsonl")
         if FileManager.default.fileExists(atPath: arc.path) {
             #expect(try SHA256.hex(fileAt: arc) == "1744b298503ef8038496ac372523314a9c7885f934d90c1361b52614b8d0a8fc")
         }
