@@ -8,7 +8,7 @@ import Models
 /// `--model` (repeatable) and `--tokenizer`, shared by `run` and `perplexity`.
 struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("model"), help: ArgumentHelp(
-        "A MEGALODON model directory (config.json + model.safetensors). Repeat to evaluate several models one after another.",
+        "A model directory: MEGALODON or Llama-family (config.json + safetensors, as megalodon-convert writes them). Repeat to evaluate several models one after another.",
         valueName: "dir"))
     var models: [String]
 
@@ -24,7 +24,7 @@ struct ModelOptions: ParsableArguments {
 
     struct Loaded {
         var directory: URL
-        var model: MegalodonModel
+        var model: any LanguageModel
         var tokenizer: TokenizerBinding
         var identity: Manifest.ModelIdentity
         var tokenizerPath: String
@@ -34,7 +34,7 @@ struct ModelOptions: ParsableArguments {
     func load(_ path: String) throws -> Loaded {
         let directory = URL(fileURLWithPath: path)
         let tokenizerURL = try tokenizer.map { URL(fileURLWithPath: $0) } ?? TokenizerBinding.file(in: directory)
-        return Loaded(directory: directory, model: try MegalodonModel(directory: directory),
+        return Loaded(directory: directory, model: try ModelBundle.open(directory.path).model,
                       tokenizer: try TokenizerBinding.load(path: tokenizerURL.path),
                       identity: try Manifest.ModelIdentity.of(directory: directory),
                       tokenizerPath: tokenizerURL.path, tokenizerHash: try SHA256.hex(fileAt: tokenizerURL))

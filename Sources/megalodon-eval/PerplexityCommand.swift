@@ -73,19 +73,12 @@ struct PerplexityCommand: ParsableCommand {
         let stream = try CorpusTokens.stream(documents, tokenizer: model.tokenizer, limit: maxTokens)
         let available = stream.count
         let plan = try LongContextPerplexity<MegalodonModel>.plan(contexts: try parseTokenCounts(contexts, option: "--contexts"), available: available)
-        let perplexity = LongContextPerplexity(model: model.model, beginningOfSequence: model.tokenizer.prefixTokenID, rowsPerCall: rowsPerCall)
         let longest = plan.contexts.last ?? 0
         let rollingTokens = rollingWindow == nil ? 0 : stream.count
         let progress = progressReporter("\(model.directory.lastPathComponent) perplexity", unit: .tokens,
                                         total: plan.budget * plan.contexts.count + (cumulative ? longest : 0) + rollingTokens)
-        let segments = try perplexity.segmentCurve(tokens: stream, contexts: plan.contexts, budget: plan.budget) { progress.advance(by: $0) }
-        let curve = cumulative ? try perplexity.cumulativeCurve(tokens: stream, contexts: plan.contexts) { progress.advance(by: $0) } : []
-        var rolling: PerplexityReport.Rolling?
-        if let rollingWindow {
-            let scorer = try LanguageModelScorer(model: model.model, decoder: model.tokenizer, maxLength: rollingWindow, rowsPerCall: rowsPerCall)
-            rolling = try RollingPerplexity.measure(documents: documents, tokenizer: model.tokenizer, scorer: scorer, maxLength: rollingWindow)
-            progress.advance(by: rollingTokens)
-        }
+        let (segments, curve, rolling) = try measureCurves(model.model, tokenizer: model.tokenizer, documents: documents, stream: stream,
+                                                            plan: plan) { progress.advance(by: $0) }
         progress.finish()
         let report = PerplexityReport(corpus: texts.map { URL(fileURLWithPath: $0).lastPathComponent }, corpusTokens: stream.count,
                                       budget: plan.budget, segments: segments, cumulative: curve, rolling: rolling)
@@ -109,5 +102,22 @@ struct PerplexityCommand: ParsableCommand {
             print(String(format: "rolling (window %d): token PPL %.4f, word PPL %.4f, byte PPL %.4f, bits/byte %.4f",
                          rolling.maxLength, rolling.tokenPerplexity, rolling.wordPerplexity, rolling.bytePerplexity, rolling.bitsPerByte))
         }
+    }
+
+    /// The segment curve, the cumulative curve and rolling perplexity for one concrete model type.
+    private func measureCurves<Model: LanguageModel>(
+        _ model: Model, tokenizer: TokenizerBinding, documents: [String], stream: [Int], plan: (contexts: [Int], budget: Int),
+        progress: @escaping (Int) -> Void
+    ) throws -> ([PerplexityReport.SegmentPoint], [PerplexityReport.CumulativePoint], PerplexityReport.Rolling?) {
+        let perplexity = LongContextPerplexity(model: model, beginningOfSequence: tokenizer.prefixTokenID, rowsPerCall: rowsPerCall)
+        let segments = try perplexity.segmentCurve(tokens: stream, contexts: plan.contexts, budget: plan.budget, progress: progress)
+        let curve = cumulative ? try perplexity.cumulativeCurve(tokens: stream, contexts: plan.contexts, progress: progress) : []
+        var rolling: PerplexityReport.Rolling?
+        if let rollingWindow {
+            let scorer = try LanguageModelScorer(model: model, decoder: tokenizer, maxLength: rollingWindow, rowsPerCall: rowsPerCall)
+            rolling = try RollingPerplexity.measure(documents: documents, tokenizer: tokenizer, scorer: scorer, maxLength: rollingWindow)
+            progress(stream.count)
+        }
+        return (segments, curve, rolling)
     }
 }

@@ -106,17 +106,24 @@ struct RunCommand: ParsableCommand {
         let key = SHA256.hex(try RunResults(manifest: keyManifest).encoded())
         let folder = modelOptions.outputDirectory(output, for: modelPath)
         let cache = try ResumeCache(directory: folder, key: key)
-        let scorer = try LanguageModelScorer(model: model.model, decoder: model.tokenizer, maxLength: noTruncate ? nil : maxLength)
-        let runner = EvaluationRunner(itemScorer: ItemScorer(tokenizer: model.tokenizer, scorer: scorer))
         let total = EvaluationRunner.selectedItems(loaded, shard: shard)
         if !cache.finished.isEmpty {
             FileHandle.standardError.write(Data("resuming: \(cache.finished.count) finished item(s) reused from \(cache.url.lastPathComponent)\n".utf8))
         }
         let progress = progressReporter(model.directory.lastPathComponent, total: total)
-        let result = try runner.run(loaded, shard: shard, cache: cache) { progress.advance(by: $0) }
+        let result = try Self.score(model.model, tokenizer: model.tokenizer, maxLength: noTruncate ? nil : maxLength,
+                                    tasks: loaded, shard: shard, cache: cache) { progress.advance(by: $0) }
         progress.finish()
         try RunOutput.write(RunResults(manifest: manifest, tasks: result.tasks), samples: result.samples, to: folder, overwrite: force)
         print("\(model.directory.lastPathComponent) → \(folder.path)")
         print(ResultsTable([RunResults(manifest: manifest, tasks: result.tasks)]).markdown(), terminator: "")
+    }
+
+    /// Scores the tasks with one concrete model type (the engines differ; the runner is generic).
+    private static func score<Model: LanguageModel>(_ model: Model, tokenizer: TokenizerBinding, maxLength: Int?, tasks: [LoadedTask],
+                                                    shard: Shard?, cache: ResumeCache, progress: (Int) -> Void) throws -> EvaluationRunner.Output {
+        let scorer = try LanguageModelScorer(model: model, decoder: tokenizer, maxLength: maxLength)
+        let runner = EvaluationRunner(itemScorer: ItemScorer(tokenizer: tokenizer, scorer: scorer))
+        return try runner.run(tasks, shard: shard, cache: cache, progress: progress)
     }
 }
