@@ -6,8 +6,7 @@ import Foundation
 /// Accepted: a GGUF file (general.architecture "llama"; the tokenizer from its metadata), or a
 /// model directory whose `config.json` says `"architecture": "megalodon"` or describes a Llama
 /// (`"model_type": "llama"`), with its tokenizer in `tokenizer.model` (SentencePiece) or
-/// `tokenizer.json` (byte-level BPE) or `tokenizer.gguf` (a GGUF vocabulary, as megalodon-convert
-/// keeps it) when present.
+/// `tokenizer.json` (byte-level BPE) or a GGUF vocabulary when present (see `TokenizerFiles`).
 public struct ModelBundle {
     public let model: any LanguageModel
     public let tokenizer: (any Tokenizer)?
@@ -65,14 +64,6 @@ public struct ModelBundle {
     }
 
     static func tokenizer(inDirectory directory: URL) throws -> (any Tokenizer)? {
-        let json = directory.appendingPathComponent("tokenizer.json").path
-        let sentencePiece = directory.appendingPathComponent("tokenizer.model").path
-        // SentencePiece models often ship a tokenizer.json too, in a form the BPE reader does not take.
-        if FileManager.default.fileExists(atPath: sentencePiece) { return try SentencePieceModelFile.load(path: sentencePiece) }
-        if FileManager.default.fileExists(atPath: json) { return try HuggingFaceTokenizer.load(path: json) }
-        // megalodon-convert keeps a GGUF input's vocabulary beside the weights as a vocab-only GGUF.
-        let gguf = directory.appendingPathComponent(GGUFLlamaMetadata.tokenizerFileName).path
-        if FileManager.default.fileExists(atPath: gguf) { return try GGUFTokenizer.load(from: GGUFFile(path: gguf)) }
-        return nil
+        try TokenizerFiles.file(in: directory).flatMap { try TokenizerFiles.load(path: $0.path) }
     }
 }

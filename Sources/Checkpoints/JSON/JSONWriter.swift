@@ -80,30 +80,28 @@ public struct JSONWriter: Sendable {
     }
 
     private func appendSerdeEscaped(_ byte: UInt8, into output: inout [UInt8]) {
-        switch byte {
-        case 0x22: output.append(contentsOf: #"\""#.utf8)
-        case 0x5C: output.append(contentsOf: #"\\"#.utf8)
-        case 0x08: output.append(contentsOf: #"\b"#.utf8)
-        case 0x0C: output.append(contentsOf: #"\f"#.utf8)
-        case 0x0A: output.append(contentsOf: #"\n"#.utf8)
-        case 0x0D: output.append(contentsOf: #"\r"#.utf8)
-        case 0x09: output.append(contentsOf: #"\t"#.utf8)
-        case 0x00..<0x20: appendUnicodeEscape(UInt16(byte), into: &output)
-        default: output.append(byte)
-        }
+        if let escape = Self.shortEscape(UInt16(byte)) { output.append(contentsOf: escape.utf8) }
+        else if byte < 0x20 { appendUnicodeEscape(UInt16(byte), into: &output) }
+        else { output.append(byte) }
     }
 
     private func appendPythonEscaped(_ unit: UInt16, into output: inout [UInt8]) {
+        if let escape = Self.shortEscape(unit) { output.append(contentsOf: escape.utf8) }
+        else if (0x20..<0x7F).contains(unit) { output.append(UInt8(unit)) }
+        else { appendUnicodeEscape(unit, into: &output) }
+    }
+
+    /// The two-character escapes serde_json and Python's json module share.
+    private static func shortEscape(_ unit: UInt16) -> String? {
         switch unit {
-        case 0x22: output.append(contentsOf: #"\""#.utf8)
-        case 0x5C: output.append(contentsOf: #"\\"#.utf8)
-        case 0x08: output.append(contentsOf: #"\b"#.utf8)
-        case 0x0C: output.append(contentsOf: #"\f"#.utf8)
-        case 0x0A: output.append(contentsOf: #"\n"#.utf8)
-        case 0x0D: output.append(contentsOf: #"\r"#.utf8)
-        case 0x09: output.append(contentsOf: #"\t"#.utf8)
-        case 0x20..<0x7F: output.append(UInt8(unit))
-        default: appendUnicodeEscape(unit, into: &output)
+        case 0x22: return #"\""#
+        case 0x5C: return #"\\"#
+        case 0x08: return #"\b"#
+        case 0x0C: return #"\f"#
+        case 0x0A: return #"\n"#
+        case 0x0D: return #"\r"#
+        case 0x09: return #"\t"#
+        default: return nil
         }
     }
 

@@ -35,19 +35,13 @@ public struct TokenizerBinding: EvaluationTokenizer, EvaluationTextDecoder, Send
 
     /// A GGUF file's vocabulary, a Hugging Face tokenizer.json or a SentencePiece .model.
     public static func load(path: String) throws -> TokenizerBinding {
-        if path.hasSuffix(".gguf") { return TokenizerBinding(try GGUFTokenizer.load(from: GGUFFile(file: MappedFile(path: path)))) }
-        if path.hasSuffix(".json") { return TokenizerBinding(try HuggingFaceTokenizer.load(path: path)) }
-        if path.hasSuffix(".model") { return TokenizerBinding(try SentencePieceModelFile.load(path: path)) }
-        throw Failure.unknownKind(path: path)
+        guard let tokenizer = try TokenizerFiles.load(path: path) else { throw Failure.unknownKind(path: path) }
+        return TokenizerBinding(tokenizer)
     }
 
-    /// The tokenizer file a model folder ships, by the usual names.
+    /// The tokenizer file a model folder ships, by the usual names (`TokenizerFiles.file(in:)`).
     public static func file(in directory: URL) throws -> URL {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for candidate in ["tokenizer.model", "tokenizer.json"] where names.contains(candidate) {
-            return directory.appendingPathComponent(candidate)
-        }
-        if let gguf = names.filter({ $0.hasSuffix(".gguf") }).sorted().first { return directory.appendingPathComponent(gguf) }
-        throw Failure.notFound(directory: directory.path)
+        guard let url = TokenizerFiles.file(in: directory) else { throw Failure.notFound(directory: directory.path) }
+        return url
     }
 }
