@@ -1,3 +1,4 @@
+import Foundation
 import Quantization
 import Tensors
 
@@ -197,4 +198,10 @@ public enum QuantizedArithmetic: Sendable, Equatable {
     /// or dot products: the dequantized-f32 result up to summation order, with no f32 copy of the
     /// matrix, but slower (the reference the integer path is measured against).
     case float
+
+    /// What models use unless told otherwise: `integer`, or `float` when the environment variable
+    /// `MEGALODON_QUANTIZED_ARITHMETIC=float` asks for the reference arithmetic (to compare the tools'
+    /// output or speed with both, like `MEGALODON_KERNEL` for kernel variants).
+    public static let preferred: QuantizedArithmetic =
+        ProcessInfo.processInfo.environment["MEGALODON_QUANTIZED_ARITHMETIC"] == "float" ? .float : .integer
 }

@@ -34,7 +34,7 @@ struct QuantizedEngineParityTests {
 
         let reference = try LlamaModel(config: LlamaConfig(gguf: file), weights: DequantizedTensorSource(file))
         #expect(reference.matrixStorage == "F32")
-        let integer = try LlamaModel(gguf: file)
+        let integer = try LlamaModel(gguf: file, arithmetic: .integer)
         #expect(integer.matrixStorage == "q4_1, q8_0")
         let float = try LlamaModel(gguf: file, arithmetic: .float)
 

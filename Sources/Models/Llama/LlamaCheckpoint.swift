@@ -6,8 +6,8 @@ import Tensors
 /// into the adjacent-pair RoPE layout here, once. Matrices stay as stored (f32/f16/bf16, quantized
 /// model directories, GGUF Q8_0/Q4_0/Q4_1 blocks; see `MatrixReader`); norm weights become f32.
 extension LlamaModel {
-    /// `arithmetic` chooses how quantized matrices compute (integer kernels unless a float reference is wanted).
-    public init(config: LlamaConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .integer) throws {
+    /// `arithmetic` chooses how quantized matrices compute (`QuantizedArithmetic.preferred`: integer kernels unless the environment asks for float).
+    public init(config: LlamaConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .preferred) throws {
         try config.validate()
         let matrices = try MatrixReader(source, arithmetic: arithmetic)
         let naming = LlamaNaming.detect(matrices)
@@ -49,7 +49,7 @@ extension LlamaModel {
 
     /// A GGUF file of general.architecture "llama": config from its metadata; Q8_0/Q4_0/Q4_1 matrices
     /// run from the mapped blocks, other quantized types are dequantized to f32.
-    public init(gguf file: GGUFFile, arithmetic: QuantizedArithmetic = .integer) throws {
+    public init(gguf file: GGUFFile, arithmetic: QuantizedArithmetic = .preferred) throws {
         try self.init(config: try LlamaConfig(gguf: file), weights: file, arithmetic: arithmetic)
     }
 

@@ -5,8 +5,8 @@ import Tensors
 /// the key set and every shape are checked against the config first. Matrices stay as stored, float or
 /// quantized (see `MatrixReader`, `WeightMatrix`); small vectors (norm weights, biases, CEMA parameters) become f32.
 extension MegalodonModel {
-    /// `arithmetic` chooses how quantized matrices compute (integer kernels unless a float reference is wanted).
-    public init(config: MegalodonConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .integer) throws {
+    /// `arithmetic` chooses how quantized matrices compute (`QuantizedArithmetic.preferred`: integer kernels unless the environment asks for float).
+    public init(config: MegalodonConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .preferred) throws {
         try config.validate()
         let matrices = try MatrixReader(source, arithmetic: arithmetic)
         let naming = MegalodonNaming.detect(matrices)
