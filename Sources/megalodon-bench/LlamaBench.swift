@@ -14,28 +14,13 @@ struct LlamaBench: ParsableCommand {
     var model: String
 
     @OptionGroup var threading: BenchThreadOptions
-    var threads: Int { threading.threads }
-
-    @Option(help: "Timed runs per measurement; the median is reported.")
-    var repeats = 5
-
-    @Option(help: "Tokens in the timed prefill call.")
-    var prefillTokens = 512
-
-    @Option(help: "Tokens generated per timed decode run.")
-    var decodeTokens = 128
-
-    @Option(help: ArgumentHelp("Path of llama.cpp's llama-bench executable, to measure it in the same run.", valueName: "file"))
-    var llamaBench: String?
+    @OptionGroup var speed: LlamaSpeedOptions
 
     @Option(help: ArgumentHelp("The GGUF llama-bench should run (an F32 one to compare with our f32 engine).", valueName: "file"))
     var llamaBenchModel: String?
 
     func validate() throws {
-        guard repeats >= 1, prefillTokens >= 1, decodeTokens >= 1 else {
-            throw ValidationError("--repeats, --prefill-tokens and --decode-tokens must be at least 1")
-        }
-        guard (llamaBench == nil) == (llamaBenchModel == nil) else {
+        guard (speed.llamaBench == nil) == (llamaBenchModel == nil) else {
             throw ValidationError("--llama-bench and --llama-bench-model go together")
         }
     }
@@ -43,32 +28,16 @@ struct LlamaBench: ParsableCommand {
     func run() throws {
         try reportingErrors {
             threading.apply()
-            let loadStart = Date()
-            guard let engine = try ModelBundle.open(model).model as? LlamaModel else {
-                throw ToolFailure("\(model) is not a Llama model")
-            }
-            let loadSeconds = Date().timeIntervalSince(loadStart)
-            var bench = LlamaBenchmark(model: engine)
-            (bench.repeats, bench.prefillTokens, bench.decodeTokens) = (repeats, prefillTokens, decodeTokens)
-            let report = try bench.run { FileHandle.standardError.write(Data("… \($0)\n".utf8)) }
-            var reference: LlamaCppBenchFigures?
-            if let llamaBench, let llamaBenchModel {
-                FileHandle.standardError.write(Data("… llama-bench\n".utf8))
-                reference = try LlamaCppBenchFigures.measure(executable: llamaBench, model: llamaBenchModel, threads: threads,
-                                                             prefill: prefillTokens, decode: decodeTokens, repeats: repeats)
-            }
-            print("megalodon-bench llama: \(model), \(engine.matrixStorage) matrices in memory, \(threads) thread(s), median of \(repeats), OpenBLAS kernels \(BLAS.coreName)")
-            print(String(format: "loaded in %.1f s; weights read per decoded token: %@", loadSeconds, ByteCountText.format(Double(report.weightBytesPerToken))))
+            let measured = try speed.measure(model: model, llamaCppModel: llamaBenchModel, threads: threading.threads)
+            print("megalodon-bench llama: \(model), \(measured.storage) matrices in memory, \(threading.threads) thread(s), median of \(speed.repeats), OpenBLAS kernels \(BLAS.coreName)")
+            print(String(format: "loaded in %.1f s; weights read per decoded token: %@", measured.loadSeconds,
+                         ByteCountText.format(Double(measured.report.weightBytesPerToken))))
             print("| test | ours (tok/s) | llama.cpp (tok/s) | ratio |")
             print("|---|---|---|---|")
-            let rows = [("pp\(prefillTokens)", report.prefillTokensPerSecond, reference?.prefill),
-                        ("tg\(decodeTokens)", report.decodeTokensPerSecond, reference?.decode)]
+            let rows = [("pp\(speed.prefillTokens)", measured.report.prefillTokensPerSecond, measured.llamaCpp?.prefill),
+                        ("tg\(speed.decodeTokens)", measured.report.decodeTokensPerSecond, measured.llamaCpp?.decode)]
             for (name, ours, theirs) in rows {
-                if let theirs {
-                    print(String(format: "| %@ | %.1f | %.1f | %.2f |", name, ours, theirs, ours / theirs))
-                } else {
-                    print(String(format: "| %@ | %.1f | – | – |", name, ours))
-                }
+                print("| \(name) | \(SpeedText.figure(ours)) | \(SpeedText.figure(theirs)) | \(SpeedText.ratio(ours, theirs)) |")
             }
         }
     }
