@@ -13,8 +13,8 @@ struct LlamaBench: ParsableCommand {
     @Option(help: ArgumentHelp("Llama GGUF file or model directory.", valueName: "path"))
     var model: String
 
-    @Option(help: "Threads for BLAS and our kernels (1 gives the most repeatable figures).")
-    var threads = 1
+    @OptionGroup var threading: BenchThreadOptions
+    var threads: Int { threading.threads }
 
     @Option(help: "Timed runs per measurement; the median is reported.")
     var repeats = 5
@@ -32,8 +32,8 @@ struct LlamaBench: ParsableCommand {
     var llamaBenchModel: String?
 
     func validate() throws {
-        guard threads >= 1, repeats >= 1, prefillTokens >= 1, decodeTokens >= 1 else {
-            throw ValidationError("--threads, --repeats, --prefill-tokens and --decode-tokens must be at least 1")
+        guard repeats >= 1, prefillTokens >= 1, decodeTokens >= 1 else {
+            throw ValidationError("--repeats, --prefill-tokens and --decode-tokens must be at least 1")
         }
         guard (llamaBench == nil) == (llamaBenchModel == nil) else {
             throw ValidationError("--llama-bench and --llama-bench-model go together")
@@ -42,8 +42,7 @@ struct LlamaBench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            BLASKernelSelection.reexecIfBeneficial()
-            setComputeThreads(threads)
+            threading.apply()
             let loadStart = Date()
             guard let engine = try ModelBundle.open(model).model as? LlamaModel else {
                 throw ToolFailure("\(model) is not a Llama model")
