@@ -8,7 +8,7 @@ struct LlamaBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llama",
         abstract: "Prefill and decode speed of the Llama engine on a real model, optionally next to llama.cpp's llama-bench.",
-        discussion: "Loads --model (a Llama GGUF file or model directory; quantized GGUF weights are dequantized to f32 on load) and measures, like llama-bench, a prefill of --prefill-tokens random tokens in one call (pp) and --decode-tokens tokens generated one call each (tg), both from an empty context; figures are medians over --repeats runs. With --llama-bench and --llama-bench-model it also runs `llama-bench -m MODEL -t THREADS -p N -n M -r REPEATS -o json` in the same run and prints the ratios; give it an F32 GGUF to compare like with like (make one with `llama-quantize --allow-requantize model.gguf model-f32.gguf F32`).")
+        discussion: "Loads --model (a Llama GGUF file or model directory; Q8_0/Q4_0/Q4_1 GGUF weights and quantized model directories run on the quantized kernels as stored, other ggml types are dequantized to f32 on load) and measures, like llama-bench, a prefill of --prefill-tokens random tokens in one call (pp) and --decode-tokens tokens generated one call each (tg), both from an empty context; figures are medians over --repeats runs. With --llama-bench and --llama-bench-model it also runs `llama-bench -m MODEL -t THREADS -p N -n M -r REPEATS -o json` in the same run and prints the ratios; give it an F32 GGUF to compare like with like (make one with `llama-quantize --allow-requantize model.gguf model-f32.gguf F32`).")
 
     @Option(help: ArgumentHelp("Llama GGUF file or model directory.", valueName: "path"))
     var model: String
@@ -57,7 +57,7 @@ struct LlamaBench: ParsableCommand {
                 reference = try LlamaCppBenchFigures.measure(executable: llamaBench, model: llamaBenchModel, threads: threads,
                                                              prefill: prefillTokens, decode: decodeTokens, repeats: repeats)
             }
-            print("megalodon-bench llama: \(model), \(engine.matrixDType.rawValue) matrices in memory, \(threads) thread(s), median of \(repeats), OpenBLAS kernels \(BLAS.coreName)")
+            print("megalodon-bench llama: \(model), \(engine.matrixStorage) matrices in memory, \(threads) thread(s), median of \(repeats), OpenBLAS kernels \(BLAS.coreName)")
             print(String(format: "loaded in %.1f s; weights read per decoded token: %@", loadSeconds, ByteCountText.format(Double(report.weightBytesPerToken))))
             print("| test | ours (tok/s) | llama.cpp (tok/s) | ratio |")
             print("|---|---|---|---|")
