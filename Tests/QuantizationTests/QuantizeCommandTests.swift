@@ -58,4 +58,30 @@ struct QuantizeCommandTests {
         #expect(result.error.contains(message.isEmpty ? "cannot be stored in GGUF" : message), "\(result.error)")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
+
+    static let smolLM2 = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
+
+    @Test("--eval-text scores SmolLM2 and its int8 model directory (run on the quantized kernels) on the same tokens",
+          .enabled(if: FileManager.default.fileExists(atPath: smolLM2), "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    func evalText() throws {
+        let folder = try SharedFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = folder.appendingPathComponent("text.txt")
+        let paragraph = "In the beginning God created the heaven and the earth. And the earth was without form, and void; and darkness was upon the face of the deep. And the Spirit of God moved upon the face of the waters. And God said, Let there be light: and there was light. "
+        try Data(String(repeating: paragraph, count: 8).utf8).write(to: text)
+        let output = folder.appendingPathComponent("int8").path, report = folder.appendingPathComponent("report.json").path
+        let result = try QuantizeModelFixtures.run([Self.smolLM2, "-o", output, "--scheme", "int8", "--eval-text", text.path,
+                                                    "--eval-context", "128", "--eval-chunks", "2", "--report", report])
+        #expect(result.status == 0, "\(result.error)")
+        struct Report: Decodable {
+            struct Perplexity: Decodable { let original: Double; let quantized: Double; let scored_tokens: Int; let relative_change: Double }
+            let perplexity: Perplexity
+        }
+        let perplexity = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: report))).perplexity
+        #expect(perplexity.scored_tokens == 2 * (128 / 2 - 1))
+        // A repeated paragraph is easy to predict; int8 weights move perplexity by well under 2 %.
+        #expect(perplexity.original > 1 && perplexity.original < 20)
+        #expect(abs(perplexity.relative_change) < 0.02 && perplexity.quantized != perplexity.original, "\(perplexity)")
+        #expect(result.output.contains("perplexity on text.txt (2 chunks of 128 tokens"))
+    }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks megalodon-quantize's GGUF output against llama.cpp itself, the reference for
-Tests/QuantizationTests/QuantizeGGUFExportTests.swift.
+Tests/QuantizationTests/QuantizeModelTests.swift (smolLM2MatchesLlamaQuantize).
 
 Pins: llama-cpp-python==0.3.36 (its vendored llama.cpp, whose tools are built beside it: llama-quantize),
 gguf==0.19.0, numpy. Two venvs (the packages pin different numpy ranges):
