@@ -15,6 +15,7 @@ public struct QuantizationPolicy: Sendable {
 
     public enum Reason: String, Equatable, Sendable {
         case notAMatrix = "not a 2-D matrix"
+        case notFloat = "not floating point"
         case alwaysFloat = "norm, bias, CEMA or Q/K affine parameter (always float)"
         case embeddingKept = "embedding table (kept in float)"
         case keptByPattern = "matched --keep"

@@ -3,6 +3,7 @@ import Checkpoints
 import CommandSupport
 import Foundation
 import Tensors
+import Tokenizers
 
 struct ConvertSubcommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -77,32 +77,41 @@ public struct Conversion {
             writer.maximumShardSize = maximumShardSize
             writer.overwrite = overwrite
             writer.progress = progress
-            var generated: [(name: String, write: (OutputFile) throws -> Void)] = []
-            if let gguf = input.source as? GGUFFile, !input.tokenizerFiles.contains(where: { $0.hasSuffix("/" + GGUFLlamaMetadata.tokenizerFileName) }) {
-                let keys = GGUFLlamaMetadata.tokenizerKeys(of: gguf)
-                if !keys.isEmpty {
-                    generated.append((GGUFLlamaMetadata.tokenizerFileName, { try GGUFWriter(metadata: keys).write(EmptySource.empty, into: $0) }))
-                }
-            }
-            try writer.write(planned, configuration: configuration, tokenizerFiles: input.tokenizerFiles, generatedFiles: generated)
+            try writer.write(planned, configuration: configuration, tokenizerFiles: input.tokenizerFiles, generatedFiles: generatedDirectoryFiles)
         case .zstd:
             var writer = ZstdContainerWriter(level: compressionLevel, bytePlanes: bytePlanes)
             writer.progress = progress
             try writer.write(planned, metadata: configuration.map { ["config.json": $0.canonicalJSON] } ?? [:], to: path, overwrite: overwrite)
         case .gguf:
-            guard let configuration else { throw ConversionError.missingConfiguration(input: input.source.location, hint: "GGUF output needs the model's configuration") }
-            let name = configuration.fields["_name_or_path"]?.stringValue ?? URL(fileURLWithPath: input.source.location).deletingPathExtension().lastPathComponent
-            var keys = try GGUFLlamaMetadata.keys(configuration: configuration, name: name, tensors: planned.tensorInfos)
-            var tokenizerSources = (input.source as? GGUFFile).map { [$0] } ?? []
-            if let file = input.tokenizerFiles.first(where: { $0.hasSuffix("/" + GGUFLlamaMetadata.tokenizerFileName) }) { tokenizerSources.append(try GGUFFile(path: file)) }
-            for source in tokenizerSources {
-                keys += GGUFLlamaMetadata.tokenizerKeys(of: source).filter { key, _ in !keys.contains { $0.key == key } }
-            }
-            keys += extraGGUFMetadata.filter { key, _ in !keys.contains { $0.key == key } }
-            var writer = GGUFWriter(metadata: keys)
+            var writer = GGUFWriter(metadata: try ggufMetadata())
             writer.progress = progress
             try writer.write(planned, to: path, overwrite: overwrite)
         }
+    }
+
+    /// Files a model directory gains beside the copied tokenizer files: a GGUF input's vocabulary as
+    /// `tokenizer.gguf` (unless the input folder already had one).
+    public var generatedDirectoryFiles: [(name: String, write: (OutputFile) throws -> Void)] {
+        guard let gguf = input.source as? GGUFFile, !input.tokenizerFiles.contains(where: { $0.hasSuffix("/" + GGUFLlamaMetadata.tokenizerFileName) }) else { return [] }
+        let keys = GGUFLlamaMetadata.tokenizerKeys(of: gguf)
+        if keys.isEmpty { return [] }
+        return [(GGUFLlamaMetadata.tokenizerFileName, { try GGUFWriter(metadata: keys).write(EmptySource.empty, into: $0) })]
+    }
+
+    /// The GGUF key/values of the output: `general.*` and `llama.*` from the configuration, the
+    /// tokenizer keys of a GGUF input or `tokenizer.gguf`, then `extraGGUFMetadata`. `blockTypes`
+    /// names the tensors written as ggml blocks (for `general.file_type`).
+    public func ggufMetadata(blockTypes: [String: GGMLType] = [:]) throws -> [(key: String, value: GGUFValue)] {
+        guard let configuration else { throw ConversionError.missingConfiguration(input: input.source.location, hint: "GGUF output needs the model's configuration") }
+        let name = configuration.fields["_name_or_path"]?.stringValue ?? URL(fileURLWithPath: input.source.location).deletingPathExtension().lastPathComponent
+        var keys = try GGUFLlamaMetadata.keys(configuration: configuration, name: name, tensors: planned.tensorInfos, blockTypes: blockTypes)
+        var tokenizerSources = (input.source as? GGUFFile).map { [$0] } ?? []
+        if let file = input.tokenizerFiles.first(where: { $0.hasSuffix("/" + GGUFLlamaMetadata.tokenizerFileName) }) { tokenizerSources.append(try GGUFFile(path: file)) }
+        for source in tokenizerSources {
+            keys += GGUFLlamaMetadata.tokenizerKeys(of: source).filter { key, _ in !keys.contains { $0.key == key } }
+        }
+        keys += extraGGUFMetadata.filter { key, _ in !keys.contains { $0.key == key } }
+        return keys
     }
 
     /// Re-reads the output at `path` and compares every tensor with the planned values.

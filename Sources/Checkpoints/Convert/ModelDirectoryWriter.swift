@@ -15,7 +15,8 @@ public struct ModelDirectoryWriter {
 
     @discardableResult
     public func write(_ source: TensorSource, configuration: ModelConfiguration?, tokenizerFiles: [String],
-                      generatedFiles: [(name: String, write: (OutputFile) throws -> Void)] = []) throws -> ShardPlan {
+                      generatedFiles: [(name: String, write: (OutputFile) throws -> Void)] = [],
+                      metadata: SafetensorsMetadata = []) throws -> ShardPlan {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         let existed = manager.fileExists(atPath: directory, isDirectory: &isDirectory)
@@ -32,7 +33,7 @@ public struct ModelDirectoryWriter {
         do {
             plan = try AtomicOutput.writing(overwrite: overwrite) { output in
                 let plan = try ShardedSafetensorsWriter.write(into: output, directory: directory, tensors: source.tensorInfos,
-                                                              maximumShardSize: maximumShardSize) { info in
+                                                              metadata: metadata, maximumShardSize: maximumShardSize) { info in
                     // The writer has copied the previous tensor by now: let it go before making the next.
                     if let previous { MappedPages.release(previous) }
                     previous = nil

@@ -2,18 +2,25 @@ import Tensors
 
 /// The `general.*` and `llama.*` keys llama.cpp needs for a Llama model, from a Hugging Face config.
 public enum GGUFLlamaMetadata {
-    /// llama.cpp's `LlamaFileType` for an all-float model: the type most weights are stored in.
-    static func fileType(_ dtypes: [DType]) -> UInt32 {
-        let counts = Dictionary(grouping: dtypes, by: { $0 }).mapValues(\.count)
-        let main = counts.filter { $0.key != .f32 }.max { $0.value < $1.value }?.key ?? .f32
+    /// llama.cpp's `llama_ftype` (`general.file_type`): the type most matrices are stored in
+    /// (F32 only when nothing else is used).
+    static func fileType(_ types: [GGMLType]) -> UInt32 {
+        let counts = Dictionary(grouping: types, by: { $0 }).mapValues(\.count)
+        let main = counts.filter { $0.key != .f32 }.max { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }?.key ?? .f32
         switch main {
         case .f16: return 1
+        case .q4_0: return 2
+        case .q4_1: return 3
+        case .q8_0: return 7
         case .bf16: return 32
         default: return 0
         }
     }
 
-    public static func keys(configuration: ModelConfiguration, name: String, tensors: [TensorInfo]) throws -> [(key: String, value: GGUFValue)] {
+    /// `blockTypes` names the tensors stored in ggml blocks (see `GGUFWriter.blockTypes`).
+    public static func keys(configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
+                            blockTypes: [String: GGMLType] = [:]) throws -> [(key: String, value: GGUFValue)] {
+        let matrixTypes = tensors.filter { $0.shape.count > 1 }.compactMap { blockTypes[$0.name] ?? GGUFWriter.ggmlType(for: $0.dtype) }
         let hidden = try configuration.int("hidden_size")
         let heads = try configuration.int("num_attention_heads")
         guard heads > 0, hidden % heads == 0 else {
@@ -23,7 +30,7 @@ public enum GGUFLlamaMetadata {
         var keys: [(key: String, value: GGUFValue)] = [
             ("general.architecture", .string("llama")),
             ("general.name", .string(name)),
-            ("general.file_type", .uint32(fileType(tensors.filter { $0.shape.count > 1 }.map(\.dtype)))),
+            ("general.file_type", .uint32(fileType(matrixTypes))),
             ("llama.context_length", u32(try configuration.optionalInt("max_position_embeddings") ?? 2048)),
             ("llama.embedding_length", u32(hidden)),
             ("llama.block_count", u32(try configuration.int("num_hidden_layers"))),

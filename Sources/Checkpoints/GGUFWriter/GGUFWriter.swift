@@ -12,6 +12,9 @@ public struct GGUFWriter {
     public var metadata: [(key: String, value: GGUFValue)]
     /// Called after each tensor with the bytes written so far.
     public var progress: (Int) -> Void = { _ in }
+    /// Tensors whose bytes are already ggml blocks of the given type: the source gives them as U8
+    /// [rows, row bytes] and the file records the value shape [rows, columns] and the block type.
+    public var blockTypes: [String: GGMLType] = [:]
 
     public init(metadata: [(key: String, value: GGUFValue)]) { self.metadata = metadata }
 
@@ -46,11 +49,9 @@ public struct GGUFWriter {
             guard info.shape.count <= GGUFFile.maximumDimensions else {
                 throw GGUFWriteError.tooManyDimensions(path: file.path, tensor: info.name, shape: info.shape)
             }
-            guard let type = Self.ggmlType(for: info.dtype) else {
-                throw GGUFWriteError.unsupportedDType(path: file.path, tensor: info.name, dtype: info.dtype)
-            }
+            let (type, shape) = try Self.stored(info, blockType: blockTypes[info.name], path: file.path)
             header.string(info.name)
-            let dimensions = info.shape.isEmpty ? [1] : Array(info.shape.reversed())
+            let dimensions = shape.isEmpty ? [1] : Array(shape.reversed())
             header.u32(UInt32(dimensions.count))
             for dimension in dimensions { header.u64(UInt64(dimension)) }
             header.u32(type.rawValue)
@@ -71,6 +72,18 @@ public struct GGUFWriter {
             done += info.byteCount
             progress(done)
         }
+    }
+
+    /// The ggml type and value shape a tensor is recorded with.
+    static func stored(_ info: TensorInfo, blockType: GGMLType?, path: String) throws -> (GGMLType, [Int]) {
+        guard let blockType else {
+            guard let type = ggmlType(for: info.dtype) else { throw GGUFWriteError.unsupportedDType(path: path, tensor: info.name, dtype: info.dtype) }
+            return (type, info.shape)
+        }
+        guard info.dtype == .u8, let rowBytes = info.shape.last, info.shape.count >= 2, rowBytes % blockType.blockByteCount == 0 else {
+            throw GGUFWriteError.notWholeBlocks(path: path, tensor: info.name, type: blockType.name, shape: info.shape)
+        }
+        return (blockType, info.shape.dropLast() + [rowBytes / blockType.blockByteCount * blockType.blockSize])
     }
 
     static func padded(_ count: Int) -> Int { (count + alignment - 1) / alignment * alignment }
@@ -121,6 +134,7 @@ public enum GGUFWriteError: Error, Equatable, Sendable, CustomStringConvertible 
     case tooManyDimensions(path: String, tensor: String, shape: [Int])
     case unsupportedDType(path: String, tensor: String, dtype: DType)
     case producedTensorMismatch(path: String, tensor: String)
+    case notWholeBlocks(path: String, tensor: String, type: String, shape: [Int])
 
     public var description: String {
         switch self {
@@ -128,6 +142,7 @@ public enum GGUFWriteError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .nameTooLong(path, tensor): return "\(path): tensor name \"\(tensor)\" is longer than GGUF's 63 bytes"
         case let .tooManyDimensions(path, tensor, shape): return "\(path): tensor \"\(tensor)\" has shape \(shape); GGUF allows at most 4 dimensions"
         case let .unsupportedDType(path, tensor, dtype): return "\(path): tensor \"\(tensor)\" is \(dtype), which this GGUF writer does not store"
+        case let .notWholeBlocks(path, tensor, type, shape): return "\(path): tensor \"\(tensor)\" (U8 \(shape)) is not whole rows of \(type) blocks"
         case let .producedTensorMismatch(path, tensor): return "\(path): tensor \"\(tensor)\" does not have the promised dtype and shape"
         }
     }

@@ -1,11 +1,10 @@
 import Checkpoints
 import Foundation
-import Tokenizers
 
 /// The tokenizer keys a GGUF output needs, from the tokenizer files found beside the weights:
 /// `tokenizer.model` (SentencePiece, llama.cpp's "llama" vocabulary) or `tokenizer.json` (BPE).
-enum TokenizerGGUFKeys {
-    static func keys(for files: [String]) throws -> [(key: String, value: GGUFValue)] {
+public enum TokenizerGGUFKeys {
+    public static func keys(for files: [String]) throws -> [(key: String, value: GGUFValue)] {
         let byName = Dictionary(files.map { (URL(fileURLWithPath: $0).lastPathComponent, $0) }, uniquingKeysWith: { first, _ in first })
         if let model = byName["tokenizer.model"] {
             let tokenizer = try SentencePieceModelFile.load(path: model)
