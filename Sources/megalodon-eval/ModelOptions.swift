@@ -8,36 +8,22 @@ import Models
 /// `--model` (repeatable) and `--tokenizer`, shared by `run` and `perplexity`.
 struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("model"), help: ArgumentHelp(
-        "A model directory: MEGALODON or Llama-family (config.json + safetensors, as megalodon-convert writes them). Repeat to evaluate several models one after another.",
-        valueName: "dir"))
+        "A model directory (MEGALODON or Llama-family: config.json + safetensors, as megalodon-convert writes them) or a Llama-family .gguf file (its own vocabulary is the tokenizer; quantized tensors are dequantized to f32 on load). Repeat to evaluate several models one after another.",
+        valueName: "dir|file"))
     var models: [String]
 
     @Option(help: ArgumentHelp(
         "Tokenizer file: a .gguf, a tokenizer.json or a SentencePiece .model.",
-        discussion: "Default: tokenizer.model, tokenizer.json or a .gguf file inside each model directory.",
+        discussion: "Default: the vocabulary of a .gguf model file, or tokenizer.model, tokenizer.json or a .gguf file inside each model directory.",
         valueName: "file"))
     var tokenizer: String?
 
     func validate() throws {
-        guard !models.isEmpty else { throw ValidationError("give at least one --model directory") }
+        guard !models.isEmpty else { throw ValidationError("give at least one --model directory or .gguf file") }
     }
 
-    struct Loaded {
-        var directory: URL
-        var model: any LanguageModel
-        var tokenizer: TokenizerBinding
-        var identity: Manifest.ModelIdentity
-        var tokenizerPath: String
-        var tokenizerHash: String
-    }
-
-    func load(_ path: String) throws -> Loaded {
-        let directory = URL(fileURLWithPath: path)
-        let tokenizerURL = try tokenizer.map { URL(fileURLWithPath: $0) } ?? TokenizerBinding.file(in: directory)
-        return Loaded(directory: directory, model: try ModelBundle.open(directory.path).model,
-                      tokenizer: try TokenizerBinding.load(path: tokenizerURL.path),
-                      identity: try Manifest.ModelIdentity.of(directory: directory),
-                      tokenizerPath: tokenizerURL.path, tokenizerHash: try SHA256.hex(fileAt: tokenizerURL))
+    func load(_ path: String) throws -> EvaluationModel {
+        try EvaluationModel.open(path, tokenizerPath: tokenizer)
     }
 
     /// One folder per model under `output` when there are several, `output` itself otherwise.

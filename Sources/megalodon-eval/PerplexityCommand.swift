@@ -75,7 +75,7 @@ struct PerplexityCommand: ParsableCommand {
         let plan = try LongContextPerplexity<MegalodonModel>.plan(contexts: try parseTokenCounts(contexts, option: "--contexts"), available: available)
         let longest = plan.contexts.last ?? 0
         let rollingTokens = rollingWindow == nil ? 0 : stream.count
-        let progress = progressReporter("\(model.directory.lastPathComponent) perplexity", unit: .tokens,
+        let progress = progressReporter("\(model.location.lastPathComponent) perplexity", unit: .tokens,
                                         total: plan.budget * plan.contexts.count + (cumulative ? longest : 0) + rollingTokens)
         let (segments, curve, rolling) = try measureCurves(model.model, tokenizer: model.tokenizer, documents: documents, stream: stream,
                                                             plan: plan) { progress.advance(by: $0) }
@@ -85,13 +85,13 @@ struct PerplexityCommand: ParsableCommand {
         let settings: [String: String] = [
             "contexts": plan.contexts.map(String.init).joined(separator: ","), "max_tokens": maxTokens.map(String.init) ?? "all",
             "budget": String(plan.budget), "rolling_window": rollingWindow.map(String.init) ?? "none",
-            "tokenizer": model.tokenizerPath, "tokenizer_sha256": model.tokenizerHash, "bos": String(model.tokenizer.prefixTokenID),
+            "tokenizer": model.tokenizerFile.path, "tokenizer_sha256": model.tokenizerHash, "bos": String(model.tokenizer.prefixTokenID),
         ]
         let manifest = Manifest(tool: ToolIdentity.name, toolVersion: ToolIdentity.version, gitCommit: ToolIdentity.gitCommit,
                                 model: model.identity, dataFiles: dataFiles, settings: settings)
         let folder = modelOptions.outputDirectory(output, for: modelPath)
         try RunOutput.write(RunResults(manifest: manifest, perplexity: report), samples: [], to: folder, overwrite: force)
-        print("\(model.directory.lastPathComponent): \(stream.count) tokens used, budget \(plan.budget) per context length → \(folder.path)")
+        print("\(model.location.lastPathComponent): \(stream.count) tokens used, budget \(plan.budget) per context length → \(folder.path)")
         print("| context | segments | PPL | cumulative PPL |")
         print("|---:|---:|---:|---:|")
         for point in segments {

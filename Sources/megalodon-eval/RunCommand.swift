@@ -28,8 +28,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Score only the first N documents of each task.")
     var limit: Int?
 
-    @Option(help: ArgumentHelp("Scoring protocol. Only lm-eval (0.4.13 semantics) is implemented in this build.", valueName: "name"))
-    var `protocol` = "lm-eval"
+    @Option(help: ArgumentHelp(
+        "Scoring protocol: lm-eval (0.4.13 task configs, evals/<task>.json) or llama (the LLaMA/MEGALODON papers' setting, evals/llama/<task>.json).",
+        discussion: "llama: TriviaQA is prompted \"Answer these questions:\" then \"Q: …\\nA: …\" pairs (5-shot by default, the answer's value after each example question), decoded greedily up to the first line break, dot or comma and matched against every alias after SQuAD normalisation (lowercase, no punctuation, no articles, collapsed whitespace); BoolQ keeps lm-eval's prompt (LLaMA's is not published) and picks the answer maximising log P(answer | prompt) − log P(answer | \"Answer:\"); ARC is scored as lm-eval does, and acc_norm is the paper's column. results.json records the protocol card.",
+        valueName: "name"))
+    var `protocol` = ScoringProtocol.lmEval.rawValue
 
     @Option(help: "The model context for lm-eval's left truncation (its HF backend's max_length).")
     var maxLength = 4096
@@ -52,8 +55,8 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
-        guard `protocol` == "lm-eval" else {
-            throw ValidationError("--protocol \(`protocol`): only lm-eval is implemented in this build (the LLaMA-paper protocol is not yet)")
+        guard ScoringProtocol(rawValue: `protocol`) != nil else {
+            throw ValidationError("--protocol \(`protocol`): expected one of \(ScoringProtocol.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let numFewshot, numFewshot < 0 { throw ValidationError("--num-fewshot must be 0 or more") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -70,13 +73,16 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    var scoringProtocol: ScoringProtocol { ScoringProtocol(rawValue: `protocol`) ?? .lmEval }
+
     var taskNames: [String] { tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
 
     func run() throws {
         try reportingErrors {
             compute.apply()
             let shard = try self.shard.map(Shard.init(parsing:))
-            let loader = TaskLoader(definitionsDirectory: URL(fileURLWithPath: evalsDir), dataDirectory: URL(fileURLWithPath: dataDir), skipBad: skipBad)
+            let definitions = scoringProtocol.definitionsDirectory(in: URL(fileURLWithPath: evalsDir))
+            let loader = TaskLoader(definitionsDirectory: definitions, dataDirectory: URL(fileURLWithPath: dataDir), skipBad: skipBad)
             let loaded = try taskNames.map { try loader.load($0, numFewshot: numFewshot, limit: limit) }
             for task in loaded where !task.skipped.isEmpty {
                 FileHandle.standardError.write(Data("warning: \(task.definition.name): skipped \(task.skipped.count) bad line(s), first: \(task.skipped[0])\n".utf8))
@@ -95,12 +101,13 @@ struct RunCommand: ParsableCommand {
             "tasks": taskNames.joined(separator: ","), "num_fewshot": numFewshot.map(String.init) ?? "task default",
             "limit": limit.map(String.init) ?? "none", "protocol": `protocol`,
             "max_length": noTruncate ? "none (no truncation)" : String(maxLength), "skip_bad": String(skipBad),
-            "fewshot_seed": String(FewShotSampler<ARCDocument>.defaultSeed), "tokenizer": model.tokenizerPath,
+            "fewshot_seed": String(FewShotSampler<ARCDocument>.defaultSeed), "tokenizer": model.tokenizerFile.path,
             "tokenizer_sha256": model.tokenizerHash,
             "fewshot_pool": loaded.map { "\($0.definition.name): \($0.fewShotPool)" }.joined(separator: "; "),
         ]
         let manifest = Manifest(tool: ToolIdentity.name, toolVersion: ToolIdentity.version, gitCommit: ToolIdentity.gitCommit,
-                                model: model.identity, dataFiles: dataFiles, settings: settings, shard: shard?.description)
+                                model: model.identity, dataFiles: dataFiles, settings: settings, shard: shard?.description,
+                                protocolCard: scoringProtocol.card(for: loaded, numFewshot: numFewshot))
         var keyManifest = manifest
         keyManifest.shard = nil
         let key = SHA256.hex(try RunResults(manifest: keyManifest).encoded())
@@ -110,20 +117,12 @@ struct RunCommand: ParsableCommand {
         if !cache.finished.isEmpty {
             FileHandle.standardError.write(Data("resuming: \(cache.finished.count) finished item(s) reused from \(cache.url.lastPathComponent)\n".utf8))
         }
-        let progress = progressReporter(model.directory.lastPathComponent, total: total)
-        let result = try Self.score(model.model, tokenizer: model.tokenizer, maxLength: noTruncate ? nil : maxLength,
-                                    tasks: loaded, shard: shard, cache: cache) { progress.advance(by: $0) }
+        let progress = progressReporter(model.location.lastPathComponent, total: total)
+        let runner = EvaluationRunner(itemScorer: try model.itemScorer(maxLength: noTruncate ? nil : maxLength))
+        let result = try runner.run(loaded, shard: shard, cache: cache) { progress.advance(by: $0) }
         progress.finish()
         try RunOutput.write(RunResults(manifest: manifest, tasks: result.tasks), samples: result.samples, to: folder, overwrite: force)
-        print("\(model.directory.lastPathComponent) → \(folder.path)")
+        print("\(model.location.lastPathComponent) → \(folder.path)")
         print(ResultsTable([RunResults(manifest: manifest, tasks: result.tasks)]).markdown(), terminator: "")
-    }
-
-    /// Scores the tasks with one concrete model type (the engines differ; the runner is generic).
-    private static func score<Model: LanguageModel>(_ model: Model, tokenizer: TokenizerBinding, maxLength: Int?, tasks: [LoadedTask],
-                                                    shard: Shard?, cache: ResumeCache, progress: (Int) -> Void) throws -> EvaluationRunner.Output {
-        let scorer = try LanguageModelScorer(model: model, decoder: tokenizer, maxLength: maxLength)
-        let runner = EvaluationRunner(itemScorer: ItemScorer(tokenizer: tokenizer, scorer: scorer))
-        return try runner.run(tasks, shard: shard, cache: cache, progress: progress)
     }
 }

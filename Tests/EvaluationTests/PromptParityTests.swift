@@ -37,6 +37,8 @@ struct PromptParityTests {
                 #expect(request.until == (expected["until"] as? [String]))
                 #expect(request.maxGenerationTokens == 256)
                 #expect(references == (expected["target"] as? [String]))
+            case .calibratedChoice:
+                Issue.record("\(task): lm-eval tasks are never calibrated")
             }
         }
     }

@@ -30,7 +30,8 @@ public enum ExactMatch {
     /// cut the text at the stop strings; the filters strip it, then any reference may match.
     public static func scoreGeneration(_ generation: String, references: [String],
                                        options: TaskDefinition.ExactMatchOptions) -> Double {
-        anyMatch(prediction: removeWhitespace(generation), references: references,
+        if options.squadNormalization == true { return llamaAnyMatch(prediction: removeWhitespace(generation), aliases: references) }
+        return anyMatch(prediction: removeWhitespace(generation), references: references,
                  ignoreCase: options.ignoreCase, ignorePunctuation: options.ignorePunctuation)
     }
 

@@ -63,11 +63,13 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var settings: [String: String]
     /// "i/n" for one shard of a run, nil for a whole run.
     public var shard: String?
+    /// The scoring protocol ("lm-eval" or "llama") and, per task, how it was prompted and scored.
+    public var protocolCard: [String: String]?
 
     public static let followedLMEvalVersion = "0.4.13"
 
     public init(tool: String, toolVersion: String, gitCommit: String, model: ModelIdentity, dataFiles: [String: String],
-                settings: [String: String], shard: String? = nil) {
+                settings: [String: String], shard: String? = nil, protocolCard: [String: String]? = nil) {
         self.tool = tool
         self.toolVersion = toolVersion
         self.gitCommit = gitCommit
@@ -76,15 +78,33 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.dataFiles = dataFiles
         self.settings = settings
         self.shard = shard
+        self.protocolCard = protocolCard
     }
 
     enum CodingKeys: String, CodingKey {
         case tool, model, settings, shard
         case toolVersion = "tool_version", gitCommit = "git_commit", lmEvalVersion = "lm_eval_version", dataFiles = "data_files"
+        case protocolCard = "protocol_card"
     }
 }
 
 extension Manifest.ModelIdentity {
+    /// A model directory (`of(directory:)`) or a GGUF file, whose header, metadata and tensor table
+    /// (every byte before the tensor data) are hashed, by the same cheap rule as a directory's headers.
+    public static func of(model location: URL) throws -> Manifest.ModelIdentity {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: location.path, isDirectory: &isDirectory) else {
+            throw CheckpointOpenError.notFound(path: location.path)
+        }
+        if isDirectory.boolValue { return try of(directory: location) }
+        let file = try GGUFFile(path: location.path)
+        let handle = try FileHandle(forReadingFrom: location)
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        hasher.update(try handle.read(upToCount: file.dataOffset) ?? Data())
+        return Manifest.ModelIdentity(path: location.path, sha256: hasher.finalize())
+    }
+
     /// Hashes config.json plus, for each weights file, its safetensors header (the 8-byte length and
     /// the JSON it announces) or the whole index file; other files in the folder are ignored.
     public static func of(directory: URL) throws -> Manifest.ModelIdentity {

@@ -22,6 +22,9 @@ public struct GenerationRequest: Equatable, Sendable {
 public enum DocumentRequests: Equatable, Sendable {
     /// One loglikelihood per choice; `choices` are the raw options (their lengths feed `acc_norm`).
     case multipleChoice(requests: [LoglikelihoodRequest], choices: [String], gold: Int)
+    /// Multiple choice scored against a calibration: each choice's log-likelihood after the prompt
+    /// minus its log-likelihood after the calibration context (`calibration`, one request per choice).
+    case calibratedChoice(requests: [LoglikelihoodRequest], calibration: [LoglikelihoodRequest], choices: [String], gold: Int)
     /// One generation scored against every reference.
     case generation(GenerationRequest, references: [String])
 }

@@ -3,6 +3,8 @@ public struct EvaluationItem: Equatable, Sendable {
     public enum Work: Equatable, Sendable {
         /// One log-likelihood per choice (ARC, BoolQ, QuALITY, ContractNLI).
         case multipleChoice(requests: [LoglikelihoodRequest], choices: [String], gold: Int)
+        /// P(choice | prompt) / P(choice | calibration context) per choice (LLaMA-protocol BoolQ).
+        case calibratedChoice(requests: [LoglikelihoodRequest], calibration: [LoglikelihoodRequest], choices: [String], gold: Int)
         /// Qasper's yes/no documents: the " yes" and " no" log-likelihoods decide the prediction.
         case yesNo(requests: [LoglikelihoodRequest], references: [String])
         /// Greedy generation scored against every reference.

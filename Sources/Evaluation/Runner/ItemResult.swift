@@ -61,6 +61,14 @@ public struct ItemScorer {
             return ItemResult(task: item.task, docIndex: item.index, docID: item.documentID,
                               requests: records(requests, lls), prediction: choices[MultipleChoiceScoring.argmax(lls.map(\.logProbability))],
                               target: choices.indices.contains(gold) ? choices[gold] : nil, references: nil, metrics: metrics)
+        case let .calibratedChoice(requests, calibration, choices, gold):
+            let conditional = try loglikelihoods(requests), unconditioned = try loglikelihoods(calibration)
+            let scores = zip(conditional, unconditioned).map { $0.logProbability - $1.logProbability }
+            let predicted = MultipleChoiceScoring.argmax(scores)
+            return ItemResult(task: item.task, docIndex: item.index, docID: item.documentID,
+                              requests: records(requests, conditional) + records(calibration, unconditioned), prediction: choices[predicted],
+                              target: choices.indices.contains(gold) ? choices[gold] : nil, references: nil,
+                              metrics: ["acc": predicted == gold ? 1 : 0])
         case let .yesNo(requests, references):
             let lls = try loglikelihoods(requests)
             let prediction = ScrollsTask.yesNoPrediction(logLikelihoodYes: lls[0].logProbability, logLikelihoodNo: lls[1].logProbability)

@@ -111,6 +111,8 @@ public struct TaskLoader {
             let work: EvaluationItem.Work
             switch try task.nextRequests(for: document) {
             case let .multipleChoice(requests, choices, gold): work = .multipleChoice(requests: requests, choices: choices, gold: gold)
+            case let .calibratedChoice(requests, calibration, choices, gold):
+                work = .calibratedChoice(requests: requests, calibration: calibration, choices: choices, gold: gold)
             case let .generation(request, references): work = .generation(request, references: references)
             }
             loaded.items.append(EvaluationItem(task: definition.name, index: index, documentID: id(document), work: work))

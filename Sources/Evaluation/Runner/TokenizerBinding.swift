@@ -39,9 +39,15 @@ public struct TokenizerBinding: EvaluationTokenizer, EvaluationTextDecoder, Send
         return TokenizerBinding(tokenizer)
     }
 
-    /// The tokenizer file a model folder ships, by the usual names (`TokenizerFiles.file(in:)`).
-    public static func file(in directory: URL) throws -> URL {
-        guard let url = TokenizerFiles.file(in: directory) else { throw Failure.notFound(directory: directory.path) }
+    /// The tokenizer of a model: a GGUF model file carries its own; a model folder ships one by the
+    /// usual names (`TokenizerFiles.file(in:)`).
+    public static func file(for model: URL) throws -> URL {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: model.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            guard model.pathExtension == "gguf" else { throw Failure.unknownKind(path: model.path) }
+            return model
+        }
+        guard let url = TokenizerFiles.file(in: model) else { throw Failure.notFound(directory: model.path) }
         return url
     }
 }

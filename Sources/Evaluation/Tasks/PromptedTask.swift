@@ -37,6 +37,12 @@ public struct PromptedTask<Document: TaskDocument>: Sendable {
             let requests = choices.map {
                 LoglikelihoodRequest(context: context, continuation: definition.targetDelimiter + $0)
             }
+            if let calibrationContext = definition.calibrationContext {
+                let calibration = choices.map {
+                    LoglikelihoodRequest(context: calibrationContext, continuation: definition.targetDelimiter + $0)
+                }
+                return .calibratedChoice(requests: requests, calibration: calibration, choices: choices, gold: gold)
+            }
             return .multipleChoice(requests: requests, choices: choices, gold: gold)
         case .loglikelihoodRolling:
             throw TaskError.notAPromptedTask(task: definition.name)

@@ -14,7 +14,8 @@ public struct TriviaQADocument: TaskDocument, Codable {
 
     enum CodingKeys: String, CodingKey { case question, answer, questionID = "question_id" }
 
-    public var templateFields: [String: String] { ["question": question] }
+    /// `answer` (the answer's `value`) is what the LLaMA protocol shows after a few-shot question.
+    public var templateFields: [String: String] { ["question": question, "answer": answer.value] }
 
     public func choices(fixedChoices: [String]?) -> [String]? { nil }
 
