@@ -9,10 +9,19 @@ public struct ComputeOptions: ParsableArguments {
         discussion: "One thread gives the most repeatable timings; the default uses every core."))
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, help: ArgumentHelp(
+        "How quantized weights (Q8_0/Q4_0/Q4_1 GGUF, quantized model directories) multiply activations.",
+        discussion: "integer (default): activations rounded to int8 blocks of 32 and integer dot products, fast, as llama.cpp computes. float: weights dequantized a few rows at a time and multiplied in float, slower, without the activation rounding (what the weights alone lose).",
+        valueName: "integer|float"))
+    public var quantizedArithmetic: String?
+
     public init() {}
 
     public func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if let quantizedArithmetic, !["integer", "float"].contains(quantizedArithmetic) {
+            throw ValidationError("--quantized-arithmetic must be integer or float (got \(quantizedArithmetic))")
+        }
     }
 
     /// Selects OpenBLAS's fastest kernels for this CPU (see `BLASKernelSelection`) and applies the
@@ -20,5 +29,7 @@ public struct ComputeOptions: ParsableArguments {
     public func apply() {
         BLASKernelSelection.reexecIfBeneficial()
         setComputeThreads(threads)
+        // The engines read their default arithmetic from this variable when the first model loads.
+        if let quantizedArithmetic { setenv("MEGALODON_QUANTIZED_ARITHMETIC", quantizedArithmetic, 1) }
     }
 }

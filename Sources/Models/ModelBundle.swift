@@ -27,7 +27,8 @@ public struct ModelBundle {
         }
     }
 
-    public static func open(_ path: String) throws -> ModelBundle {
+    /// `arithmetic` chooses how quantized weights compute (see `QuantizedArithmetic`).
+    public static func open(_ path: String, arithmetic: QuantizedArithmetic = .preferred) throws -> ModelBundle {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CheckpointOpenError.notFound(path: path) }
         if !isDirectory.boolValue {
@@ -38,14 +39,14 @@ public struct ModelBundle {
             let architecture = (try? file.string("general.architecture")) ?? "(none)"
             guard architecture == "llama" else { throw Failure.unknownArchitecture(path: path, found: architecture) }
             let tokenizer = file.metadata("tokenizer.ggml.model") == nil ? nil : try GGUFTokenizer.load(from: file)
-            return ModelBundle(model: try LlamaModel(gguf: file), tokenizer: tokenizer, architecture: architecture)
+            return ModelBundle(model: try LlamaModel(gguf: file, arithmetic: arithmetic), tokenizer: tokenizer, architecture: architecture)
         }
         let directory = URL(fileURLWithPath: path)
         let architecture = try architecture(ofDirectory: directory)
         let model: any LanguageModel
         switch architecture {
-        case "megalodon": model = try MegalodonModel(directory: directory)
-        case "llama": model = try LlamaModel(directory: directory)
+        case "megalodon": model = try MegalodonModel(directory: directory, arithmetic: arithmetic)
+        case "llama": model = try LlamaModel(directory: directory, arithmetic: arithmetic)
         default: throw Failure.unknownArchitecture(path: path, found: architecture)
         }
         return ModelBundle(model: model, tokenizer: try tokenizer(inDirectory: directory), architecture: architecture)

@@ -102,7 +102,7 @@ struct RunCommand: ParsableCommand {
             "limit": limit.map(String.init) ?? "none", "protocol": `protocol`,
             "max_length": noTruncate ? "none (no truncation)" : String(maxLength), "skip_bad": String(skipBad),
             "fewshot_seed": String(FewShotSampler<ARCDocument>.defaultSeed), "tokenizer": model.tokenizerFile.path,
-            "tokenizer_sha256": model.tokenizerHash,
+            "tokenizer_sha256": model.tokenizerHash, "quantized_arithmetic": "\(QuantizedArithmetic.preferred)",
             "fewshot_pool": loaded.map { "\($0.definition.name): \($0.fewShotPool)" }.joined(separator: "; "),
         ]
         let manifest = Manifest(tool: ToolIdentity.name, toolVersion: ToolIdentity.version, gitCommit: ToolIdentity.gitCommit,

@@ -22,6 +22,9 @@ struct ScoreParityTests {
         // llama.cpp on the F32 requantization of the released Q4_1 file, i.e. the values our engine
         // dequantizes this file to (scripts/oracles/eval_scores_llamacpp.py checks that bit for bit).
         Reference(fixture: "smollm2_scores_llamacpp.json", model: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")),
+        // lm-eval 0.4.13's own Hugging Face backend (torch, float32) on a directory megalodon-convert
+        // dequantized from the same file (scripts/oracles/eval_scores_hf.py): the same values again.
+        Reference(fixture: "smollm2_scores_hf.json", model: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")),
     ]
 
     static let tolerance = 1e-2
@@ -39,7 +42,10 @@ struct ScoreParityTests {
         }
         let fixture = try loadFixture(reference.fixture)
         let tasks = try #require(fixture["tasks"] as? [String: Any])
-        let model = try EvaluationModel.open(reference.model)
+        // Both references computed in float on the dequantized weights, so ours runs the stored blocks
+        // with float arithmetic too (the default integer kernels round activations to 8 bits, as
+        // llama.cpp's own quantized path does).
+        let model = try EvaluationModel.open(reference.model, arithmetic: .float)
         let scorer = try model.itemScorer(maxLength: 4096)
         let loader = TaskLoader(definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"), dataDirectory: Self.dataRoot)
         for key in tasks.keys.sorted() {

@@ -15,10 +15,11 @@ public struct EvaluationModel {
 
     /// `tokenizerPath` overrides the tokenizer the model carries (a GGUF file's own vocabulary, or the
     /// tokenizer file inside a model directory).
-    public static func open(_ path: String, tokenizerPath: String? = nil) throws -> EvaluationModel {
+    /// `arithmetic`: how quantized weights compute (integer kernels unless told otherwise).
+    public static func open(_ path: String, tokenizerPath: String? = nil, arithmetic: QuantizedArithmetic = .preferred) throws -> EvaluationModel {
         let location = URL(fileURLWithPath: path)
         let tokenizerFile = try tokenizerPath.map { URL(fileURLWithPath: $0) } ?? TokenizerBinding.file(for: location)
-        return EvaluationModel(location: location, model: try ModelBundle.open(path).model,
+        return EvaluationModel(location: location, model: try ModelBundle.open(path, arithmetic: arithmetic).model,
                                tokenizer: try TokenizerBinding.load(path: tokenizerFile.path),
                                identity: try Manifest.ModelIdentity.of(model: location),
                                tokenizerFile: tokenizerFile, tokenizerHash: try SHA256.hex(fileAt: tokenizerFile))

@@ -54,8 +54,8 @@ extension LlamaModel {
     }
 
     /// A model directory: Hugging Face `config.json` and safetensors weights (HF or GGUF names).
-    public init(directory: URL) throws {
-        try self.init(config: try LlamaConfig.load(from: directory), weights: try ModelDirectory.open(directory.path))
+    public init(directory: URL, arithmetic: QuantizedArithmetic = .preferred) throws {
+        try self.init(config: try LlamaConfig.load(from: directory), weights: try ModelDirectory.open(directory.path), arithmetic: arithmetic)
     }
 
     static func schema(_ c: LlamaConfig, _ naming: LlamaNaming) -> CheckpointSchema {
