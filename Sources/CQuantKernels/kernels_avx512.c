@@ -43,6 +43,7 @@ typedef __m512 qk_hvec;
 
 #define QK_INLINE static inline __attribute__((always_inline))
 #include "decode_avx512.h"
+#include "prefill_avx512.h"
 #include "kernel_template.h"
 
 #pragma clang attribute pop
