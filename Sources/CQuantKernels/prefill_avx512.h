@@ -131,6 +131,21 @@ QK_INLINE void QK_FN(prefill_pack_activation_row)(const qk_activations *x, size_
     }
 }
 
+// Lanes 0–7 plus lanes 8–15 (AVX-512F has no 8-float extract; the 4-double one moves the same bits).
+QK_INLINE __m256 QK_FN(prefill_fold)(__m512 v) {
+    return _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+// The lane sums of four vectors: their outputs are adjacent, so one shared reduction tree and one store.
+QK_INLINE __m128 QK_FN(prefill_sum4)(__m512 a, __m512 b, __m512 c, __m512 d) {
+    const __m256 a8 = QK_FN(prefill_fold)(a);
+    const __m256 b8 = QK_FN(prefill_fold)(b);
+    const __m256 c8 = QK_FN(prefill_fold)(c);
+    const __m256 d8 = QK_FN(prefill_fold)(d);
+    const __m256 abcd = _mm256_hadd_ps(_mm256_hadd_ps(a8, b8), _mm256_hadd_ps(c8, d8));
+    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+}
+
 // y[(t0 + j)·y_stride + r0 + i] for R packed weight rows × T packed activation rows.
 QK_INLINE void QK_FN(prefill_tile)(const uint8_t *const weights[QK_PREFILL_R], const uint8_t *const activations[QK_PREFILL_T],
                                     const qk_prefill_shape *shape, float *y, size_t y_stride, size_t r0, size_t t0,
@@ -163,7 +178,11 @@ QK_INLINE void QK_FN(prefill_tile)(const uint8_t *const weights[QK_PREFILL_R], c
         }
         b0 += (size_t)G;
     }
-    for (int i = 0; i < R; i++) for (int j = 0; j < T; j++) y[(t0 + j) * y_stride + r0 + i] = _mm512_reduce_add_ps(sum[i][j]);
+    for (int j = 0; j < T; j++) {
+        float *out = y + (t0 + j) * y_stride + r0;
+        if (R == 4) _mm_storeu_ps(out, QK_FN(prefill_sum4)(sum[0][j], sum[1][j], sum[2][j], sum[3][j]));
+        else for (int i = 0; i < R; i++) out[i] = _mm512_reduce_add_ps(sum[i][j]);
+    }
 }
 
 // y for weight rows [row_begin, row_end) and every activation row; 0 (nothing written) when the
