@@ -137,6 +137,9 @@ QK_INLINE void QK_FN(matmul_specialised)(const qk_matrix *w, const qk_activation
         return;
     }
 #endif
+#ifdef QK_HAVE_PREFILL
+    if (x->rows >= QK_PREFILL_MIN_ROWS && QK_FN(prefill)(w, x, row_begin, row_end, y, y_stride, layout, codes, f16, biased)) return;
+#endif
     for (size_t r0 = row_begin; r0 < row_end; r0 += QK_ROW_TILE) {
         const size_t r1 = r0 + QK_ROW_TILE < row_end ? r0 + QK_ROW_TILE : row_end;
         for (size_t t0 = 0; t0 < x->rows; t0 += QK_ACTIVATION_TILE) {

@@ -1,6 +1,9 @@
-// AVX-512 with VNNI (Ice Lake / Zen 4 and later): dpbusd on 256-bit lanes for the integer block dots
-// (one block of 32 per instruction, as ggml does; pairing two blocks per 512-bit dpbusd measured
-// slower on Zen 4, which splits 512-bit operations), 512-bit loads for the half-precision kernel.
+// AVX-512 with VNNI (Ice Lake / Zen 4 and later): dpbusd on 256-bit lanes for the template's small
+// tiles (one block of 32 per instruction, as ggml does; pairing two blocks per 512-bit dpbusd measured
+// slower on Zen 4, which splits 512-bit operations), 512-bit dpbusd in decode_avx512.h (one activation
+// row) and prefill_avx512.h (four or more: repacked operands, measured 1.0–1.9× OpenBLAS sgemm on
+// SmolLM2's shapes on Sapphire Rapids, against 0.3–0.6× for the template's tiles), 512-bit loads for
+// the half-precision kernel.
 #include "variants.h"
 #if QK_HAVE_X86_VARIANTS
 #include <immintrin.h>
@@ -43,6 +46,7 @@ typedef __m512 qk_hvec;
 
 #define QK_INLINE static inline __attribute__((always_inline))
 #include "decode_avx512.h"
+#include "prefill_avx512.h"
 #include "kernel_template.h"
 
 #pragma clang attribute pop

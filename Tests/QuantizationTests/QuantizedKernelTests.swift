@@ -31,8 +31,8 @@ struct QuantizedKernelTests {
         let variant = try #require(KernelVariant.allCases.first { $0.description == parts[0] })
         let scheme = try QuantizationScheme(parsing: parts[1])
         let shapes: [(outputs: Int, columns: Int, rows: Int)] = scheme.ggmlBlockValues != nil
-            ? [(7, 32, 1), (5, 96, 3), (33, 160, 2), (1, 64, 70)]
-            : [(7, 32, 1), (5, 97, 3), (17, 33, 2), (3, 1, 1), (9, 389, 4), (2, 200, 66)]
+            ? [(7, 32, 1), (5, 96, 3), (33, 160, 2), (1, 64, 70), (6, 608, 7)]
+            : [(7, 32, 1), (5, 97, 3), (17, 33, 2), (3, 1, 1), (9, 389, 4), (2, 200, 66), (5, 965, 8)]
         for (index, shape) in shapes.enumerated() {
             var generator = SeededGenerator(seed: UInt64(index * 7919 + parts[1].count))
             var weights = generator.normals(shape.outputs * shape.columns, scale: 0.1)
