@@ -22,8 +22,25 @@ public struct CheckpointSummary: Sendable, Equatable {
         case let prefixed as PrefixedSource: kind = CheckpointSummary(prefixed.base).kind + ", tensors under \"\(prefixed.prefix).\""
         default: kind = String(describing: type(of: source))
         }
-        tensorCount = source.tensorInfos.count
-        byteCount = source.tensorInfos.reduce(0) { $0 + $1.byteCount }
-        parameterCount = source.tensorInfos.reduce(0) { $0 + $1.elementCount }
+        let stored = Self.storedTensors(of: source)
+        tensorCount = stored.count
+        byteCount = stored.reduce(0) { $0 + $1.byteCount }
+        parameterCount = stored.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    }
+
+    /// A tensor as the file stores it: a GGUF file's quantized tensors read as F32 through
+    /// `TensorSource`, but a listing should show their block type (Q4_1, Q8_0, ...) and stored size.
+    public struct StoredTensor: Sendable, Equatable {
+        public let name: String
+        public let type: String
+        public let shape: [Int]
+        public let byteCount: Int
+    }
+
+    public static func storedTensors(of source: TensorSource) -> [StoredTensor] {
+        if let file = source as? GGUFFile {
+            return file.ggufTensors.map { StoredTensor(name: $0.name, type: $0.type.name, shape: $0.shape, byteCount: $0.byteRange.count) }
+        }
+        return source.tensorInfos.map { StoredTensor(name: $0.name, type: $0.dtype.rawValue, shape: $0.shape, byteCount: $0.byteCount) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Quantization
 import Tensors
 
 /// The tensors an architecture expects from a checkpoint, checked against what the checkpoint holds
@@ -7,7 +8,8 @@ struct CheckpointSchema {
     struct Entry {
         let name: String
         let shape: [Int]
-        /// Matrices must be F32, F16 or BF16 (they are used in place); other tensors may be any numeric type.
+        /// Matrices must be F32, F16 or BF16, or quantized (they are used in place); other tensors may be
+        /// any numeric type.
         let isMatrix: Bool
         /// May be absent (a tied output head that a converter dropped).
         let isOptional: Bool
@@ -23,11 +25,30 @@ struct CheckpointSchema {
         entries.append(Entry(name: name, shape: shape, isMatrix: false, isOptional: false))
     }
 
-    /// Throws `WeightLoadingError.keyMismatch` unless `source` holds exactly these tensors.
-    func check(_ source: TensorSource) throws {
+    /// Throws `WeightLoadingError.keyMismatch` unless `source` holds exactly these tensors. A matrix
+    /// that `manifest` (a quantized checkpoint's) lists must be stored as the parts its scheme implies,
+    /// each of exactly the dtype and shape the manifest's layout gives, instead of the float tensor.
+    func check(_ source: TensorSource, quantized manifest: QuantizationManifest? = nil) throws {
         let infos = Dictionary(source.tensorInfos.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var missing: [String] = [], misshaped: [String] = []
+        var missing: [String] = [], misshaped: [String] = [], expected: Set<String> = []
         for entry in entries {
+            if entry.isMatrix, let layout = manifest?.tensors[entry.name] {
+                if [layout.rows, layout.columns] != entry.shape {
+                    misshaped.append("\(entry.name): quantized shape \([layout.rows, layout.columns]), expected \(entry.shape)")
+                }
+                for part in QuantizedCheckpointLayout.parts(weightName: entry.name, layout: layout) {
+                    expected.insert(part.name)
+                    guard let info = infos[part.name] else {
+                        missing.append(part.name)
+                        continue
+                    }
+                    if info.dtype != part.dtype || info.shape != part.shape {
+                        misshaped.append("\(part.name): \(info.dtype) \(info.shape), expected \(part.dtype) \(part.shape) for \(layout.scheme)")
+                    }
+                }
+                continue
+            }
+            expected.insert(entry.name)
             guard let info = infos[entry.name] else {
                 if !entry.isOptional { missing.append(entry.name) }
                 continue
@@ -38,8 +59,9 @@ struct CheckpointSchema {
                 misshaped.append("\(entry.name): dtype \(info.dtype) is not supported here")
             }
         }
-        let expected = Set(entries.map(\.name))
-        let unexpected = source.tensorNames.filter { !expected.contains($0) }
+        var unexpected = source.tensorNames.filter { !expected.contains($0) }
+        let matrices = Set(entries.filter(\.isMatrix).map(\.name))
+        unexpected += (manifest.map { Array($0.tensors.keys) } ?? []).filter { !matrices.contains($0) }.map { "\($0) (in the quantization manifest)" }
         if !missing.isEmpty || !unexpected.isEmpty || !misshaped.isEmpty {
             throw WeightLoadingError.keyMismatch(location: source.location, missing: missing, unexpected: unexpected.sorted(), misshaped: misshaped)
         }

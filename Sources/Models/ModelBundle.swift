@@ -7,6 +7,8 @@ import Foundation
 /// model directory whose `config.json` says `"architecture": "megalodon"` or describes a Llama
 /// (`"model_type": "llama"`), with its tokenizer in `tokenizer.model` (SentencePiece) or
 /// `tokenizer.json` (byte-level BPE) or a GGUF vocabulary when present (see `TokenizerFiles`).
+/// Quantized weights run as stored: quantized model directories (formats/quantized-safetensors.md)
+/// and GGUF Q8_0/Q4_0/Q4_1 blocks (see `MatrixReader`).
 public struct ModelBundle {
     public let model: any LanguageModel
     public let tokenizer: (any Tokenizer)?

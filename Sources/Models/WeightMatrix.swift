@@ -1,21 +1,41 @@
+import Quantization
 import Tensors
 
-/// A weight matrix `[outputs, inputs]` (PyTorch layout) kept in its stored dtype, usually inside the
-/// checkpoint's memory map.
+/// A weight matrix `[outputs, inputs]` (PyTorch layout) kept in its stored form, usually inside the
+/// checkpoint's memory map: f32, f16 or bf16, or quantized (`QuantizedMatrix`: ggml Q8_0/Q4_0/Q4_1
+/// blocks or our grouped int8/int4 codes).
 ///
-/// Why no f32 copy: a bf16 7B model is 14.8 GB and its f32 copy would not fit in 24 GB. f32 weights
-/// are handed to BLAS in place. f16/bf16 weights are widened on the fly, a block of rows at a time,
-/// into a small scratch buffer: for several input rows (prefill) each block feeds one sgemm, whose
-/// cost dwarfs the conversion; for one input row (decode) each thread widens its own rows and takes
-/// dot products, so the weights stream through memory once at their stored size.
+/// Why no f32 copy: a bf16 7B model is 14.8 GB and its f32 copy would not fit in 24 GB; quantizing
+/// only pays if the quantized bytes are what is read. f32 weights are handed to BLAS in place.
+/// f16/bf16 weights are widened on the fly, a block of rows at a time, into a small scratch buffer:
+/// for several input rows (prefill) each block feeds one sgemm, whose cost dwarfs the conversion; for
+/// one input row (decode) each thread widens its own rows and takes dot products, so the weights
+/// stream through memory once at their stored size. Quantized weights go through the integer kernels
+/// of `QuantizedLinear` (activations quantized to int8 blocks, as llama.cpp does), or, with
+/// `QuantizedArithmetic.float`, are dequantized block by block like f16 weights.
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
     public let outputs: Int
     public let inputs: Int
-    public let dtype: DType
-    /// Keeps the mapping (or owned copy) alive; `base` points into it.
-    private let storage: Storage
+    public let kind: Kind
+    /// Keeps the mapping (or owned copy) alive; `base` points into it (float kinds).
+    private let storage: Storage?
     private let base: UnsafeRawPointer?
+    private let quantized: QuantizedMatrix?
+    private let arithmetic: QuantizedArithmetic
+
+    /// How the weights are stored.
+    public enum Kind: Equatable, Sendable, CustomStringConvertible {
+        case float(DType)
+        case quantized(QuantizationScheme)
+
+        public var description: String {
+            switch self {
+            case let .float(dtype): return dtype.rawValue
+            case let .quantized(scheme): return scheme.description
+            }
+        }
+    }
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case notAMatrix(name: String, shape: [Int])
@@ -37,12 +57,34 @@ public struct WeightMatrix: @unchecked Sendable {
         self.name = name
         outputs = tensor.shape[0]
         inputs = tensor.shape[1]
-        dtype = tensor.dtype
+        kind = .float(tensor.dtype)
         // Old safetensors files do not align tensors; the kernels below want element alignment, so a
         // misaligned tensor (rare) gets an aligned private copy.
         let aligned = tensor.bytes.baseAddress.map { Int(bitPattern: $0) % width == 0 } ?? true
-        storage = aligned ? tensor.storage : Storage(copying: tensor.bytes)
-        base = storage.bytes.baseAddress
+        let kept = aligned ? tensor.storage : Storage(copying: tensor.bytes)
+        storage = kept
+        base = kept.bytes.baseAddress
+        quantized = nil
+        arithmetic = .integer
+    }
+
+    /// Quantized weights, used in place (the kernels read codes and scales unaligned).
+    public init(_ matrix: QuantizedMatrix, name: String, arithmetic: QuantizedArithmetic = .integer) {
+        self.name = name
+        outputs = matrix.rows
+        inputs = matrix.columns
+        kind = .quantized(matrix.scheme)
+        storage = nil
+        base = nil
+        quantized = matrix
+        self.arithmetic = arithmetic
+    }
+
+    /// Bytes one pass over the matrix reads (what decoding a token costs in memory traffic).
+    public var byteCount: Int {
+        if let quantized { return quantized.byteCount }
+        guard case let .float(dtype) = kind else { return 0 }
+        return outputs * inputs * (dtype.byteWidth ?? 4)
     }
 
     /// Rows of weights widened per block, sized so a block stays in the L2 cache.
@@ -50,8 +92,10 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// `y[rows, outputs] (+)= x[rows, inputs] · Wᵀ`.
     public func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        guard rows > 0, outputs > 0, let base else { return }
-        if dtype == .f32 {
+        guard rows > 0, outputs > 0 else { return }
+        if let quantized, arithmetic == .integer {
+            applyQuantized(quantized, x, rows: rows, into: y, accumulate: accumulate)
+        } else if kind == .float(.f32), let base {
             BLAS.linear(x, rows: rows, inputs: inputs, weight: base.assumingMemoryBound(to: Float.self), outputs: outputs,
                         into: y, accumulate: accumulate)
         } else if rows == 1 {
@@ -80,14 +124,20 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     private func widenRows(_ rows: Range<Int>, into target: UnsafeMutablePointer<Float>) {
+        if let quantized {
+            for (offset, row) in rows.enumerated() {
+                Dequantizer.dequantizeRow(quantized, row: row, into: UnsafeMutableBufferPointer(start: target + offset * inputs, count: inputs))
+            }
+            return
+        }
         guard let base else { return }
         let count = rows.count * inputs
         let start = rows.lowerBound * inputs
         let destination = UnsafeMutableBufferPointer(start: target, count: count)
-        switch dtype {
-        case .f16:
+        switch kind {
+        case .float(.f16):
             HalfPrecision.widenHalf(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self) + start, count: count), into: destination)
-        case .bf16:
+        case .float(.bf16):
             HalfPrecision.widenBFloat16(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self) + start, count: count), into: destination)
         default:
             destination.baseAddress?.update(from: base.assumingMemoryBound(to: Float.self) + start, count: count)
@@ -124,5 +174,16 @@ public struct WeightMatrix: @unchecked Sendable {
                 first += count
             }
         }
+    }
+
+    private func applyQuantized(_ matrix: QuantizedMatrix, _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
+                                accumulate: Bool) {
+        let input = UnsafeBufferPointer(start: x, count: rows * inputs)
+        guard accumulate else {
+            QuantizedLinear.apply(matrix, to: input, rows: rows, into: UnsafeMutableBufferPointer(start: y, count: rows * outputs))
+            return
+        }
+        let product = QuantizedLinear.apply(matrix, to: Array(input), rows: rows)
+        for index in product.indices { y[index] += product[index] }
     }
 }

@@ -45,23 +45,37 @@ public enum QuantizedCheckpointLayout {
         return parts
     }
 
+    /// One stored tensor of a quantized matrix, as a checkpoint must hold it.
+    public struct Part: Equatable, Sendable {
+        public let name: String
+        public let dtype: DType
+        public let shape: [Int]
+    }
+
+    /// Every tensor that stores a matrix of `layout` in place of the float weight `weightName`:
+    /// codes, then scales and biases when the scheme keeps them apart.
+    public static func parts(weightName: String, layout: QuantizedLayout) -> [Part] {
+        let (codeType, codeShape) = codesInfo(layout)
+        var parts = [Part(name: codesName(ofWeight: weightName), dtype: codeType, shape: codeShape)]
+        if let (scaleType, scaleShape) = scaleInfo(layout) {
+            parts.append(Part(name: scalesName(ofWeight: weightName), dtype: scaleType, shape: scaleShape))
+            if layout.biasBytes > 0 { parts.append(Part(name: biasesName(ofWeight: weightName), dtype: scaleType, shape: scaleShape)) }
+        }
+        return parts
+    }
+
     /// Reads the quantized matrix that replaced `weightName`, checking every part's dtype and shape.
     /// With a memory-mapped source the matrix points into the mapping.
     public static func matrix(weightName: String, layout: QuantizedLayout, from source: TensorSource) throws -> QuantizedMatrix {
-        func part(_ name: String, _ expected: (DType, [Int])) throws -> Storage {
-            guard let info = source.info(named: name) else { throw QuantizationError.missingTensor(name) }
-            guard info.dtype == expected.0 else { throw QuantizationError.unsupportedDType(tensor: name, dtype: info.dtype.rawValue) }
-            guard info.shape == expected.1 else { throw QuantizationError.shapeMismatch(tensor: name, expected: expected.1, actual: info.shape) }
-            return try source.tensor(named: name).storage
+        let storages = try parts(weightName: weightName, layout: layout).map { part -> Storage in
+            guard let info = source.info(named: part.name) else { throw QuantizationError.missingTensor(part.name) }
+            guard info.dtype == part.dtype else { throw QuantizationError.unsupportedDType(tensor: part.name, dtype: info.dtype.rawValue) }
+            guard info.shape == part.shape else { throw QuantizationError.shapeMismatch(tensor: part.name, expected: part.shape, actual: info.shape) }
+            return try source.tensor(named: part.name).storage
         }
-        let codes = try part(codesName(ofWeight: weightName), codesInfo(layout))
-        var scales: Storage?, biases: Storage?
-        if let info = scaleInfo(layout) {
-            scales = try part(scalesName(ofWeight: weightName), info)
-            if layout.biasBytes > 0 { biases = try part(biasesName(ofWeight: weightName), info) }
-        }
-        return try QuantizedMatrix(scheme: layout.scheme, rows: layout.rows, columns: layout.columns, codes: codes,
-                                   scales: scales, biases: biases, name: weightName)
+        return try QuantizedMatrix(scheme: layout.scheme, rows: layout.rows, columns: layout.columns, codes: storages[0],
+                                   scales: storages.count > 1 ? storages[1] : nil, biases: storages.count > 2 ? storages[2] : nil,
+                                   name: weightName)
     }
 
     /// Reads the manifest from a source's metadata (nil when the checkpoint is not quantized).

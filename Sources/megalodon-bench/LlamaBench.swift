@@ -8,68 +8,36 @@ struct LlamaBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llama",
         abstract: "Prefill and decode speed of the Llama engine on a real model, optionally next to llama.cpp's llama-bench.",
-        discussion: "Loads --model (a Llama GGUF file or model directory; quantized GGUF weights are dequantized to f32 on load) and measures, like llama-bench, a prefill of --prefill-tokens random tokens in one call (pp) and --decode-tokens tokens generated one call each (tg), both from an empty context; figures are medians over --repeats runs. With --llama-bench and --llama-bench-model it also runs `llama-bench -m MODEL -t THREADS -p N -n M -r REPEATS -o json` in the same run and prints the ratios; give it an F32 GGUF to compare like with like (make one with `llama-quantize --allow-requantize model.gguf model-f32.gguf F32`).")
+        discussion: "Loads --model (a Llama GGUF file or model directory; Q8_0/Q4_0/Q4_1 GGUF weights and quantized model directories run on the quantized kernels as stored, other ggml types are dequantized to f32 on load) and measures, like llama-bench, a prefill of --prefill-tokens random tokens in one call (pp) and --decode-tokens tokens generated one call each (tg), both from an empty context; figures are medians over --repeats runs. With --llama-bench and --llama-bench-model it also runs `llama-bench -m MODEL -t THREADS -p N -n M -r REPEATS -o json` in the same run and prints the ratios; give it an F32 GGUF to compare like with like (make one with `llama-quantize --allow-requantize model.gguf model-f32.gguf F32`).")
 
     @Option(help: ArgumentHelp("Llama GGUF file or model directory.", valueName: "path"))
     var model: String
 
-    @Option(help: "Threads for BLAS and our kernels (1 gives the most repeatable figures).")
-    var threads = 1
-
-    @Option(help: "Timed runs per measurement; the median is reported.")
-    var repeats = 5
-
-    @Option(help: "Tokens in the timed prefill call.")
-    var prefillTokens = 512
-
-    @Option(help: "Tokens generated per timed decode run.")
-    var decodeTokens = 128
-
-    @Option(help: ArgumentHelp("Path of llama.cpp's llama-bench executable, to measure it in the same run.", valueName: "file"))
-    var llamaBench: String?
+    @OptionGroup var threading: BenchThreadOptions
+    @OptionGroup var speed: LlamaSpeedOptions
 
     @Option(help: ArgumentHelp("The GGUF llama-bench should run (an F32 one to compare with our f32 engine).", valueName: "file"))
     var llamaBenchModel: String?
 
     func validate() throws {
-        guard threads >= 1, repeats >= 1, prefillTokens >= 1, decodeTokens >= 1 else {
-            throw ValidationError("--threads, --repeats, --prefill-tokens and --decode-tokens must be at least 1")
-        }
-        guard (llamaBench == nil) == (llamaBenchModel == nil) else {
+        guard (speed.llamaBench == nil) == (llamaBenchModel == nil) else {
             throw ValidationError("--llama-bench and --llama-bench-model go together")
         }
     }
 
     func run() throws {
         try reportingErrors {
-            BLASKernelSelection.reexecIfBeneficial()
-            setComputeThreads(threads)
-            let loadStart = Date()
-            guard let engine = try ModelBundle.open(model).model as? LlamaModel else {
-                throw ToolFailure("\(model) is not a Llama model")
-            }
-            let loadSeconds = Date().timeIntervalSince(loadStart)
-            var bench = LlamaBenchmark(model: engine)
-            (bench.repeats, bench.prefillTokens, bench.decodeTokens) = (repeats, prefillTokens, decodeTokens)
-            let report = try bench.run { FileHandle.standardError.write(Data("… \($0)\n".utf8)) }
-            var reference: LlamaCppBenchFigures?
-            if let llamaBench, let llamaBenchModel {
-                FileHandle.standardError.write(Data("… llama-bench\n".utf8))
-                reference = try LlamaCppBenchFigures.measure(executable: llamaBench, model: llamaBenchModel, threads: threads,
-                                                             prefill: prefillTokens, decode: decodeTokens, repeats: repeats)
-            }
-            print("megalodon-bench llama: \(model), \(engine.matrixDType.rawValue) matrices in memory, \(threads) thread(s), median of \(repeats), OpenBLAS kernels \(BLAS.coreName)")
-            print(String(format: "loaded in %.1f s; weights read per decoded token: %@", loadSeconds, ByteCountText.format(Double(report.weightBytesPerToken))))
+            threading.apply()
+            let measured = try speed.measure(model: model, llamaCppModel: llamaBenchModel, threads: threading.threads)
+            print("megalodon-bench llama: \(model), \(measured.storage) matrices in memory, \(threading.threads) thread(s), median of \(speed.repeats), OpenBLAS kernels \(BLAS.coreName)")
+            print(String(format: "loaded in %.1f s; weights read per decoded token: %@", measured.loadSeconds,
+                         ByteCountText.format(Double(measured.report.weightBytesPerToken))))
             print("| test | ours (tok/s) | llama.cpp (tok/s) | ratio |")
             print("|---|---|---|---|")
-            let rows = [("pp\(prefillTokens)", report.prefillTokensPerSecond, reference?.prefill),
-                        ("tg\(decodeTokens)", report.decodeTokensPerSecond, reference?.decode)]
+            let rows = [("pp\(speed.prefillTokens)", measured.report.prefillTokensPerSecond, measured.llamaCpp?.prefill),
+                        ("tg\(speed.decodeTokens)", measured.report.decodeTokensPerSecond, measured.llamaCpp?.decode)]
             for (name, ours, theirs) in rows {
-                if let theirs {
-                    print(String(format: "| %@ | %.1f | %.1f | %.2f |", name, ours, theirs, ours / theirs))
-                } else {
-                    print(String(format: "| %@ | %.1f | – | – |", name, ours))
-                }
+                print("| \(name) | \(SpeedText.figure(ours)) | \(SpeedText.figure(theirs)) | \(SpeedText.ratio(ours, theirs)) |")
             }
         }
     }

@@ -16,8 +16,8 @@ struct MegalodonBench: ParsableCommand {
     @Option(help: ArgumentHelp("Storage type of the weight matrices: f32, f16 or bf16.", valueName: "dtype"))
     var dtype = "f32"
 
-    @Option(help: "Threads for BLAS and our kernels (1 gives the most repeatable figures).")
-    var threads = 1
+    @OptionGroup var threading: BenchThreadOptions
+    var threads: Int { threading.threads }
 
     @Option(help: "Timed runs per measurement; the median is reported.")
     var repeats = 5
@@ -29,16 +29,15 @@ struct MegalodonBench: ParsableCommand {
     var decodeTokens = 16
 
     func validate() throws {
-        guard threads >= 1, repeats >= 1, prefillTokens >= 1, decodeTokens >= 1 else {
-            throw ValidationError("--threads, --repeats, --prefill-tokens and --decode-tokens must be at least 1")
+        guard repeats >= 1, prefillTokens >= 1, decodeTokens >= 1 else {
+            throw ValidationError("--repeats, --prefill-tokens and --decode-tokens must be at least 1")
         }
         guard ["f32", "f16", "bf16"].contains(dtype) else { throw ValidationError("--dtype must be f32, f16 or bf16") }
     }
 
     func run() throws {
         try reportingErrors {
-            BLASKernelSelection.reexecIfBeneficial()
-            setComputeThreads(threads)
+            threading.apply()
             var bench = MegalodonBenchmark(config: try MegalodonConfig.preset(preset))
             bench.matrixDType = DType(rawValue: dtype.uppercased()) ?? .f32
             (bench.repeats, bench.prefillTokens, bench.decodeTokens) = (repeats, prefillTokens, decodeTokens)

@@ -13,21 +13,19 @@ struct MegalodonLongRunBench: ParsableCommand {
     @Option(help: ArgumentHelp("Tokens to stream before the snapshot's half chunk and the compared chunk (1048576 = 1M; 2097152 adds the 2M memory sample).", valueName: "count"))
     var tokens = 1 << 20
 
-    @Option(help: "Threads for BLAS and our kernels (1 gives the most repeatable figures).")
-    var threads = 1
+    @OptionGroup var threading: BenchThreadOptions
+    var threads: Int { threading.threads }
 
     @Option(help: ArgumentHelp("Where to write the snapshot's state file (default: a temporary file, removed afterwards).", valueName: "path"))
     var stateFile: String?
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
     }
 
     func run() throws {
         try reportingErrors {
-            BLASKernelSelection.reexecIfBeneficial()
-            setComputeThreads(threads)
+            threading.apply()
             let config = MegalodonLongRun.smallConfig
             let longRun = MegalodonLongRun(config: config, tokens: tokens)
             let path = stateFile ?? FileManager.default.temporaryDirectory.appendingPathComponent("megalodon-longrun-\(UUID().uuidString).safetensors").path

@@ -29,8 +29,8 @@ struct PerplexityMemoryBench: ParsableCommand {
     @Option(help: "Positions whose logits are computed per model call.")
     var rowsPerCall = 256
 
-    @Option(help: "Threads for BLAS and our kernels.")
-    var threads = 1
+    @OptionGroup var threading: BenchThreadOptions
+    var threads: Int { threading.threads }
 
     @Option(help: ArgumentHelp("Also write the random model to this folder (config.json + model.safetensors).", valueName: "dir"))
     var saveModel: String?
@@ -46,7 +46,7 @@ struct PerplexityMemoryBench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            setComputeThreads(max(1, threads))
+            threading.apply()
             let lengths = try contexts.split(separator: ",").map { part -> Int in
                 let text = part.uppercased()
                 let multiplier = text.hasSuffix("K") ? 1 << 10 : text.hasSuffix("M") ? 1 << 20 : 1

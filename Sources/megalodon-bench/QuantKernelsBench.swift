@@ -18,7 +18,8 @@ struct QuantKernelsBench: ParsableCommand {
     @Option(help: "Timed repetitions; the median is reported (at least 5).") var repeats = 7
     @Option(help: "Comma-separated schemes (q8_0, q4_0, q4_1, int8-g64-sym-f16, ...).")
     var schemes = "q8_0,q4_0,q4_1,int8-g32-sym-f16,int8-row-sym-f32,int4-g64-asym-f16,int4-g128-sym-f16"
-    @Option(help: "Threads for OpenBLAS and our kernels.") var threads = 1
+    @OptionGroup var threading: BenchThreadOptions
+    var threads: Int { threading.threads }
     @Option(name: .customLong("working-set-mb"), help: "Minimum megabytes of weights cycled through per measurement.")
     var workingSetMB = 512
     @Flag(name: .customLong("thread-cpu-time"), help: "Time with this thread's CPU clock instead of the wall clock (only with --threads 1): steadier when other processes compete for the cores.")
@@ -29,14 +30,12 @@ struct QuantKernelsBench: ParsableCommand {
     func validate() throws {
         guard rows > 0, columns > 0 else { throw ValidationError("--rows and --columns must be positive") }
         guard repeats >= 5 else { throw ValidationError("--repeats must be at least 5 (got \(repeats))") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard !threadCPUTime || threads == 1 else { throw ValidationError("--thread-cpu-time needs --threads 1") }
     }
 
     func run() throws {
         try reportingErrors {
-            BLASKernelSelection.reexecIfBeneficial()
-            setComputeThreads(threads)
+            threading.apply()
             let parsedSchemes = try schemes.split(separator: ",").map { try QuantizationScheme(parsing: String($0)) }
             var generator = SystemRandomNumberGenerator()
             let weights = (0..<rows * columns).map { _ in Float.random(in: -0.05...0.05, using: &generator) }

@@ -22,10 +22,10 @@ struct InspectCommand: ParsableCommand {
     static func report(_ source: TensorSource) -> String {
         let summary = CheckpointSummary(source)
         var lines = ["\(source.location) (\(summary.kind))", "", "tensors:"]
-        let rows = source.tensorInfos.map { info in
-            [Self.printable(info.name), info.dtype.rawValue, "[" + info.shape.map(String.init).joined(separator: ", ") + "]", String(info.byteCount)]
+        let rows = CheckpointSummary.storedTensors(of: source).map { tensor in
+            [Self.printable(tensor.name), tensor.type, "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]", String(tensor.byteCount)]
         }
-        let header = ["name", "dtype", "shape", "bytes"]
+        let header = ["name", "type", "shape", "bytes"]
         let widths = (0..<header.count).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         for row in [header] + rows {
             let padded = row.enumerated().map { column, text in

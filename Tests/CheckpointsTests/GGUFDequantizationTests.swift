@@ -31,6 +31,16 @@ struct GGUFDequantizationTests {
         #expect(file.tensorInfos.first?.shape == [3, 2, 64])
     }
 
+    /// A listing shows quantized tensors as stored (block type and block bytes), not as the F32 they read as.
+    @Test func summaryListsStoredTypesAndBytes() throws {
+        let file = try GGUFFile(path: Self.fixture.path)
+        let stored = CheckpointSummary.storedTensors(of: file)
+        #expect(stored.map(\.type) == file.ggufTensors.map(\.type.name))
+        #expect(stored.map(\.byteCount) == file.ggufTensors.map { $0.elementCount / $0.type.blockSize * $0.type.blockByteCount })
+        #expect(stored.contains { $0.type == "Q4_1" })
+        #expect(CheckpointSummary(file).byteCount == stored.reduce(0) { $0 + $1.byteCount })
+    }
+
     @Test func rawBlocksRoundTripThroughTheKernel() throws {
         let file = try GGUFFile(path: Self.fixture.path)
         let raw = try file.rawTensor(named: "t.q6_k")

@@ -206,23 +206,10 @@ struct GGUFReaderTests {
     /// Random byte edits of a valid file must give a file that opens or a GGUFError, never a crash
     /// or another error. Seeded, and bounded by time rather than count.
     @Test func mutationFuzzGivesOnlyTypedErrors() throws {
-        let original = Self.valid().bytes()
-        var generator = SeededGenerator(seed: 0x6775_6766)
-        let deadline = Date().addingTimeInterval(5)
-        var rounds = 0, accepted = 0
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-fuzz-\(UUID().uuidString).gguf")
         defer { try? FileManager.default.removeItem(at: url) }
-        while Date() < deadline {
-            var bytes = original
-            for _ in 0..<(1 + Int(generator.next() % 4)) {
-                let position = Int(generator.next() % UInt64(bytes.count))
-                switch generator.next() % 3 {
-                case 0: bytes[position] = UInt8(truncatingIfNeeded: generator.next())
-                case 1: bytes[position] ^= 1 << UInt8(generator.next() % 8)
-                default: bytes = Array(bytes[0..<position])
-                }
-                if bytes.isEmpty { break }
-            }
+        var accepted = 0
+        let rounds = try MutationFuzzCampaign(defaultSeconds: 5, defaultSeed: 0x6775_6766).run(corpus: [Self.valid().bytes()]) { bytes in
             try Data(bytes).write(to: url)
             do {
                 let file = try GGUFFile(path: url.path)
@@ -234,7 +221,6 @@ struct GGUFReaderTests {
             } catch {
                 Issue.record("untyped error \(error)")
             }
-            rounds += 1
         }
         #expect(rounds > 100)
         #expect(accepted < rounds)

@@ -7,49 +7,32 @@ import TestSupport
 /// accepts a file whose tensors tile its data section exactly, or throws a typed error. Runs for
 /// MEGALODON_FUZZ_SECONDS (default 10) seconds; MEGALODON_FUZZ_SEED picks the seed.
 struct SafetensorsFuzzTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let tokens = ["{", "}", "[", "]", "\"", ",", ":", " ", "\t", "null", "true", "-1", "-0", "0", "1.5", "1e400", "18446744073709551615",
                          "18446744073709551616", "9223372036854775807", "\"dtype\"", "\"shape\"", "\"data_offsets\"", "\"__metadata__\"", "\"F4\"",
                          "\"F6_E2M3\"", "\"BOOL\"", "\"U64\"", "\"X\"", "\\u0000", "\\ud800", "\\", "[0,0]", "[]", "{}", "\u{1}", "é", "[[[[[[[[", "]]]]"]
         .map { Array($0.utf8) }
 
-    static func mutate(_ input: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
-        var bytes = input
+    /// Format-blind edits plus two that aim at the header: a new length field, and a JSON token
+    /// spliced inside the header with the length field kept consistent, so the mutation reaches the
+    /// JSON and validation layers.
+    static func mutate(_ bytes: inout [UInt8], _ random: inout SeededGenerator) {
         let headerEnd = min(bytes.count, 8 + Int(bytes.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0xFFFF_FFFF))
         for _ in 0..<Int.random(in: 1...4, using: &random) {
-            let position = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &random)
             switch Int.random(in: 0..<7, using: &random) {
-            case 0 where !bytes.isEmpty: bytes[position] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &random)
-            case 1: bytes.insert(UInt8.random(in: 0...255, using: &random), at: position)
-            case 2 where !bytes.isEmpty: bytes.remove(at: position)
-            case 3: bytes.removeLast(Int.random(in: 0...min(bytes.count, 24), using: &random))
-            case 4 where bytes.count >= 8:
+            case 0 where bytes.count >= 8:
                 let edits: [UInt64] = [0, 1, 7, UInt64(bytes.count), UInt64(bytes.count - 8), 100_000_000, 100_000_001, .max, UInt64.random(in: 0...200, using: &random)]
-                withUnsafeBytes(of: edits.randomElement(using: &random)!.littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
-            case 5, 6:
-                // Splice a JSON token inside the header and keep the length field consistent, so the
-                // mutation reaches the JSON and validation layers.
-                guard headerEnd > 9, headerEnd <= bytes.count else { continue }
-                let token = tokens.randomElement(using: &random)!
+                withUnsafeBytes(of: (edits.randomElement(using: &random) ?? 0).littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
+            case 1, 2:
+                guard headerEnd > 9, headerEnd <= bytes.count, let token = tokens.randomElement(using: &random) else { continue }
                 let at = Int.random(in: 8..<headerEnd, using: &random)
                 let removed = min(Int.random(in: 0...3, using: &random), headerEnd - at)
                 bytes.replaceSubrange(at..<(at + removed), with: token)
                 let length = UInt64(headerEnd - 8 - removed + token.count)
                 withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
-            default: continue
+            default:
+                if bytes.isEmpty { bytes.append(UInt8.random(in: 0...255, using: &random)) } else { ByteMutations.applyOne(to: &bytes, using: &random) }
             }
         }
-        return bytes
     }
 
     /// Reads `bytes` as a file; returns the error's reference name, or "accepted" after checking invariants.
@@ -74,23 +57,12 @@ struct SafetensorsFuzzTests {
     }
 
     @Test func mutatedFilesNeverCrashTheReader() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let seconds = environment["MEGALODON_FUZZ_SECONDS"].flatMap(Double.init) ?? 10
-        let seed = environment["MEGALODON_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x5AFE_7E45
         let corpus = try SafetensorsFixtureTests.validFiles.map { [UInt8](try Data(contentsOf: SafetensorsFixtures.url($0))) }
         #expect(!corpus.isEmpty)
-        var random = SplitMix64(state: seed)
+        let campaign = MutationFuzzCampaign(defaultSeconds: 10, defaultSeed: 0x5AFE_7E45)
         var outcomes: [String: Int] = [:]
-        var executions = 0
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            for _ in 0..<50 {
-                let input = Self.mutate(corpus.randomElement(using: &random)!, &random)
-                outcomes[Self.read(input), default: 0] += 1
-                executions += 1
-            }
-        }
-        print("safetensors fuzz: \(executions) executions in \(seconds) s, seed \(seed): \(outcomes.sorted { $0.key < $1.key })")
+        let executions = campaign.run(corpus: corpus, mutate: Self.mutate) { outcomes[Self.read($0), default: 0] += 1 }
+        print("safetensors fuzz: \(executions) executions in \(campaign.seconds) s, seed \(campaign.seed): \(outcomes.sorted { $0.key < $1.key })")
         #expect(executions > 1000)
         // The mutations reach deep into validation, not just the first checks.
         #expect(outcomes.keys.count >= 7, "\(outcomes)")

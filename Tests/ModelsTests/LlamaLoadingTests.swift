@@ -11,9 +11,8 @@ enum TinyLlama {
                                     ropeTheta: 10000, rmsNormEps: 1e-5, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
                                     bosTokenID: 1, eosTokenIDs: [2])
 
-    static func ggufSource(seed: UInt64 = 7) -> InMemoryTensorSource {
+    static func ggufSource(seed: UInt64 = 7, config c: LlamaConfig = config) -> InMemoryTensorSource {
         var generator = SeededGenerator(seed: seed)
-        let c = config
         func random(_ shape: [Int], around center: Float = 0) -> Tensor {
             Tensor((0..<shape.reduce(1, *)).map { _ in center + Float.random(in: -0.4...0.4, using: &generator) }, shape: shape)
         }
@@ -36,8 +35,8 @@ enum TinyLlama {
     }
 
     /// The same model under Hugging Face names, Q/K rows permuted back to rotate-half.
-    static func huggingFaceSource(seed: UInt64 = 7) throws -> InMemoryTensorSource {
-        let gguf = ggufSource(seed: seed)
+    static func huggingFaceSource(seed: UInt64 = 7, config: LlamaConfig = config) throws -> InMemoryTensorSource {
+        let gguf = ggufSource(seed: seed, config: config)
         let names = [(LlamaNaming.Part.embedding), .finalNorm, .outputHead]
             + (0..<config.numLayers).flatMap { n -> [LlamaNaming.Part] in
                 [.attentionNorm(n), .query(n), .key(n), .value(n), .attentionOutput(n), .feedForwardNorm(n), .gate(n), .up(n), .down(n)]
@@ -52,6 +51,16 @@ enum TinyLlama {
             }
             return (name, tensor)
         })
+    }
+
+    /// A Hugging Face `config.json` for `c`.
+    static func configJSON(_ c: LlamaConfig = config) -> String {
+        """
+        {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": \(c.vocabSize), "hidden_size": \(c.hiddenSize),
+         "intermediate_size": \(c.intermediateSize), "num_hidden_layers": \(c.numLayers), "num_attention_heads": \(c.numHeads),
+         "num_key_value_heads": \(c.numKVHeads), "rope_theta": \(c.ropeTheta), "rms_norm_eps": 1e-05, "tie_word_embeddings": false,
+         "max_position_embeddings": 256, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu", "rope_scaling": null}
+        """
     }
 }
 

@@ -3,13 +3,13 @@ import Testing
 import TestSupport
 @testable import Models
 
-/// SmolLM2-135M-Instruct (the released Q4_1 GGUF, dequantized on load) against llama.cpp run on the
+/// SmolLM2-135M-Instruct (the released Q4_1 GGUF, float arithmetic on its dequantized blocks) against llama.cpp run on the
 /// same dequantized weights with an f32 KV cache (Fixtures/llama/smollm2_logits.safetensors, from
 /// scripts/oracles/llama_logits.py): logits at every prompt position and 32 greedy tokens.
 @Suite(.serialized)
 struct LlamaParityTests {
     static let modelPresent = FileManager.default.fileExists(atPath: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
-    static let model = Result { try LlamaModel(gguf: GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))) }
+    static let model = Result { try LlamaModel(gguf: GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")), arithmetic: .float) }
 
     static func reference() throws -> SafetensorsFile {
         try SafetensorsFile(path: SharedFiles.tests("ModelsTests/Fixtures/llama/smollm2_logits.safetensors").path)

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 @testable import Models
 
-/// Perplexity of SmolLM2-135M (Q4_1 GGUF, dequantized) on the first 20 × 512 tokens of KJV Genesis,
+/// Perplexity of SmolLM2-135M (Q4_1 GGUF, float arithmetic on its dequantized blocks) on the first 20 × 512 tokens of KJV Genesis,
 /// scored like llama.cpp's `llama-perplexity -c 512`, against its own figure on the same
 /// dequantized weights with an f32 KV cache (Fixtures/llama/smollm2_perplexity.json, from
 /// scripts/oracles/llama_perplexity.py).
@@ -27,7 +27,7 @@ struct LlamaPerplexityTests {
         let reference = try Self.reference()
         let file = try GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
         let tokenizer = try GGUFTokenizer.load(from: file)
-        let model = try LlamaModel(gguf: file)
+        let model = try LlamaModel(gguf: file, arithmetic: .float)
         let scoring = ChunkedPerplexity(context: reference.context, chunks: reference.chunks,
                                         beginningOfSequence: tokenizer.addsBOSByDefault ? tokenizer.bosTokenID.map(Int.init) : nil)
         let result = try scoring.score(model, tokens: reference.tokens)

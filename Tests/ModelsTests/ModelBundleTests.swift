@@ -12,13 +12,7 @@ struct ModelBundleTests {
         let folder = try SharedFiles.temporaryDirectory("llama-bundle")
         let source = try TinyLlama.huggingFaceSource()
         try SafetensorsWriter.write(to: folder.appendingPathComponent("model.safetensors").path, copying: source, overwrite: false)
-        let c = TinyLlama.config
-        let config = """
-        {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": \(c.vocabSize), "hidden_size": \(c.hiddenSize),
-         "intermediate_size": \(c.intermediateSize), "num_hidden_layers": \(c.numLayers), "num_attention_heads": \(c.numHeads),
-         "num_key_value_heads": \(c.numKVHeads), "rope_theta": \(c.ropeTheta), "rms_norm_eps": 1e-05, "tie_word_embeddings": false,
-         "max_position_embeddings": 256, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu", "rope_scaling": null}
-        """
+        let config = TinyLlama.configJSON()
         try Data(config.utf8).write(to: folder.appendingPathComponent("config.json"))
         try FileManager.default.copyItem(at: SharedFiles.tests("TokenizersTests/Fixtures/hf/smollm/tokenizer.json"),
                                          to: folder.appendingPathComponent("tokenizer.json"))

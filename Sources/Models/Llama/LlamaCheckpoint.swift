@@ -3,20 +3,23 @@ import Tensors
 
 /// Builds a `LlamaModel` from any `TensorSource` holding Hugging Face or GGUF names, strictly: the
 /// key set and every shape are checked against the config first. Hugging Face Q/K rows are permuted
-/// into the adjacent-pair RoPE layout here, once. Matrices stay in their stored dtype (quantized
-/// GGUF tensors arrive dequantized to f32); norm weights become f32.
+/// into the adjacent-pair RoPE layout here, once. Matrices stay as stored (f32/f16/bf16, quantized
+/// model directories, GGUF Q8_0/Q4_0/Q4_1 blocks; see `MatrixReader`); norm weights become f32.
 extension LlamaModel {
-    public init(config: LlamaConfig, weights source: TensorSource) throws {
+    /// `arithmetic` chooses how quantized matrices compute (`QuantizedArithmetic.preferred`: integer kernels unless the environment asks for float).
+    public init(config: LlamaConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .preferred) throws {
         try config.validate()
-        let naming = LlamaNaming.detect(source)
-        try Self.schema(config, naming).check(source)
+        let matrices = try MatrixReader(source, arithmetic: arithmetic)
+        let naming = LlamaNaming.detect(matrices)
+        try Self.schema(config, naming).check(source, quantized: matrices.manifest)
         func matrix(_ part: LlamaNaming.Part, permutedHeads: Int? = nil) throws -> WeightMatrix {
             let name = naming.name(part)
-            var tensor = try source.tensor(named: name)
-            if let heads = permutedHeads, naming == .huggingFace {
-                tensor = try TensorRecipe.permuteRows(tensor, heads: heads, to: .interleaved, location: "\(source.location): \(name)")
+            guard let heads = permutedHeads, naming == .huggingFace else { return try matrices.matrix(name) }
+            // Quantized rows move whole (codes with their scales), so a quantized HF checkpoint needs
+            // no re-quantization: the interleaved matrix holds exactly the same rows.
+            return try matrices.matrix(name) {
+                try TensorRecipe.permuteRows($0, heads: heads, to: .interleaved, location: "\(source.location): \(name)")
             }
-            return try WeightMatrix(tensor, name: name)
         }
         func linear(_ part: LlamaNaming.Part, permutedHeads: Int? = nil) throws -> Linear {
             Linear(weight: try matrix(part, permutedHeads: permutedHeads), bias: nil)
@@ -26,7 +29,7 @@ extension LlamaModel {
         let embedding = try matrix(.embedding)
         var output = embedding
         if config.tieWordEmbeddings {
-            try source.requireIdentical(naming.name(.outputHead), to: naming.name(.embedding), because: "tie_word_embeddings is set")
+            try matrices.requireIdentical(naming.name(.outputHead), to: naming.name(.embedding), because: "tie_word_embeddings is set")
         } else {
             output = try matrix(.outputHead)
         }
@@ -44,9 +47,10 @@ extension LlamaModel {
         self.init(config: config, embedding: embedding, blocks: blocks, finalNormScale: try floats(.finalNorm), output: output)
     }
 
-    /// A GGUF file of general.architecture "llama": config from its metadata, weights dequantized.
-    public init(gguf file: GGUFFile) throws {
-        try self.init(config: try LlamaConfig(gguf: file), weights: file)
+    /// A GGUF file of general.architecture "llama": config from its metadata; Q8_0/Q4_0/Q4_1 matrices
+    /// run from the mapped blocks, other quantized types are dequantized to f32.
+    public init(gguf file: GGUFFile, arithmetic: QuantizedArithmetic = .preferred) throws {
+        try self.init(config: try LlamaConfig(gguf: file), weights: file, arithmetic: arithmetic)
     }
 
     /// A model directory: Hugging Face `config.json` and safetensors weights (HF or GGUF names).

@@ -5,8 +5,8 @@ enum LlamaNaming: Sendable {
     /// `blk.N.attn_q.weight`, ...: adjacent-pair (interleaved) Q/K rows.
     case gguf
 
-    static func detect(_ source: TensorSource) -> LlamaNaming {
-        source.contains("token_embd.weight") ? .gguf : .huggingFace
+    static func detect(_ matrices: MatrixReader) -> LlamaNaming {
+        matrices.holds("token_embd.weight") ? .gguf : .huggingFace
     }
 
     /// Parts of the model by role.

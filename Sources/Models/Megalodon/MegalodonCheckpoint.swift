@@ -2,14 +2,16 @@ import Foundation
 import Tensors
 
 /// Builds a `MegalodonModel` from any `TensorSource` holding official or megalodon-jax names, strictly:
-/// the key set and every shape are checked against the config first. Matrices stay in their stored
-/// dtype (see `WeightMatrix`); small vectors (norm weights, biases, CEMA parameters) become f32.
+/// the key set and every shape are checked against the config first. Matrices stay as stored, float or
+/// quantized (see `MatrixReader`, `WeightMatrix`); small vectors (norm weights, biases, CEMA parameters) become f32.
 extension MegalodonModel {
-    public init(config: MegalodonConfig, weights source: TensorSource) throws {
+    /// `arithmetic` chooses how quantized matrices compute (`QuantizedArithmetic.preferred`: integer kernels unless the environment asks for float).
+    public init(config: MegalodonConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .preferred) throws {
         try config.validate()
-        let naming = MegalodonNaming.detect(source)
-        try Self.schema(config, naming).check(source)
-        let reader = MegalodonTensorReader(source: source, naming: naming)
+        let matrices = try MatrixReader(source, arithmetic: arithmetic)
+        let naming = MegalodonNaming.detect(matrices)
+        try Self.schema(config, naming).check(source, quantized: matrices.manifest)
+        let reader = MegalodonTensorReader(source: source, matrices: matrices, naming: naming)
 
         let embedding = try reader.matrix("embed.weight")
         var output = embedding
@@ -88,11 +90,11 @@ extension MegalodonModel {
 /// Reads tensors by official name once the schema has been checked.
 private struct MegalodonTensorReader {
     let source: TensorSource
+    let matrices: MatrixReader
     let naming: MegalodonNaming
 
     func matrix(_ name: String) throws -> WeightMatrix {
-        let key = naming.key(name)
-        return try WeightMatrix(try source.tensor(named: key), name: key)
+        try matrices.matrix(naming.key(name))
     }
 
     func floats(_ name: String) throws -> [Float] {
@@ -164,7 +166,7 @@ private struct MegalodonTensorReader {
 
     /// A tied head stored under its own key must be the embedding, bit for bit.
     func requireTiedHead() throws {
-        try source.requireIdentical(naming.key("output.output.weight"), to: naming.key("embed.weight"),
+        try matrices.requireIdentical(naming.key("output.output.weight"), to: naming.key("embed.weight"),
                                     because: "share_emb is set")
     }
 

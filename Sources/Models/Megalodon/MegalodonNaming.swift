@@ -7,8 +7,8 @@ enum MegalodonNaming {
     /// `rope.freqs`, CEMA gamma split into real and imaginary `[D, N]`, omega `[D]`, no head when tied.
     case jax
 
-    static func detect(_ source: TensorSource) -> MegalodonNaming {
-        source.contains("model.embed.weight") ? .jax : .official
+    static func detect(_ matrices: MatrixReader) -> MegalodonNaming {
+        matrices.holds("model.embed.weight") ? .jax : .official
     }
 
     /// The key of the official tensor `name` in this convention.

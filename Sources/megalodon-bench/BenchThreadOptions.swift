@@ -1,0 +1,20 @@
+import ArgumentParser
+import CommandSupport
+import Tensors
+
+/// `--threads` for every benchmark: one thread by default, because the primary figures are
+/// single-threaded (the second core of a shared machine is sometimes busy).
+struct BenchThreadOptions: ParsableArguments {
+    @Option(help: "Threads for BLAS and our kernels (1 gives the most repeatable figures).")
+    var threads = 1
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
+    /// Selects OpenBLAS's fastest kernels for this CPU and applies the thread count; call first.
+    func apply() {
+        BLASKernelSelection.reexecIfBeneficial()
+        setComputeThreads(threads)
+    }
+}
