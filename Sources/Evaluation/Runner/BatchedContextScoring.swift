@@ -29,7 +29,8 @@ extension LanguageModelScorer: BatchedContextScorer where Model: BatchedLanguage
             let truncated = maxLength.map { limit in group.continuations.contains { group.context.count + $0.count > limit + 1 } } ?? false
             return !group.context.isEmpty && !truncated && group.continuations.allSatisfy { $0.count <= stream.rowsPerCall }
         }
-        for index in groups.indices where !stackable.contains(index) {
+        let stacked = Set(stackable)
+        for index in groups.indices where !stacked.contains(index) {
             results[index] = try loglikelihoods(context: groups[index].context, continuations: groups[index].continuations)
         }
         var contextStates = [Model.State](repeating: model.makeState(), count: groups.count)
