@@ -22,10 +22,16 @@ struct RotaryEmbedding: Sendable {
 
     /// The cosines and sines of consecutive positions, computed once and shared by every layer.
     func angles(positions: Range<Int>) -> RotaryAngles {
+        angles(runs: [positions])
+    }
+
+    /// The angles of several runs of positions one after another (rows of several sequences stacked
+    /// for one batched call, each at its own positions).
+    func angles(runs: [Range<Int>]) -> RotaryAngles {
         let pairs = inverseFrequencies.count
-        var cosines = [Float](repeating: 0, count: positions.count * pairs)
+        var cosines = [Float](repeating: 0, count: runs.reduce(0) { $0 + $1.count } * pairs)
         var sines = cosines
-        for (row, position) in positions.enumerated() {
+        for (row, position) in runs.joined().enumerated() {
             for pair in 0..<pairs {
                 // The angle is formed in f32 like the references (fp32 position times fp32 frequency).
                 let angle = Double(Float(position) * inverseFrequencies[pair])

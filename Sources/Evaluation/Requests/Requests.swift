@@ -1,5 +1,5 @@
 /// A `loglikelihood` request: score `continuation` after `context` (both plain text).
-public struct LoglikelihoodRequest: Equatable, Sendable {
+public struct LoglikelihoodRequest: Hashable, Sendable {
     public var context: String
     public var continuation: String
     public init(context: String, continuation: String) { self.context = context; self.continuation = continuation }

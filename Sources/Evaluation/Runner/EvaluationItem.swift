@@ -18,6 +18,17 @@ public struct EvaluationItem: Equatable, Sendable {
     public var work: Work
 }
 
+extension EvaluationItem.Work {
+    /// The log-likelihood request lists of this document, each scored together (none for generation).
+    var loglikelihoodRequestLists: [[LoglikelihoodRequest]] {
+        switch self {
+        case let .multipleChoice(requests, _, _), let .yesNo(requests, _): return [requests]
+        case let .calibratedChoice(requests, calibration, _, _): return [requests, calibration]
+        case .generation: return []
+        }
+    }
+}
+
 /// How a task turns item results into its reported metrics.
 public enum TaskScoring: Equatable, Sendable {
     /// acc and acc_norm per item, mean and stderr; SCROLLS also reports em = acc_norm × 100.

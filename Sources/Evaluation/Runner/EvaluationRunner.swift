@@ -1,11 +1,17 @@
 import Foundation
 
 /// Scores loaded tasks item by item (optionally one shard of them), reusing finished items from a
-/// resume cache, and aggregates each task's metrics.
+/// resume cache, and aggregates each task's metrics. With `batchSize` above 1 and a model that can
+/// stack sequences, the log-likelihoods of each group of `batchSize` unfinished items are computed
+/// together first; items are still scored, cached and reported one by one in order.
 public struct EvaluationRunner {
     public let itemScorer: ItemScorer
+    public let batchSize: Int
 
-    public init(itemScorer: ItemScorer) { self.itemScorer = itemScorer }
+    public init(itemScorer: ItemScorer, batchSize: Int = 1) {
+        self.itemScorer = itemScorer
+        self.batchSize = max(1, batchSize)
+    }
 
     public struct Output: Equatable, Sendable {
         public var tasks: [String: RunResults.TaskResult]
@@ -23,15 +29,23 @@ public struct EvaluationRunner {
         var output = Output(tasks: [:], samples: [])
         for task in tasks {
             var results: [ItemResult] = []
-            for item in task.items where shard?.contains(item) ?? true {
-                if let cached = cache?.result(task: item.task, index: item.index) {
-                    results.append(cached)
-                } else {
-                    let result = try itemScorer.score(item, scoring: task.scoring, dataset: task.definition.dataset)
-                    try cache?.record(result)
-                    results.append(result)
+            let selected = task.items.filter { shard?.contains($0) ?? true }
+            for start in stride(from: 0, to: selected.count, by: batchSize) {
+                let group = selected[start..<min(selected.count, start + batchSize)]
+                let pending = group.filter { cache?.result(task: $0.task, index: $0.index) == nil }
+                // A batch that fails (a bad item) falls back to item by item, which stops at that item
+                // with its own error after caching the ones before it, as an unbatched run does.
+                let scorer = batchSize > 1 ? (try? itemScorer.precomputing(Array(pending))) ?? itemScorer : itemScorer
+                for item in group {
+                    if let cached = cache?.result(task: item.task, index: item.index) {
+                        results.append(cached)
+                    } else {
+                        let result = try scorer.score(item, scoring: task.scoring, dataset: task.definition.dataset)
+                        try cache?.record(result)
+                        results.append(result)
+                    }
+                    progress(1)
                 }
-                progress(1)
             }
             let summary = try TaskAggregation.aggregate(results, scoring: task.scoring, skipped: task.skipped.count)
             output.tasks[task.definition.name] = summary

@@ -45,10 +45,35 @@ extension LanguageModelScorer: SharedContextScorer {}
 public struct ItemScorer {
     public let tokenizer: EvaluationTokenizer
     public let scorer: EvaluationScorer
+    /// Results of request lists scored ahead in a batch (`precomputing`), answered without the scorer.
+    private var precomputed: [[LoglikelihoodRequest]: [(logProbability: Double, isGreedy: Bool)]] = [:]
 
     public init(tokenizer: EvaluationTokenizer, scorer: EvaluationScorer) {
         self.tokenizer = tokenizer
         self.scorer = scorer
+    }
+
+    /// This scorer with every shared-context request list of `items` scored ahead in stacked model
+    /// calls, when the scorer can batch (otherwise itself). Scoring the items then gives what it
+    /// would have without batching, up to float rounding of the log-likelihoods.
+    public func precomputing(_ items: [EvaluationItem]) throws -> ItemScorer {
+        guard let batched = scorer as? BatchedContextScorer else { return self }
+        var lists: [[LoglikelihoodRequest]] = [], groups: [SharedContextGroup] = []
+        for requests in items.flatMap(\.work.loglikelihoodRequestLists) where !requests.isEmpty {
+            let pairs = try requests.map { try EncodedPair.encode($0, with: tokenizer) }
+            guard let context = Self.sharedContext(pairs) else { continue }
+            lists.append(requests)
+            groups.append(SharedContextGroup(context: context, continuations: pairs.map(\.continuation)))
+        }
+        var prepared = self
+        for (requests, results) in zip(lists, try batched.loglikelihoods(groups: groups)) { prepared.precomputed[requests] = results }
+        return prepared
+    }
+
+    /// The context every pair shares, if they do (one document's choices always do).
+    private static func sharedContext(_ pairs: [EncodedPair]) -> [Int]? {
+        guard let first = pairs.first, pairs.allSatisfy({ $0.context == first.context }) else { return nil }
+        return first.context
     }
 
     public func score(_ item: EvaluationItem, scoring: TaskScoring, dataset: String?) throws -> ItemResult {
@@ -97,9 +122,10 @@ public struct ItemScorer {
     /// All requests of one document; when they share their context tokens (they always do for one
     /// document's choices) and the scorer can, the context is consumed once.
     private func loglikelihoods(_ requests: [LoglikelihoodRequest]) throws -> [(logProbability: Double, isGreedy: Bool)] {
+        if let known = precomputed[requests] { return known }
         let pairs = try requests.map { try EncodedPair.encode($0, with: tokenizer) }
-        if let shared = scorer as? SharedContextScorer, let first = pairs.first, pairs.allSatisfy({ $0.context == first.context }) {
-            return try shared.loglikelihoods(context: first.context, continuations: pairs.map(\.continuation))
+        if let shared = scorer as? SharedContextScorer, let context = Self.sharedContext(pairs) {
+            return try shared.loglikelihoods(context: context, continuations: pairs.map(\.continuation))
         }
         return try pairs.map { try scorer.loglikelihood(context: $0.context, continuation: $0.continuation) }
     }

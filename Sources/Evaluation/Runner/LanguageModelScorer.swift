@@ -16,7 +16,7 @@ public final class LanguageModelScorer<Model: LanguageModel>: EvaluationScorer {
     public let model: Model
     public let decoder: EvaluationTextDecoder
     public let maxLength: Int?
-    private let stream: StreamingTokenScorer<Model>
+    let stream: StreamingTokenScorer<Model>
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case continuationLongerThanContext(continuation: Int, maxLength: Int)

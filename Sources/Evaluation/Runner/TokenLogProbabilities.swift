@@ -18,6 +18,14 @@ public enum TokenLogProbabilities {
         let logit = row[row.startIndex + token]
         return (Double(logit - maximum) - Foundation.log(sum), argmax - row.startIndex == token)
     }
+
+    /// `score` of row `row` of `logits`, refusing a target outside the vocabulary.
+    static func score(_ logits: Logits, row: Int, token: Int) throws -> (logProbability: Double, isArgmax: Bool) {
+        guard (0..<logits.vocabularySize).contains(token) else {
+            throw ScorerError.targetOutOfVocabulary(token: token, vocabularySize: logits.vocabularySize)
+        }
+        return score(logits.row(row), token: token)
+    }
 }
 
 /// Feeds a model tokens and scores the next-token predictions as it goes, a bounded number of rows at
@@ -48,11 +56,7 @@ public struct StreamingTokenScorer<Model: LanguageModel> {
             let batch = Array(inputs[(inputs.startIndex + offset)..<(inputs.startIndex + end)])
             let logits = try model.forward(batch, state: &state, positions: .all)
             for row in 0..<batch.count {
-                let target = targets[targets.startIndex + offset + row]
-                guard (0..<logits.vocabularySize).contains(target) else {
-                    throw ScorerError.targetOutOfVocabulary(token: target, vocabularySize: logits.vocabularySize)
-                }
-                let result = TokenLogProbabilities.score(logits.row(row), token: target)
+                let result = try TokenLogProbabilities.score(logits, row: row, token: targets[targets.startIndex + offset + row])
                 observe(result.logProbability, result.isArgmax)
             }
             offset = end

@@ -6,7 +6,11 @@ struct LlamaAttention: Sendable {
     let keyValueHeads: Int
     let headDim: Int
 
-    func callAsFunction(_ x: [Float], rows: Int, angles: RotaryAngles, cache: inout ChunkKVCache) -> [Float] {
+    /// `x` stacks the new rows of several sequences: `segments[s]` are the rows of sequence `s`, which
+    /// attends only to its own `caches[s]` (and appends its keys and values there). The projections
+    /// run once over all rows.
+    func callAsFunction(_ x: [Float], segments: [Range<Int>], angles: RotaryAngles, caches: inout [ChunkKVCache]) -> [Float] {
+        let rows = x.count / query.inputs
         var queries = query(x, rows: rows)
         var keys = key(x, rows: rows)
         let values = value(x, rows: rows)
@@ -20,12 +24,18 @@ struct LlamaAttention: Sendable {
                 }
             }
         }
-        cache.keys.append(contentsOf: keys)
-        cache.values.append(contentsOf: values)
-        cache.count += rows
-        let attended = CausalAttentionHead.attendAllHeads(
-            queries: queries, keys: cache.keys, values: cache.values, rows: rows, heads: heads, keyValueHeads: keyValueHeads,
-            headDim: headDim, valueHeadDim: headDim, scale: 1 / Float(headDim).squareRoot())
+        var attended = [Float](repeating: 0, count: rows * queryWidth)
+        for (sequence, segment) in segments.enumerated() where !segment.isEmpty {
+            caches[sequence].keys.append(contentsOf: keys[segment.lowerBound * keyWidth..<segment.upperBound * keyWidth])
+            caches[sequence].values.append(contentsOf: values[segment.lowerBound * keyWidth..<segment.upperBound * keyWidth])
+            caches[sequence].count += segment.count
+            let rowsOfSequence = segment.lowerBound * queryWidth..<segment.upperBound * queryWidth
+            let result = CausalAttentionHead.attendAllHeads(
+                queries: Array(queries[rowsOfSequence]), keys: caches[sequence].keys, values: caches[sequence].values,
+                rows: segment.count, heads: heads, keyValueHeads: keyValueHeads,
+                headDim: headDim, valueHeadDim: headDim, scale: 1 / Float(headDim).squareRoot())
+            attended.replaceSubrange(rowsOfSequence, with: result)
+        }
         return output(attended, rows: rows)
     }
 }

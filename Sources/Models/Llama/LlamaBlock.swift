@@ -7,12 +7,14 @@ struct LlamaBlock: Sendable {
     let feedForward: SiLUFeedForward
     let eps: Float
 
-    /// Advances `x` (`[rows, hidden]`) through the layer in place.
-    func forward(_ x: inout [Float], rows: Int, angles: RotaryAngles, cache: inout ChunkKVCache) {
+    /// Advances `x` (`[rows, hidden]`, the rows of several sequences stacked; `segments[s]` are
+    /// sequence `s`'s rows, attending to `caches[s]`) through the layer in place.
+    func forward(_ x: inout [Float], segments: [Range<Int>], angles: RotaryAngles, caches: inout [ChunkKVCache]) {
         let width = attentionNormScale.count
+        let rows = x.count / width
         var normalized = x
         Normalization.rmsNormalize(&normalized, width: width, eps: eps, scale: attentionNormScale)
-        let attended = attention(normalized, rows: rows, angles: angles, cache: &cache)
+        let attended = attention(normalized, segments: segments, angles: angles, caches: &caches)
         for i in x.indices { x[i] += attended[i] }
         normalized = x
         Normalization.rmsNormalize(&normalized, width: width, eps: eps, scale: feedForwardNormScale)

@@ -83,10 +83,10 @@ public struct LlamaState: Sendable, Equatable {
     public var position: Int
 }
 
-/// Llama-family inference (Hugging Face `LlamaForCausalLM`, llama.cpp `llm_build_llama`), batch 1,
-/// f32 arithmetic over weights in their stored dtype: pre-norm blocks of grouped-query attention
+/// Llama-family inference (Hugging Face `LlamaForCausalLM`, llama.cpp `llm_build_llama`), one sequence
+/// or several stacked, f32 arithmetic over weights in their stored dtype: pre-norm blocks of grouped-query attention
 /// with RoPE and a SwiGLU MLP, a final RMSNorm and a tied or separate output head.
-public struct LlamaModel: LanguageModel {
+public struct LlamaModel: BatchedLanguageModel {
     public let config: LlamaConfig
     let embedding: WeightMatrix
     let blocks: [LlamaBlock]
@@ -115,36 +115,13 @@ public struct LlamaModel: LanguageModel {
         LlamaState(layers: Array(repeating: ChunkKVCache(), count: blocks.count), position: 0)
     }
 
+    /// One sequence is a batch of one (see `forward(batch:states:positions:)`); the state is moved in
+    /// and out, not copied, so its caches grow in place.
     public func forward(_ tokens: [Int], state: inout LlamaState, positions: LogitPositions) throws -> Logits {
-        try LanguageModelFailure.checkTokens(tokens, vocabularySize: config.vocabSize)
-        try checkShape(of: state)
-        var logits: [Float] = []
-        var start = 0
-        while start < tokens.count {
-            let end = min(tokens.count, start + Self.segmentLength)
-            let wanted = positions.rows(inSegment: start, end, callLength: tokens.count)
-            logits += forwardSegment(Array(tokens[start..<end]), state: &state, logitRows: wanted)
-            start = end
-        }
-        return Logits(rowCount: logits.count / vocabularySize, vocabularySize: vocabularySize, values: logits)
-    }
-
-    private func forwardSegment(_ tokens: [Int], state: inout LlamaState, logitRows: Range<Int>) -> [Float] {
-        let width = config.hiddenSize, rows = tokens.count
-        var x = [Float](repeating: 0, count: rows * width)
-        x.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for (row, token) in tokens.enumerated() { embedding.copyRow(token, into: base + row * width) }
-        }
-        let angles = rotary.angles(positions: state.position..<state.position + rows)
-        for (index, block) in blocks.enumerated() {
-            block.forward(&x, rows: rows, angles: angles, cache: &state.layers[index])
-        }
-        state.position += rows
-        guard !logitRows.isEmpty else { return [] }
-        var last = Array(x[logitRows.lowerBound * width..<logitRows.upperBound * width])
-        Normalization.rmsNormalize(&last, width: width, eps: config.rmsNormEps, scale: finalNormScale)
-        return output.apply(last, rows: logitRows.count)
+        var states = [LlamaState(layers: [], position: 0)]
+        swap(&states[0], &state)
+        defer { swap(&states[0], &state) }
+        return try forward(batch: [tokens], states: &states, positions: positions)[0]
     }
 
     /// A state from another model would index out of bounds; refuse it with a reason instead.
