@@ -80,7 +80,7 @@ def requests_of(sample):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", default="/work/shared/data")
+    parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     args = parser.parse_args()
     data_dir = pathlib.Path(args.data_dir).resolve()
     result = {"lm_eval_version": lm_eval.__version__, "limit": LIMIT, "model": "dummy", "tasks": {}}

@@ -318,7 +318,7 @@ def main():
         command.add_argument("--gguf", type=pathlib.Path, default=GGUF)
     for command in (fixture, runs, ours):
         command.add_argument("--model-dir", required=True)
-        command.add_argument("--data-dir", default="/work/shared/data")
+        command.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     args = parser.parse_args()
     {"model": build_model, "fixture": build_fixture, "bench": bench, "ours": run_ours, "compare": compare}[args.command](args)
 
