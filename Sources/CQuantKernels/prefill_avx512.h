@@ -39,6 +39,11 @@ QK_INLINE qk_prefill_shape QK_FN(prefill_shape)(size_t blocks) {
     return shape;
 }
 
+// Real (unpadded) blocks among the 16 starting at `chunk`, whose scales are loaded as one vector.
+QK_INLINE int QK_FN(prefill_live_blocks)(size_t blocks, size_t chunk) {
+    return blocks - chunk < 16 ? (int)(blocks - chunk) : 16;
+}
+
 // Size of group g: 16 while whole groups of 16 remain, then the tail's powers of two, largest first.
 QK_INLINE int QK_FN(prefill_group_size)(const qk_prefill_shape *shape, size_t g) {
     const size_t whole = shape->padded_blocks / 16;
@@ -85,7 +90,7 @@ QK_INLINE void QK_FN(prefill_pack_weight_row)(const qk_matrix *w, size_t r, cons
     for (size_t g = 0; g < shape->groups; g++) {
         const int G = QK_FN(prefill_group_size)(shape, g);
         const size_t chunk = b0 & ~(size_t)15;
-        const int live = blocks - chunk < 16 ? (int)(blocks - chunk) : 16;
+        const int live = QK_FN(prefill_live_blocks)(blocks, chunk);
         __m512 d, c;
         QK_FN(decode_block_scales)(w, r, chunk, live, layout, codes, f16, biased, &d, &c);
         QK_FN(prefill_place_scales)(scales + g * 32, G, (int)(b0 - chunk), d, c);
@@ -117,7 +122,7 @@ QK_INLINE void QK_FN(prefill_pack_activation_row)(const qk_activations *x, size_
     for (size_t g = 0; g < shape->groups; g++) {
         const int G = QK_FN(prefill_group_size)(shape, g);
         const size_t chunk = b0 & ~(size_t)15;
-        const int live = blocks - chunk < 16 ? (int)(blocks - chunk) : 16;
+        const int live = QK_FN(prefill_live_blocks)(blocks, chunk);
         const __mmask16 mask = (__mmask16)((1u << live) - 1);
         QK_FN(prefill_place_scales)(scales + g * 32, G, (int)(b0 - chunk), _mm512_maskz_loadu_ps(mask, scales_a + chunk),
                                     _mm512_maskz_loadu_ps(mask, sums_a + chunk));
