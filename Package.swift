@@ -1,12 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One library split into modules whose dependencies point down only:
-// Tensors ← Checkpoints ← {Tokenizers, Quantization} ← Models ← Evaluation ← executables.
+// One library split into modules whose dependencies point down only (see ARCHITECTURE.md):
+// Tensors ← Checkpoints ← {Tokenizers, Quantization} ← Models ← {Conversion, Evaluation} ← executables;
+// Benchmarks (above Conversion) is linked by megalodon-bench only.
 let package = Package(
     name: "Megalodon",
     products: [
-        .library(name: "MegalodonKit", targets: ["Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Evaluation"]),
+        .library(name: "MegalodonKit", targets: ["Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Conversion", "Evaluation"]),
         .executable(name: "megalodon-convert", targets: ["megalodon-convert"]),
         .executable(name: "megalodon-quantize", targets: ["megalodon-quantize"]),
         .executable(name: "megalodon-eval", targets: ["megalodon-eval"]),
@@ -22,13 +23,17 @@ let package = Package(
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
 
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
-        .target(name: "Checkpoints", dependencies: ["Tensors", "CZstd", "CJSONC"]),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "CZstd"]),
         .target(name: "Tokenizers", dependencies: ["Checkpoints", "CJSONC"]),
         // Quantized matmul kernels in C: one file per instruction set, chosen at run time.
         .target(name: "CQuantKernels"),
         .target(name: "Quantization", dependencies: ["Checkpoints", "CQuantKernels"]),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "Tokenizers", "Quantization"]),
+        // Whole-model jobs: conversion planning and model quantization, over the architecture wings.
+        .target(name: "Conversion", dependencies: ["Tensors", "Checkpoints", "Quantization", "Models"]),
         .target(name: "Evaluation", dependencies: ["Models"]),
+        // Benchmark programs' library side; only megalodon-bench links it.
+        .target(name: "Benchmarks", dependencies: ["Tensors", "Checkpoints", "Models", "Conversion"]),
         .target(name: "CommandSupport", dependencies: [
             "Checkpoints", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -37,24 +42,26 @@ let package = Package(
         tool("megalodon-quantize"),
         tool("megalodon-eval"),
         tool("megalodon-generate"),
-        tool("megalodon-bench"),
+        tool("megalodon-bench", extra: ["Benchmarks"]),
 
         // Test helpers only (locating fixtures and shared data); never linked into the tools.
-        .target(name: "TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Checkpoints"]),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Conversion", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
 
-func tool(_ name: String) -> Target {
+func tool(_ name: String, extra: [Target.Dependency] = []) -> Target {
     .executableTarget(name: name, dependencies: [
-        "Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Evaluation", "CommandSupport",
+        "Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Conversion", "Evaluation", "CommandSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ])
+    ] + extra)
 }

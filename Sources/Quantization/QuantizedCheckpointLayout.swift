@@ -16,14 +16,14 @@ public enum QuantizedCheckpointLayout {
     public static func biasesName(ofWeight name: String) -> String { baseName(ofWeight: name) + ".biases" }
 
     /// dtype and shape of each stored part.
-    static func codesInfo(_ layout: QuantizedLayout) -> (DType, [Int]) {
+    public static func codesInfo(_ layout: QuantizedLayout) -> (DType, [Int]) {
         if case let .grouped(scheme) = layout.scheme, scheme.bits == .int8, scheme.symmetric {
             return (.i8, [layout.rows, layout.rowBytes])
         }
         return (.u8, [layout.rows, layout.rowBytes])
     }
 
-    static func scaleInfo(_ layout: QuantizedLayout) -> (DType, [Int])? {
+    public static func scaleInfo(_ layout: QuantizedLayout) -> (DType, [Int])? {
         guard case let .grouped(scheme) = layout.scheme else { return nil }
         return (scheme.scaleType == .f16 ? .f16 : .f32, [layout.rows, layout.groupsPerRow])
     }

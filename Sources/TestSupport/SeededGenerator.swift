@@ -12,3 +12,14 @@ public struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension SeededGenerator {
+    /// Roughly normal values (sum of four uniforms), scaled.
+    public mutating func normals(_ count: Int, scale: Float = 1) -> [Float] {
+        (0..<count).map { _ in
+            var sum: Float = 0
+            for _ in 0..<4 { sum += Float.random(in: -1...1, using: &self) }
+            return sum * scale
+        }
+    }
+}

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Benchmarks
 import Checkpoints
 import CommandSupport
+import Conversion
 import Foundation
 import Tensors
 

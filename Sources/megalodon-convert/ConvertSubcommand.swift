@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoints
 import CommandSupport
+import Conversion
 import Foundation
 import Tensors
 import Tokenizers

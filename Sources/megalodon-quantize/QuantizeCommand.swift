@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoints
 import CommandSupport
+import Conversion
 import Foundation
 import Models
 import Quantization

@@ -38,7 +38,7 @@ final class ArraySource: TensorSource, @unchecked Sendable {
 struct ZstdContainerTests {
     @Test("XXH64 equals the reference xxHash on every vector (one shot and fed in pieces)")
     func xxh64Vectors() throws {
-        let root = try ModelConfiguration.readObject(at: ConvertFixtures.fixture("convert/xxh64_vectors.json"))
+        let root = try JSONFile.readObject(at: ConvertFixtures.fixture("convert/xxh64_vectors.json"))
         let vectors = try #require(root["binary"]?.arrayValue)
         #expect(vectors.count > 150)
         for vector in vectors {

@@ -1,4 +1,5 @@
 import Checkpoints
+import Conversion
 import Foundation
 import Testing
 import Tensors

@@ -3,17 +3,6 @@ import Tensors
 import TestSupport
 @testable import Quantization
 
-extension SeededGenerator {
-    /// Roughly normal values (sum of four uniforms), scaled.
-    mutating func normals(_ count: Int, scale: Float = 1) -> [Float] {
-        (0..<count).map { _ in
-            var sum: Float = 0
-            for _ in 0..<4 { sum += Float.random(in: -1...1, using: &self) }
-            return sum * scale
-        }
-    }
-}
-
 enum Fixtures {
     static func url(_ name: String) -> URL { SharedFiles.tests("QuantizationTests/Fixtures/ggml/\(name)") }
 

@@ -7,7 +7,7 @@ import Foundation
 /// BOS/EOS from `tokenizer_config.json`.
 public enum GGUFTokenizerKeys {
     public static func byteLevelBPE(tokenizerJSON path: String, tokenizerConfig configPath: String?, preTokenizer: String = "default") throws -> [(key: String, value: GGUFValue)] {
-        let root = try ModelConfiguration.readObject(at: path)
+        let root = try JSONFile.readObject(at: path)
         guard let model = root["model"]?.objectValue, model["type"]?.stringValue == "BPE", let vocab = model["vocab"]?.objectValue else {
             throw ConversionError.invalidConfiguration(path: path, field: "model", problem: "not a BPE tokenizer.json (model.type \"BPE\" with a vocab)")
         }
@@ -38,7 +38,7 @@ public enum GGUFTokenizerKeys {
             ("tokenizer.ggml.token_type", .array(.int32, types.map(GGUFValue.int32))),
             ("tokenizer.ggml.merges", .array(.string, merges.map(GGUFValue.string))),
         ]
-        if let configPath, let config = try? ModelConfiguration.readObject(at: configPath) {
+        if let configPath, let config = try? JSONFile.readObject(at: configPath) {
             let ids = Dictionary(tokens.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
             for (field, key) in [("bos_token", "tokenizer.ggml.bos_token_id"), ("eos_token", "tokenizer.ggml.eos_token_id"),
                                  ("unk_token", "tokenizer.ggml.unknown_token_id"), ("pad_token", "tokenizer.ggml.padding_token_id")] {

@@ -28,7 +28,7 @@ public struct GGUFWriter {
         try AtomicOutput.writeFile(at: path, overwrite: overwrite) { file in try write(source, into: file) }
     }
 
-    func write(_ source: TensorSource, into file: OutputFile) throws {
+    public func write(_ source: TensorSource, into file: OutputFile) throws {
         var keys = Set<String>()
         for (key, _) in metadata where !keys.insert(key).inserted { throw GGUFWriteError.duplicateKey(path: file.path, key: key) }
         let infos = source.tensorInfos
