@@ -44,29 +44,24 @@ public struct CheckpointInput {
             }
         }
         if let object = ModelConfiguration.object(fromFlattened: metadata, prefix: "config") {
-            return ModelConfiguration(family: convention.family ?? .megalodon, fields: object, origin: source.location + " (pickled \"config\")")
+            let origin = source.location + " (pickled \"config\")"
+            if let family = convention.family { return ModelConfiguration(family: family, fields: object, origin: origin) }
+            return try Architectures.configuration(from: object, origin: origin, convention: convention)
         }
-        if metadata["general.architecture"] == "llama" {
-            return try GGUFLlamaNames.configuration(fromMetadata: metadata, source: source)
+        if let name = metadata["general.architecture"], let architecture = Architectures.architecture(ggufName: name) {
+            return try architecture.configuration(ggufMetadata: metadata, source: source)
         }
         return nil
     }
 
-    /// Reads a configuration file in any of the known shapes: a MEGALODON training config
-    /// (`model` object), a canonical `config.json` (`architecture`), a Hugging Face `config.json`
-    /// (`model_type`), or Meta's `params.json` (`dim`, `n_layers`).
+    /// Reads a configuration file in any shape the registry knows: a canonical `config.json`
+    /// (`architecture`), or one a wing recognises (a MEGALODON training config, a Hugging Face
+    /// `config.json`, Meta's `params.json`; see `Architectures.configuration(from:origin:convention:)`).
     public static func configuration(fromFile path: String, convention: NameConvention) throws -> ModelConfiguration {
         try configuration(from: try JSONFile.readObject(at: path), origin: path, convention: convention)
     }
 
     static func configuration(from object: JSONObject, origin path: String, convention: NameConvention) throws -> ModelConfiguration {
-        if let model = object["model"]?.objectValue { return ModelConfiguration(family: .megalodon, fields: model, origin: path) }
-        if let architecture = object["architecture"]?.stringValue, let family = ModelFamily(rawValue: architecture) {
-            return ModelConfiguration(family: family, fields: object, origin: path)
-        }
-        if object["model_type"] != nil || object["architectures"] != nil { return ModelConfiguration(family: .llama, fields: object, origin: path) }
-        if object["dim"] != nil, object["n_layers"] != nil { return try MetaLlamaNames.configuration(fromParams: object, origin: path) }
-        if object["model_dim"] != nil || convention.family == .megalodon { return ModelConfiguration(family: .megalodon, fields: object, origin: path) }
-        throw ConversionError.invalidConfiguration(path: path, field: "", problem: "not a recognised model configuration")
+        try Architectures.configuration(from: object, origin: path, convention: convention)
     }
 }

@@ -46,8 +46,9 @@ public struct Conversion {
 
     public init(input: CheckpointInput, kind: OutputKind, names: OutputNames, dtype: DType?) throws {
         let effectiveNames = kind == .gguf ? OutputNames.gguf : names
-        if kind == .gguf, input.convention.family != .llama {
-            throw ConversionError.unsupportedConversion(input: input.source.location, detail: "GGUF output is written for Llama-architecture models only (this is \(input.convention.rawValue))")
+        if kind == .gguf, input.convention.family.flatMap(Architectures.architecture(of:))?.ggufArchitecture == nil {
+            let withGGUF = Architectures.all.compactMap { $0.ggufArchitecture }.joined(separator: ", ")
+            throw ConversionError.unsupportedConversion(input: input.source.location, detail: "GGUF output is written for architectures with a GGUF form (\(withGGUF)) only (this is \(input.convention.rawValue))")
         }
         let result = try ConversionPlanner.plan(input, names: effectiveNames, dtype: dtype)
         self.input = input
@@ -106,7 +107,10 @@ public struct Conversion {
     public func ggufMetadata(blockTypes: [String: GGMLType] = [:]) throws -> [(key: String, value: GGUFValue)] {
         guard let configuration else { throw ConversionError.missingConfiguration(input: input.source.location, hint: "GGUF output needs the model's configuration") }
         let name = configuration.fields["_name_or_path"]?.stringValue ?? URL(fileURLWithPath: input.source.location).deletingPathExtension().lastPathComponent
-        var keys = try GGUFLlamaMetadata.keys(configuration: configuration, name: name, tensors: planned.tensorInfos, blockTypes: blockTypes)
+        guard let architecture = Architectures.architecture(of: configuration.family) else {
+            throw ConversionError.unsupportedConversion(input: input.source.location, detail: "unknown architecture \(configuration.family)")
+        }
+        var keys = try architecture.ggufMetadata(configuration: configuration, name: name, tensors: planned.tensorInfos, blockTypes: blockTypes)
         var tokenizerSources = (input.source as? GGUFFile).map { [$0] } ?? []
         if let file = input.tokenizerFiles.first(where: { $0.hasSuffix("/" + GGUFTokenizerFile.name) }) { tokenizerSources.append(try GGUFFile(path: file)) }
         for source in tokenizerSources {

@@ -21,7 +21,9 @@ public struct ModelBundle {
 
         public var description: String {
             switch self {
-            case let .unknownArchitecture(path, found): return "\(path): unsupported model architecture \"\(found)\" (supported: llama, megalodon)"
+            case let .unknownArchitecture(path, found):
+                let supported = Architectures.all.map { $0.family.rawValue }.sorted().joined(separator: ", ")
+                return "\(path): unsupported model architecture \"\(found)\" (supported: \(supported))"
             case let .unreadableConfig(path, reason): return "\(path): \(reason)"
             }
         }
@@ -29,6 +31,7 @@ public struct ModelBundle {
 
     /// `arithmetic` chooses how quantized weights compute (see `QuantizedArithmetic`).
     public static func open(_ path: String, arithmetic: QuantizedArithmetic = .preferred) throws -> ModelBundle {
+        // Every architecture comes from the registry (`Architectures`); none is named here.
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CheckpointOpenError.notFound(path: path) }
         if !isDirectory.boolValue {
@@ -36,23 +39,20 @@ public struct ModelBundle {
                 throw CheckpointOpenError.unsupportedFormat(path: path, format: try CheckpointFormat.detect(path: path))
             }
             let file = try GGUFFile(path: path)
-            let architecture = (try? file.string("general.architecture")) ?? "(none)"
-            guard architecture == "llama" else { throw Failure.unknownArchitecture(path: path, found: architecture) }
+            let name = (try? file.string("general.architecture")) ?? "(none)"
+            guard let architecture = Architectures.architecture(ggufName: name) else { throw Failure.unknownArchitecture(path: path, found: name) }
             let tokenizer = file.metadata("tokenizer.ggml.model") == nil ? nil : try GGUFTokenizer.load(from: file)
-            return ModelBundle(model: try LlamaModel(gguf: file, arithmetic: arithmetic), tokenizer: tokenizer, architecture: architecture)
+            return ModelBundle(model: try architecture.loadModel(gguf: file, arithmetic: arithmetic), tokenizer: tokenizer, architecture: architecture.family.rawValue)
         }
         let directory = URL(fileURLWithPath: path)
-        let architecture = try architecture(ofDirectory: directory)
-        let model: any LanguageModel
-        switch architecture {
-        case "megalodon": model = try MegalodonModel(directory: directory, arithmetic: arithmetic)
-        case "llama": model = try LlamaModel(directory: directory, arithmetic: arithmetic)
-        default: throw Failure.unknownArchitecture(path: path, found: architecture)
-        }
-        return ModelBundle(model: model, tokenizer: try tokenizer(inDirectory: directory), architecture: architecture)
+        let name = try architecture(ofDirectory: directory)
+        guard let architecture = Architectures.architecture(of: ModelFamily(rawValue: name)) else { throw Failure.unknownArchitecture(path: path, found: name) }
+        let model = try architecture.loadModel(directory: directory, arithmetic: arithmetic)
+        return ModelBundle(model: model, tokenizer: try tokenizer(inDirectory: directory), architecture: name)
     }
 
-    /// "megalodon" (our `architecture` key), "llama" (Hugging Face `model_type`), or what was found.
+    /// Our `architecture` key, Hugging Face's `model_type`, or the family a Hugging Face class name in
+    /// `architectures` implies (`LlamaForCausalLM` → "llama").
     static func architecture(ofDirectory directory: URL) throws -> String {
         let file = directory.appendingPathComponent("config.json")
         let object: Any
@@ -62,7 +62,10 @@ public struct ModelBundle {
         guard let fields = object as? [String: Any] else { throw Failure.unreadableConfig(path: file.path, reason: "not a JSON object") }
         if let architecture = fields["architecture"] as? String { return architecture }
         if let type = fields["model_type"] as? String { return type }
-        if let names = fields["architectures"] as? [String], names.contains("LlamaForCausalLM") { return "llama" }
+        if let names = fields["architectures"] as? [String],
+           let family = Architectures.all.map { $0.family.rawValue }.first(where: { family in names.contains { $0.lowercased().hasPrefix(family) } }) {
+            return family
+        }
         throw Failure.unreadableConfig(path: file.path, reason: "names no architecture (\"architecture\" or \"model_type\")")
     }
 

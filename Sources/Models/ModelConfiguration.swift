@@ -1,15 +1,17 @@
 import Checkpoints
 import Foundation
 
-/// The architecture a checkpoint holds, with its configuration as JSON (the fields of the
-/// architecture's own convention: official MEGALODON `ModelConf` names, Hugging Face `LlamaConfig`
-/// names).
-public enum ModelFamily: String, Sendable {
-    case megalodon
-    case llama
+/// The architecture a checkpoint holds (`"architecture"` in a canonical config.json). Each wing
+/// declares its own (`ModelFamily.megalodon`, `.llama`); `Architectures` lists them all.
+public struct ModelFamily: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
 }
 
-/// A configuration object read from JSON, with typed field access whose errors name the file.
+/// A configuration object read from JSON (the fields of the architecture's own convention: official
+/// MEGALODON `ModelConf` names, Hugging Face `LlamaConfig` names), with typed field access whose
+/// errors name the file.
 public struct ModelConfiguration: Sendable, Equatable {
     public var family: ModelFamily
     public var fields: JSONObject

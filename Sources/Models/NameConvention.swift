@@ -1,34 +1,23 @@
 import Checkpoints
 
-/// The tensor naming conventions a checkpoint can use, recognised from the names it holds.
-public enum NameConvention: String, Sendable, CaseIterable {
-    /// Official MEGALODON `Mega` state dict (`layers.0.mega.cema.alpha`), our canonical MEGALODON form.
-    case megalodonOfficial = "megalodon (official names)"
-    /// megalodon-jax native names (`model.layers.0.attn.cema.alpha`).
-    case megalodonJax = "megalodon-jax"
-    /// Hugging Face `LlamaForCausalLM` (`model.layers.0.self_attn.q_proj.weight`), our canonical Llama form.
-    case huggingFaceLlama = "Hugging Face Llama"
-    /// Meta's original release (`layers.0.attention.wq.weight`).
-    case metaLlama = "Meta Llama"
-    /// llama.cpp's GGUF names (`blk.0.attn_q.weight`).
-    case ggufLlama = "GGUF llama"
-    case unknown = "unrecognised names"
+/// A tensor naming convention a checkpoint can use, recognised from the names it holds. Each wing
+/// declares its conventions (`MegalodonArchitecture`, `LlamaArchitecture`) and how to recognise
+/// them; `Architectures.convention(of:)` asks every wing.
+public struct NameConvention: Hashable, Sendable, CustomStringConvertible {
+    /// How messages and `--dry-run` name the convention.
+    public let rawValue: String
+    public let family: ModelFamily?
+    /// The `--names` value that asks for this convention as output, when another convention can be
+    /// converted into it (nil for a family's canonical convention, which `canonical` asks for).
+    public let outputName: String?
 
-    public static func detect(_ names: [String]) -> NameConvention {
-        let set = Set(names)
-        if set.contains("model.embed.weight") || names.contains(where: { $0.hasPrefix("model.layers.") && $0.contains(".attn.cema.") }) { return .megalodonJax }
-        if set.contains("embed.weight") || names.contains(where: { $0.contains(".mega.cema.") }) { return .megalodonOfficial }
-        if set.contains("model.embed_tokens.weight") { return .huggingFaceLlama }
-        if set.contains("tok_embeddings.weight") { return .metaLlama }
-        if set.contains("token_embd.weight") { return .ggufLlama }
-        return .unknown
+    public init(_ label: String, family: ModelFamily?, outputName: String? = nil) {
+        (rawValue, self.family, self.outputName) = (label, family, outputName)
     }
 
-    public var family: ModelFamily? {
-        switch self {
-        case .megalodonOfficial, .megalodonJax: return .megalodon
-        case .huggingFaceLlama, .metaLlama, .ggufLlama: return .llama
-        case .unknown: return nil
-        }
-    }
+    public var description: String { rawValue }
+
+    public static let unknown = NameConvention("unrecognised names", family: nil)
+
+    public static func detect(_ names: [String]) -> NameConvention { Architectures.convention(of: names) }
 }

@@ -56,14 +56,6 @@ struct ConvertMegalodonTests {
         #expect(worst <= 2 * Float.ulpOfOne)
     }
 
-    @Test("megalodon-jax names table equals formats/names/megalodon-jax.json")
-    func jaxTableMatchesData() throws {
-        let file = SharedFiles.packageRoot.appendingPathComponent("formats/names/megalodon-jax.json").path
-        let names = try #require(try JSONFile.readObject(at: file)["names"]?.objectValue)
-        #expect(names.count == MegalodonNames.jaxRenames.count)
-        for (official, jax) in MegalodonNames.jaxRenames { #expect(names[official]?.stringValue == jax, "\(official)") }
-    }
-
     @Test("--dtype bf16 and f16 round each float to nearest even; integers are kept", arguments: [DType.bf16, .f16])
     func dtypeChange(dtype: DType) throws {
         let output = try SharedFiles.temporaryDirectory().appendingPathComponent("model").path

@@ -6,7 +6,8 @@ import Tensors
 /// q/k projections re-ordered from interleaved to half-split RoPE rows, as transformers'
 /// `convert_llama_weights_to_hf.py` does; `rope.freqs` dropped (recomputed from the config).
 public enum MetaLlamaNames {
-    static let renames = NameTemplates([
+    /// Meta name → Hugging Face name (`{i}` = layer index), the `names` table of the JSON file.
+    public static let renamePairs: [(meta: String, huggingFace: String)] = [
         ("tok_embeddings.weight", "model.embed_tokens.weight"),
         ("norm.weight", "model.norm.weight"),
         ("output.weight", "lm_head.weight"),
@@ -19,7 +20,8 @@ public enum MetaLlamaNames {
         ("layers.{i}.feed_forward.w3.weight", "model.layers.{i}.mlp.up_proj.weight"),
         ("layers.{i}.attention_norm.weight", "model.layers.{i}.input_layernorm.weight"),
         ("layers.{i}.ffn_norm.weight", "model.layers.{i}.post_attention_layernorm.weight"),
-    ])
+    ]
+    static let renames = NameTemplates(renamePairs.map { ($0.meta, $0.huggingFace) })
 
     public static func toHuggingFace(_ source: TensorSource, configuration: ModelConfiguration) throws -> [PlannedTensor] {
         let heads = try configuration.int("num_attention_heads")
@@ -59,10 +61,11 @@ public enum MetaLlamaNames {
     static func number(_ value: Int) -> JSONValue { .number(JSONNumber(lexeme: String(value))) }
 }
 
-/// llama.cpp's GGUF names ⇄ Hugging Face names. GGUF stores q/k rows interleaved (llama.cpp's
-/// `convert_hf_to_gguf.py` permutes them on the way in), so the way back un-permutes.
+/// llama.cpp's GGUF names ⇄ Hugging Face names (formats/names/gguf-llama.json). GGUF stores q/k rows
+/// interleaved (llama.cpp's `convert_hf_to_gguf.py` permutes them on the way in), so the way back
+/// un-permutes.
 public enum GGUFLlamaNames {
-    static let pairs: [(gguf: String, huggingFace: String)] = [
+    public static let pairs: [(gguf: String, huggingFace: String)] = [
         ("token_embd.weight", "model.embed_tokens.weight"),
         ("output_norm.weight", "model.norm.weight"),
         ("output.weight", "lm_head.weight"),

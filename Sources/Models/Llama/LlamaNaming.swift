@@ -16,32 +16,27 @@ enum LlamaNaming: Sendable {
         case feedForwardNorm(Int), gate(Int), up(Int), down(Int)
     }
 
+    /// The tensor name of `part`: the Hugging Face name, renamed by `GGUFLlamaNames` for GGUF.
     func name(_ part: Part) -> String {
-        switch (self, part) {
-        case (.huggingFace, .embedding): return "model.embed_tokens.weight"
-        case (.huggingFace, .finalNorm): return "model.norm.weight"
-        case (.huggingFace, .outputHead): return "lm_head.weight"
-        case let (.huggingFace, .attentionNorm(n)): return "model.layers.\(n).input_layernorm.weight"
-        case let (.huggingFace, .query(n)): return "model.layers.\(n).self_attn.q_proj.weight"
-        case let (.huggingFace, .key(n)): return "model.layers.\(n).self_attn.k_proj.weight"
-        case let (.huggingFace, .value(n)): return "model.layers.\(n).self_attn.v_proj.weight"
-        case let (.huggingFace, .attentionOutput(n)): return "model.layers.\(n).self_attn.o_proj.weight"
-        case let (.huggingFace, .feedForwardNorm(n)): return "model.layers.\(n).post_attention_layernorm.weight"
-        case let (.huggingFace, .gate(n)): return "model.layers.\(n).mlp.gate_proj.weight"
-        case let (.huggingFace, .up(n)): return "model.layers.\(n).mlp.up_proj.weight"
-        case let (.huggingFace, .down(n)): return "model.layers.\(n).mlp.down_proj.weight"
-        case (.gguf, .embedding): return "token_embd.weight"
-        case (.gguf, .finalNorm): return "output_norm.weight"
-        case (.gguf, .outputHead): return "output.weight"
-        case let (.gguf, .attentionNorm(n)): return "blk.\(n).attn_norm.weight"
-        case let (.gguf, .query(n)): return "blk.\(n).attn_q.weight"
-        case let (.gguf, .key(n)): return "blk.\(n).attn_k.weight"
-        case let (.gguf, .value(n)): return "blk.\(n).attn_v.weight"
-        case let (.gguf, .attentionOutput(n)): return "blk.\(n).attn_output.weight"
-        case let (.gguf, .feedForwardNorm(n)): return "blk.\(n).ffn_norm.weight"
-        case let (.gguf, .gate(n)): return "blk.\(n).ffn_gate.weight"
-        case let (.gguf, .up(n)): return "blk.\(n).ffn_up.weight"
-        case let (.gguf, .down(n)): return "blk.\(n).ffn_down.weight"
+        let huggingFace = Self.huggingFaceName(part)
+        guard self == .gguf else { return huggingFace }
+        return GGUFLlamaNames.fromHF.map(huggingFace) ?? huggingFace
+    }
+
+    private static func huggingFaceName(_ part: Part) -> String {
+        switch part {
+        case .embedding: return "model.embed_tokens.weight"
+        case .finalNorm: return "model.norm.weight"
+        case .outputHead: return "lm_head.weight"
+        case let .attentionNorm(n): return "model.layers.\(n).input_layernorm.weight"
+        case let .query(n): return "model.layers.\(n).self_attn.q_proj.weight"
+        case let .key(n): return "model.layers.\(n).self_attn.k_proj.weight"
+        case let .value(n): return "model.layers.\(n).self_attn.v_proj.weight"
+        case let .attentionOutput(n): return "model.layers.\(n).self_attn.o_proj.weight"
+        case let .feedForwardNorm(n): return "model.layers.\(n).post_attention_layernorm.weight"
+        case let .gate(n): return "model.layers.\(n).mlp.gate_proj.weight"
+        case let .up(n): return "model.layers.\(n).mlp.up_proj.weight"
+        case let .down(n): return "model.layers.\(n).mlp.down_proj.weight"
         }
     }
 }

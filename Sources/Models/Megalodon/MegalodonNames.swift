@@ -53,7 +53,7 @@ public enum MegalodonNames {
                 continue
             }
             if name.hasSuffix(".mega.cema.gamma") {
-                let base = "model." + name.replacingOccurrences(of: ".mega.", with: ".attn.")
+                let base = jaxName(ofReshaped: name)
                 guard info.shape.count == 3, info.shape[2] == 2 else {
                     throw ConversionError.shapeDisagreement(input: source.location, tensor: name, expected: [info.shape.first ?? 0, info.shape.dropFirst().first ?? 0, 2], found: info.shape)
                 }
@@ -63,7 +63,7 @@ public enum MegalodonNames {
                 continue
             }
             if name.hasSuffix(".mega.cema.omega") {
-                let jax = "model." + name.replacingOccurrences(of: ".mega.", with: ".attn.")
+                let jax = jaxName(ofReshaped: name)
                 plan.append(PlannedTensor(info: TensorInfo(name: jax, dtype: info.dtype, shape: [info.elementCount]), recipe: .reshaped(.stored(name), [info.elementCount])))
                 continue
             }
@@ -72,6 +72,12 @@ public enum MegalodonNames {
         }
         guard unmapped.isEmpty else { throw ConversionError.unmappedTensors(input: source.location, names: unmapped) }
         return plan
+    }
+
+    /// The megalodon-jax name of an official CEMA tensor that megalodon-jax reshapes (`cema.gamma`,
+    /// `cema.omega`, and the `gamma_real`/`gamma_imag` halves named after the official tensor).
+    static func jaxName(ofReshaped official: String) -> String {
+        "model." + official.replacingOccurrences(of: ".mega.", with: ".attn.")
     }
 
     /// megalodon-jax names → official names, with the buffers megalodon-jax does not store rebuilt:
@@ -136,35 +142,5 @@ public enum MegalodonNames {
         guard left.dtype == right.dtype, left.shape == right.shape, left.bytes.elementsEqual(right.bytes) else {
             throw ConversionError.tiedTensorsDiffer(input: source.location, tensor: name, tiedTo: other)
         }
-    }
-}
-
-/// Renames by templates in which `{i}` stands for a layer index.
-struct NameTemplates {
-    private let exact: [String: String]
-    private let layered: [(prefix: String, suffix: String, target: String)]
-
-    init(_ pairs: [(String, String)]) {
-        var exact: [String: String] = [:]
-        var layered: [(String, String, String)] = []
-        for (from, to) in pairs {
-            if let marker = from.range(of: "{i}") {
-                layered.append((String(from[..<marker.lowerBound]), String(from[marker.upperBound...]), to))
-            } else {
-                exact[from] = to
-            }
-        }
-        self.exact = exact
-        self.layered = layered
-    }
-
-    func map(_ name: String) -> String? {
-        if let target = exact[name] { return target }
-        for rule in layered where name.hasPrefix(rule.prefix) && name.hasSuffix(rule.suffix) && name.count > rule.prefix.count + rule.suffix.count {
-            let index = name.dropFirst(rule.prefix.count).dropLast(rule.suffix.count)
-            guard index.allSatisfy(\.isASCII), index.allSatisfy(\.isNumber) else { continue }
-            return rule.target.replacingOccurrences(of: "{i}", with: String(index))
-        }
-        return nil
     }
 }

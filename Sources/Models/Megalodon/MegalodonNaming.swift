@@ -11,20 +11,11 @@ enum MegalodonNaming {
         matrices.holds("model.embed.weight") ? .jax : .official
     }
 
-    /// The key of the official tensor `name` in this convention.
+    /// The key of the official tensor `name` in this convention (the renames of `MegalodonNames`,
+    /// whose table is formats/names/megalodon-jax.json).
     func key(_ name: String) -> String {
         guard self == .jax else { return name }
-        switch name {
-        case "embed.weight": return "model.embed.weight"
-        case "output.output.weight": return "lm_head.weight"
-        default: break
-        }
-        if name.hasPrefix("output.final_norm.") { return "model.norm." + name.dropFirst("output.final_norm.".count) }
-        let parts = name.split(separator: ".", maxSplits: 3).map(String.init)
-        guard parts.count == 4, parts[0] == "layers" else { return name }
-        let module = parts[2] == "mega" ? "attn" : parts[2] == "nffn" ? "ffn" : parts[2]
-        let leaf = parts[3] == "rmsnorm.weight" ? "rmsnorm.gamma" : parts[3]
-        return "model.layers.\(parts[1]).\(module).\(leaf)"
+        return MegalodonNames.officialToJax.map(name) ?? MegalodonNames.jaxName(ofReshaped: name)
     }
 
     /// The official form of `name` for messages (identity for official names).
