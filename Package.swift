@@ -35,7 +35,7 @@ let package = Package(
         // Benchmark programs' library side; only megalodon-bench links it.
         .target(name: "Benchmarks", dependencies: ["Tensors", "Checkpoints", "Models", "Conversion"]),
         .target(name: "CommandSupport", dependencies: [
-            "Checkpoints", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Checkpoints", "Models", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         tool("megalodon-convert"),

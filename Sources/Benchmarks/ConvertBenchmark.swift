@@ -110,19 +110,15 @@ public struct ConvertBenchmark {
         let row = try convert(input, label: "\(dtype?.rawValue ?? "same dtype"), level \(level), \(bytePlanes ? "byte planes" : "no planes")", kind: .zstd,
                               dtype: dtype, output: name, level: level, bytePlanes: bytePlanes)
         let file = try ZstdContainerFile(path: folder + "/" + name)
-        let start = DispatchTime.now().uptimeNanoseconds
-        for info in file.tensorInfos { _ = try file.tensor(named: info.name) }
-        let decode = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let decode = try Timing.seconds { for info in file.tensorInfos { _ = try file.tensor(named: info.name) } }.seconds
         try? FileManager.default.removeItem(atPath: folder + "/" + name)
         return (row, decode)
     }
 
     private func measure(_ label: String, bytes: Int, output: String, _ body: () throws -> Void) throws -> Row {
         PeakMemory.reset()
-        let start = DispatchTime.now().uptimeNanoseconds
-        try body()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Row(label: label, seconds: seconds, bytes: bytes, peakResidentBytes: PeakMemory.current(), outputBytes: Self.size(of: output))
+        let seconds = try Timing.seconds(body).seconds
+        return Row(label: label, seconds: seconds, bytes: bytes, peakResidentBytes: PeakMemory.bytes, outputBytes: Self.size(of: output))
     }
 
     static func size(of path: String) -> Int {
@@ -130,19 +126,5 @@ public struct ConvertBenchmark {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return 0 }
         guard isDirectory.boolValue else { return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
         return ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).reduce(0) { $0 + size(of: path + "/" + $1) }
-    }
-}
-
-/// Linux's peak resident set (VmHWM), which can be reset between steps through /proc/self/clear_refs.
-public enum PeakMemory {
-    public static func reset() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-    }
-
-    public static func current() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
-        return kilobytes * 1024
     }
 }

@@ -50,9 +50,9 @@ public struct MegalodonBenchmark: Sendable {
     }
 
     public func run(progress: (String) -> Void = { _ in }) throws -> Report {
-        let loadStart = DispatchTime.now().uptimeNanoseconds
-        let model = try MegalodonModel(config: config, weights: RandomMegalodonWeights(config: config, seed: 1, matrixDType: matrixDType))
-        let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
+        let (model, loadSeconds) = try Timing.seconds {
+            try MegalodonModel(config: config, weights: RandomMegalodonWeights(config: config, seed: 1, matrixDType: matrixDType))
+        }
         var generator = SplitMix64(seed: 2)
         let tokens = (0..<max(prefillTokens, config.chunkSize / 2)).map { _ in Int.random(in: 0..<config.vocabSize, using: &generator) }
         let prompt = Array(tokens.prefix(prefillTokens))
@@ -87,13 +87,13 @@ public struct MegalodonBenchmark: Sendable {
             for index in advanced.layers.indices { advanced.layers[index].timestepNorm.count += wholeChunks }
             advanced.finalNorm.count += wholeChunks
             rows.append(ContextRow(context: advanced.position, secondsPerToken: try decodeTiming(model, after: advanced),
-                                   peakResidentBytes: ProcessMemory.peakResidentBytes))
+                                   peakResidentBytes: PeakMemory.bytes))
         }
         return Report(loadSeconds: loadSeconds, prefill: prefill, prefillTokensPerSecond: Double(prefillTokens) / prefill.median,
                       prefillGFLOPs: prefillFLOPs / prefill.median / 1e9, sgemmGFLOPs: sgemm.gflops,
                       decodePerToken: decode, decodeTokensPerSecond: 1 / decode.median,
                       decodeWeightGBPerSecond: Double(weightBytes) / decode.median / 1e9, sgemvGBPerSecond: sgemv.gigabytesPerSecond,
-                      weightBytesPerToken: weightBytes, contexts: rows, peakResidentBytes: ProcessMemory.peakResidentBytes)
+                      weightBytesPerToken: weightBytes, contexts: rows, peakResidentBytes: PeakMemory.bytes)
     }
 
     /// Seconds per generated token, each repeat decoding `decodeTokens` tokens from `start`.

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Models
 import Tensors
@@ -98,21 +99,21 @@ public struct MegalodonLongRun: Sendable {
         var pendingCheckpoints = memoryCheckpoints.filter { $0 <= tokens }.sorted()[...]
         func sampleMemory() {
             while let next = pendingCheckpoints.first, state.position >= next {
-                memory.append(MemorySample(tokens: next, peakResidentBytes: ProcessMemory.peakResidentBytes))
+                memory.append(MemorySample(tokens: next, peakResidentBytes: PeakMemory.bytes))
                 pendingCheckpoints.removeFirst()
             }
         }
 
         let snapshotAt = tokens + snapshotDelay
-        let start = DispatchTime.now().uptimeNanoseconds
-        while state.position < snapshotAt {
-            // Each call fills the current chunk, so calls line up with attention chunks.
-            let room = config.chunkSize - state.position % config.chunkSize
-            _ = try model.forward(nextTokens(min(room, snapshotAt - state.position)), state: &state, positions: .none)
-            sampleMemory()
-            progress(state.position)
-        }
-        let streamSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let streamSeconds = try Timing.seconds {
+            while state.position < snapshotAt {
+                // Each call fills the current chunk, so calls line up with attention chunks.
+                let room = config.chunkSize - state.position % config.chunkSize
+                _ = try model.forward(nextTokens(min(room, snapshotAt - state.position)), state: &state, positions: .none)
+                sampleMemory()
+                progress(state.position)
+            }
+        }.seconds
 
         let copy = state
         try model.saveState(state, to: stateFile, overwrite: true)
@@ -139,6 +140,6 @@ public struct MegalodonLongRun: Sendable {
                       fileRestoresCopyExactly: restored == copy, maxAbsoluteLogit: scale,
                       allLogitsFinite: (streamed + oneCall + stepped).allSatisfy(\.isFinite),
                       oneCall: drift(oneCall), tokenByToken: drift(stepped), memory: memory,
-                      finalPeakResidentBytes: ProcessMemory.peakResidentBytes)
+                      finalPeakResidentBytes: PeakMemory.bytes)
     }
 }

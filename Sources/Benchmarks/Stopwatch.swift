@@ -18,18 +18,34 @@ public struct Timing: Sendable {
         var samples: [Double] = []
         for _ in 0..<max(1, repeats) {
             prepare()
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            samples.append(try seconds(body).seconds)
         }
         return Timing(samples: samples)
     }
+
+    /// Wall-clock seconds of one run of `body` (monotonic clock), with its result.
+    public static func seconds<Result>(_ body: () throws -> Result) rethrows -> (result: Result, seconds: Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = try body()
+        return (result, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
 }
 
-/// Memory the process holds, from the kernel.
-public enum ProcessMemory {
-    /// Peak resident set size so far, in bytes.
-    public static var peakResidentBytes: Int {
+/// The process's peak resident set: Linux's VmHWM, which `reset()` sets back to the current
+/// resident set (through /proc/self/clear_refs) so each step can be measured on its own; where
+/// /proc is missing, getrusage's lifetime maximum.
+public enum PeakMemory {
+    public static func reset() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    /// Peak resident bytes since the process started or the last `reset()`.
+    public static var bytes: Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") {
+            return kilobytes * 1024
+        }
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         return usage.ru_maxrss * 1024

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import Tensors
 
 /// `--threads`, shared by every tool that computes.
@@ -29,7 +30,9 @@ public struct ComputeOptions: ParsableArguments {
     public func apply() {
         BLASKernelSelection.reexecIfBeneficial()
         setComputeThreads(threads)
-        // The engines read their default arithmetic from this variable when the first model loads.
-        if let quantizedArithmetic { setenv("MEGALODON_QUANTIZED_ARITHMETIC", quantizedArithmetic, 1) }
     }
+
+    /// The arithmetic to pass to the model loaders: `--quantized-arithmetic`, else the user's
+    /// `MEGALODON_QUANTIZED_ARITHMETIC` (see `QuantizedArithmeticSetting`).
+    public var arithmetic: QuantizedArithmetic { QuantizedArithmeticSetting.resolve(option: quantizedArithmetic) }
 }

@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Models
+import Tokenizers
 
 /// A checkpoint opened for conversion: its tensors, the convention its names follow, the model
 /// configuration found with it, and the tokenizer files to carry over.

@@ -1,4 +1,5 @@
 import Foundation
+import Tokenizers
 
 extension ChunkedPerplexity {
     public enum TextFailure: Error, Equatable, CustomStringConvertible {

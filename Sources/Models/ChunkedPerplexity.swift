@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// Perplexity scored the way llama.cpp's `llama-perplexity` does, so the two can be compared:

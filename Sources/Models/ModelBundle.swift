@@ -1,5 +1,6 @@
+import Checkpoints
 import Foundation
-@_exported import Tokenizers
+import Tokenizers
 
 /// What a user points a tool at, opened: the engine and, when the model carries one, its tokenizer.
 ///
@@ -30,7 +31,7 @@ public struct ModelBundle {
     }
 
     /// `arithmetic` chooses how quantized weights compute (see `QuantizedArithmetic`).
-    public static func open(_ path: String, arithmetic: QuantizedArithmetic = .preferred) throws -> ModelBundle {
+    public static func open(_ path: String, arithmetic: QuantizedArithmetic = .integer) throws -> ModelBundle {
         // Every architecture comes from the registry (`Architectures`); none is named here.
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CheckpointOpenError.notFound(path: path) }

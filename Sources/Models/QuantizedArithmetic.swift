@@ -10,9 +10,13 @@ public enum QuantizedArithmetic: Sendable, Equatable {
     /// matrix, but slower (the reference the integer path is measured against).
     case float
 
-    /// What models use unless told otherwise: `integer`, or `float` when the environment variable
-    /// `MEGALODON_QUANTIZED_ARITHMETIC=float` asks for the reference arithmetic (to compare the tools'
-    /// output or speed with both, like `MEGALODON_KERNEL` for kernel variants).
-    public static let preferred: QuantizedArithmetic =
-        ProcessInfo.processInfo.environment["MEGALODON_QUANTIZED_ARITHMETIC"] == "float" ? .float : .integer
+    /// `"integer"` or `"float"` (the tools' `--quantized-arithmetic` values), else nil. Callers pass
+    /// the choice down as a parameter; the library reads no environment variable for it.
+    public init?(name: String) {
+        switch name {
+        case "integer": self = .integer
+        case "float": self = .float
+        default: return nil
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// How the next token is chosen from a row of logits.
 public struct SamplingOptions: Sendable, Equatable {

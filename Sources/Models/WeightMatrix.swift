@@ -1,3 +1,4 @@
+import Checkpoints
 import Quantization
 import Tensors
 

@@ -1,17 +1,8 @@
-/// A small deterministic random generator (SplitMix64) so that fuzz and property tests reproduce.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
+import Tensors
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The deterministic random generator of fuzz and property tests: the library's SplitMix64, so a
+/// test and the code it checks draw the same streams from the same seed.
+public typealias SeededGenerator = SplitMix64
 
 extension SeededGenerator {
     /// Roughly normal values (sum of four uniforms), scaled.

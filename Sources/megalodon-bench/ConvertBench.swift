@@ -10,6 +10,7 @@ struct ConvertBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
         abstract: "Conversion throughput and peak memory on a synthetic checkpoint, next to a plain file copy.",
+        usage: "megalodon-bench convert [<options>]",
         discussion: "Writes a synthetic bf16 safetensors checkpoint of --size-gb (one tensor of --largest-mb, the rest smaller), then in the same run times a plain copy of its bytes (1 MiB reads and writes plus fsync) and the converter writing a model directory from it: same dtype, bf16 to f32, and into the zstd container. Throughput is input bytes per second; the ratio to the plain copy is the figure to watch (target 0.5 or more for the same-dtype conversion). Peak RSS is the kernel's high-water mark, reset before each step (target: at most twice the largest tensor plus 100 MB). Files go to --folder and are removed at the end.")
 
     @Option(help: "Size of the synthetic checkpoint in GB (10^9 bytes).")

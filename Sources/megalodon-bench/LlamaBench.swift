@@ -8,6 +8,7 @@ struct LlamaBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llama",
         abstract: "Prefill and decode speed of the Llama engine on a real model, optionally next to llama.cpp's llama-bench.",
+        usage: "megalodon-bench llama [<options>]",
         discussion: "Loads --model (a Llama GGUF file or model directory; Q8_0/Q4_0/Q4_1 GGUF weights and quantized model directories run on the quantized kernels as stored, other ggml types are dequantized to f32 on load) and measures, like llama-bench, a prefill of --prefill-tokens random tokens in one call (pp) and --decode-tokens tokens generated one call each (tg), both from an empty context; figures are medians over --repeats runs. With --llama-bench and --llama-bench-model it also runs `llama-bench -m MODEL -t THREADS -p N -n M -r REPEATS -o json` in the same run and prints the ratios; give it an F32 GGUF to compare like with like (make one with `llama-quantize --allow-requantize model.gguf model-f32.gguf F32`).")
 
     @Option(help: ArgumentHelp("Llama GGUF file or model directory.", valueName: "path"))

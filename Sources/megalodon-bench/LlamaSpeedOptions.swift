@@ -35,11 +35,8 @@ struct LlamaSpeedOptions: ParsableArguments {
     }
 
     func measure(model path: String, llamaCppModel: String?, threads: Int) throws -> Measurement {
-        let loadStart = Date()
-        guard let engine = try ModelBundle.open(path).model as? LlamaModel else {
-            throw ToolFailure("\(path) is not a Llama model")
-        }
-        let loadSeconds = Date().timeIntervalSince(loadStart)
+        let (loaded, loadSeconds) = try Timing.seconds { try ModelBundle.open(path, arithmetic: QuantizedArithmeticSetting.resolve(option: nil)) }
+        guard let engine = loaded.model as? LlamaModel else { throw ToolFailure("\(path) is not a Llama model") }
         var bench = LlamaBenchmark(model: engine)
         (bench.repeats, bench.prefillTokens, bench.decodeTokens) = (repeats, prefillTokens, decodeTokens)
         let name = URL(fileURLWithPath: path).lastPathComponent

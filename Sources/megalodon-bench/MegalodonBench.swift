@@ -9,6 +9,7 @@ struct MegalodonBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "megalodon",
         abstract: "Prefill and decode speed of the MEGALODON engine on a random-weight model.",
+        usage: "megalodon-bench megalodon [<options>]",
         discussion: "Prefill feeds --prefill-tokens tokens in one call and reports tokens/s and GFLOP/s (matrix products plus attention) next to OpenBLAS sgemm on the value-projection shape. Decode generates --decode-tokens tokens one call each and reports tokens/s and the weight bytes streamed per second next to sgemv on a 256 MiB matrix. The context rows decode after a stream of 4K, 64K and 1M tokens: whole chunks before the current one leave only fixed-size state behind (EMA and norm statistics), so they are advanced by count and the current chunk is half filled by real prefill; the flat cost per token is MEGALODON's bounded-memory property, and peak RSS is reported alongside.")
 
     @Option(help: ArgumentHelp("Model shape: one of \(MegalodonConfig.presetNames.joined(separator: ", ")).", valueName: "name"))

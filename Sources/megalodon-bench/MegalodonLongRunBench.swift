@@ -9,6 +9,7 @@ struct MegalodonLongRunBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "megalodon-longrun",
         abstract: "Stream a million real tokens through a small random-weight MEGALODON model and measure drift and memory.",
+        usage: "megalodon-bench megalodon-longrun [<options>]",
         discussion: "Seeded pseudo-random tokens are fed one attention chunk per call (no logits), --tokens of them and then half a chunk more; there the state is copied and also written to and read back from a state file (it then holds half a chunk of cached keys and values), and one more chunk of tokens is streamed with logits. Those logits are then recomputed from the restored state in one call and token by token, and the largest difference is reported absolute and relative to the largest |logit|: it shows whether a state carried over millions of tokens (EMA recurrences and running norm statistics) stays consistent, and whether the state file restores it exactly. Peak RSS is sampled during the stream at 4K, 64K, 256K and 1M tokens (and 2M with --tokens 2097152 or more) and once more after the comparisons; it should stay flat, because MEGALODON keeps only one chunk of keys and values. Progress with rate and ETA goes to stderr.")
 
     @Option(help: ArgumentHelp("Tokens to stream before the snapshot's half chunk and the compared chunk (1048576 = 1M; 2097152 adds the 2M memory sample).", valueName: "count"))

@@ -1,15 +1,18 @@
 import ArgumentParser
 import Benchmarks
+import Checkpoints
 import CommandSupport
 import Evaluation
 import Foundation
 import Models
 import Tensors
+import Tokenizers
 
 struct PerplexityMemoryBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "perplexity-memory",
         abstract: "Peak memory of long-context perplexity from 4K to 2M tokens on a random-weight MEGALODON model.",
+        usage: "megalodon-bench perplexity-memory [<options>]",
         discussion: "Scores one segment of each --contexts length (random tokens, BOS first, one streaming pass, logits --rows-per-call positions at a time) exactly as `megalodon-eval perplexity` does, and prints after each length the peak resident memory of the process so far, the current resident memory and the throughput. MEGALODON keeps only fixed-size state between attention chunks, so the peak should stay flat as L grows by 512x. --save-model writes the random model (config.json + model.safetensors) to a folder, so megalodon-eval can be tried on it. Example: megalodon-bench perplexity-memory --model-dim 128 --layers 2 --contexts 4K,64K,1M,2M")
 
     @Option(help: "Model width (z_dim = width/4, value_dim = 2·width, ffn = 2·width).")
@@ -75,11 +78,9 @@ struct PerplexityMemoryBench: ParsableCommand {
             // One token buffer for all lengths, made first, so the peak compares the model's memory only.
             let tokens = (0..<(lengths.max() ?? 0)).map { _ in Int.random(in: 3..<vocabSize, using: &generator) }
             for length in lengths {
-                let start = Date()
-                let nll = try perplexity.negativeLogLikelihood(of: tokens[..<length])
-                let seconds = Date().timeIntervalSince(start)
+                let (nll, seconds) = try Timing.seconds { try perplexity.negativeLogLikelihood(of: tokens[..<length]) }
                 print(String(format: "| %@ | %.2f | %.1f | %.0f | %@ | %@ |", ResultsTable.shortLength(length), exp(nll / Double(length)), seconds,
-                             Double(length) / seconds, mib(ProcessMemory.peakResidentBytes), mib(Self.currentResidentBytes)))
+                             Double(length) / seconds, mib(PeakMemory.bytes), mib(Self.currentResidentBytes)))
                 fflush(stdout)
             }
         }

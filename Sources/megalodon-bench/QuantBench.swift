@@ -12,6 +12,7 @@ struct QuantBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quant",
         abstract: "Prefill and decode speed of a Llama model at several weight types (f32, int8, int4), next to llama.cpp and sgemv.",
+        usage: "megalodon-bench quant [<options>]",
         discussion: "Each --model (a Llama GGUF file, F32 or Q8_0/Q4_0/Q4_1, or a model directory, plain or written by megalodon-quantize) is timed like llama-bench: a prefill of --prefill-tokens random tokens in one call (pp) and --decode-tokens tokens generated one call each (tg), medians of --repeats runs. With --llama-bench, llama.cpp's llama-bench runs on the same GGUF file right after ours (a model directory gets no llama.cpp figure unless --llama-bench-model gives one, in the same order as --model). Weight bandwidth during decode is the bytes of matrices one token reads (as stored, scales included) times tokens per second, reported against OpenBLAS sgemv streaming a --anchor-mb f32 matrix in the same run. Make the llama.cpp files with llama-quantize (e.g. `llama-quantize model-f32.gguf model-q8_0.gguf Q8_0`).")
 
     @Option(name: .customLong("model"), help: ArgumentHelp("A Llama GGUF file or model directory; repeat for each weight type.", valueName: "path"))
@@ -45,7 +46,7 @@ struct QuantBench: ParsableCommand {
                 let llamaCppModel = llamaBenchModels.isEmpty ? (model.hasSuffix(".gguf") ? model : nil) : llamaBenchModels[index]
                 measurements.append(try speed.measure(model: model, llamaCppModel: llamaCppModel, threads: threading.threads))
             }
-            print("megalodon-bench quant: \(threading.threads) thread(s), median of \(speed.repeats), pp\(speed.prefillTokens) / tg\(speed.decodeTokens), OpenBLAS kernels \(BLAS.coreName), quantized kernels \(KernelVariant.preferred), \(QuantizedArithmetic.preferred) arithmetic")
+            print("megalodon-bench quant: \(threading.threads) thread(s), median of \(speed.repeats), pp\(speed.prefillTokens) / tg\(speed.decodeTokens), OpenBLAS kernels \(BLAS.coreName), quantized kernels \(KernelVariant.preferred), \(QuantizedArithmeticSetting.resolve(option: nil)) arithmetic")
             print(String(format: "anchor: sgemv over a %d MiB f32 matrix streams %.1f GB/s", anchorMB, anchor.gigabytesPerSecond))
             print("| model | matrices | weights/token | pp ours | pp llama.cpp | pp ratio | tg ours | tg llama.cpp | tg ratio | decode GB/s | / sgemv |")
             print("|---|---|---|---|---|---|---|---|---|---|---|")

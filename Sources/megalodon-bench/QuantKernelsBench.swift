@@ -11,13 +11,16 @@ struct QuantKernelsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quant-kernels",
         abstract: "Time the quantized and half-precision matrix-vector kernels against OpenBLAS sgemv.",
+        usage: "megalodon-bench quant-kernels [<options>]",
         discussion: "A random W[rows, columns] is quantized to each scheme and multiplied by one random activation row with every kernel variant this CPU runs (portable C, AVX2, AVX-512 VNNI). The figure reported is gigabytes of weights read per second (the matrix's stored bytes, scales included, divided by the median time of one product), next to OpenBLAS sgemv on the float32 matrix and the f16/bf16 kernel, all measured in this run. Several copies of each matrix are cycled so that at least --working-set-mb of weights is touched between reuses, which keeps the last-level cache from flattering small (4-bit) matrices. Use one thread for the primary figures; the second core of a shared machine may be busy.")
 
     @Option(help: "Output rows of W (outputs).") var rows = 4096
     @Option(help: "Columns of W (inputs).") var columns = 4096
     @Option(help: "Timed repetitions; the median is reported (at least 5).") var repeats = 7
-    @Option(help: "Comma-separated schemes (q8_0, q4_0, q4_1, int8-g64-sym-f16, ...).")
-    var schemes = "q8_0,q4_0,q4_1,int8-g32-sym-f16,int8-row-sym-f32,int4-g64-asym-f16,int4-g128-sym-f16"
+    static let defaultSchemes = "q8_0,q4_0,q4_1,int8-g32-sym-f16,int8-row-sym-f32,int4-g64-asym-f16,int4-g128-sym-f16"
+    @Option(help: ArgumentHelp("Comma-separated schemes (q8_0, q4_0, q4_1, int8-g64-sym-f16, ...).",
+                               discussion: "Default: \(defaultSchemes.replacingOccurrences(of: ",", with: ", ")).", valueName: "schemes"))
+    var schemes: String?
     @OptionGroup var threading: BenchThreadOptions
     var threads: Int { threading.threads }
     @Option(name: .customLong("working-set-mb"), help: "Minimum megabytes of weights cycled through per measurement.")
@@ -36,7 +39,7 @@ struct QuantKernelsBench: ParsableCommand {
     func run() throws {
         try reportingErrors {
             threading.apply()
-            let parsedSchemes = try schemes.split(separator: ",").map { try QuantizationScheme(parsing: String($0)) }
+            let parsedSchemes = try (schemes ?? Self.defaultSchemes).split(separator: ",").map { try QuantizationScheme(parsing: String($0)) }
             var generator = SystemRandomNumberGenerator()
             let weights = (0..<rows * columns).map { _ in Float.random(in: -0.05...0.05, using: &generator) }
             let x = (0..<columns).map { _ in Float.random(in: -1...1, using: &generator) }

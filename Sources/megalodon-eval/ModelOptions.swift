@@ -4,6 +4,7 @@ import CommandSupport
 import Evaluation
 import Foundation
 import Models
+import Tokenizers
 
 /// `--model` (repeatable) and `--tokenizer`, shared by `run` and `perplexity`.
 struct ModelOptions: ParsableArguments {
@@ -22,8 +23,8 @@ struct ModelOptions: ParsableArguments {
         guard !models.isEmpty else { throw ValidationError("give at least one --model directory or .gguf file") }
     }
 
-    func load(_ path: String) throws -> EvaluationModel {
-        try EvaluationModel.open(path, tokenizerPath: tokenizer)
+    func load(_ path: String, arithmetic: QuantizedArithmetic) throws -> EvaluationModel {
+        try EvaluationModel.open(path, tokenizerPath: tokenizer, arithmetic: arithmetic)
     }
 
     /// One folder per model under `output` when there are several, `output` itself otherwise.

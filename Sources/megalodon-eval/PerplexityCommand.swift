@@ -9,6 +9,7 @@ struct PerplexityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "perplexity",
         abstract: "Perplexity against context length (the MEGALODON paper's Figure 5).",
+        usage: "megalodon-eval perplexity [<options>] --model <dir|file> ...\n         --text <file> ... --output <dir>",
         discussion: "The text files are tokenized and concatenated into one token stream. For each context length L, the first --max-tokens tokens (rounded down to a multiple of the longest L that fits) are cut into consecutive segments of exactly L tokens, and each segment is scored from a fresh model state in one streaming pass with BOS first, as the official eval.py encodes a sequence; PPL(L) = exp(mean NLL over all targets). Every L covers the same tokens, so the curve compares like with like. The cumulative curve comes from one pass over the first max(L) tokens: the mean NLL of the first L targets for every L. --rolling-window W adds lm-eval's loglikelihood_rolling perplexity (disjoint W-token windows per file) with word and byte perplexity and bits per byte. Logits are computed --rows-per-call positions at a time, so memory stays flat whatever L. Results go to OUTPUT/results.json; render them with `megalodon-eval table`. Examples: megalodon-eval perplexity --model ./mega200M --text ~/.cache/megalodon/corpora/kjv.txt --contexts 4K,8K,16K,32K --max-tokens 65536 --output ppl/mega200M ; scripts/fetch-corpora writes public-domain texts to use here.")
 
     @OptionGroup var modelOptions: ModelOptions
@@ -69,7 +70,7 @@ struct PerplexityCommand: ParsableCommand {
     }
 
     private func measure(_ modelPath: String, documents: [String], dataFiles: [String: String]) throws {
-        let model = try modelOptions.load(modelPath)
+        let model = try modelOptions.load(modelPath, arithmetic: compute.arithmetic)
         let stream = try CorpusTokens.stream(documents, tokenizer: model.tokenizer, limit: maxTokens)
         let available = stream.count
         let plan = try LongContextPerplexity<MegalodonModel>.plan(contexts: try parseTokenCounts(contexts, option: "--contexts"), available: available)

@@ -9,6 +9,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Score models on evaluation tasks; writes results.json and samples.jsonl.",
+        usage: "megalodon-eval run [<options>] --model <dir|file> ... --tasks <names>\n         --data-dir <dir> --output <dir>",
         discussion: "Each task is defined by evals/<task>.json (prompt template, choices, stop strings, metrics as lm-eval 0.4.13 configures them) and reads its JSONL data from --data-dir. Multiple-choice items consume their shared context once and score every answer from a copy of the model state. Log-likelihood requests are left-truncated to --max-length tokens as lm-eval does; MEGALODON's memory does not grow with the context, so --no-truncate scores every item in full. results.json holds per task each metric with its standard error and the item count, plus a manifest (tool version, model hash, data file hashes, settings, the lm-eval version followed); samples.jsonl holds one line per item with the exact strings sent, every log-likelihood, the prediction and the metric values. Finished items are cached in the output folder, so a killed run restarted with the same arguments resumes where it stopped and writes identical results. Examples: megalodon-eval run --model ./mega200M --tasks arc_easy,arc_challenge,boolq --data-dir ../shared/data --output runs/mega200M --limit 100 ; megalodon-eval run --model A --model B --tasks triviaqa --num-fewshot 5 --data-dir data --output runs ; megalodon-eval run ... --shard 0/4 --output runs/part0 (then megalodon-eval merge runs/part0 runs/part1 runs/part2 runs/part3 --output runs/all).")
 
     @OptionGroup var modelOptions: ModelOptions
@@ -30,7 +31,7 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Scoring protocol: lm-eval (0.4.13 task configs, evals/<task>.json) or llama (the LLaMA/MEGALODON papers' setting, evals/llama/<task>.json).",
-        discussion: "llama: TriviaQA is prompted \"Answer these questions:\" then \"Q: …\\nA: …\" pairs (5-shot by default, the answer's value after each example question), decoded greedily up to the first line break, dot or comma and matched against every alias after SQuAD normalisation (lowercase, no punctuation, no articles, collapsed whitespace); BoolQ keeps lm-eval's prompt (LLaMA's is not published) and picks the answer maximising log P(answer | prompt) − log P(answer | \"Answer:\"); ARC is scored as lm-eval does, and acc_norm is the paper's column. results.json records the protocol card.",
+        discussion: "llama: TriviaQA is prompted \"Answer these questions:\" then \"Q: ...\\nA: ...\" pairs (5-shot by default, the answer's value after each example question), decoded greedily up to the first line break, dot or comma and matched against every alias after SQuAD normalisation (lowercase, no punctuation, no articles, collapsed whitespace); BoolQ keeps lm-eval's prompt (LLaMA's is not published) and picks the answer maximising log P(answer | prompt) − log P(answer | \"Answer:\"); ARC is scored as lm-eval does, and acc_norm is the paper's column. results.json records the protocol card.",
         valueName: "name"))
     var `protocol` = ScoringProtocol.lmEval.rawValue
 
@@ -103,13 +104,13 @@ struct RunCommand: ParsableCommand {
     }
 
     private func evaluate(_ modelPath: String, tasks loaded: [LoadedTask], dataFiles: [String: String], shard: Shard?) throws {
-        let model = try modelOptions.load(modelPath)
+        let model = try modelOptions.load(modelPath, arithmetic: compute.arithmetic)
         let settings: [String: String] = [
             "tasks": taskNames.joined(separator: ","), "num_fewshot": numFewshot.map(String.init) ?? "task default",
             "limit": limit.map(String.init) ?? "none", "protocol": `protocol`,
             "max_length": noTruncate ? "none (no truncation)" : String(maxLength), "skip_bad": String(skipBad),
             "fewshot_seed": String(FewShotSampler<ARCDocument>.defaultSeed), "tokenizer": model.tokenizerFile.path,
-            "tokenizer_sha256": model.tokenizerHash, "quantized_arithmetic": "\(QuantizedArithmetic.preferred)",
+            "tokenizer_sha256": model.tokenizerHash, "quantized_arithmetic": "\(compute.arithmetic)",
             "batch_size": String(batchSize),
             "fewshot_pool": loaded.map { "\($0.definition.name): \($0.fewShotPool)" }.joined(separator: "; "),
         ]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoints
 import CommandSupport
 import Evaluation
 import Foundation

@@ -2,13 +2,14 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import Models
+import Tokenizers
 
 @main
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "megalodon-generate",
         abstract: "Continue a prompt with a MEGALODON or Llama model.",
-        discussion: "--model takes a model directory (config.json naming the architecture, safetensors weights, float or quantized, and optionally tokenizer.model or tokenizer.json) or a Llama GGUF file (which carries its tokenizer). Quantized weights (quantized model directories, GGUF Q8_0/Q4_0/Q4_1) run on the integer kernels as stored, with no float copy; set MEGALODON_QUANTIZED_ARITHMETIC=float to multiply them in float instead (the dequantized reference, slower to decode). With --prompt the text is tokenized with the model's tokenizer (a BOS token is added when the tokenizer asks for one; control-token text such as <|im_start|> becomes the control token unless --no-parse-special), the continuation is streamed to standard output as text, and generation stops early at the end-of-sequence token. With --token-ids the prompt is given as ids and the generated ids are printed, comma-separated. The prompt is consumed in one streaming call, then one token is generated per call. Decoding is greedy unless --temperature is above 0; --top-k and --top-p then restrict the candidates and --seed makes the draw repeatable. Timings go to standard error. Examples: megalodon-generate --model SmolLM2-135M-Instruct.Q4_1.gguf --prompt 'The capital of France is' --max-new-tokens 20; megalodon-generate --model ./mega200M --token-ids 1,450,4996")
+        discussion: "--model takes a model directory (config.json naming the architecture, safetensors weights, float or quantized, and optionally tokenizer.model or tokenizer.json) or a Llama GGUF file (which carries its tokenizer). Quantized weights (quantized model directories, GGUF Q8_0/Q4_0/Q4_1) run on the integer kernels as stored, with no float copy; pass --quantized-arithmetic float to multiply them in float instead (the dequantized reference, slower to decode). With --prompt the text is tokenized with the model's tokenizer (a BOS token is added when the tokenizer asks for one; control-token text such as <|im_start|> becomes the control token unless --no-parse-special), the continuation is streamed to standard output as text, and generation stops early at the end-of-sequence token. With --token-ids the prompt is given as ids and the generated ids are printed, comma-separated. The prompt is consumed in one streaming call, then one token is generated per call. Decoding is greedy unless --temperature is above 0; --top-k and --top-p then restrict the candidates and --seed makes the draw repeatable. Timings go to standard error. Examples: megalodon-generate --model SmolLM2-135M-Instruct.Q4_1.gguf --prompt 'The capital of France is' --max-new-tokens 20; megalodon-generate --model ./mega200M --token-ids 1,450,4996")
 
     @Option(help: ArgumentHelp("Model directory (config.json + model.safetensors) or a Llama GGUF file.", valueName: "path"))
     var model: String
@@ -77,7 +78,7 @@ struct GenerateCommand: ParsableCommand {
         try reportingErrors {
             compute.apply()
             let loadStart = Date()
-            let bundle = try ModelBundle.open(model)
+            let bundle = try ModelBundle.open(model, arithmetic: compute.arithmetic)
             printStatus(String(format: "loaded %@ (%@) in %.2f s", model, bundle.architecture, Date().timeIntervalSince(loadStart)))
             var output: GeneratedOutput
             let tokens: [Int]
@@ -97,30 +98,19 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
-    /// Prefill, then one token per call, each handed to `output`.
+    /// The library's generation loop, each token handed to `output`; timings to standard error.
     private func generate<Model: LanguageModel>(with engine: Model, prompt: [Int], output: inout GeneratedOutput) throws {
-        var state = engine.makeState()
         var sampler = TokenSampler(options: SamplingOptions(temperature: temperature, topK: topK, topP: topP), seed: seed)
-        let prefillStart = Date()
-        let promptLogits = try engine.forward(prompt, state: &state, positions: logitsOut == nil ? .last : .all)
-        let prefillSeconds = Date().timeIntervalSince(prefillStart)
-        printStatus(String(format: "prompt: %d tokens in %.3f s (%.1f tok/s)", prompt.count, prefillSeconds, Double(prompt.count) / prefillSeconds))
-        if let logitsOut { try LogitsFile.write(promptLogits, to: logitsOut, replacing: force) }
-
-        var generated = 0
-        var next = sampler.next(from: promptLogits.row(promptLogits.rowCount - 1))
-        let decodeStart = Date()
-        while generated < maxNewTokens {
-            generated += 1
-            let finished = output.emit(next)
-            if finished || generated == maxNewTokens { break }
-            let logits = try engine.forward([next], state: &state, positions: .last)
-            next = sampler.next(from: logits.row(0))
-        }
+        let timings = try TokenGeneration.run(engine, prompt: prompt, maxNewTokens: maxNewTokens, sampler: &sampler,
+                                              promptLogits: logitsOut == nil ? .last : .all, onPromptLogits: { logits in
+            if let logitsOut { try LogitsFile.write(logits, to: logitsOut, replacing: force) }
+        }, emit: { output.emit($0) })
         output.finish()
-        if generated > 0 {
-            let seconds = Date().timeIntervalSince(decodeStart)
-            printStatus(String(format: "generated %d tokens in %.3f s (%.2f tok/s)", generated, seconds, Double(generated) / seconds))
+        printStatus(String(format: "prompt: %d tokens in %.3f s (%.1f tok/s)", prompt.count, timings.prefillSeconds,
+                           Double(prompt.count) / timings.prefillSeconds))
+        if timings.generatedTokens > 0 {
+            printStatus(String(format: "generated %d tokens in %.3f s (%.2f tok/s)", timings.generatedTokens, timings.decodeSeconds,
+                               Double(timings.generatedTokens) / timings.decodeSeconds))
         }
     }
 

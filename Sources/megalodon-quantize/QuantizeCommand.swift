@@ -5,6 +5,7 @@ import Conversion
 import Foundation
 import Models
 import Quantization
+import Tokenizers
 
 @main
 struct QuantizeCommand: ParsableCommand {
@@ -139,25 +140,19 @@ struct QuantizeCommand: ParsableCommand {
         }
     }
 
-    /// Perplexity of the input and of the written output, on the same tokens (the input's tokenizer).
+    /// Perplexity of the input and of the written output, on the same tokens (the library's
+    /// comparison; this only reports progress).
     func comparePerplexity(text path: String, output: String) throws -> QuantizationReport.PerplexityComparison {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ToolFailure("cannot read \(path)") }
-        let original = try ModelBundle.open(input)
-        let quantized = try ModelBundle.open(output)
-        guard let tokenizer = original.tokenizer ?? quantized.tokenizer else { throw ChunkedPerplexity.TextFailure.noTokenizer(model: input) }
-        let (scoring, tokens) = ChunkedPerplexity(context: evalContext, chunks: evalChunks).prepared(text: String(decoding: data, as: UTF8.self), tokenizer: tokenizer)
-        let chunks = min(tokens.count / evalContext, evalChunks ?? .max)
-        var results: [ChunkedPerplexity.Result] = []
-        for (label, bundle) in [("original", original), ("quantized", quantized)] {
-            let progress = ProgressReporter("perplexity, \(label)", total: chunks, unit: .items)
-            var done = 0
-            results.append(try scoring.score(bundle.model, tokens: tokens) { chunk, _ in
-                progress.advance(by: chunk - done)
-                done = chunk
-            })
-            progress.finish()
+        var reporters: [String: (ProgressReporter, done: Int)] = [:]
+        let result = try QuantizationReport.PerplexityComparison.measure(
+            original: try ModelBundle.open(input, arithmetic: compute.arithmetic), quantized: try ModelBundle.open(output, arithmetic: compute.arithmetic),
+            originalPath: input, text: path, context: evalContext, chunks: evalChunks) { label, done, total in
+            if reporters[label] == nil { for (previous, _) in reporters.values { previous.finish() } }
+            let (reporter, before) = reporters[label] ?? (ProgressReporter("perplexity, \(label)", total: total, unit: .items), 0)
+            reporter.advance(by: done - before)
+            reporters[label] = (reporter, done)
         }
-        return .init(text: URL(fileURLWithPath: path).lastPathComponent, context: evalContext, chunks: chunks,
-                     scoredTokens: results[1].scoredTokens, original: results[0].perplexity, quantized: results[1].perplexity)
+        reporters["quantized"]?.0.finish()
+        return result
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import Testing
 @testable import Models
 

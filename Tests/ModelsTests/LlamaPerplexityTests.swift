@@ -1,7 +1,9 @@
+import Checkpoints
 import Foundation
 import Testing
 import TestSupport
 @testable import Models
+import Tokenizers
 
 /// Perplexity of SmolLM2-135M (Q4_1 GGUF, float arithmetic on its dequantized blocks) on the first 20 × 512 tokens of KJV Genesis,
 /// scored like llama.cpp's `llama-perplexity -c 512`, against its own figure on the same

@@ -1,9 +1,11 @@
+import Checkpoints
 import Foundation
 import Testing
 import TestSupport
 import Tensors
 @testable import Models
 @testable import Quantization
+import Tokenizers
 
 /// The engines on quantized weights against float references, at model size (run in release).
 @Suite(.serialized)

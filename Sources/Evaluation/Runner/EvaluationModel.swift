@@ -16,7 +16,7 @@ public struct EvaluationModel {
     /// `tokenizerPath` overrides the tokenizer the model carries (a GGUF file's own vocabulary, or the
     /// tokenizer file inside a model directory).
     /// `arithmetic`: how quantized weights compute (integer kernels unless told otherwise).
-    public static func open(_ path: String, tokenizerPath: String? = nil, arithmetic: QuantizedArithmetic = .preferred) throws -> EvaluationModel {
+    public static func open(_ path: String, tokenizerPath: String? = nil, arithmetic: QuantizedArithmetic = .integer) throws -> EvaluationModel {
         let location = URL(fileURLWithPath: path)
         let tokenizerFile = try tokenizerPath.map { URL(fileURLWithPath: $0) } ?? TokenizerBinding.file(for: location)
         return EvaluationModel(location: location, model: try ModelBundle.open(path, arithmetic: arithmetic).model,

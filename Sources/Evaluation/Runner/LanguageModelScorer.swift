@@ -1,3 +1,4 @@
+import Checkpoints
 import Models
 
 /// What generation needs from a tokenizer besides encoding: turning ids back into text and the
@@ -81,17 +82,14 @@ public final class LanguageModelScorer<Model: LanguageModel>: EvaluationScorer {
         } ?? context
         guard !prompt.isEmpty else { throw ScorerError.emptyContext }
         let stops = GenerationHandling.stopSequences(until: until, eos: decoder.endOfSequenceText)
-        var state = model.makeState()
-        var logits = try model.forward(prompt, state: &state, positions: .last)
         var generated: [Int] = []
         var text = ""
-        while generated.count < maxNewTokens {
-            let token = TokenSampler.argmax(Array(logits.row(0)))
-            if token == decoder.endOfSequenceTokenID { break }
+        var greedy = TokenSampler(options: SamplingOptions(), seed: 0)
+        try TokenGeneration.run(model, prompt: prompt, maxNewTokens: maxNewTokens, sampler: &greedy) { token in
+            if token == decoder.endOfSequenceTokenID { return true }
             generated.append(token)
             text = decoder.decode(generated)
-            if stops.contains(where: { !$0.isEmpty && text.contains($0) }) { break }
-            logits = try model.forward([token], state: &state, positions: .last)
+            return stops.contains { !$0.isEmpty && text.contains($0) }
         }
         return GenerationHandling.cut(text, at: stops)
     }

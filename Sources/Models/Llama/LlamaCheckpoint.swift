@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Tensors
 
@@ -6,8 +7,8 @@ import Tensors
 /// into the adjacent-pair RoPE layout here, once. Matrices stay as stored (f32/f16/bf16, quantized
 /// model directories, GGUF Q8_0/Q4_0/Q4_1 blocks; see `MatrixReader`); norm weights become f32.
 extension LlamaModel {
-    /// `arithmetic` chooses how quantized matrices compute (`QuantizedArithmetic.preferred`: integer kernels unless the environment asks for float).
-    public init(config: LlamaConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .preferred) throws {
+    /// `arithmetic` chooses how quantized matrices compute (integer kernels unless the caller asks for float).
+    public init(config: LlamaConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .integer) throws {
         try config.validate()
         let matrices = try MatrixReader(source, arithmetic: arithmetic)
         let naming = LlamaNaming.detect(matrices)
@@ -49,12 +50,12 @@ extension LlamaModel {
 
     /// A GGUF file of general.architecture "llama": config from its metadata; Q8_0/Q4_0/Q4_1 matrices
     /// run from the mapped blocks, other quantized types are dequantized to f32.
-    public init(gguf file: GGUFFile, arithmetic: QuantizedArithmetic = .preferred) throws {
+    public init(gguf file: GGUFFile, arithmetic: QuantizedArithmetic = .integer) throws {
         try self.init(config: try LlamaConfig(gguf: file), weights: file, arithmetic: arithmetic)
     }
 
     /// A model directory: Hugging Face `config.json` and safetensors weights (HF or GGUF names).
-    public init(directory: URL, arithmetic: QuantizedArithmetic = .preferred) throws {
+    public init(directory: URL, arithmetic: QuantizedArithmetic = .integer) throws {
         try self.init(config: try LlamaConfig.load(from: directory), weights: try ModelDirectory.open(directory.path), arithmetic: arithmetic)
     }
 

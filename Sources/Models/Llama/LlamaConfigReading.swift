@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// Reading a `LlamaConfig` from a Hugging Face `config.json` or from GGUF `llama.*` metadata.

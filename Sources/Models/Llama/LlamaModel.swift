@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// The shape of a Llama-family model (Hugging Face `LlamaConfig` fields; GGUF `llama.*` metadata).

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Tensors
 
@@ -5,8 +6,8 @@ import Tensors
 /// the key set and every shape are checked against the config first. Matrices stay as stored, float or
 /// quantized (see `MatrixReader`, `WeightMatrix`); small vectors (norm weights, biases, CEMA parameters) become f32.
 extension MegalodonModel {
-    /// `arithmetic` chooses how quantized matrices compute (`QuantizedArithmetic.preferred`: integer kernels unless the environment asks for float).
-    public init(config: MegalodonConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .preferred) throws {
+    /// `arithmetic` chooses how quantized matrices compute (integer kernels unless the caller asks for float).
+    public init(config: MegalodonConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .integer) throws {
         try config.validate()
         let matrices = try MatrixReader(source, arithmetic: arithmetic)
         let naming = MegalodonNaming.detect(matrices)

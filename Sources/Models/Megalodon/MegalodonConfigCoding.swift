@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// `config.json` reading and writing: the official snake_case keys plus `"architecture": "megalodon"`.
