@@ -60,7 +60,7 @@ import TestSupport
         let scripts = SlurmScripts(plan, options: SlurmOptions())
         let second = try Self.runShell("/bin/bash", script: scripts.array, environment: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_JOB_ID": "1"])
         #expect(second.output.hasSuffix("perplexity --model m --contexts 64 --text b.txt --output ppl/text-1\n"))
-        #expect(plan.finalCommand == ["/bin/echo", "table", "ppl/text-0", "ppl/text-1", "--output-prefix", "ppl/curves", "--force"])
+        #expect(plan.finalCommand == ["/bin/echo", "table", "ppl/text-0", "ppl/text-1", "--label", "corpus", "--output-prefix", "ppl/curves", "--force"])
     }
 
     @Test func optionsSubmitSetsPerTaskAreRefused() {

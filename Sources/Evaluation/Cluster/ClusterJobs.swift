@@ -36,7 +36,7 @@ public enum ClusterJobs {
         return try ArrayJobPlan(
             name: "megalodon-eval-perplexity", count: texts.count, values: ["text": texts],
             command: [tool, "perplexity"] + rest + ["--text", "{text}", "--output", (output as NSString).appendingPathComponent("text-{index}")],
-            finalCommand: [tool, "table"] + folders + ["--output-prefix", (output as NSString).appendingPathComponent("curves"), "--force"],
+            finalCommand: [tool, "table"] + folders + ["--label", "corpus", "--output-prefix", (output as NSString).appendingPathComponent("curves"), "--force"],
             workingDirectory: workingDirectory, jobDirectory: (output as NSString).appendingPathComponent("jobs"))
     }
 

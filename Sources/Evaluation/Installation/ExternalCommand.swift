@@ -31,13 +31,16 @@ public enum ExternalCommand {
         process.standardError = err
         try process.run()
         // Both pipes are drained at once, so a chatty stderr cannot block the program.
-        var errorData = Data()
+        let errorData = Collected()
         let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errorData = err.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { errorData.data = err.fileHandleForReading.readDataToEndOfFile() }
         let outputData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                       error: String(decoding: errorData, as: UTF8.self))
+                       error: String(decoding: errorData.data, as: UTF8.self))
     }
+
+    /// Written by the reader thread, read after `group.wait()` (which orders the two).
+    private final class Collected: @unchecked Sendable { var data = Data() }
 }
