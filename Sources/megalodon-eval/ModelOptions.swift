@@ -36,9 +36,8 @@ struct ModelOptions: ParsableArguments {
 
 enum ToolIdentity {
     static let name = "megalodon-eval"
-    static let version = "0.1.0"
-    /// The build does not stamp a commit; results say so rather than guess.
-    static let gitCommit = "unknown"
+    static let version = BuildInfo.toolVersion
+    static let gitCommit = BuildInfo.gitCommit
 }
 
 /// Progress for the run on stderr, with rate and ETA.

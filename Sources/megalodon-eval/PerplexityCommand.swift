@@ -89,7 +89,8 @@ struct PerplexityCommand: ParsableCommand {
             "tokenizer": model.tokenizerFile.path, "tokenizer_sha256": model.tokenizerHash, "bos": String(model.tokenizer.prefixTokenID),
         ]
         let manifest = Manifest(tool: ToolIdentity.name, toolVersion: ToolIdentity.version, gitCommit: ToolIdentity.gitCommit,
-                                model: model.identity, dataFiles: dataFiles, settings: settings)
+                                model: model.identity, dataFiles: dataFiles, settings: settings,
+                                environment: .current(threads: compute.threads))
         let folder = modelOptions.outputDirectory(output, for: modelPath)
         try RunOutput.write(RunResults(manifest: manifest, perplexity: report), samples: [], to: folder, overwrite: force)
         print("\(model.location.lastPathComponent): \(stream.count) tokens used, budget \(plan.budget) per context length → \(folder.path)")

@@ -20,8 +20,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Root of the JSONL data; each task's `data` path is relative to it (e.g. arc_easy/test.jsonl). A train.jsonl beside a task's data becomes its few-shot pool; otherwise examples are drawn from the eval split as the oracle does.", valueName: "dir"))
     var dataDir: String
 
-    @Option(help: ArgumentHelp("Folder of task definitions.", valueName: "dir"))
-    var evalsDir = "evals"
+    @Option(help: ArgumentHelp("Folder of task definitions.", discussion: "Default: $MEGALODON_EVALS, else the definitions installed beside the tool (PREFIX/share/megalodon/evals, see scripts/install), else evals/ of the checkout the tool was built from, else ./evals.", valueName: "dir"))
+    var evalsDir: String?
 
     @Option(help: "Few-shot examples per item (default: the task's own, 0 everywhere; ARC is often run 25-shot, TriviaQA 5-shot).")
     var numFewshot: Int?
@@ -59,6 +59,17 @@ struct RunCommand: ParsableCommand {
         valueName: "n"))
     var batchSize = 16
 
+    @Option(help: ArgumentHelp(
+        "native, or lm-eval to also write lm-evaluation-harness 0.4.13's files.",
+        discussion: "lm-eval: results_<timestamp>.json (keys such as \"acc,none\" and \"acc_stderr,none\", configs, versions, n-shot, n-samples, git_hash) and samples_<task>_<timestamp>.jsonl beside results.json and samples.jsonl, readable by tools built around lm-eval's output. `merge` joins them too.",
+        valueName: "format"))
+    var outputFormat: OutputFormat = .native
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case native
+        case lmEval = "lm-eval"
+    }
+
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -89,7 +100,7 @@ struct RunCommand: ParsableCommand {
         try reportingErrors {
             compute.apply()
             let shard = try self.shard.map(Shard.init(parsing:))
-            let definitions = scoringProtocol.definitionsDirectory(in: URL(fileURLWithPath: evalsDir))
+            let definitions = scoringProtocol.definitionsDirectory(in: ToolInstallation.evalsDirectory(explicit: evalsDir))
             let loader = TaskLoader(definitionsDirectory: definitions, dataDirectory: URL(fileURLWithPath: dataDir), skipBad: skipBad)
             let loaded = try taskNames.map { try loader.load($0, numFewshot: numFewshot, limit: limit) }
             for task in loaded where !task.skipped.isEmpty {
@@ -104,6 +115,7 @@ struct RunCommand: ParsableCommand {
     }
 
     private func evaluate(_ modelPath: String, tasks loaded: [LoadedTask], dataFiles: [String: String], shard: Shard?) throws {
+        let started = Date()
         let model = try modelOptions.load(modelPath, arithmetic: compute.arithmetic)
         let settings: [String: String] = [
             "tasks": taskNames.joined(separator: ","), "num_fewshot": numFewshot.map(String.init) ?? "task default",
@@ -116,10 +128,9 @@ struct RunCommand: ParsableCommand {
         ]
         let manifest = Manifest(tool: ToolIdentity.name, toolVersion: ToolIdentity.version, gitCommit: ToolIdentity.gitCommit,
                                 model: model.identity, dataFiles: dataFiles, settings: settings, shard: shard?.description,
-                                protocolCard: scoringProtocol.card(for: loaded, numFewshot: numFewshot))
-        var keyManifest = manifest
-        keyManifest.shard = nil
-        let key = SHA256.hex(try RunResults(manifest: keyManifest).encoded())
+                                protocolCard: scoringProtocol.card(for: loaded, numFewshot: numFewshot),
+                                environment: .current(threads: compute.threads))
+        let key = SHA256.hex(try RunResults(manifest: manifest.identity).encoded())
         let folder = modelOptions.outputDirectory(output, for: modelPath)
         let cache = try ResumeCache(directory: folder, key: key)
         let total = EvaluationRunner.selectedItems(loaded, shard: shard)
@@ -131,6 +142,11 @@ struct RunCommand: ParsableCommand {
         let result = try runner.run(loaded, shard: shard, cache: cache) { progress.advance(by: $0) }
         progress.finish()
         try RunOutput.write(RunResults(manifest: manifest, tasks: result.tasks), samples: result.samples, to: folder, overwrite: force)
+        if outputFormat == .lmEval {
+            let written = try LMEvalOutput.write(RunResults(manifest: manifest, tasks: result.tasks), samples: result.samples, tasks: loaded,
+                                                 numFewshot: numFewshot, to: folder, started: started, finished: Date())
+            print("lm-eval files: \(written.results.lastPathComponent), \(written.samples.map(\.lastPathComponent).joined(separator: ", "))")
+        }
         print("\(model.location.lastPathComponent) → \(folder.path)")
         print(ResultsTable([RunResults(manifest: manifest, tasks: result.tasks)]).markdown(), terminator: "")
     }

@@ -17,6 +17,9 @@ struct TableCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write PREFIX.md, PREFIX.csv and PREFIX.svg.", valueName: "prefix"))
     var outputPrefix: String?
 
+    @Option(help: ArgumentHelp("Rows and plot lines per model, or per model and corpus (one per perplexity document).", valueName: "model|corpus"))
+    var label: ResultsLabel = .model
+
     @Flag(help: "Replace existing output files.")
     var force = false
 
@@ -30,11 +33,11 @@ struct TableCommand: ParsableCommand {
                 }
                 return try RunResults.load(from: url)
             }
-            let table = ResultsTable(loaded)
+            let table = ResultsTable(loaded, labelling: label)
             print(table.markdown(), terminator: "")
             guard let outputPrefix else { return }
             try AtomicOutput.writing(overwrite: force) { output in
-                let files = [("md", table.markdown()), ("csv", table.csv()), ("svg", PerplexityPlot(loaded).svg())]
+                let files = [("md", table.markdown()), ("csv", table.csv()), ("svg", PerplexityPlot(loaded, labelling: label).svg())]
                 for (suffix, text) in files {
                     try output.write(to: "\(outputPrefix).\(suffix)") { try $0.write(Array(text.utf8)) }
                 }
@@ -42,3 +45,5 @@ struct TableCommand: ParsableCommand {
         }
     }
 }
+
+extension ResultsLabel: ExpressibleByArgument {}

@@ -6,6 +6,8 @@
 public enum JSONStyle: Sendable, Equatable {
     case compact
     case pythonIndented(Int)
+    /// `json.dumps(value, indent=N, ensure_ascii=False)`: as `pythonIndented`, non-ASCII written as UTF-8.
+    case pythonIndentedUnicode(Int)
 }
 
 extension JSONValue {
@@ -63,7 +65,11 @@ public struct JSONWriter: Sendable {
     }
 
     private func newline(level: Int, into output: inout [UInt8]) {
-        guard case let .pythonIndented(width) = style else { return }
+        let width: Int
+        switch style {
+        case .compact: return
+        case let .pythonIndented(indent), let .pythonIndentedUnicode(indent): width = indent
+        }
         output.append(0x0A)
         output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width * level))
     }
@@ -71,7 +77,8 @@ public struct JSONWriter: Sendable {
     public func appendString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         switch style {
-        case .compact:
+        case .compact, .pythonIndentedUnicode:
+            // Python with ensure_ascii=False escapes exactly what serde does.
             for byte in text.utf8 { appendSerdeEscaped(byte, into: &output) }
         case .pythonIndented:
             for unit in text.utf16 { appendPythonEscaped(unit, into: &output) }

@@ -4,10 +4,10 @@ import Foundation
 public struct PerplexityPlot {
     public var series: [(model: String, points: [(context: Int, perplexity: Double)])]
 
-    public init(_ results: [RunResults]) {
+    public init(_ results: [RunResults], labelling: ResultsLabel = .model) {
         series = results.compactMap { result in
             guard let segments = result.perplexity?.segments, !segments.isEmpty else { return nil }
-            return (URL(fileURLWithPath: result.manifest.model.path).lastPathComponent,
+            return (labelling.label(result),
                     segments.map { ($0.contextLength, $0.perplexity) })
         }
     }

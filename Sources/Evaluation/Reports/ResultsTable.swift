@@ -21,12 +21,12 @@ public struct ResultsTable: Equatable, Sendable {
 
     /// Rows in the order given; results of one model in several files (a run and a perplexity run)
     /// share a row.
-    public init(_ results: [RunResults]) {
+    public init(_ results: [RunResults], labelling: ResultsLabel = .model) {
         var models: [String] = []
         var values: [String: [String: Double]] = [:]
         var columns: [String] = []
         for result in results {
-            let model = URL(fileURLWithPath: result.manifest.model.path).lastPathComponent
+            let model = labelling.label(result)
             if !models.contains(model) { models.append(model) }
             for (task, summary) in result.tasks.sorted(by: { $0.key < $1.key }) {
                 guard let (metric, percent) = Self.headline(task, summary), let value = summary.metrics[metric]?.value else { continue }

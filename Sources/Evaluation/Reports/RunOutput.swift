@@ -55,9 +55,7 @@ public enum ShardMerge {
         var shards: [Shard] = []
         for part in parts {
             guard let text = part.results.manifest.shard else { throw ShardMergeError.notAShard(part.url.path) }
-            var other = part.results.manifest
-            other.shard = nil
-            guard other == manifest else { throw ShardMergeError.differentRuns(first.url.path, part.url.path) }
+            guard part.results.manifest.identity == manifest.identity else { throw ShardMergeError.differentRuns(first.url.path, part.url.path) }
             shards.append(try Shard(parsing: text))
         }
         let count = shards[0].count

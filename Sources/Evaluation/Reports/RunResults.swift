@@ -65,11 +65,14 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var shard: String?
     /// The scoring protocol ("lm-eval" or "llama") and, per task, how it was prompted and scored.
     public var protocolCard: [String: String]?
+    /// The machine and threads it ran on; not part of the run's identity (see `RunEnvironment`).
+    public var environment: RunEnvironment?
 
     public static let followedLMEvalVersion = "0.4.13"
 
     public init(tool: String, toolVersion: String, gitCommit: String, model: ModelIdentity, dataFiles: [String: String],
-                settings: [String: String], shard: String? = nil, protocolCard: [String: String]? = nil) {
+                settings: [String: String], shard: String? = nil, protocolCard: [String: String]? = nil,
+                environment: RunEnvironment? = nil) {
         self.tool = tool
         self.toolVersion = toolVersion
         self.gitCommit = gitCommit
@@ -79,10 +82,20 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.settings = settings
         self.shard = shard
         self.protocolCard = protocolCard
+        self.environment = environment
+    }
+
+    /// What decides the results: everything but the shard and the environment. Resume keys and the
+    /// shard merge compare this.
+    public var identity: Manifest {
+        var copy = self
+        copy.shard = nil
+        copy.environment = nil
+        return copy
     }
 
     enum CodingKeys: String, CodingKey {
-        case tool, model, settings, shard
+        case tool, model, settings, shard, environment
         case toolVersion = "tool_version", gitCommit = "git_commit", lmEvalVersion = "lm_eval_version", dataFiles = "data_files"
         case protocolCard = "protocol_card"
     }

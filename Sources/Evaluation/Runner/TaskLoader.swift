@@ -14,11 +14,14 @@ public struct LoadedTask: Sendable {
 
 public enum TaskLoadingError: Error, Equatable, CustomStringConvertible {
     case unknownTask(name: String, known: [String])
+    case noDefinitions(name: String, directory: String)
     case unsupportedSuite(task: String, suite: String)
 
     public var description: String {
         switch self {
         case let .unknownTask(name, known): return "no task \"\(name)\" (known: \(known.joined(separator: ", ")))"
+        case let .noDefinitions(name, directory):
+            return "no task \"\(name)\": no task definitions in \(directory) (give --evals-dir or set MEGALODON_EVALS)"
         case let .unsupportedSuite(task, suite): return "task \(task): suite \"\(suite)\" has no runner"
         }
     }
@@ -44,7 +47,9 @@ public struct TaskLoader {
     public func definition(named name: String) throws -> TaskDefinition {
         let url = definitionsDirectory.appendingPathComponent("\(name).json")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw TaskLoadingError.unknownTask(name: name, known: knownTasks())
+            let known = knownTasks()
+            if known.isEmpty { throw TaskLoadingError.noDefinitions(name: name, directory: definitionsDirectory.path) }
+            throw TaskLoadingError.unknownTask(name: name, known: known)
         }
         return try TaskDefinition.load(from: url)
     }
