@@ -10,8 +10,10 @@ import Foundation
 /// SentencePiece-style tokenizer.json files (Metaspace, byte fallback) are not supported: load
 /// those models from GGUF or from their `tokenizer.model`.
 public enum HuggingFaceTokenizer {
-    /// Ids below the highest that no token names (real vocabularies are dense; a few reserved gaps).
-    public static let maximumUnnamedIDs = 65_536
+    /// How many ids below the highest may go unnamed: as many as are named, plus 1024. Real
+    /// vocabularies are dense with a few reserved gaps; each unnamed id still costs a table entry, so
+    /// a few bytes naming id 24266 must not build 24k of them.
+    public static func maximumUnnamedIDs(named: Int) -> Int { named + 1024 }
 
     public static func load(path: String, preTokenizer override: PreTokenizer? = nil) throws -> ByteLevelBPETokenizer {
         let root = try JSONDocument(path: path).rootNode
@@ -41,7 +43,7 @@ public enum HuggingFaceTokenizer {
         }
         let size = (byID.keys.max() ?? -1) + 1
         // Every id below the highest gets an entry, so a lone id near 2^31 would allocate billions.
-        guard size - byID.count <= HuggingFaceTokenizer.maximumUnnamedIDs else {
+        guard size - byID.count <= HuggingFaceTokenizer.maximumUnnamedIDs(named: byID.count) else {
             throw TokenizerError.vocabularyTooSparse(source: path, highestID: size - 1, named: byID.count)
         }
         // Ids nobody names get an impossible text and never match.

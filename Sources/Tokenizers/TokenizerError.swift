@@ -5,7 +5,7 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case unsupportedModel(source: String, model: String)
     case unsupportedPreTokenizer(source: String, name: String)
     case malformedFile(source: String, reason: String)
-    /// The ids leave more than `HuggingFaceTokenizer.maximumUnnamedIDs` gaps below the highest one.
+    /// The ids leave more than `HuggingFaceTokenizer.maximumUnnamedIDs(named:)` gaps below the highest one.
     case vocabularyTooSparse(source: String, highestID: Int, named: Int)
 
     public var description: String {
@@ -16,7 +16,7 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedPreTokenizer(source, name): return "\(source): pre-tokenizer '\(name)' is not supported"
         case let .malformedFile(source, reason): return "\(source): \(reason)"
         case let .vocabularyTooSparse(source, highestID, named):
-            return "\(source): token ids reach \(highestID) but only \(named) tokens are named (at most \(HuggingFaceTokenizer.maximumUnnamedIDs) ids may be unnamed)"
+            return "\(source): token ids reach \(highestID) but only \(named) tokens are named (at most \(HuggingFaceTokenizer.maximumUnnamedIDs(named: named)) ids below the highest may be unnamed)"
         }
     }
 }

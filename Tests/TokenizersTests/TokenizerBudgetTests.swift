@@ -28,9 +28,30 @@ import TestSupport
     }
 
     @Test func reservedGapsWithinTheAllowanceStillLoad() throws {
-        // Ids 0 and 65537: 65536 unnamed ids between them, exactly the allowance.
-        let json = #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 65537}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#
-        let tokenizer = try Self.load(json)
-        #expect(tokenizer.vocabulary.count == 65538)
+        // Two named ids: 2 + 1024 = 1026 ids may be unnamed. Ids 0 and 1027 leave exactly 1026 gaps.
+        let gaps = #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1027}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#
+        #expect(try Self.load(gaps).vocabulary.count == 1028)
+        // One more gap is refused.
+        let tooSparse = #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1028}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#
+        do {
+            _ = try Self.load(tooSparse)
+            Issue.record("1027 unnamed ids for 2 named ones were accepted")
+        } catch let error as TokenizerError {
+            guard case let .vocabularyTooSparse(_, highestID, named) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(highestID == 1028 && named == 2)
+        }
+    }
+
+    @Test func theFuzzerTimeoutInputIsRefusedQuickly() throws {
+        // Found by `scripts/fuzz tokenizer-json` (a > 1 s unit under load): a mutated merge list plus a
+        // vocabulary naming 33 tokens up to id 24266, which built 24k placeholder tokens per load.
+        let json = #"{"model": {"type": "BPE", "vocab": {"!": 1, "8": 24266, "ĠHello": 268}, "merges": ["Ġ Hello"]}, "pre_tokenizer": {"type": "ByteLevel"}}"#
+        do {
+            _ = try Self.load(json)
+            Issue.record("the fuzzer's input was accepted")
+        } catch let error as TokenizerError {
+            guard case let .vocabularyTooSparse(_, highestID, named) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(highestID == 24266 && named == 3)
+        }
     }
 }
