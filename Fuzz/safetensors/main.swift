@@ -1,5 +1,5 @@
-// libFuzzer entry point for the safetensors header reader and the JSON parser. Built outside
-// SwiftPM by scripts/fuzz-safetensors (all of Tensors and Checkpoints compiled into one module).
+// libFuzzer harness: the safetensors header reader and the JSON parser behind it (scripts/fuzz safetensors).
+@testable import Checkpoints
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSafetensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

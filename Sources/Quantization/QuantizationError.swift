@@ -9,6 +9,8 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
     case valueCountMismatch(tensor: String, expected: Int, actual: Int)
     case byteCountMismatch(tensor: String, field: String, expected: Int, actual: Int)
     case shapeMismatch(tensor: String, expected: [Int], actual: [Int])
+    /// A shape read from a file whose byte counts would not fit (or no real matrix has).
+    case shapeTooLarge(tensor: String, shape: [Int])
     case unsupportedDType(tensor: String, dtype: String)
     case missingTensor(String)
     case invalidMetadata(String)
@@ -29,6 +31,8 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
         case let .byteCountMismatch(tensor, field, expected, actual):
             return "\(tensor): \(field) holds \(actual) bytes, expected \(expected)"
         case let .shapeMismatch(tensor, expected, actual): return "\(tensor): shape \(actual), expected \(expected)"
+        case let .shapeTooLarge(tensor, shape):
+            return "\(tensor): shape \(shape) is too large (each dimension must be below 2^31 and the matrix at most 2^48 values)"
         case let .unsupportedDType(tensor, dtype): return "\(tensor): dtype \(dtype) cannot hold this part of a quantized matrix"
         case let .missingTensor(name): return "quantized checkpoint lacks tensor \(name)"
         case let .invalidMetadata(why): return "quantization metadata: \(why)"

@@ -42,7 +42,8 @@ public struct QuantizationManifest: Equatable, Sendable {
             guard tensor.shape.count == 2, tensor.shape.allSatisfy({ $0 >= 0 }) else {
                 throw QuantizationError.invalidMetadata("\(name): shape \(tensor.shape) is not [rows, columns]")
             }
-            tensors[name] = QuantizedLayout(scheme: try QuantizationScheme(parsing: tensor.scheme), rows: tensor.shape[0], columns: tensor.shape[1])
+            tensors[name] = try QuantizedLayout(validating: try QuantizationScheme(parsing: tensor.scheme),
+                                                rows: tensor.shape[0], columns: tensor.shape[1], tensor: name)
         }
         self.tensors = tensors
     }

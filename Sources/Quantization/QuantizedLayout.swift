@@ -16,6 +16,22 @@ public struct QuantizedLayout: Hashable, Sendable {
         self.columns = columns
     }
 
+    /// Each dimension below 2^31 and at most 2^48 values: every byte count below then fits in an Int
+    /// with room to spare (the largest real matrices hold about 2^30 values).
+    public static let maximumDimension = Int(Int32.max)
+    public static let maximumValues = 1 << 48
+
+    /// A layout for a shape read from a file: refuses negative or oversized dimensions
+    /// (`QuantizationError.shapeTooLarge`) before any byte count is computed from them.
+    public init(validating scheme: QuantizationScheme, rows: Int, columns: Int, tensor: String) throws {
+        let (values, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard (0...Self.maximumDimension).contains(rows), (0...Self.maximumDimension).contains(columns),
+              !overflow, values <= Self.maximumValues else {
+            throw QuantizationError.shapeTooLarge(tensor: tensor, shape: [rows, columns])
+        }
+        self.init(scheme: scheme, rows: rows, columns: columns)
+    }
+
     /// Blocks of 32 values per row (the last one padded for grouped schemes).
     public var blocksPerRow: Int { (columns + Self.blockValues - 1) / Self.blockValues }
 

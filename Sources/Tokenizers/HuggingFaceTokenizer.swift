@@ -10,6 +10,11 @@ import Foundation
 /// SentencePiece-style tokenizer.json files (Metaspace, byte fallback) are not supported: load
 /// those models from GGUF or from their `tokenizer.model`.
 public enum HuggingFaceTokenizer {
+    /// How many ids below the highest may go unnamed: as many as are named, plus 1024. Real
+    /// vocabularies are dense with a few reserved gaps; each unnamed id still costs a table entry, so
+    /// a few bytes naming id 24266 must not build 24k of them.
+    public static func maximumUnnamedIDs(named: Int) -> Int { named + 1024 }
+
     public static func load(path: String, preTokenizer override: PreTokenizer? = nil) throws -> ByteLevelBPETokenizer {
         let root = try JSONDocument(path: path).rootNode
         guard let model = root["model"] else { throw TokenizerError.missingField(source: path, field: "model") }
@@ -37,6 +42,10 @@ public enum HuggingFaceTokenizer {
                                          stripLeft: added["lstrip"]?.bool ?? false, stripRight: added["rstrip"]?.bool ?? false))
         }
         let size = (byID.keys.max() ?? -1) + 1
+        // Every id below the highest gets an entry, so a lone id near 2^31 would allocate billions.
+        guard size - byID.count <= HuggingFaceTokenizer.maximumUnnamedIDs(named: byID.count) else {
+            throw TokenizerError.vocabularyTooSparse(source: path, highestID: size - 1, named: byID.count)
+        }
         // Ids nobody names get an impossible text and never match.
         let tokens = (0..<size).map { byID[$0] ?? Array("<unused \($0)>\u{0}".utf8) }
         let vocabulary = Vocabulary(tokens: tokens, kinds: (0..<size).map { byID[$0] == nil ? .unused : kinds[$0] ?? .normal })

@@ -5,6 +5,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case unsupportedModel(source: String, model: String)
     case unsupportedPreTokenizer(source: String, name: String)
     case malformedFile(source: String, reason: String)
+    /// The ids leave more than `HuggingFaceTokenizer.maximumUnnamedIDs(named:)` gaps below the highest one.
+    case vocabularyTooSparse(source: String, highestID: Int, named: Int)
 
     public var description: String {
         switch self {
@@ -13,6 +15,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedModel(source, model): return "\(source): tokenizer model '\(model)' is not supported"
         case let .unsupportedPreTokenizer(source, name): return "\(source): pre-tokenizer '\(name)' is not supported"
         case let .malformedFile(source, reason): return "\(source): \(reason)"
+        case let .vocabularyTooSparse(source, highestID, named):
+            return "\(source): token ids reach \(highestID) but only \(named) tokens are named (at most \(HuggingFaceTokenizer.maximumUnnamedIDs(named: named)) ids below the highest may be unnamed)"
         }
     }
 }

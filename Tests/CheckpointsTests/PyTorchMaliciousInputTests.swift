@@ -9,7 +9,7 @@ import TestSupport
     static func run(_ bytes: [UInt8], limits: Unpickler.Limits = Unpickler.Limits()) throws {
         _ = try bytes.withUnsafeBytes { raw in
             try Unpickler.load(raw, limits: limits, persistentLoad: StorageCatalog(legacy: false, fileSize: raw.count).load) { root in
-                var flattener = PickleFlattener(path: "test")
+                var flattener = PickleFlattener(path: "test", streamBytes: raw.count)
                 try flattener.flatten(root)
                 return flattener.tensors.count
             }

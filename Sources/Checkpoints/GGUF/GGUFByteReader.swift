@@ -7,10 +7,28 @@ struct GGUFByteReader {
     let bytes: UnsafeRawBufferPointer
     let path: String
     private(set) var offset = 0
+    /// Estimated bytes of memory the metadata values read so far occupy, and the most they may.
+    private(set) var valueMemory = 0
+    let valueMemoryLimit: Int
 
-    init(bytes: UnsafeRawBufferPointer, path: String) {
+    /// Metadata may take at most 16 bytes of memory per file byte plus 16 MiB: real files (tokens,
+    /// scores, merges, a tokenizer's charsmap) stay far below, while a file of 1-byte array
+    /// elements (24 bytes each in memory) is refused instead of inflating 24 times.
+    static func valueMemoryLimit(fileSize: Int) -> Int {
+        let (scaled, overflow) = fileSize.multipliedReportingOverflow(by: 16)
+        return overflow ? Int.max : scaled.addingReportingOverflow(1 << 24).overflow ? Int.max : scaled + (1 << 24)
+    }
+
+    init(bytes: UnsafeRawBufferPointer, path: String, valueMemoryLimit: Int? = nil) {
         self.bytes = bytes
         self.path = path
+        self.valueMemoryLimit = valueMemoryLimit ?? Self.valueMemoryLimit(fileSize: bytes.count)
+    }
+
+    /// Counts `bytes` of memory against the limit for the value of `key`.
+    private mutating func charge(_ bytes: Int, key: String) throws {
+        valueMemory += bytes
+        guard valueMemory <= valueMemoryLimit else { throw GGUFError.metadataTooLarge(path: path, key: key, limit: valueMemoryLimit) }
     }
 
     var remaining: Int { bytes.count - offset }
@@ -49,7 +67,13 @@ struct GGUFByteReader {
     }
 
     /// One metadata value of `type`, for key `key` (used in messages).
-    mutating func readValue(of type: GGUFValueType, key: String, depth: Int = 0) throws -> GGUFValue {
+    mutating func readValue(of type: GGUFValueType, key: String) throws -> GGUFValue {
+        try charge(MemoryLayout<GGUFValue>.stride, key: key)
+        return try readPayload(of: type, key: key, depth: 0)
+    }
+
+    /// A value whose own slot (a key's entry or an array element) has already been charged.
+    private mutating func readPayload(of type: GGUFValueType, key: String, depth: Int) throws -> GGUFValue {
         switch type {
         case .uint8: return .uint8(try read(UInt8.self, for: key))
         case .int8: return .int8(try read(Int8.self, for: key))
@@ -62,7 +86,11 @@ struct GGUFByteReader {
         case .float32: return .float32(Float(bitPattern: try read(UInt32.self, for: key)))
         case .float64: return .float64(Double(bitPattern: try read(UInt64.self, for: key)))
         case .bool: return .bool(try read(UInt8.self, for: key) != 0)
-        case .string: return .string(try readString(for: key, strict: false))
+        case .string:
+            let text = try readString(for: key, strict: false)
+            // Up to 15 UTF-8 bytes live inside the String; longer ones take a heap buffer.
+            if text.utf8.count > 15 { try charge(32 + text.utf8.count, key: key) }
+            return .string(text)
         case .array: return try readArray(key: key, depth: depth)
         }
     }
@@ -79,10 +107,12 @@ struct GGUFByteReader {
         guard count <= UInt64(remaining / minimumElementBytes) else {
             throw GGUFError.absurdCount(path: path, what: "\(key) array", count: Int64(clamping: count))
         }
+        // The array case's box and header, and every element slot, before the slots are reserved.
+        try charge(48 + Int(count) * MemoryLayout<GGUFValue>.stride, key: key)
         var items: [GGUFValue] = []
         items.reserveCapacity(Int(count))
         for _ in 0..<Int(count) {
-            items.append(try readValue(of: elementType, key: key, depth: depth + 1))
+            items.append(try readPayload(of: elementType, key: key, depth: depth + 1))
         }
         return .array(elementType, items)
     }

@@ -11,6 +11,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     case unknownValueType(path: String, key: String, type: UInt32)
     case duplicateKey(path: String, key: String)
     case nestingTooDeep(path: String, key: String)
+    /// The metadata values would take more memory than `limit` bytes (see `GGUFByteReader`).
+    case metadataTooLarge(path: String, key: String, limit: Int)
     case badAlignment(path: String, value: String)
     case tensorNameTooLong(path: String, name: String, bytes: Int)
     case duplicateTensor(path: String, name: String)
@@ -45,6 +47,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
             return "\(path): metadata key '\(key)' appears twice"
         case let .nestingTooDeep(path, key):
             return "\(path): metadata key '\(key)' nests arrays more than \(GGUFByteReader.maximumArrayNesting) deep"
+        case let .metadataTooLarge(path, key, limit):
+            return "\(path): metadata up to key '\(key)' would take more than \(limit) bytes of memory, too much for a file of this size"
         case let .badAlignment(path, value):
             return "\(path): general.alignment must be a power-of-two u32, found \(value)"
         case let .tensorNameTooLong(path, name, bytes):

@@ -17,10 +17,13 @@ public enum GGUFValueType: UInt32, Sendable, CaseIterable {
 
 /// One GGUF metadata value. Arrays keep their element type so that an empty array still says what
 /// it would hold; nested arrays (allowed by the spec, refused by ggml's own reader) are accepted.
-public indirect enum GGUFValue: Sendable, Equatable {
+///
+/// Only the array case is boxed: array elements sit inline (`MemoryLayout<GGUFValue>.stride`, 24
+/// bytes) instead of one heap box each, which made a 4-byte score cost ~50 bytes of memory.
+public enum GGUFValue: Sendable, Equatable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
     case uint64(UInt64), int64(Int64), float32(Float), float64(Double), bool(Bool), string(String)
-    case array(GGUFValueType, [GGUFValue])
+    indirect case array(GGUFValueType, [GGUFValue])
 
     public var type: GGUFValueType {
         switch self {

@@ -10,6 +10,11 @@ public enum PickleError: Error, Equatable, CustomStringConvertible {
     case memoMissing(index: Int, offset: Int)
     case memoTooLarge(limit: Int)
     case nestingTooDeep(limit: Int)
+    /// A container already held by another one got deeper (only cyclic objects do this).
+    case nestedContainerDeepened(depth: Int)
+    /// Building or walking the object would touch more nodes than the stream's size allows
+    /// (memo-shared references describing exponentially many nodes).
+    case nodeBudgetExceeded(limit: Int)
     case lengthExceedsStream(length: UInt64, offset: Int)
     case integerTooLarge(bytes: Int, offset: Int)
     case invalidUTF8(offset: Int)
@@ -33,6 +38,10 @@ public enum PickleError: Error, Equatable, CustomStringConvertible {
         case let .memoMissing(index, offset): return "pickle reads memo slot \(index) at byte \(offset), which was never stored"
         case let .memoTooLarge(limit): return "pickle stores more than \(limit) memo entries"
         case let .nestingTooDeep(limit): return "pickle nests containers deeper than \(limit) levels"
+        case let .nestedContainerDeepened(depth):
+            return "pickle adds to a container after placing it inside another, making it \(depth) levels deep (a cyclic object; torch never writes this)"
+        case let .nodeBudgetExceeded(limit):
+            return "pickle describes more than \(limit) nodes for its size (memo references shared exponentially)"
         case let .lengthExceedsStream(length, offset): return "pickle operand at byte \(offset) claims \(length) bytes, more than the stream holds"
         case let .integerTooLarge(bytes, offset): return "pickle integer of \(bytes) bytes at byte \(offset) is too large"
         case let .invalidUTF8(offset): return "pickle string at byte \(offset) is not valid UTF-8"

@@ -1,9 +1,14 @@
 /// Flattens an unpickled checkpoint object into dotted names: tensors (`state_dict.embed.weight`) and
 /// scalar leaves rendered as text (`config.num_layers` = "2"). Dict keys and list indices become name
 /// components; storages, globals, sets and bytes are skipped.
+///
+/// A memo-shared tuple is one object the walk meets many times (`t1 = (t0, t0)`, `t2 = (t1, t1)`, ...:
+/// 2^n paths in a few bytes per level), so every node visited and every 16 bytes of name built spend
+/// from a budget sized by the stream, and `PickleError.nodeBudgetExceeded` ends the walk.
 struct PickleFlattener {
     let path: String
     var maxDepth = 64
+    private var budget: NodeBudget
 
     private(set) var tensors: [(name: String, tensor: TensorReference)] = []
     private(set) var scalars: [String: String] = [:]
@@ -12,7 +17,10 @@ struct PickleFlattener {
     private var seenNames: Set<String> = []
     private var onPath: Set<ObjectIdentifier> = []
 
-    init(path: String) { self.path = path }
+    init(path: String, streamBytes: Int) {
+        self.path = path
+        budget = NodeBudget(streamBytes: streamBytes)
+    }
 
     mutating func flatten(_ root: PickleValue) throws {
         if case let .dict(dict) = root { rootKeys = dict.entries.map { Self.component($0.key) } }
@@ -21,6 +29,7 @@ struct PickleFlattener {
 
     private mutating func visit(_ value: PickleValue, name: String, depth: Int) throws {
         guard depth <= maxDepth else { throw PyTorchError.nestingTooDeep(path: path, at: name) }
+        try budget.spend(1 + name.utf8.count / 16)
         switch value {
         case let .tensor(tensor):
             // A bare tensor saved on its own has no name; call it "tensor".

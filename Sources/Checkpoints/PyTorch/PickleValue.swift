@@ -73,26 +73,42 @@ enum PickleValue {
 
 /// Tuples, lists and sets. A class because pickle mutates lists after memoizing them (APPEND on a
 /// memo'd list must be visible through every reference).
+///
+/// `depth` stays exact because a container placed inside another may not get deeper afterwards
+/// (`PickleError.nestedContainerDeepened`): the parent's depth was computed from the child's.
+/// Python's pickler finishes every child before its parent refers to it, so only cyclic objects
+/// (which the flattener refuses anyway) could do this.
 final class PickleContainer {
-    var items: [PickleValue]
+    private(set) var items: [PickleValue]
     private(set) var depth: Int
+    /// True once another container or dict holds this one.
+    fileprivate(set) var isNested = false
 
     init(items: [PickleValue] = []) {
         self.items = items
         depth = 1 + (items.map(\.depth).max() ?? 0)
+        for item in items { item.markNested() }
     }
 
-    func append(_ value: PickleValue) {
+    func append(_ value: PickleValue) throws {
+        let deeper = value.depth + 1
+        if isNested, deeper > depth { throw PickleError.nestedContainerDeepened(depth: deeper) }
+        value.markNested()
         items.append(value)
-        depth = max(depth, value.depth + 1)
+        depth = max(depth, deeper)
     }
+
+    /// Drops every item (teardown: frees cycles and long chains one container at a time).
+    func removeAll() { items.removeAll() }
 }
 
 /// A dict or OrderedDict: insertion-ordered, a later SETITEM with an equal key replaces the value in place.
+/// Like `PickleContainer`, it may not get deeper once nested.
 final class PickleDict {
     private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
     private var positions: [PickleKey: Int] = [:]
     private(set) var depth = 1
+    fileprivate(set) var isNested = false
     /// Attributes set by BUILD (`state_dict()._metadata`), kept but not interpreted.
     var attributes: [PickleValue] = []
 
@@ -102,9 +118,13 @@ final class PickleDict {
         attributes.removeAll()
     }
 
-    func set(_ key: PickleValue, _ value: PickleValue) throws {
-        guard let hashable = PickleKey(key) else { throw PickleError.unhashableKey(type: key.typeName) }
-        depth = max(depth, value.depth + 1, key.depth + 1)
+    /// Stores `value` under `key`, whose hashable form the caller built (within its node budget).
+    func set(_ key: PickleValue, hashable: PickleKey, _ value: PickleValue) throws {
+        let deeper = max(value.depth + 1, key.depth + 1)
+        if isNested, deeper > depth { throw PickleError.nestedContainerDeepened(depth: deeper) }
+        key.markNested()
+        value.markNested()
+        depth = max(depth, deeper)
         if let position = positions[hashable] {
             entries[position].value = value
         } else {
@@ -114,11 +134,26 @@ final class PickleDict {
     }
 }
 
+extension PickleValue {
+    /// Records that a container now holds this value (see `PickleContainer`).
+    fileprivate func markNested() {
+        switch self {
+        case let .tuple(container), let .list(container), let .set(container): container.isNested = true
+        case let .dict(dict): dict.isNested = true
+        default: break
+        }
+    }
+}
+
 /// The hashable subset of pickle values that may key a dict.
 indirect enum PickleKey: Hashable {
     case none, bool(Bool), int(Int64), bigInt([UInt8]), float(Double), string(String), bytes([UInt8]), tuple([PickleKey])
 
-    init?(_ value: PickleValue) {
+    /// The key for `value`, or nil when it is unhashable. Each node built spends one unit of `budget`:
+    /// memo-shared tuples nest `((t, t), (t, t))` to describe 2^n nodes in a few bytes per level, so the
+    /// tree is refused (`PickleError.nodeBudgetExceeded`) before it is built rather than after.
+    init?(_ value: PickleValue, budget: inout NodeBudget) throws {
+        try budget.spend(1)
         switch value {
         case .none: self = .none
         // Python: True == 1 and hash(True) == hash(1), so they are the same key.
@@ -131,12 +166,35 @@ indirect enum PickleKey: Hashable {
         case let .tuple(container):
             var keys: [PickleKey] = []
             for item in container.items {
-                guard let key = PickleKey(item) else { return nil }
+                guard let key = try PickleKey(item, budget: &budget) else { return nil }
                 keys.append(key)
             }
             self = .tuple(keys)
         default: return nil
         }
+    }
+}
+
+/// How many value nodes a walk may still build or visit. The limit scales with the stream, so a
+/// checkpoint of any real size fits while a few hostile bytes cannot stand for exponential work.
+struct NodeBudget {
+    let limit: Int
+    private(set) var remaining: Int
+
+    init(limit: Int) {
+        self.limit = limit
+        remaining = limit
+    }
+
+    /// Room for every node a stream of `streamBytes` can write without memo sharing (at least one byte
+    /// each), many times over.
+    init(streamBytes: Int) {
+        self.init(limit: 16 * streamBytes + (1 << 20))
+    }
+
+    mutating func spend(_ nodes: Int) throws {
+        guard nodes <= remaining else { throw PickleError.nodeBudgetExceeded(limit: limit) }
+        remaining -= nodes
     }
 }
 

@@ -128,7 +128,17 @@ public final class PyTorchCheckpoint: TensorSource {
             throw PyTorchError.tensorOutOfBounds(path: path, tensor: name,
                 detail: "offset \(tensor.storageOffset), size \(tensor.shape), stride \(tensor.strides) reach byte \(overflow ? Int.max : end) of a \(storageBytes)-byte storage")
         }
+        // Stride 0 (an expanded view) repeats elements, so reading the tensor can allocate far more
+        // than the file holds: [2^40] with stride [0] over one float would ask for 4 TiB.
+        let bytes = count * width
+        guard bytes <= maximumViewBytes(storageBytes: storageBytes) else {
+            throw PyTorchError.expandedViewTooLarge(path: path, tensor: name, bytes: bytes, storageBytes: storageBytes)
+        }
     }
+
+    /// What a view over `storageBytes` may materialise: 64 times the storage plus 64 MiB (a bias
+    /// expanded over a matrix fits; a scalar repeated a trillion times does not).
+    static func maximumViewBytes(storageBytes: Int) -> Int { 64 * storageBytes + (64 << 20) }
 
     private static func topLevelKeys(_ names: [String]) -> [String] {
         var seen: [String] = []

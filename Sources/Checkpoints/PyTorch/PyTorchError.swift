@@ -15,6 +15,9 @@ public enum PyTorchError: Error, Equatable, CustomStringConvertible {
     case duplicateTensorName(path: String, name: String)
     case cyclicStructure(path: String, at: String)
     case nestingTooDeep(path: String, at: String)
+    /// A view repeating its storage's elements (stride 0) would materialise more than
+    /// `PyTorchCheckpoint.maximumViewBytes(storageBytes:)`.
+    case expandedViewTooLarge(path: String, tensor: String, bytes: Int, storageBytes: Int)
     case noTensors(path: String)
     case unknownTensor(path: String, name: String)
     case prefixNotFound(path: String, prefix: String, available: [String])
@@ -40,6 +43,8 @@ public enum PyTorchError: Error, Equatable, CustomStringConvertible {
         case let .duplicateTensorName(path, name): return "\(path): two tensors flatten to the same name '\(name)'"
         case let .cyclicStructure(path, at): return "\(path): the pickled object refers to itself at '\(at)'"
         case let .nestingTooDeep(path, at): return "\(path): the pickled object nests too deeply at '\(at)'"
+        case let .expandedViewTooLarge(path, tensor, bytes, storageBytes):
+            return "\(path): tensor '\(tensor)' repeats its \(storageBytes)-byte storage into \(bytes) bytes, more than a view may expand to"
         case let .noTensors(path): return "\(path): the checkpoint holds no tensors"
         case let .unknownTensor(path, name): return "\(path): no tensor named '\(name)'"
         case let .prefixNotFound(path, prefix, available):

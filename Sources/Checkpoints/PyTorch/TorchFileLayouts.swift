@@ -19,7 +19,7 @@ enum TorchFileLayouts {
     static func unpickle(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, path: String, catalog: StorageCatalog) throws -> (PickleFlattener, end: Int) {
         do {
             let (flattener, end) = try Unpickler.load(bytes, from: start, persistentLoad: catalog.load) { root in
-                var flattener = PickleFlattener(path: path)
+                var flattener = PickleFlattener(path: path, streamBytes: bytes.count - start)
                 try flattener.flatten(root)
                 return flattener
             }

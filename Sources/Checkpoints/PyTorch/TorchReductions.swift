@@ -118,7 +118,7 @@ extension Unpickler {
         let dict = makeDict()
         guard let source = args.first else { return dict }
         if case let .dict(other) = source {
-            for (key, value) in other.entries { try dict.set(key, value) }
+            for (key, value) in other.entries { try setItem(dict, key, value) }
             return dict
         }
         guard let pairs = source.sequenceItems else {
@@ -128,7 +128,7 @@ extension Unpickler {
             guard let items = pair.sequenceItems, items.count == 2 else {
                 throw PickleError.invalidCall(callable: global.qualifiedName, detail: "items are not (key, value) pairs")
             }
-            try dict.set(items[0], items[1])
+            try setItem(dict, items[0], items[1])
         }
         return dict
     }

@@ -3,11 +3,15 @@
 /// emit; GLOBAL/STACK_GLOBAL resolve only allow-listed names (`TorchGlobal`), and REDUCE/NEWOBJ/BUILD
 /// compute the documented effect of those few callables (`TorchReductions`).
 ///
-/// Every operand is bounds-checked against the stream; memo size and nesting depth are capped.
+/// Every operand is bounds-checked against the stream; memo size and nesting depth are capped, and the
+/// nodes built (container items, dict entries, key trees) are counted against a budget proportional
+/// to the stream's size.
 final class Unpickler {
     struct Limits {
         var maxMemoEntries = 1 << 22
         var maxNestingDepth = 200
+        /// Nodes the stream may build; nil: `NodeBudget(streamBytes:)` of the stream's length.
+        var maxNodes: Int? = nil
     }
 
     /// Turns a BINPERSID operand into the value it stands for (a storage reference).
@@ -20,6 +24,7 @@ final class Unpickler {
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
+    private var budget: NodeBudget
     /// Every container built, so teardown can empty them one by one: this frees cycles and keeps
     /// deeply nested chains from releasing recursively.
     private var containers: [PickleContainer] = []
@@ -42,12 +47,13 @@ final class Unpickler {
         position = start
         self.limits = limits
         self.persistentLoad = persistentLoad
+        budget = limits.maxNodes.map(NodeBudget.init(limit:)) ?? NodeBudget(streamBytes: view.count - start)
     }
 
     private func tearDown() {
         stack.removeAll()
         memo.removeAll()
-        for container in containers { container.items.removeAll() }
+        for container in containers { container.removeAll() }
         for dict in dicts { dict.removeAll() }
         containers.removeAll()
         dicts.removeAll()
@@ -56,10 +62,18 @@ final class Unpickler {
     // MARK: Building values (all containers go through here so teardown sees them)
 
     func makeContainer(_ items: [PickleValue] = []) throws -> PickleContainer {
+        try budget.spend(1 + items.count)
         let container = PickleContainer(items: items)
         containers.append(container)
         try checkDepth(container.depth)
         return container
+    }
+
+    /// Stores `value` under `key` in `dict`, building the hashable key within the node budget.
+    func setItem(_ dict: PickleDict, _ key: PickleValue, _ value: PickleValue) throws {
+        try budget.spend(1)
+        guard let hashable = try PickleKey(key, budget: &budget) else { throw PickleError.unhashableKey(type: key.typeName) }
+        try dict.set(key, hashable: hashable, value)
     }
 
     func makeDict() -> PickleDict {
@@ -164,7 +178,8 @@ final class Unpickler {
             guard case let .set(container) = try top(opcode, offset) else {
                 throw PickleError.invalidOperand(opcode: opcode, offset: offset, detail: "ADDITEMS target is not a set")
             }
-            for item in items { container.append(item) }
+            try budget.spend(items.count)
+            for item in items { try container.append(item) }
             try checkDepth(container.depth)
         case UInt8(ascii: "s"): // SETITEM
             let value = try pop(opcode, offset)
@@ -252,7 +267,8 @@ final class Unpickler {
         guard case let .list(list) = try top(opcode, offset) else {
             throw PickleError.invalidOperand(opcode: opcode, offset: offset, detail: "append to a \(stack.last?.typeName ?? "nothing"), not a list")
         }
-        for item in items { list.append(item) }
+        try budget.spend(items.count)
+        for item in items { try list.append(item) }
         try checkDepth(list.depth)
     }
 
@@ -261,7 +277,7 @@ final class Unpickler {
             throw PickleError.invalidOperand(opcode: opcode, offset: offset, detail: "odd number of items for a dict")
         }
         for index in stride(from: 0, to: pairs.count, by: 2) {
-            try dict.set(pairs[index], pairs[index + 1])
+            try setItem(dict, pairs[index], pairs[index + 1])
         }
         try checkDepth(dict.depth)
     }

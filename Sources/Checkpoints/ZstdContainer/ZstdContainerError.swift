@@ -13,6 +13,8 @@ public enum ZstdContainerError: Error, Equatable, Sendable, CustomStringConverti
     case invalidEntry(path: String, tensor: String, problem: String)
     case duplicateTensor(path: String, tensor: String)
     case overlappingFrames(path: String, tensor: String)
+    /// The index claims more bytes than its frame could decode to (`ZstdContainer.maximumExpansion`).
+    case sizeBeyondFrameExpansion(path: String, tensor: String, size: Int, compressedSize: Int)
     case tensorNotFound(path: String, name: String)
     case decompressionFailed(path: String, tensor: String, reason: String)
     case sizeMismatch(path: String, tensor: String, expected: Int, produced: Int)
@@ -33,6 +35,8 @@ public enum ZstdContainerError: Error, Equatable, Sendable, CustomStringConverti
         case let .invalidEntry(path, tensor, problem): return "\(path): tensor \"\(tensor)\": \(problem)"
         case let .duplicateTensor(path, tensor): return "\(path): tensor \"\(tensor)\" is listed twice"
         case let .overlappingFrames(path, tensor): return "\(path): the frame of tensor \"\(tensor)\" overlaps another frame"
+        case let .sizeBeyondFrameExpansion(path, tensor, size, compressedSize):
+            return "\(path): tensor \"\(tensor)\": the index claims \(size) bytes from a \(compressedSize)-byte frame, more than zstd can expand (\(ZstdContainer.maximumExpansion)×)"
         case let .tensorNotFound(path, name): return "\(path): no tensor named \"\(name)\""
         case let .decompressionFailed(path, tensor, reason): return "\(path): tensor \"\(tensor)\": zstd frame is corrupt: \(reason)"
         case let .sizeMismatch(path, tensor, expected, produced): return "\(path): tensor \"\(tensor)\": frame decodes to \(produced) bytes, expected \(expected)"

@@ -134,6 +134,10 @@ enum ZstdContainerIndex {
         guard offset >= ZstdContainer.headerSize, !overflow, end <= dataEnd, compressed > 0 else {
             throw fail("frame \(offset)+\(compressed) lies outside the data section (8..<\(dataEnd))")
         }
+        let (largest, expansionOverflow) = compressed.multipliedReportingOverflow(by: ZstdContainer.maximumExpansion)
+        guard expansionOverflow || size <= largest else {
+            throw ZstdContainerError.sizeBeyondFrameExpansion(path: path, tensor: name, size: size, compressedSize: compressed)
+        }
         guard let hex = object["xxh64"]?.stringValue, hex.utf8.count == 16, let checksum = UInt64(hex, radix: 16) else {
             throw fail("\"xxh64\" must be 16 hex digits")
         }

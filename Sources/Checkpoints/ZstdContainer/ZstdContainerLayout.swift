@@ -10,6 +10,10 @@ public enum ZstdContainer {
     /// index offset u64, index length u64, XXH64 of the index u64, "MZSTINDX".
     public static let footerMagic = Array("MZSTINDX".utf8)
     public static let footerSize = 32
+    /// The most a zstd frame can expand: a 128 KiB RLE block is 4 bytes (3-byte header, 1 byte), so
+    /// no frame decodes to more than 32768 times its size. Larger claims are refused before any
+    /// buffer is allocated for them.
+    public static let maximumExpansion = 32768
 
     /// One tensor's entry in the index.
     public struct Entry: Sendable, Equatable {
