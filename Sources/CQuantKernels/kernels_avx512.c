@@ -45,6 +45,7 @@ typedef __m512 qk_hvec;
 #define QK_HSUM(v) _mm512_reduce_add_ps(v)
 
 #define QK_INLINE static inline __attribute__((always_inline))
+#include "decode_panels_avx512.h"
 #include "decode_avx512.h"
 #include "prefill_avx512.h"
 #include "kernel_template.h"

@@ -22,6 +22,8 @@ public struct WeightMatrix: @unchecked Sendable {
     private let storage: Storage?
     private let base: UnsafeRawPointer?
     private let quantized: QuantizedMatrix?
+    /// The quantized rows regrouped for the one-row kernel, when the CPU's kernel variant reads them.
+    private let panels: DecodePanels?
     private let arithmetic: QuantizedArithmetic
 
     /// How the weights are stored.
@@ -65,6 +67,7 @@ public struct WeightMatrix: @unchecked Sendable {
         storage = kept
         base = kept.bytes.baseAddress
         quantized = nil
+        panels = nil
         arithmetic = .integer
     }
 
@@ -77,6 +80,7 @@ public struct WeightMatrix: @unchecked Sendable {
         storage = nil
         base = nil
         quantized = matrix
+        panels = arithmetic == .integer ? DecodePanels(matrix) : nil
         self.arithmetic = arithmetic
     }
 
@@ -180,10 +184,14 @@ public struct WeightMatrix: @unchecked Sendable {
                                 accumulate: Bool) {
         let input = UnsafeBufferPointer(start: x, count: rows * inputs)
         guard accumulate else {
-            QuantizedLinear.apply(matrix, to: input, rows: rows, into: UnsafeMutableBufferPointer(start: y, count: rows * outputs))
+            QuantizedLinear.apply(matrix, to: input, rows: rows, into: UnsafeMutableBufferPointer(start: y, count: rows * outputs),
+                                  panels: panels)
             return
         }
-        let product = QuantizedLinear.apply(matrix, to: Array(input), rows: rows)
+        let product = [Float](unsafeUninitializedCapacity: rows * outputs) { buffer, initialized in
+            QuantizedLinear.apply(matrix, to: input, rows: rows, into: buffer, panels: panels)
+            initialized = rows * outputs
+        }
         for index in product.indices { y[index] += product[index] }
     }
 }

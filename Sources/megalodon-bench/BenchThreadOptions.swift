@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandSupport
+import Quantization
 import Tensors
 
 /// `--threads` for every benchmark: one thread by default, because the primary figures are
@@ -16,5 +17,10 @@ struct BenchThreadOptions: ParsableArguments {
     func apply() {
         BLASKernelSelection.reexecIfBeneficial()
         setComputeThreads(threads)
+    }
+
+    /// The line every benchmark prints under its title: the CPU, its flags and the kernels that ran.
+    func printMachine() {
+        print("machine: \(CPUDescription.current.summary); quantized kernels \(KernelVariant.preferred); OpenBLAS kernels \(BLAS.coreName) (\(BLASKernelSelection.origin)); \(threads) thread(s)")
     }
 }

@@ -30,6 +30,7 @@ struct LlamaBench: ParsableCommand {
             threading.apply()
             let measured = try speed.measure(model: model, llamaCppModel: llamaBenchModel, threads: threading.threads)
             print("megalodon-bench llama: \(model), \(measured.storage) matrices in memory, \(threading.threads) thread(s), median of \(speed.repeats), OpenBLAS kernels \(BLAS.coreName)")
+            threading.printMachine()
             print(String(format: "loaded in %.1f s; weights read per decoded token: %@", measured.loadSeconds,
                          ByteCountText.format(Double(measured.report.weightBytesPerToken))))
             print("| test | ours (tok/s) | llama.cpp (tok/s) | ratio |")

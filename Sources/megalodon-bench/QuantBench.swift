@@ -45,6 +45,7 @@ struct QuantBench: ParsableCommand {
                 measurements.append(try speed.measure(model: model, llamaCppModel: llamaCppModel, threads: threading.threads))
             }
             print("megalodon-bench quant: \(threading.threads) thread(s), median of \(speed.repeats), pp\(speed.prefillTokens) / tg\(speed.decodeTokens), OpenBLAS kernels \(BLAS.coreName), quantized kernels \(KernelVariant.preferred), \(QuantizedArithmetic.preferred) arithmetic")
+            threading.printMachine()
             print(String(format: "anchor: sgemv over a %d MiB f32 matrix streams %.1f GB/s", anchorMB, anchor.gigabytesPerSecond))
             print("| model | matrices | weights/token | pp ours | pp llama.cpp | pp ratio | tg ours | tg llama.cpp | tg ratio | decode GB/s | / sgemv |")
             print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -41,6 +41,7 @@ struct QuantKernelsBench: ParsableCommand {
             let weights = (0..<rows * columns).map { _ in Float.random(in: -0.05...0.05, using: &generator) }
             let x = (0..<columns).map { _ in Float.random(in: -1...1, using: &generator) }
             print("W[\(rows), \(columns)], threads \(threads), median of \(repeats) (\(threadCPUTime ? "thread CPU time" : "wall clock")), kernels: \(KernelVariant.available.map(\.description).joined(separator: ", ")) (default \(KernelVariant.preferred)), OpenBLAS kernels \(BLAS.coreName)")
+            threading.printMachine()
             print("kernel".padding(toLength: 34, withPad: " ", startingAt: 0) + "   MB     ms      GB/s   vs sgemv")
 
             let floatBytes = rows * columns * 4
@@ -74,6 +75,14 @@ struct QuantKernelsBench: ParsableCommand {
                         x.withUnsafeBufferPointer { QuantizedLinear.apply(matrices[copy], to: $0, rows: 1, into: y, variant: variant) }
                     }
                     report("\(scheme) \(variant)", matrix.byteCount, seconds, sgemv)
+                }
+                // The decode panels models use on the AVX-512 VNNI variant (same bytes, regrouped).
+                let panels = matrices.compactMap { DecodePanels($0, variant: .avx512VNNI) }
+                if panels.count == matrices.count {
+                    let seconds = measure(bytes: matrix.byteCount, copies: matrices.count) { copy, y in
+                        x.withUnsafeBufferPointer { QuantizedLinear.apply(matrices[copy], to: $0, rows: 1, into: y, variant: .avx512VNNI, panels: panels[copy]) }
+                    }
+                    report("\(scheme) avx512-vnni panels", matrix.byteCount, seconds, sgemv)
                 }
             }
             if prefillRows > 0 { try prefill(weights, parsedSchemes) }
