@@ -55,6 +55,14 @@ struct QuantKernelsBench: ParsableCommand {
                 }
             }
             report("OpenBLAS sgemv f32", floatBytes, sgemv, sgemv)
+            if FloatMatrixVector.isAvailable {
+                let own = measure(bytes: floatBytes, copies: floatCopies) { copy, y in
+                    floatMatrices[copy].withUnsafeBufferPointer { w in
+                        x.withUnsafeBufferPointer { FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!) }
+                    }
+                }
+                report("f32 avx512 (own)", floatBytes, own, sgemv)
+            }
 
             for dtype in [DType.f16, DType.bf16] {
                 let half = try Tensor(weights, shape: [rows, columns]).converted(to: dtype)
