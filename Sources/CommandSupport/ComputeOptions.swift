@@ -28,6 +28,7 @@ public struct ComputeOptions: ParsableArguments {
     /// thread count to OpenBLAS and the kernel thread pool. Call before any computation.
     public func apply() {
         BLASKernelSelection.reexecIfBeneficial()
+        AllocatorTuning.keepFreedMemory()
         setComputeThreads(threads)
         // The engines read their default arithmetic from this variable when the first model loads.
         if let quantizedArithmetic { setenv("MEGALODON_QUANTIZED_ARITHMETIC", quantizedArithmetic, 1) }

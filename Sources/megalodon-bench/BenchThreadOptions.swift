@@ -16,6 +16,7 @@ struct BenchThreadOptions: ParsableArguments {
     /// Selects OpenBLAS's fastest kernels for this CPU and applies the thread count; call first.
     func apply() {
         BLASKernelSelection.reexecIfBeneficial()
+        AllocatorTuning.keepFreedMemory()
         setComputeThreads(threads)
     }
 
