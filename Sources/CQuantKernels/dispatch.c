@@ -55,3 +55,14 @@ void qk_half_matmul(int variant, const uint16_t *w, int is_bf16, size_t columns,
     default: qk_half_matmul_portable(w, is_bf16, columns, x, x_rows, row_begin, row_end, y, y_stride); return;
     }
 }
+
+int qk_f32_matvec(int variant, const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y) {
+#if QK_HAVE_X86_VARIANTS
+    if (variant == QK_VARIANT_AVX512_VNNI) {
+        qk_f32_matvec_avx512(w, columns, x, row_begin, row_end, y);
+        return 1;
+    }
+#endif
+    (void)w; (void)columns; (void)x; (void)row_begin; (void)row_end; (void)y;
+    return 0;
+}

@@ -45,9 +45,43 @@ typedef __m512 qk_hvec;
 #define QK_HSUM(v) _mm512_reduce_add_ps(v)
 
 #define QK_INLINE static inline __attribute__((always_inline))
+#include "decode_panels_avx512.h"
 #include "decode_avx512.h"
 #include "prefill_avx512.h"
 #include "kernel_template.h"
+
+// f32 weights, one activation row: y[r] = W[r, :]·x for r in [row_begin, row_end). Four rows at a time
+// (four weight streams, each x vector loaded once for all four), two accumulators a row so the FMA
+// latency is covered, and the rows 8 KB ahead prefetched: SmolLM2's rows are 2.3–6 KB, short streams
+// the hardware prefetcher picks up late (the same reason as the quantized decode kernels).
+static void qk_f32_rows_avx512(const float *w, size_t columns, const float *x, size_t r0, float *y, const int R) {
+    const float *rows[4];
+    __m512 acc[4][2];
+    for (int i = 0; i < R; i++) { rows[i] = w + (r0 + (size_t)i) * columns; acc[i][0] = acc[i][1] = _mm512_setzero_ps(); }
+    const size_t ahead = ((8192 / sizeof(float) + columns - 1) / columns) * columns;  // whole rows, at least 8 KB
+    size_t c = 0;
+    for (; c + 32 <= columns; c += 32) {
+        const __m512 x0 = _mm512_loadu_ps(x + c), x1 = _mm512_loadu_ps(x + c + 16);
+        for (int i = 0; i < R; i++) {
+            _mm_prefetch((const char *)((uintptr_t)(rows[i] + c) + ahead * sizeof(float)), _MM_HINT_T0);
+            _mm_prefetch((const char *)((uintptr_t)(rows[i] + c) + ahead * sizeof(float) + 64), _MM_HINT_T0);
+            acc[i][0] = _mm512_fmadd_ps(_mm512_loadu_ps(rows[i] + c), x0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(_mm512_loadu_ps(rows[i] + c + 16), x1, acc[i][1]);
+        }
+    }
+    for (; c < columns; c += 16) {
+        const __mmask16 live = columns - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (columns - c)) - 1);
+        const __m512 xv = _mm512_maskz_loadu_ps(live, x + c);
+        for (int i = 0; i < R; i++) acc[i][0] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(live, rows[i] + c), xv, acc[i][0]);
+    }
+    for (int i = 0; i < R; i++) y[r0 + (size_t)i] = _mm512_reduce_add_ps(_mm512_add_ps(acc[i][0], acc[i][1]));
+}
+
+void qk_f32_matvec_avx512(const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y) {
+    size_t r = row_begin;
+    for (; r + 4 <= row_end; r += 4) qk_f32_rows_avx512(w, columns, x, r, y, 4);
+    for (; r < row_end; r++) qk_f32_rows_avx512(w, columns, x, r, y, 1);
+}
 
 #pragma clang attribute pop
 #endif

@@ -29,6 +29,7 @@ public struct ComputeOptions: ParsableArguments {
     /// thread count to OpenBLAS and the kernel thread pool. Call before any computation.
     public func apply() {
         BLASKernelSelection.reexecIfBeneficial()
+        AllocatorTuning.keepFreedMemory()
         setComputeThreads(threads)
     }
 

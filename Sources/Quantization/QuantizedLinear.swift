@@ -7,14 +7,17 @@ import Tensors
 public enum QuantizedLinear {
     /// y[rows, matrix.rows] = x[rows, matrix.columns] · Wᵀ.
     public static func apply(_ matrix: QuantizedMatrix, to x: UnsafeBufferPointer<Float>, rows: Int,
-                             into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred) {
+                             into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred,
+                             panels: DecodePanels? = nil) {
         let activations = QuantizedActivations(x, rows: rows, columns: matrix.columns)
-        apply(matrix, to: activations, into: y, variant: variant)
+        apply(matrix, to: activations, into: y, variant: variant, panels: panels)
     }
 
     /// The same with activations quantized by the caller (shared between matrices with one input).
+    /// `panels` (made from this matrix) speed up one activation row on the variant that reads them.
     public static func apply(_ matrix: QuantizedMatrix, to activations: QuantizedActivations,
-                             into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred) {
+                             into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred,
+                             panels: DecodePanels? = nil) {
         precondition(activations.columns == matrix.columns, "activations have \(activations.columns) columns, the matrix \(matrix.columns)")
         precondition(y.count == activations.rows * matrix.rows, "output buffer does not hold rows × outputs values")
         precondition(variant.isAvailable, "kernel variant \(variant) is not available on this CPU")
@@ -25,14 +28,20 @@ public enum QuantizedLinear {
         }
         let layout = matrix.layout
         let outputs = matrix.rows
-        withExtendedLifetime(matrix) {
+        var descriptor = kernelMatrix(matrix, layout)
+        if let panels {
+            precondition(panels.storage.bytes.count == outputs * panels.rowBytes, "decode panels of another matrix")
+            descriptor.panels = panels.storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            descriptor.panel_row_bytes = panels.rowBytes
+        }
+        withExtendedLifetime((matrix, panels)) {
             activations.codes.withUnsafeBufferPointer { codes in
                 activations.scales.withUnsafeBufferPointer { scales in
                     activations.scaledSums.withUnsafeBufferPointer { sums in
                         let inputs = qk_activations(rows: activations.rows, blocks_per_row: activations.blocksPerRow,
                                                     codes: codes.baseAddress, scales: scales.baseAddress,
                                                     scaled_sums: sums.baseAddress)
-                        withUnsafePointer(to: kernelMatrix(matrix, layout)) { weights in
+                        withUnsafePointer(to: descriptor) { weights in
                             withUnsafePointer(to: inputs) { inputs in
                                 // Enough rows per part that a part is worth a thread hop (about 256 K weights).
                                 let chunk = max(16, 262_144 / max(matrix.columns, 1))
@@ -56,7 +65,7 @@ public enum QuantizedLinear {
         }
     }
 
-    private static func kernelMatrix(_ matrix: QuantizedMatrix, _ layout: QuantizedLayout) -> qk_matrix {
+    static func kernelMatrix(_ matrix: QuantizedMatrix, _ layout: QuantizedLayout) -> qk_matrix {
         var descriptor = qk_matrix()
         descriptor.rows = layout.rows
         descriptor.blocks_per_row = layout.blocksPerRow

@@ -1,12 +1,33 @@
 import Dispatch
+import Foundation
+import Synchronization
 
 /// Runs our own kernels on a fixed number of threads. One thread runs the work inline, so a
 /// single-threaded benchmark measures the kernel and nothing else.
+///
+/// Decode calls it about 200 times a token for pieces of 20–100 µs, so the hand-off has to cost far
+/// less than that: workers are started once and spin briefly between calls (then sleep on a
+/// semaphore), and parts are claimed from a shared counter, the caller taking parts too, so a worker
+/// descheduled by a busy neighbour core delays at most the one part it holds and never makes two
+/// threads slower than one. `DispatchQueue.concurrentPerform`, used before, cost tens of µs a call.
 public final class ThreadPool: @unchecked Sendable {
     public static let shared = ThreadPool(threadCount: 1)
 
-    /// Number of parts work is split into; set once from the command line (`--threads`).
-    public var threadCount: Int
+    /// Number of threads work is split over; set once from the command line (`--threads`).
+    public var threadCount: Int {
+        didSet { threadCount = max(1, threadCount) }
+    }
+
+    /// The current job: generation in the high 32 bits, next unclaimed part in the low 32.
+    private let ticket = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let wake = DispatchSemaphore(value: 0)
+    private let calls = NSLock()
+    private var job: ((Int) -> Void)?
+    private var jobParts = 0
+    private var generation = 0
+    private var workersStarted = 0
 
     public init(threadCount: Int) {
         self.threadCount = max(1, threadCount)
@@ -16,17 +37,78 @@ public final class ThreadPool: @unchecked Sendable {
     /// Ranges are at least `minimumChunk` long so that tiny loops stay on one thread.
     public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let parts = min(threadCount, max(1, count / max(1, minimumChunk)))
-        if parts == 1 {
+        let threads = threadCount
+        // Two parts a thread: a part stuck on a descheduled worker is then half a thread's share.
+        let parts = min(2 * threads, max(1, count / max(1, minimumChunk)))
+        if threads == 1 || parts == 1 {
             body(0..<count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let start = count * part / parts
-                let end = count * (part + 1) / parts
-                body(start..<end)
+        guard calls.try() else {
+            // A call from inside a part, or from another thread meanwhile: no pool for it.
+            withoutActuallyEscaping(body) { body in
+                DispatchQueue.concurrentPerform(iterations: parts) { part in body(count * part / parts..<count * (part + 1) / parts) }
             }
+            return
+        }
+        defer { calls.unlock() }
+        startWorkers(threads - 1)
+        withoutActuallyEscaping(body) { body in
+            job = { part in body(count * part / parts..<count * (part + 1) / parts) }
+            jobParts = parts
+            generation = (generation + 1) & 0x7FFF_FFFF
+            finished.store(0, ordering: .relaxed)
+            ticket.store(generation << 32, ordering: .releasing)
+            let asleep = sleepers.load(ordering: .sequentiallyConsistent)
+            for _ in 0..<min(asleep, threads - 1) { wake.signal() }
+            runParts(generation: generation)
+            var spins = 0
+            while finished.load(ordering: .acquiring) < parts {
+                spins += 1
+                if spins > 2_000 { sched_yield() }
+            }
+            job = nil
+        }
+    }
+
+    /// Claims and runs parts of job `generation` until none is left.
+    private func runParts(generation: Int) {
+        while true {
+            let current = ticket.load(ordering: .acquiring)
+            guard current >> 32 == generation, current & 0xFFFF_FFFF < jobParts else { return }
+            guard ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged else { continue }
+            job?(current & 0xFFFF_FFFF)
+            finished.add(1, ordering: .releasing)
+        }
+    }
+
+    private func startWorkers(_ wanted: Int) {
+        while workersStarted < wanted {
+            workersStarted += 1
+            let thread = Thread { [unowned self] in self.work() }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    private func work() {
+        var seen = ticket.load(ordering: .acquiring) >> 32
+        while true {
+            var spins = 0
+            var current = ticket.load(ordering: .acquiring) >> 32
+            while current == seen {
+                spins += 1
+                if spins > 20_000 {
+                    // About 50–100 µs without work: sleep until a call wakes us.
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    if ticket.load(ordering: .sequentiallyConsistent) >> 32 == seen { wake.wait() }
+                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                    spins = 0
+                }
+                current = ticket.load(ordering: .acquiring) >> 32
+            }
+            seen = current
+            runParts(generation: current)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandSupport
+import Quantization
 import Tensors
 
 /// `--threads` for every benchmark: one thread by default, because the primary figures are
@@ -15,6 +16,12 @@ struct BenchThreadOptions: ParsableArguments {
     /// Selects OpenBLAS's fastest kernels for this CPU and applies the thread count; call first.
     func apply() {
         BLASKernelSelection.reexecIfBeneficial()
+        AllocatorTuning.keepFreedMemory()
         setComputeThreads(threads)
+    }
+
+    /// The line every benchmark prints under its title: the CPU, its flags and the kernels that ran.
+    func printMachine() {
+        print("machine: \(CPUDescription.current.summary); quantized kernels \(KernelVariant.preferred); OpenBLAS kernels \(BLAS.coreName) (\(BLASKernelSelection.origin)); \(threads) thread(s)")
     }
 }

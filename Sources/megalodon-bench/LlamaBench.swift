@@ -30,15 +30,16 @@ struct LlamaBench: ParsableCommand {
         try reportingErrors {
             threading.apply()
             let measured = try speed.measure(model: model, llamaCppModel: llamaBenchModel, threads: threading.threads)
-            print("megalodon-bench llama: \(model), \(measured.storage) matrices in memory, \(threading.threads) thread(s), median of \(speed.repeats), OpenBLAS kernels \(BLAS.coreName)")
+            print("megalodon-bench llama: \(model), \(measured.storage) matrices in memory, \(threading.threads) thread(s), median of \(speed.repeats) paired rounds, OpenBLAS kernels \(BLAS.coreName)")
+            threading.printMachine()
             print(String(format: "loaded in %.1f s; weights read per decoded token: %@", measured.loadSeconds,
-                         ByteCountText.format(Double(measured.report.weightBytesPerToken))))
-            print("| test | ours (tok/s) | llama.cpp (tok/s) | ratio |")
+                         ByteCountText.format(Double(measured.weightBytesPerToken))))
+            print("| test | ours (tok/s, median / mean) | llama.cpp (tok/s, median) | ratio of medians |")
             print("|---|---|---|---|")
-            let rows = [("pp\(speed.prefillTokens)", measured.report.prefillTokensPerSecond, measured.llamaCpp?.prefill),
-                        ("tg\(speed.decodeTokens)", measured.report.decodeTokensPerSecond, measured.llamaCpp?.decode)]
-            for (name, ours, theirs) in rows {
-                print("| \(name) | \(SpeedText.figure(ours)) | \(SpeedText.figure(theirs)) | \(SpeedText.ratio(ours, theirs)) |")
+            let rows = [("pp\(speed.prefillTokens)", measured.prefill, measured.prefillMean, measured.llamaCpp?.prefill),
+                        ("tg\(speed.decodeTokens)", measured.decode, measured.decodeMean, measured.llamaCpp?.decode)]
+            for (name, ours, mean, theirs) in rows {
+                print("| \(name) | \(SpeedText.figure(ours)) / \(SpeedText.figure(mean)) | \(SpeedText.figure(theirs)) | \(SpeedText.ratio(ours, theirs)) |")
             }
         }
     }

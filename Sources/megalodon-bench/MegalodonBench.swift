@@ -46,6 +46,7 @@ struct MegalodonBench: ParsableCommand {
             let report = try bench.run { FileHandle.standardError.write(Data("… \($0)\n".utf8)) }
             let gib = { (bytes: Int) in ByteCountText.format(Double(bytes)) }
             print("megalodon-bench megalodon: \(preset), \(dtype) weights (random), \(threads) thread(s), median of \(repeats), OpenBLAS kernels \(BLAS.coreName)")
+            threading.printMachine()
             print(String(format: "model built in %.1f s; weights read per decoded token: %@", report.loadSeconds, gib(report.weightBytesPerToken)))
             print("| measurement | engine | anchor | ratio |")
             print("|---|---|---|---|")

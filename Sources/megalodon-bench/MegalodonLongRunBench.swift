@@ -44,6 +44,7 @@ struct MegalodonLongRunBench: ParsableCommand {
             let bytes = { (count: Int) in ByteCountText.format(Double(count)) }
             let c = config
             print("megalodon-bench megalodon-longrun: \(threads) thread(s), OpenBLAS kernels \(BLAS.coreName)")
+            threading.printMachine()
             print("model (random weights, seed \(longRun.weightSeed)): \(c.numLayers) layers, model_dim \(c.modelDim), z_dim \(c.zDim), value_dim \(c.valueDim), heads \(c.numHeads), ffn_hidden_dim \(c.ffnHiddenDim)\(c.swiglu ? " (SwiGLU)" : ""), cema_ndim \(c.cemaNdim), chunk_size \(c.chunkSize), norm groups \(c.normNumGroups), vocab \(c.vocabSize)")
             print(String(format: "streamed %d tokens (seed %llu) in %.1f s: %.0f tok/s up to the snapshot, one chunk per call",
                          report.streamedTokens, longRun.tokenSeed, report.streamSeconds, report.tokensPerSecond))

@@ -46,18 +46,18 @@ struct QuantBench: ParsableCommand {
                 let llamaCppModel = llamaBenchModels.isEmpty ? (model.hasSuffix(".gguf") ? model : nil) : llamaBenchModels[index]
                 measurements.append(try speed.measure(model: model, llamaCppModel: llamaCppModel, threads: threading.threads))
             }
-            print("megalodon-bench quant: \(threading.threads) thread(s), median of \(speed.repeats), pp\(speed.prefillTokens) / tg\(speed.decodeTokens), OpenBLAS kernels \(BLAS.coreName), quantized kernels \(KernelVariant.preferred), \(QuantizedArithmeticSetting.resolve(option: nil)) arithmetic")
+            print("megalodon-bench quant: \(threading.threads) thread(s), median of \(speed.repeats) paired rounds, pp\(speed.prefillTokens) / tg\(speed.decodeTokens), OpenBLAS kernels \(BLAS.coreName), quantized kernels \(KernelVariant.preferred), \(QuantizedArithmeticSetting.resolve(option: nil)) arithmetic")
+            threading.printMachine()
             print(String(format: "anchor: sgemv over a %d MiB f32 matrix streams %.1f GB/s", anchorMB, anchor.gigabytesPerSecond))
-            print("| model | matrices | weights/token | pp ours | pp llama.cpp | pp ratio | tg ours | tg llama.cpp | tg ratio | decode GB/s | / sgemv |")
+            print("| model | matrices | weights/token | pp ours (median / mean) | pp llama.cpp | pp ratio | tg ours (median / mean) | tg llama.cpp | tg ratio | decode GB/s | / sgemv |")
             print("|---|---|---|---|---|---|---|---|---|---|---|")
             for m in measurements {
-                let report = m.report
-                let bandwidth = Double(report.weightBytesPerToken) * report.decodeTokensPerSecond / 1e9
-                let cells = [URL(fileURLWithPath: m.path).lastPathComponent, m.storage, ByteCountText.format(Double(report.weightBytesPerToken)),
-                             SpeedText.figure(report.prefillTokensPerSecond), SpeedText.figure(m.llamaCpp?.prefill),
-                             SpeedText.ratio(report.prefillTokensPerSecond, m.llamaCpp?.prefill),
-                             SpeedText.figure(report.decodeTokensPerSecond), SpeedText.figure(m.llamaCpp?.decode),
-                             SpeedText.ratio(report.decodeTokensPerSecond, m.llamaCpp?.decode),
+                let bandwidth = Double(m.weightBytesPerToken) * m.decode / 1e9
+                let cells = [URL(fileURLWithPath: m.path).lastPathComponent, m.storage, ByteCountText.format(Double(m.weightBytesPerToken)),
+                             SpeedText.figure(m.prefill) + " / " + SpeedText.figure(m.prefillMean), SpeedText.figure(m.llamaCpp?.prefill),
+                             SpeedText.ratio(m.prefill, m.llamaCpp?.prefill),
+                             SpeedText.figure(m.decode) + " / " + SpeedText.figure(m.decodeMean), SpeedText.figure(m.llamaCpp?.decode),
+                             SpeedText.ratio(m.decode, m.llamaCpp?.decode),
                              String(format: "%.1f", bandwidth), String(format: "%.2f", bandwidth / anchor.gigabytesPerSecond)]
                 print("| " + cells.joined(separator: " | ") + " |")
             }

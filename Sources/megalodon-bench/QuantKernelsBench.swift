@@ -44,6 +44,7 @@ struct QuantKernelsBench: ParsableCommand {
             let weights = (0..<rows * columns).map { _ in Float.random(in: -0.05...0.05, using: &generator) }
             let x = (0..<columns).map { _ in Float.random(in: -1...1, using: &generator) }
             print("W[\(rows), \(columns)], threads \(threads), median of \(repeats) (\(threadCPUTime ? "thread CPU time" : "wall clock")), kernels: \(KernelVariant.available.map(\.description).joined(separator: ", ")) (default \(KernelVariant.preferred)), OpenBLAS kernels \(BLAS.coreName)")
+            threading.printMachine()
             print("kernel".padding(toLength: 34, withPad: " ", startingAt: 0) + "   MB     ms      GB/s   vs sgemv")
 
             let floatBytes = rows * columns * 4
@@ -57,6 +58,14 @@ struct QuantKernelsBench: ParsableCommand {
                 }
             }
             report("OpenBLAS sgemv f32", floatBytes, sgemv, sgemv)
+            if FloatMatrixVector.isAvailable {
+                let own = measure(bytes: floatBytes, copies: floatCopies) { copy, y in
+                    floatMatrices[copy].withUnsafeBufferPointer { w in
+                        x.withUnsafeBufferPointer { FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!) }
+                    }
+                }
+                report("f32 avx512 (own)", floatBytes, own, sgemv)
+            }
 
             for dtype in [DType.f16, DType.bf16] {
                 let half = try Tensor(weights, shape: [rows, columns]).converted(to: dtype)
@@ -77,6 +86,14 @@ struct QuantKernelsBench: ParsableCommand {
                         x.withUnsafeBufferPointer { QuantizedLinear.apply(matrices[copy], to: $0, rows: 1, into: y, variant: variant) }
                     }
                     report("\(scheme) \(variant)", matrix.byteCount, seconds, sgemv)
+                }
+                // The decode panels models use on the AVX-512 VNNI variant (same bytes, regrouped).
+                let panels = matrices.compactMap { DecodePanels($0, variant: .avx512VNNI) }
+                if panels.count == matrices.count {
+                    let seconds = measure(bytes: matrix.byteCount, copies: matrices.count) { copy, y in
+                        x.withUnsafeBufferPointer { QuantizedLinear.apply(matrices[copy], to: $0, rows: 1, into: y, variant: .avx512VNNI, panels: panels[copy]) }
+                    }
+                    report("\(scheme) avx512-vnni panels", matrix.byteCount, seconds, sgemv)
                 }
             }
             if prefillRows > 0 { try prefill(weights, parsedSchemes) }

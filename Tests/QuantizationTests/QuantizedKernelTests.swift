@@ -33,6 +33,37 @@ struct QuantizedKernelTests {
         let shapes: [(outputs: Int, columns: Int, rows: Int)] = scheme.ggmlBlockValues != nil
             ? [(7, 32, 1), (5, 96, 3), (33, 160, 2), (1, 64, 70), (6, 608, 7)]
             : [(7, 32, 1), (5, 97, 3), (17, 33, 2), (3, 1, 1), (9, 389, 4), (2, 200, 66), (5, 965, 8)]
+        try Self.verify(label: label, schemeText: parts[1], scheme: scheme, variant: variant, shapes: shapes, usePanels: false)
+    }
+
+    /// The one-row kernel over decode panels: every group size (16, and tails of 8, 4, 2 blocks, odd
+    /// block counts padded), row tiles of 4 and a remainder, against the same reference.
+    @Test(arguments: schemes)
+    func decodePanelsMatchDequantizedReference(_ text: String) throws {
+        let scheme = try QuantizationScheme(parsing: text)
+        let columns = scheme.ggmlBlockValues != nil ? [32, 64, 96, 192, 480, 576, 1536, 1024 + 448] : [1, 33, 97, 389, 576, 965, 1536]
+        let shapes = columns.enumerated().map { (outputs: 3 + 2 * $0.offset, columns: $0.element, rows: 1) }
+        guard KernelVariant.avx512VNNI.isAvailable else {
+            #expect(Self.panels(for: scheme) == nil, "panels are only made for the AVX-512 VNNI variant")
+            return
+        }
+        // Panels copy scales as halves: ggml blocks and f16-scaled groups have them, f32 scales do not.
+        let expectPanels = scheme.ggmlBlockValues != nil || text.hasSuffix("f16")
+        #expect((Self.panels(for: scheme) != nil) == expectPanels, "\(text): panels made should be \(expectPanels)")
+        guard expectPanels else { return }
+        try Self.verify(label: "panels/\(text)", schemeText: text, scheme: scheme, variant: .avx512VNNI, shapes: shapes, usePanels: true)
+    }
+
+    static func panels(for scheme: QuantizationScheme) -> DecodePanels? {
+        let matrix = try? [Float](repeating: 0.5, count: 2 * 64).withUnsafeBufferPointer {
+            try Quantizer.quantize($0, rows: 2, columns: 64, scheme: scheme)
+        }
+        return matrix.flatMap { DecodePanels($0, variant: .avx512VNNI) }
+    }
+
+    static func verify(label: String, schemeText: String, scheme: QuantizationScheme, variant: KernelVariant,
+                       shapes: [(outputs: Int, columns: Int, rows: Int)], usePanels: Bool) throws {
+        let parts = [variant.description, schemeText]
         for (index, shape) in shapes.enumerated() {
             var generator = SeededGenerator(seed: UInt64(index * 7919 + parts[1].count))
             var weights = generator.normals(shape.outputs * shape.columns, scale: 0.1)
@@ -44,7 +75,8 @@ struct QuantizedKernelTests {
             }
             let activations = QuantizedActivations(x, rows: shape.rows, columns: shape.columns)
             var y = [Float](repeating: .nan, count: shape.rows * shape.outputs)
-            y.withUnsafeMutableBufferPointer { QuantizedLinear.apply(matrix, to: activations, into: $0, variant: variant) }
+            let panels = usePanels ? try #require(DecodePanels(matrix, variant: variant)) : nil
+            y.withUnsafeMutableBufferPointer { QuantizedLinear.apply(matrix, to: activations, into: $0, variant: variant, panels: panels) }
 
             let w = Dequantizer.dequantize(matrix)
             let xq = activations.dequantized()

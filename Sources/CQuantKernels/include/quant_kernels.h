@@ -52,6 +52,8 @@ typedef struct {
     const uint8_t *data;        // ggml blocks, or grouped codes
     const void *scales;         // grouped only: [rows, groups_per_row]
     const void *biases;         // grouped only, when has_biases
+    const uint8_t *panels;      // optional: the rows in the decode panel layout (qk_panel_pack), or NULL
+    size_t panel_row_bytes;     // bytes from one panel row to the next (qk_panel_row_bytes)
 } qk_matrix;
 
 /// Activation rows quantized to int8 blocks: x ≈ scale[b]·code[32b + j].
@@ -91,6 +93,20 @@ void qk_matmul(int variant, const qk_matrix *w, const qk_activations *x,
 void qk_half_matmul(int variant, const uint16_t *w, int is_bf16, size_t columns,
                     const float *x, size_t x_rows, size_t row_begin, size_t row_end,
                     float *y, size_t y_stride);
+
+/// Decode panels: a copy of the weight rows regrouped so that the AVX-512 VNNI one-row kernel adds 16
+/// blocks per dpbusd into integer lanes and pays the float work once per 16 blocks (panel_layout.h).
+/// Bytes of one packed row, a multiple of 64, or 0 when the matrix cannot be packed (grouped with f32
+/// scales, or int8 codes with biases).
+size_t qk_panel_row_bytes(const qk_matrix *w);
+/// Writes weight rows [row_begin, row_end) packed to `out` (row r at (r − row_begin)·qk_panel_row_bytes;
+/// 64-byte aligned `out` for aligned loads). With `panels` set, qk_matmul uses them for one activation
+/// row on the AVX-512 VNNI variant; the other variants and prefill read `data` as before.
+void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t *out);
+
+/// f32 weights, one activation row: y[r] = Σ_c W[r, c]·x[c] for r in [row_begin, row_end). Returns 0
+/// (nothing written) when `variant` has no such kernel (only AVX-512 has one; callers use BLAS sgemv).
+int qk_f32_matvec(int variant, const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y);
 
 /// IEEE half → float, exact (used by the kernels and exposed for tests).
 float qk_half_to_float(uint16_t h);
