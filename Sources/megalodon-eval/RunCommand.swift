@@ -130,6 +130,7 @@ struct RunCommand: ParsableCommand {
         let result = try runner.run(loaded, shard: shard, cache: cache) { progress.advance(by: $0) }
         progress.finish()
         try RunOutput.write(RunResults(manifest: manifest, tasks: result.tasks), samples: result.samples, to: folder, overwrite: force)
+        try cache.remove()
         print("\(model.location.lastPathComponent) → \(folder.path)")
         print(ResultsTable([RunResults(manifest: manifest, tasks: result.tasks)]).markdown(), terminator: "")
     }
