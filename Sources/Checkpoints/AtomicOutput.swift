@@ -21,7 +21,7 @@ public enum AtomicOutputError: Error, Equatable, Sendable, CustomStringConvertib
 
 /// Writes outputs so that a final name only ever holds a complete file.
 ///
-/// Each file is written to a hidden temporary file in its target folder (`.NAME.partial-XXXXXX`,
+/// Each file is written to a hidden temporary file in its target folder (`.NAME.partial-PID-XXXXXX`,
 /// same filesystem, so the final rename is atomic), flushed with fsync, and renamed into place only
 /// after every file of the output has been written. Any error thrown while writing (including a
 /// cancellation thrown by the caller) removes all temporaries and leaves existing files untouched.
@@ -30,7 +30,8 @@ public enum AtomicOutputError: Error, Equatable, Sendable, CustomStringConvertib
 /// (callers write the index last); so until the last part is complete no final name appears. Without
 /// `overwrite`, an existing output is refused up front and again at commit time (`link`, which fails
 /// atomically if the name was taken meanwhile). A process killed by a signal can leave a hidden
-/// `.partial-` file behind, never a truncated final file.
+/// `.partial-` file behind, never a truncated final file; the next write of the same name removes
+/// such leftovers whose writing process (the PID in the name) no longer runs.
 public final class AtomicOutput {
     private struct Pending {
         var finalPath: String
@@ -66,7 +67,8 @@ public final class AtomicOutput {
         guard !pending.contains(where: { $0.finalPath == path }) else { throw AtomicOutputError.listedTwice(path: path) }
         if !overwrite, FileManager.default.fileExists(atPath: path) { throw AtomicOutputError.outputExists(path: path) }
         let url = URL(fileURLWithPath: path)
-        var template = Array(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-XXXXXX").path.utf8CString)
+        StaleTemporaries.remove(besides: url)
+        var template = Array(url.deletingLastPathComponent().appendingPathComponent(StaleTemporaries.prefix(for: url) + "\(getpid())-XXXXXX").path.utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw AtomicOutputError.cannotCreate(path: path, reason: Self.lastError()) }
         let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }

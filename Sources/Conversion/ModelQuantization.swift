@@ -73,7 +73,10 @@ public struct ModelQuantization {
     /// The converted configuration with the `quantization` section (formats/quantized-safetensors.md).
     func configuration() throws -> ModelConfiguration? {
         guard var configuration = conversion.configuration else { return nil }
-        let encoded = try JSONEncoder().encode(QuantizationConfig(policy: policy))
+        // Sorted keys: the same policy writes the same bytes in every run (a Dictionary's order is not).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let encoded = try encoder.encode(QuantizationConfig(policy: policy))
         let section = try JSONParser.parse([UInt8](encoded))
         var fields = JSONObject()
         for (key, value) in configuration.fields.members where key != "quantization" { fields.append(key: key, value: value) }

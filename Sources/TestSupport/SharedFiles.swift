@@ -29,6 +29,16 @@ public enum SharedFiles {
         packageRoot.appendingPathComponent("Tests").appendingPathComponent(relativePath)
     }
 
+    /// An executable of this package built beside the test bundle (the bundle's folder or its parent).
+    public static func builtTool(_ name: String) -> URL? {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [folder, folder.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
     /// A fresh empty temporary folder, removed by the caller with `FileManager.removeItem`.
     public static func temporaryDirectory(_ label: String = "megalodon-test") throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")

@@ -147,6 +147,7 @@ struct RunCommand: ParsableCommand {
                                                  numFewshot: numFewshot, to: folder, started: started, finished: Date())
             print("lm-eval files: \(written.results.lastPathComponent), \(written.samples.map(\.lastPathComponent).joined(separator: ", "))")
         }
+        try cache.remove()
         print("\(model.location.lastPathComponent) → \(folder.path)")
         print(ResultsTable([RunResults(manifest: manifest, tasks: result.tasks)]).markdown(), terminator: "")
     }

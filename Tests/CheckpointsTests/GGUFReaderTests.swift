@@ -193,14 +193,33 @@ struct GGUFReaderTests {
         refuse({ $0.ggmlShape = [5000] }) { if case .dataOutOfBounds(_, "b", _, _) = $0 { return true }; return false }
     }
 
+    /// Each cut names what is missing. Hand layout of `valid()`: a 24-byte header (magic, version,
+    /// tensor count 2, metadata count 17); the reader refuses counts whose smallest encodings (24
+    /// bytes per tensor info, 13 per key/value) exceed what is left; then key/values and tensor infos,
+    /// whose cuts are truncations (or an array longer than what is left); then the data: a.weight, 3×2
+    /// f32 = 24 bytes, and b, 5 f32 = 20 bytes after padding to 32.
     @Test func refusesEveryTruncation() throws {
         let bytes = Self.valid().bytes()
-        let lastDataByte = try openGGUF(bytes).ggufTensors[1].byteRange.upperBound
-        for length in 0..<lastDataByte {
-            Self.expectRefusal(Array(bytes[0..<length])) { _ in true }
+        let dataOffset = try openGGUF(bytes).dataOffset
+        #expect(dataOffset % 32 == 0 && dataOffset > 24 + 221)
+        let (aEnd, bEnd) = (dataOffset + 24, dataOffset + 32 + 20)
+        for length in 0..<bEnd {
+            let left = length - 24
+            Self.expectRefusal(Array(bytes[0..<length])) { error in
+                switch error {
+                case .truncated: return length < dataOffset && (length < 24 || left >= 17 * 13)
+                case let .absurdCount(_, what, count):
+                    if what == "tensor" { return length >= 24 && left < 2 * 24 && count == 2 }
+                    if what == "metadata" { return left >= 2 * 24 && left < 17 * 13 && count == 17 }
+                    return what.hasSuffix(" array") && left >= 17 * 13 && length < dataOffset
+                case let .dataOutOfBounds(_, tensor, end, fileSize):
+                    return fileSize == length && (length < aEnd ? tensor == "a.weight" && end == aEnd : tensor == "b" && end == bEnd)
+                default: return false
+                }
+            }
         }
         // Trailing padding after the last tensor is optional.
-        #expect(throws: Never.self) { try openGGUF(Array(bytes[0..<lastDataByte])) }
+        #expect(throws: Never.self) { try openGGUF(Array(bytes[0..<bEnd])) }
     }
 
     /// Random byte edits of a valid file must give a file that opens or a GGUFError, never a crash

@@ -9,17 +9,10 @@ import Tensors
 /// The real SmolLM2-135M-Instruct (the Q4_1 GGUF `scripts/fetch-models` caches, dequantized to f32
 /// by the GGUF reader) through every output format and back. Runs in release builds only (model-sized).
 struct ConvertSmolLM2Tests {
-    static let modelPath: String = {
-        let environment = ProcessInfo.processInfo.environment
-        let cache = environment["MEGALODON_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/megalodon").path
-        return cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }()
-
-    static var enabled: Bool { FileManager.default.fileExists(atPath: modelPath) && !_isDebugAssertConfiguration() }
+    static let modelPath = SharedFiles.cachedModel(Prerequisite.smolLM2Name)
 
     @Test("GGUF → HF dir (f32, sharded) → GGUF f32 / .mzst bf16 → HF dir → GGUF bf16: every value kept (or rounded to bf16)",
-          .enabled(if: enabled, "needs scripts/fetch-models and a release build"))
+          .requires(.smolLM2, .releaseBuild))
     func allFormats() throws {
         let folder = try SharedFiles.temporaryDirectory("smollm2-convert")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -56,7 +49,7 @@ struct ConvertSmolLM2Tests {
     /// writes and on its own F32 requantization of the same model (scripts/oracles/convert_gguf_llamacpp.py).
     /// The record names our file by hash, so a writer change that alters a byte sends us back to the oracle.
     @Test("the GGUF llama.cpp was checked on is still the one we write, and llama.cpp's logits on it were identical",
-          .enabled(if: enabled, "needs scripts/fetch-models and a release build"))
+          .requires(.smolLM2, .releaseBuild))
     func llamaCppReadsOurGGUF() throws {
         let record = try #require(try JSONParser.parse([UInt8](Data(contentsOf: SharedFiles.tests("CheckpointsTests/Fixtures/convert/llamacpp_reads_our_gguf.json")))).objectValue)
         let prompts = record["prompts"]?.arrayValue ?? []

@@ -4,7 +4,7 @@ import TestSupport
 
 /// The `megalodon-quantize` executable itself: what it writes, refuses and reports. Runs the binary
 /// built beside the test bundle (`swift build --build-tests` builds it).
-@Suite("megalodon-quantize command line", .enabled(if: QuantizeModelFixtures.tool != nil, "megalodon-quantize is not built beside the tests"))
+@Suite("megalodon-quantize command line", .requires(.builtTool("megalodon-quantize")))
 struct QuantizeCommandTests {
     @Test("--dry-run lists decisions and writes nothing")
     func dryRun() throws {
@@ -42,6 +42,25 @@ struct QuantizeCommandTests {
         #expect(forced.status == 0, "\(forced.error)")
     }
 
+    /// Separate processes (a Swift Dictionary's order differs from run to run): the crash campaign
+    /// found config.json's quantization section written in a different key order each time.
+    @Test("two runs write byte-identical outputs")
+    func outputIsDeterministic() throws {
+        let folder = try SharedFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let llama = try QuantizeModelFixtures.llamaFolder(in: folder)
+        var outputs: [[String: Data]] = []
+        for run in 0..<3 {
+            let output = folder.appendingPathComponent("q\(run)")
+            let result = try QuantizeModelFixtures.run([llama, "-o", output.path, "--scheme", "int4", "--keep", "lm_head.weight"])
+            #expect(result.status == 0, "\(result.error)")
+            let names = try FileManager.default.contentsOfDirectory(atPath: output.path).sorted()
+            outputs.append(try Dictionary(uniqueKeysWithValues: names.map { ($0, try Data(contentsOf: output.appendingPathComponent($0))) }))
+        }
+        #expect(outputs[0].keys.contains("config.json"))
+        #expect(outputs[1] == outputs[0] && outputs[2] == outputs[0])
+    }
+
     @Test("bad scheme, group size or GGUF scheme: a clear error, nothing written", arguments: [
         (["--scheme", "q5_k"], "unknown quantization scheme 'q5_k'"),
         (["--scheme", "int4", "--group-size", "48"], "--group-size must be 32, 64 or 128"),
@@ -62,7 +81,7 @@ struct QuantizeCommandTests {
     static let smolLM2 = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
     @Test("--eval-text scores SmolLM2 and its int8 model directory (run on the quantized kernels) on the same tokens",
-          .enabled(if: FileManager.default.fileExists(atPath: smolLM2), "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+          .requires(.smolLM2))
     func evalText() throws {
         let folder = try SharedFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -39,14 +39,7 @@ enum QuantizeModelFixtures {
     static let megalodonCheckpoint = SharedFiles.shared("fixtures/megalodon/A_swiglu.pt").path
 
     /// The `megalodon-quantize` executable built beside the test bundle, if any.
-    static var tool: URL? {
-        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [folder, folder.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("megalodon-quantize")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return nil
-    }
+    static var tool: URL? { SharedFiles.builtTool("megalodon-quantize") }
 
     /// Runs the tool; returns its exit status, stdout and stderr.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {

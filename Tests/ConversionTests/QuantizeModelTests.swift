@@ -177,7 +177,7 @@ struct QuantizeModelTests {
     static let smolLM2 = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
     @Test("SmolLM2 → GGUF Q8_0/Q4_0/Q4_1 equals llama-quantize --pure byte for byte",
-          .enabled(if: FileManager.default.fileExists(atPath: smolLM2), "SmolLM2 is not in the model cache: run scripts/fetch-models"),
+          .requires(.smolLM2),
           arguments: ["q8_0", "q4_0", "q4_1"])
     func smolLM2MatchesLlamaQuantize(_ scheme: String) throws {
         let check = try JSONDecoder().decode(ExportCheck.self, from: Data(contentsOf: SharedFiles.tests("QuantizationTests/Fixtures/gguf_export/llamacpp_export_check.json")))

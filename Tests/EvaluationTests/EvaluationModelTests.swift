@@ -7,9 +7,8 @@ import TestSupport
 /// `megalodon-eval run|perplexity --model FILE.gguf`: the tool's model loading for a GGUF file.
 struct EvaluationModelTests {
     static let gguf = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
-    static let ggufPresent = FileManager.default.fileExists(atPath: gguf)
 
-    @Test(.enabled(if: ggufPresent, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    @Test(.requires(.smolLM2))
     func ggufFileIsItsOwnTokenizerAndIsHashedByItsHeader() throws {
         let opened = try EvaluationModel.open(Self.gguf)
         #expect(opened.tokenizerFile.path == Self.gguf)
@@ -36,7 +35,13 @@ struct EvaluationModelTests {
         try Data("not a model".utf8).write(to: text)
         #expect(throws: TokenizerBinding.Failure.unknownKind(path: text.path)) { try TokenizerBinding.file(for: text) }
         #expect(throws: TokenizerBinding.Failure.notFound(directory: folder.path)) { try TokenizerBinding.file(for: folder) }
-        #expect(throws: (any Error).self) { try EvaluationModel.open(text.path) }
+        // The tokenizer is looked for first: a .bin file names none.
+        #expect(throws: TokenizerBinding.Failure.unknownKind(path: text.path)) { try EvaluationModel.open(text.path) }
+        // A .gguf file is its own tokenizer, so the model opener sees it; formats are recognised by
+        // their bytes, not the name, and text starts like none of them.
+        let fake = folder.appendingPathComponent("fake.gguf")
+        try Data("not a model, only text long enough to hold every field of a GGUF header".utf8).write(to: fake)
+        #expect(throws: CheckpointOpenError.unrecognisedFormat(path: fake.path)) { try EvaluationModel.open(fake.path) }
         #expect(throws: CheckpointOpenError.notFound(path: folder.appendingPathComponent("absent.gguf").path)) {
             try Manifest.ModelIdentity.of(model: folder.appendingPathComponent("absent.gguf"))
         }

@@ -31,8 +31,8 @@ struct LlamaProtocolTests {
         #expect(definition.numFewshot == 5)
         #expect(definition.until == ["\n", ".", ","])
         let pool = (0..<8).map { Self.trivia("Question \($0)?", value: "Answer \($0)", aliases: ["a\($0)"]) }
-        var task = try PromptedTask(definition: definition, documents: [pool[0]], pool: pool)
-        guard case let .generation(request, references) = try task.nextRequests(for: pool[0]) else {
+        var task = try PromptedTask(definition: definition, documents: [pool[0]], pool: .separate(pool))
+        guard case let .generation(request, references) = try task.nextRequests(forDocumentAt: 0) else {
             Issue.record("TriviaQA must be a generation task"); return
         }
         #expect(references == ["a0"])
@@ -85,8 +85,8 @@ struct LlamaProtocolTests {
     @Test func boolQScoresEachAnswerAgainstItsLikelihoodAfterAnswerColon() throws {
         let definition = try Self.definition("boolq")
         let document = BoolQDocument(idx: 0, passage: "The sky is blue.", question: "is the sky blue", label: 0)
-        var task = try PromptedTask(definition: definition, documents: [document], pool: [document])
-        let requests = try task.nextRequests(for: document)
+        var task = try PromptedTask(definition: definition, documents: [document], pool: .evalSplit)
+        let requests = try task.nextRequests(forDocumentAt: 0)
         let prompt = "The sky is blue.\nQuestion: is the sky blue?\nAnswer:"
         guard case let .calibratedChoice(conditional, calibration, choices, gold) = requests else {
             Issue.record("LLaMA BoolQ must be calibrated: \(requests)"); return

@@ -21,7 +21,9 @@ struct PromptParityTests {
     func check<Document: TaskDocument & Decodable>(_ type: Document.Type, task: String, shots: Int) throws {
         let definition = try Self.definition(task)
         let documents = try JSONLines.load(Document.self, from: SharedFiles.shared("data/\(definition.data)"))
-        var prompted = try PromptedTask(definition: definition, documents: documents, pool: documents, numFewshot: shots)
+        // The oracle handed lm-eval the eval file as a separate train split too, so ours draws from a
+        // separate pool holding the same rows (FewShotSamplingTests covers the runner's eval-split pool).
+        var prompted = try PromptedTask(definition: definition, documents: documents, pool: .separate(documents), numFewshot: shots)
         let oracle = try Self.oracleDocs(task, shots)
         let ours = try prompted.allRequests(limit: oracle.count)
         #expect(ours.count == 20)

@@ -30,16 +30,8 @@ struct ScoreParityTests {
     static let tolerance = 1e-2
     static let dataRoot = SharedFiles.shared("data")
 
-    @Test(arguments: references)
+    @Test(.requires(.smolLM2, .sharedData("data/arc_easy")), arguments: references)
     func scoresMatchReference(_ reference: Reference) throws {
-        guard FileManager.default.fileExists(atPath: reference.model) else {
-            print("skipped \(reference.fixture): \(reference.model) is absent (run scripts/fetch-models)")
-            return
-        }
-        guard FileManager.default.fileExists(atPath: Self.dataRoot.appendingPathComponent("arc_easy").path) else {
-            print("skipped \(reference.fixture): no shared data at \(Self.dataRoot.path)")
-            return
-        }
         let fixture = try loadFixture(reference.fixture)
         let tasks = try #require(fixture["tasks"] as? [String: Any])
         // Both references computed in float on the dequantized weights, so ours runs the stored blocks

@@ -81,7 +81,7 @@ struct LlamaBatchedForwardTests {
     static let smolLM2 = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
     /// Model-sized: run in release.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: smolLM2), "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    @Test(.requires(.smolLM2))
     func smolLM2StackedMatchesAlone() throws {
         let model = try LlamaModel(gguf: GGUFFile(path: Self.smolLM2), arithmetic: .float)
         var generator = SeededGenerator(seed: 5)

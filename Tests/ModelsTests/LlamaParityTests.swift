@@ -9,7 +9,6 @@ import TestSupport
 /// scripts/oracles/llama_logits.py): logits at every prompt position and 32 greedy tokens.
 @Suite(.serialized)
 struct LlamaParityTests {
-    static let modelPresent = FileManager.default.fileExists(atPath: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
     static let model = Result { try LlamaModel(gguf: GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")), arithmetic: .float) }
 
     static func reference() throws -> SafetensorsFile {
@@ -20,7 +19,7 @@ struct LlamaParityTests {
         try file.tensor(named: name).scalars(as: Int64.self).map { Int($0) }
     }
 
-    @Test(.enabled(if: modelPresent, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    @Test(.requires(.smolLM2))
     func configFromGGUFMetadata() throws {
         let config = try Self.model.get().config
         #expect(config == LlamaConfig(vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9,
@@ -28,7 +27,7 @@ struct LlamaParityTests {
                                       maxPositionEmbeddings: 8192, bosTokenID: 1, eosTokenIDs: [2]))
     }
 
-    @Test(.enabled(if: modelPresent, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    @Test(.requires(.smolLM2))
     func promptLogitsMatchLlamaCpp() throws {
         let model = try Self.model.get()
         let reference = try Self.reference()
@@ -62,7 +61,7 @@ struct LlamaParityTests {
         #expect(worstNormalizer <= 1e-2)
     }
 
-    @Test(.enabled(if: modelPresent, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    @Test(.requires(.smolLM2))
     func greedyContinuationsMatchLlamaCpp() throws {
         let model = try Self.model.get()
         let reference = try Self.reference()

@@ -17,14 +17,12 @@ struct LlamaPerplexityTests {
         let tokens: [Int]
     }
 
-    static let modelPresent = FileManager.default.fileExists(atPath: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
-    static let biblePresent = FileManager.default.isExecutableFile(atPath: "/usr/bin/bible")
 
     static func reference() throws -> Reference {
         try JSONDecoder().decode(Reference.self, from: Data(contentsOf: SharedFiles.tests("ModelsTests/Fixtures/llama/smollm2_perplexity.json")))
     }
 
-    @Test(.enabled(if: modelPresent, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    @Test(.requires(.smolLM2))
     func perplexityMatchesLlamaCpp() throws {
         let reference = try Self.reference()
         let file = try GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
@@ -40,7 +38,7 @@ struct LlamaPerplexityTests {
     }
 
     /// Our tokenizer turns the Debian text into the very tokens llama.cpp scored.
-    @Test(.enabled(if: modelPresent && biblePresent, "needs SmolLM2 (scripts/fetch-models) and Debian's bible-kjv"))
+    @Test(.requires(.smolLM2, .file("/usr/bin/bible", kind: .data, "Debian's bible-kjv; scripts/test installs it")))
     func tokenizerReproducesTheScoredTokens() throws {
         let reference = try Self.reference()
         let process = Process()

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Testing
 import Tensors
@@ -25,7 +26,7 @@ struct MegalodonStateFileTests {
         #expect(continued == resumed)
         #expect(maxAbsDifference(resumed.values, try golden.batchRow("golden.logits_full", 0)[(21 * 97)...]) <= 1e-4)
 
-        #expect(throws: (any Error).self) { try model.saveState(state, to: path) }
+        #expect(throws: AtomicOutputError.outputExists(path: path)) { try model.saveState(state, to: path) }
         try model.saveState(state, to: path, overwrite: true)
         #expect(try model.loadState(from: path) == state)
     }

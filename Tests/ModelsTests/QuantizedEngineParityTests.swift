@@ -11,7 +11,6 @@ import Tokenizers
 @Suite(.serialized)
 struct QuantizedEngineParityTests {
     static let smolLM2Path = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
-    static let smolLM2Present = FileManager.default.fileExists(atPath: smolLM2Path)
 
     /// 86 tokens of ordinary English (the text of scripts/oracles/llama_native_logits.py).
     static let prompt = """
@@ -26,7 +25,7 @@ struct QuantizedEngineParityTests {
     /// SmolLM2-135M-Instruct's Q4_1/Q8_0 blocks run from the mapped file, against the same file
     /// dequantized to f32 on load (the float engine), over a ~100-token prompt in one prefill call
     /// and again token by token.
-    @Test(.enabled(if: smolLM2Present, "SmolLM2 is not in the model cache: run scripts/fetch-models"))
+    @Test(.requires(.smolLM2))
     func smolLM2NativeBlocksMatchDequantizedRun() throws {
         let file = try GGUFFile(path: Self.smolLM2Path)
         let tokenizer = try GGUFTokenizer.load(from: file)

@@ -10,9 +10,7 @@ import TestSupport
 struct GGUFModelKernelTests {
     static let modelPath = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
-    static var modelPresent: Bool { FileManager.default.fileExists(atPath: modelPath) }
-
-    @Test(.enabled(if: modelPresent, "run scripts/fetch-models first"))
+    @Test(.requires(.smolLM2))
     func llamaCppMatricesRunNatively() throws {
         let file = try GGUFFile(path: Self.modelPath)
         for name in ["blk.0.attn_q.weight", "blk.0.ffn_down.weight", "blk.29.ffn_gate.weight"] {
@@ -44,7 +42,7 @@ struct GGUFModelKernelTests {
         }
     }
 
-    @Test(.enabled(if: modelPresent, "run scripts/fetch-models first"))
+    @Test(.requires(.smolLM2))
     func requantizingLlamaCppQ4_1ReproducesItsBlocks() throws {
         // Quantizing llama.cpp's dequantized weights again lands on the very same blocks (d, m and
         // codes), a check of our Q4_1 quantizer on real weights quantized by llama.cpp itself.

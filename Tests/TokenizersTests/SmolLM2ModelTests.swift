@@ -11,14 +11,13 @@ import TestSupport
 struct SmolLM2ModelTests {
     static let modelPath = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
-    static var modelPresent: Bool { FileManager.default.fileExists(atPath: modelPath) }
 
     static func reference() throws -> [String: Any] {
         let data = try Data(contentsOf: SharedFiles.tests("TokenizersTests/Fixtures/smollm2-reference.json"))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    @Test(.enabled(if: modelPresent, "run scripts/fetch-models first"))
+    @Test(.requires(.smolLM2))
     func tokenizerMatchesHuggingFace() throws {
         let file = try GGUFFile(path: Self.modelPath)
         let tokenizer = try #require(try GGUFTokenizer.load(from: file) as? ByteLevelBPETokenizer)
@@ -35,7 +34,7 @@ struct SmolLM2ModelTests {
         #expect(passed == strings.count && strings.count == 48)
     }
 
-    @Test(.enabled(if: modelPresent, "run scripts/fetch-models first"))
+    @Test(.requires(.smolLM2))
     func everyTensorDequantizesLikeGGUFPy() throws {
         let file = try GGUFFile(path: Self.modelPath)
         let tensors = try #require(try Self.reference()["tensors"] as? [[String: Any]])

@@ -16,6 +16,12 @@ temporary --include_path. Then `lm-eval run --model dummy --log_samples --limit 
 (context, continuation) pair is recorded per document, in lm-eval's request order.
 0-shot contexts are stored verbatim; few-shot contexts (up to tens of kB each) as sha256 and
 length to keep the fixture small.
+
+The "<task>_fewshot_split_test" entries run ARC 25-shot with `fewshot_split: test` added: lm-eval's
+own rule when the few-shot split is the test split (draw n+1, drop the eval doc), which is what the
+Swift runner does when it has no train.jsonl. The plain ARC entries hand lm-eval the same file as a
+separate train split, so lm-eval draws n and may show a document its own question; the runner does
+that only when given a separate train.jsonl.
 """
 import argparse
 import glob
@@ -37,15 +43,18 @@ TASKS_DIR = pathlib.Path(lm_eval.__file__).parent / "tasks"
 LIMIT = 100
 
 TASKS = {
-    # name: (upstream yaml, data file, splits the file stands in for, shot settings)
+    # name: (upstream yaml, data file, splits the file stands in for, shot settings[, extra yaml])
     "arc_easy": ("arc/arc_easy.yaml", "arc_easy/test.jsonl", ["train", "validation", "test"], [0, 25]),
     "arc_challenge": ("arc/arc_challenge.yaml", "arc_challenge/test.jsonl", ["train", "validation", "test"], [0, 25]),
     "boolq": ("super_glue/boolq/default.yaml", "boolq/validation.jsonl", ["train", "validation"], [0, 3]),
+    "arc_easy_fewshot_split_test": ("arc/arc_easy.yaml", "arc_easy/test.jsonl", ["train", "validation", "test"], [25], "fewshot_split: test\n"),
+    "arc_challenge_fewshot_split_test": ("arc/arc_challenge.yaml", "arc_challenge/test.jsonl", ["train", "validation", "test"], [25], "fewshot_split: test\n"),
 }
 
 
 def write_task_yaml(folder, name, data_dir):
-    yaml_path, data_file, splits, _ = TASKS[name]
+    yaml_path, data_file, splits = TASKS[name][:3]
+    extra = TASKS[name][4] if len(TASKS[name]) > 4 else ""
     path = str(data_dir / data_file)
     files = ", ".join(f'"{split}": "{path}"' for split in splits)
     text = (
@@ -55,6 +64,7 @@ def write_task_yaml(folder, name, data_dir):
         f"dataset_path: json\n"
         f"dataset_name: null\n"
         f"dataset_kwargs:\n  data_files: {{{files}}}\n"
+        f"{extra}"
     )
     (folder / f"parity_{name}.yaml").write_text(text)
 
@@ -89,13 +99,15 @@ def main():
         include.mkdir()
         for name in TASKS:
             write_task_yaml(include, name, data_dir)
-        shot_settings = sorted({s for _, _, _, shots in TASKS.values() for s in shots})
+        shot_settings = sorted({s for spec in TASKS.values() for s in spec[3]})
         for shots in shot_settings:
             names = [n for n, spec in TASKS.items() if shots in spec[3]]
             out = pathlib.Path(temporary) / f"out{shots}"
             run_cli(include, out, names, shots)
             for name in names:
-                files = glob.glob(str(out / "**" / f"samples_parity_{name}_*.jsonl"), recursive=True)
+                # The timestamp follows the task name (arc_easy must not match arc_easy_fewshot_split_test).
+                files = [f for f in glob.glob(str(out / "**" / f"samples_parity_{name}_*.jsonl"), recursive=True)
+                         if pathlib.Path(f).name[len(f"samples_parity_{name}_"):][:1].isdigit()]
                 assert len(files) == 1, files
                 samples = [json.loads(line) for line in open(files[0], encoding="utf-8")]
                 samples.sort(key=lambda s: s["doc_id"])

@@ -14,6 +14,13 @@ public enum RunOutput {
         var lines = Data()
         for sample in samples { lines += try encoder.encode(sample) + Data("\n".utf8) }
         let resultsBytes = try results.encoded()
+        // results.json is committed last, so a samples.jsonl without one is what a run killed between
+        // the two renames left: complete, but not a finished run's, and replaced like a temporary.
+        let samplesPath = directory.appendingPathComponent(samplesName).path
+        if !overwrite, !FileManager.default.fileExists(atPath: directory.appendingPathComponent(resultsName).path),
+           FileManager.default.fileExists(atPath: samplesPath) {
+            try FileManager.default.removeItem(atPath: samplesPath)
+        }
         try AtomicOutput.writing(overwrite: overwrite) { output in
             if !samples.isEmpty {
                 try output.write(to: directory.appendingPathComponent(samplesName).path) { try $0.write(Array(lines)) }

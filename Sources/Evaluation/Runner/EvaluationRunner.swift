@@ -2,8 +2,10 @@ import Foundation
 
 /// Scores loaded tasks item by item (optionally one shard of them), reusing finished items from a
 /// resume cache, and aggregates each task's metrics. With `batchSize` above 1 and a model that can
-/// stack sequences, the log-likelihoods of each group of `batchSize` unfinished items are computed
-/// together first; items are still scored, cached and reported one by one in order.
+/// stack sequences, the log-likelihoods of each group of `batchSize` items are computed together
+/// first; items are still scored, cached and reported one by one in order. Groups are fixed by item
+/// position and a group with any unfinished item is computed whole, so a resumed run stacks exactly
+/// the sequences the uninterrupted run stacked and its numbers are bit-identical.
 public struct EvaluationRunner {
     public let itemScorer: ItemScorer
     public let batchSize: Int
@@ -32,10 +34,10 @@ public struct EvaluationRunner {
             let selected = task.items.filter { shard?.contains($0) ?? true }
             for start in stride(from: 0, to: selected.count, by: batchSize) {
                 let group = selected[start..<min(selected.count, start + batchSize)]
-                let pending = group.filter { cache?.result(task: $0.task, index: $0.index) == nil }
+                let pending = group.contains { cache?.result(task: $0.task, index: $0.index) == nil }
                 // A batch that fails (a bad item) falls back to item by item, which stops at that item
                 // with its own error after caching the ones before it, as an unbatched run does.
-                let scorer = batchSize > 1 ? (try? itemScorer.precomputing(Array(pending))) ?? itemScorer : itemScorer
+                let scorer = batchSize > 1 && pending ? (try? itemScorer.precomputing(Array(group))) ?? itemScorer : itemScorer
                 for item in group {
                     if let cached = cache?.result(task: item.task, index: item.index) {
                         results.append(cached)

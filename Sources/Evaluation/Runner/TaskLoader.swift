@@ -105,16 +105,16 @@ public struct TaskLoader {
         let file = try DataFile<Document>(url: loaded.dataFiles[0], skipBad: skipBad, validate: validate)
         loaded.skipped += file.skipped
         let documents = file.documents.map(\.document)
-        var pool = documents
+        var pool = FewShotPool<Document>.evalSplit
         if let poolURL {
             let poolFile = try DataFile<Document>(url: poolURL, skipBad: skipBad, validate: validate)
             loaded.skipped += poolFile.skipped
-            pool = poolFile.documents.map(\.document)
+            pool = .separate(poolFile.documents.map(\.document))
         }
         var task = try PromptedTask(definition: definition, documents: documents, pool: pool, numFewshot: numFewshot)
         for (index, document) in documents.prefix(limit ?? documents.count).enumerated() {
             let work: EvaluationItem.Work
-            switch try task.nextRequests(for: document) {
+            switch try task.nextRequests(forDocumentAt: index) {
             case let .multipleChoice(requests, choices, gold): work = .multipleChoice(requests: requests, choices: choices, gold: gold)
             case let .calibratedChoice(requests, calibration, choices, gold):
                 work = .calibratedChoice(requests: requests, calibration: calibration, choices: choices, gold: gold)

@@ -1,5 +1,5 @@
 /// A task definition bound to its documents: builds each eval doc's requests in order, drawing
-/// few-shot examples from `pool` with lm-eval's sampler.
+/// few-shot examples from `pool` with lm-eval's sampler (never the scored document itself).
 public struct PromptedTask<Document: TaskDocument>: Sendable {
     public let definition: TaskDefinition
     public let documents: [Document]
@@ -7,24 +7,27 @@ public struct PromptedTask<Document: TaskDocument>: Sendable {
     private let builder: PromptBuilder
     private var sampler: FewShotSampler<Document>
 
-    /// `pool` is the few-shot source (lm-eval: the train split); pass `documents` when none exists.
-    public init(definition: TaskDefinition, documents: [Document], pool: [Document], numFewshot: Int? = nil,
+    /// `pool` is the few-shot source: a separate split (lm-eval: the train split), or `.evalSplit`
+    /// when none exists.
+    public init(definition: TaskDefinition, documents: [Document], pool: FewShotPool<Document>, numFewshot: Int? = nil,
                 seed: Int = FewShotSampler<Document>.defaultSeed) throws {
         self.definition = definition
         self.documents = documents
         self.numFewshot = numFewshot ?? definition.numFewshot
         self.builder = try PromptBuilder(definition: definition)
-        self.sampler = FewShotSampler(pool: pool, draw: definition.fewshotDraw, seed: seed)
+        self.sampler = FewShotSampler(documents: documents, pool: pool, draw: definition.fewshotDraw, seed: seed)
     }
 
     /// The requests of every document, in order (the sampler's state advances doc by doc).
     public mutating func allRequests(limit: Int? = nil) throws -> [DocumentRequests] {
-        try documents.prefix(limit ?? documents.count).map { try nextRequests(for: $0) }
+        try documents.indices.prefix(limit ?? documents.count).map { try nextRequests(forDocumentAt: $0) }
     }
 
-    /// Requests for the next document in evaluation order.
-    public mutating func nextRequests(for document: Document) throws -> DocumentRequests {
-        let examples = try sampler.sample(numFewshot, for: document)
+    /// Requests for the document at `index` of `documents`; call in evaluation order (the sampler's
+    /// state advances doc by doc).
+    public mutating func nextRequests(forDocumentAt index: Int) throws -> DocumentRequests {
+        let examples = try sampler.sample(numFewshot, forDocumentAt: index)
+        let document = documents[index]
         let context = try builder.context(for: document, examples: examples)
         switch definition.outputType {
         case .multipleChoice:
