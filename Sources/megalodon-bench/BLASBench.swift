@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import CommandSupport
 import Foundation
 import Models
