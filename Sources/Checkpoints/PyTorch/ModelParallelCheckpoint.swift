@@ -71,6 +71,7 @@ public final class ModelParallelCheckpoint: TensorSource {
     public func tensor(named name: String) throws -> Tensor {
         guard let rule = rules[name], let info = info(named: name) else { throw PyTorchError.unknownTensor(path: location, name: name) }
         let pieces = try shards.map { try $0.tensor(named: name) }
+        pieces.forEach(MappedPages.prefetch)
         switch rule {
         case .replicated:
             for (rank, piece) in pieces.enumerated().dropFirst() where !piece.bytes.elementsEqual(pieces[0].bytes) {
