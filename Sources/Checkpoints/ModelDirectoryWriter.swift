@@ -97,7 +97,12 @@ public enum ConversionVerifier {
         }
         var done = 0
         for info in expected.tensorInfos {
-            let (want, got) = (try expected.tensor(named: info.name), try output.tensor(named: info.name))
+            // The expected tensor first: a merged one lets its rank pages go before the output's
+            // pages come in, so at most two copies of the tensor are resident.
+            let want = try expected.tensor(named: info.name)
+            MappedPages.prefetch(want)
+            let got = try output.tensor(named: info.name)
+            MappedPages.prefetch(got)
             guard want.dtype == got.dtype, want.shape == got.shape else {
                 throw ConversionError.verificationFailed(output: output.location, tensor: info.name,
                                                          detail: "expected \(want.dtype) \(want.shape), found \(got.dtype) \(got.shape)")

@@ -39,6 +39,7 @@ public final class QuantizedModelSource: TensorSource, @unchecked Sendable {
     private let layouts: [String: QuantizedLayout]
     private let lock = NSLock()
     private var measured: [String: QuantizationQuality] = [:]
+    private var lastQuantized: (name: String, matrix: QuantizedMatrix)?
 
     public var location: String { input.location }
 
@@ -90,16 +91,8 @@ public final class QuantizedModelSource: TensorSource, @unchecked Sendable {
 
     public func tensor(named name: String) throws -> Tensor {
         guard let (weight, part) = parts[name] else { throw QuantizationError.missingTensor(name) }
-        let original = try input.tensor(named: weight)
-        guard part != .whole, let layout = layouts[weight] else { return original }
-        let values = try original.floats()
-        let matrix = try values.withUnsafeBufferPointer {
-            try Quantizer.quantize($0, rows: layout.rows, columns: layout.columns, scheme: layout.scheme, name: weight)
-        }
-        if part == .codes {
-            let quality = QuantizationQuality(original: values, matrix: matrix)
-            lock.withLock { measured[weight] = quality }
-        }
+        guard part != .whole, let layout = layouts[weight] else { return try input.tensor(named: weight) }
+        let matrix = try quantized(weight, layout: layout)
         switch (self.layout, part) {
         case (.gguf, _): return try Tensor(dtype: .u8, shape: [layout.rows, layout.rowBytes], storage: matrix.codes)
         case (.safetensors, _):
@@ -107,6 +100,26 @@ public final class QuantizedModelSource: TensorSource, @unchecked Sendable {
             guard let tensor = stored.first(where: { $0.name == name })?.tensor else { throw QuantizationError.missingTensor(name) }
             return tensor
         }
+    }
+
+    /// The quantized form of `weight`, made once for all of its parts (codes, scales, biases are
+    /// asked for one after another): the most recent one is kept. The input's mapped pages are handed
+    /// back as soon as the float values are taken, so quantizing a 15 GB model holds about one
+    /// matrix in memory.
+    private func quantized(_ weight: String, layout: QuantizedLayout) throws -> QuantizedMatrix {
+        if let last = lock.withLock({ lastQuantized }), last.name == weight { return last.matrix }
+        let original = try input.tensor(named: weight)
+        let values = try original.floats()
+        original.releaseMappedPages()
+        let matrix = try values.withUnsafeBufferPointer {
+            try Quantizer.quantize($0, rows: layout.rows, columns: layout.columns, scheme: layout.scheme, name: weight)
+        }
+        let quality = QuantizationQuality(original: values, matrix: matrix)
+        lock.withLock {
+            measured[weight] = quality
+            lastQuantized = (weight, matrix)
+        }
+        return matrix
     }
 
     /// The error of every quantized weight made so far (each is measured when its codes are made).

@@ -106,6 +106,9 @@ public struct WeightMatrix: @unchecked Sendable {
         } else if kind == .float(.f32), let base {
             BLAS.linear(x, rows: rows, inputs: inputs, weight: base.assumingMemoryBound(to: Float.self), outputs: outputs,
                         into: y, accumulate: accumulate)
+        } else if rows == 1, kind == .float(.bf16), let base {
+            BFloat16MatVec.apply(base.assumingMemoryBound(to: UInt16.self), outputs: outputs, inputs: inputs, x: x, into: y,
+                                 accumulate: accumulate)
         } else if rows == 1 {
             applyToOneRow(x, into: y, accumulate: accumulate)
         } else {

@@ -16,6 +16,6 @@ struct ConvertCommand: ParsableCommand {
           megalodon-convert inspect path/to/model-dir      (sharded: reads model.safetensors.index.json)
           megalodon-convert convert consolidated-dir/ -o model/ --dtype bf16 --verify
         """,
-        subcommands: [InspectCommand.self, ConvertSubcommand.self]
+        subcommands: [InspectCommand.self, ConvertSubcommand.self, InitCommand.self]
     )
 }

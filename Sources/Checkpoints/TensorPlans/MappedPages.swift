@@ -13,4 +13,18 @@ enum MappedPages {
         // Read-only private mapping: dropping the pages loses nothing; a later read maps them again.
         _ = madvise(pointer, end - start, Int32(MADV_DONTNEED))
     }
+
+    /// Faults in the pages of a memory-mapped tensor with one call before it is read: the kernel
+    /// reads the whole range with large requests instead of one fault (and a small readahead) per
+    /// 4 KiB page, which costs less CPU, a scarce thing on a busy 2-core machine. No-op for owned
+    /// tensors and kernels without MADV_POPULATE_READ (Linux < 5.14), where WILLNEED is asked instead.
+    static func prefetch(_ tensor: Tensor) {
+        guard tensor.storage.isMapped, let base = tensor.bytes.baseAddress, tensor.byteCount > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: base) / page * page
+        let end = Int(bitPattern: base) + tensor.byteCount
+        guard let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        let populateRead: Int32 = 22   // MADV_POPULATE_READ
+        if madvise(pointer, end - start, populateRead) != 0 { _ = madvise(pointer, end - start, Int32(MADV_WILLNEED)) }
+    }
 }

@@ -1,0 +1,84 @@
+import Checkpoints
+import Foundation
+import Models
+import Quantization
+import Tensors
+
+/// Decode speed of a model opened from disk as users open it (a memory-mapped model directory or a
+/// GGUF file, weights used in place), with the weight bytes each token streams and the memory the
+/// process holds. For 7B-class models where the weights are the whole cost of a decoded token.
+public struct ModelDecodeBenchmark {
+    public var path: String
+    public var prefillTokens = 8
+    public var decodeTokens = 8
+    public var repeats = 3
+
+    public init(path: String) { self.path = path }
+
+    public struct Report: Sendable {
+        public let architecture: String
+        public let loadSeconds: Double
+        public let residentAfterLoad: Int
+        public let prefillSeconds: Double
+        public let decodePerToken: Timing
+        public let weightBytesPerToken: Int
+        public let peakResidentBytes: Int
+
+        public var tokensPerSecond: Double { 1 / decodePerToken.median }
+        public var weightGBPerSecond: Double { Double(weightBytesPerToken) / decodePerToken.median / 1e9 }
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> Report {
+        let (bundle, loadSeconds) = try Timing.seconds { try ModelBundle.open(path) }
+        let resident = PeakMemory.currentResidentBytes
+        progress(String(format: "opened %@ (%@) in %.1f s, resident %.2f GB", path, bundle.architecture, loadSeconds, Double(resident) / 1e9))
+        let weightBytes = try (bundle.model as? LlamaModel)?.weightBytesPerToken ?? Self.weightBytesPerToken(path)
+        let (prefill, decode) = try measure(bundle.model, progress: progress)
+        return Report(architecture: bundle.architecture, loadSeconds: loadSeconds, residentAfterLoad: resident, prefillSeconds: prefill,
+                      decodePerToken: decode, weightBytesPerToken: weightBytes, peakResidentBytes: PeakMemory.bytes)
+    }
+
+    private func measure<Model: LanguageModel>(_ model: Model, progress: (String) -> Void) throws -> (Double, Timing) {
+        let prompt = (0..<prefillTokens).map { 1 + ($0 * 7919) % max(1, model.vocabularySize - 1) }
+        var state = model.makeState()
+        progress("prefill \(prefillTokens) tokens (first touch of every weight page)")
+        var (logits, prefill) = try Timing.seconds { try model.forward(prompt, state: &state, positions: .last) }
+        let start = state
+        var token = TokenSampler.argmax(Array(logits.row(0)))
+        progress("decode warm-up token")
+        var warm = start
+        _ = try model.forward([token], state: &warm, positions: .last)
+        var samples: [Double] = []
+        for run in 0..<repeats {
+            state = start
+            for step in 0..<decodeTokens {
+                let (next, seconds) = try Timing.seconds { try model.forward([token], state: &state, positions: .last) }
+                logits = next
+                samples.append(seconds)
+                token = TokenSampler.argmax(Array(logits.row(0)))
+                progress(String(format: "decode run %d/%d token %d/%d: %.3f s", run + 1, repeats, step + 1, decodeTokens, samples.last ?? 0))
+            }
+        }
+        return (prefill, Timing(samples: samples))
+    }
+
+    /// Bytes of every matrix a decoded token reads: all 2-D tensors (quantized parts included)
+    /// except the embedding, of which a token reads one row.
+    public static func weightBytesPerToken(_ path: String) throws -> Int {
+        let source = try ModelDirectory.open(path)
+        let embedding = ["embed.weight", "model.embed_tokens.weight", "token_embd.weight", "tok_embeddings.weight"]
+        return source.tensorInfos.filter { info in
+            info.shape.count == 2 && !embedding.contains { info.name == $0 || info.name.hasPrefix($0 + ".") || info.name.hasPrefix(String($0.dropLast(".weight".count)) + ".") }
+        }.reduce(0) { $0 + $1.byteCount }
+    }
+}
+
+extension PeakMemory {
+    /// Resident set size now (VmRSS), in bytes; 0 where /proc is unavailable.
+    public static var currentResidentBytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+        let digits = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return digits * 1024
+    }
+}

@@ -1,0 +1,46 @@
+import CQuantKernels
+import Foundation
+import Tensors
+
+/// `y = W · x` for a bf16 weight matrix `W[outputs, inputs]` and one f32 row `x` (decode), with the
+/// kernels reading the bf16 weights directly (`bf16_matvec.c`): AVX-512 BF16 `vdpbf16ps` where the
+/// CPU has it, AVX-512F widening where it has only that, a portable loop elsewhere, chosen at run
+/// time. `MEGALODON_BF16_KERNEL=portable|avx512f-widen|avx512-bf16` forces one (benchmarks compare them).
+public enum BFloat16MatVec {
+    public enum Variant: Int32, CaseIterable, Sendable, CustomStringConvertible {
+        case portable = 0
+        case avx512Widen = 1
+        case avx512BF16 = 2
+
+        public var isAvailable: Bool { bf16mv_available(rawValue) != 0 }
+        public var description: String { String(cString: bf16mv_name(rawValue)) }
+
+        /// The variant used by default: the environment's choice if available, else the best the CPU has.
+        public static let selected: Variant = {
+            if let name = ProcessInfo.processInfo.environment["MEGALODON_BF16_KERNEL"],
+               let forced = allCases.first(where: { $0.description == name }), forced.isAvailable { return forced }
+            return Variant(rawValue: bf16mv_best()) ?? .portable
+        }()
+    }
+
+    /// `y[outputs] (+)= W · x`; rows are shared among the pool's threads.
+    public static func apply(_ weights: UnsafePointer<UInt16>, outputs: Int, inputs: Int, x: UnsafePointer<Float>,
+                             into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, variant: Variant = .selected,
+                             pool: ThreadPool = .shared) {
+        precondition(variant.isAvailable, "bf16 kernel \(variant) is not available on this CPU")
+        let preparedCount = bf16mv_prepared_count(variant.rawValue, inputs)
+        let prepared = UnsafeMutablePointer<UInt16>.allocate(capacity: max(preparedCount, 1))
+        defer { prepared.deallocate() }
+        bf16mv_prepare(variant.rawValue, x, inputs, prepared)
+        pool.parallelFor(outputs, minimumChunk: 64) { range in
+            if !accumulate {
+                bf16mv_rows(variant.rawValue, weights, inputs, x, prepared, range.lowerBound, range.upperBound, y + range.lowerBound)
+                return
+            }
+            let partial = UnsafeMutablePointer<Float>.allocate(capacity: range.count)
+            defer { partial.deallocate() }
+            bf16mv_rows(variant.rawValue, weights, inputs, x, prepared, range.lowerBound, range.upperBound, partial)
+            for offset in 0..<range.count { y[range.lowerBound + offset] += partial[offset] }
+        }
+    }
+}

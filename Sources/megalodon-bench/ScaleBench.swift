@@ -1,0 +1,76 @@
+import ArgumentParser
+import Benchmarks
+import CommandSupport
+import Foundation
+import Models
+import Quantization
+import Tensors
+
+struct ScaleBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Decode speed of a model on disk (7B-class), weight GB/s against sgemv and the bf16 kernels, in one run.",
+        discussion: """
+        Opens the model as the tools do (a model directory memory-mapped, or a GGUF file; weights used in place, bf16 through the bf16 kernels, quantized through the integer kernels), prefills a few tokens (which also faults in every weight page), then times single-token decode calls. Reports tokens/s, the weight bytes one token reads and their GB/s, resident memory after opening and at peak, and in the same run the anchors: OpenBLAS sgemv on a 256 MiB f32 matrix and every bf16 kernel variant this CPU has on a 256 MiB bf16 matrix.
+
+        Example:
+          megalodon-bench decode --model /work/scale/mega7.3B-bf16 --threads 1
+        """)
+
+    @Option(help: ArgumentHelp("Model directory or GGUF file.", valueName: "path"))
+    var model: String
+
+    @OptionGroup var threading: BenchThreadOptions
+
+    @Option(help: "Timed decode runs; the median token time is reported.")
+    var repeats = 2
+
+    @Option(help: "Tokens in the prefill before decoding.")
+    var prefillTokens = 4
+
+    @Option(help: "Tokens decoded per run.")
+    var decodeTokens = 4
+
+    @Option(help: "Timed runs of each anchor.")
+    var anchorRepeats = 5
+
+    func run() throws {
+        try reportingErrors {
+            threading.apply()
+            let log = { (line: String) in FileHandle.standardError.write(Data("… \(line)\n".utf8)) }
+            log("anchors: sgemv 8192×8192 f32, bf16 kernels 16384×8192")
+            let sgemv = BLASAnchors.sgemv(rows: 8192, columns: 8192, repeats: anchorRepeats)
+            let kernels = BFloat16KernelAnchors.measure(rows: 16384, columns: 8192, repeats: anchorRepeats)
+            var bench = ModelDecodeBenchmark(path: model)
+            (bench.prefillTokens, bench.decodeTokens, bench.repeats) = (prefillTokens, decodeTokens, repeats)
+            let report = try bench.run(progress: log)
+            let sgemvAfter = BLASAnchors.sgemv(rows: 8192, columns: 8192, repeats: anchorRepeats)
+            let anchor = (sgemv.gigabytesPerSecond + sgemvAfter.gigabytesPerSecond) / 2
+            let gb = { (bytes: Int) in String(format: "%.2f GB", Double(bytes) / 1e9) }
+            print("megalodon-bench decode: \(model) (\(report.architecture)), \(threading.threads) thread(s), CPU \(CPUInfo.modelName)")
+            print("kernels: bf16 matvec \(BFloat16MatVec.Variant.selected) (available: \(kernels.map { String(format: "%@ %.1f GB/s", $0.variant.description, $0.gigabytesPerSecond) }.joined(separator: ", "))); OpenBLAS \(BLAS.coreName)")
+            print("| measurement | value |")
+            print("|---|---|")
+            print(String(format: "| open (mmap) | %.1f s, resident after open %@ |", report.loadSeconds, gb(report.residentAfterLoad)))
+            print(String(format: "| prefill %d tokens (cold pages) | %.1f s |", prefillTokens, report.prefillSeconds))
+            print(String(format: "| decode | %.3f tok/s, %.0f ms/token (median of %d; min %.0f, max %.0f) |", report.tokensPerSecond,
+                         1000 * report.decodePerToken.median, report.decodePerToken.samples.count, 1000 * report.decodePerToken.minimum,
+                         1000 * report.decodePerToken.maximum))
+            print(String(format: "| weights read per token | %@ |", gb(report.weightBytesPerToken)))
+            print(String(format: "| decode weight bandwidth | %.1f GB/s |", report.weightGBPerSecond))
+            print(String(format: "| sgemv anchor (before / after) | %.1f / %.1f GB/s |", sgemv.gigabytesPerSecond, sgemvAfter.gigabytesPerSecond))
+            print(String(format: "| decode / sgemv | %.2f |", report.weightGBPerSecond / anchor))
+            print(String(format: "| peak RSS | %@ |", gb(report.peakResidentBytes)))
+        }
+    }
+}
+
+/// The CPU's model name from /proc/cpuinfo (benchmarks print it with their figures).
+enum CPUInfo {
+    static var modelName: String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let value = line.split(separator: ":", maxSplits: 1).last else { return "unknown" }
+        return value.trimmingCharacters(in: .whitespaces)
+    }
+}
