@@ -72,13 +72,3 @@ public struct ModelDecodeBenchmark {
         }.reduce(0) { $0 + $1.byteCount }
     }
 }
-
-extension PeakMemory {
-    /// Resident set size now (VmRSS), in bytes; 0 where /proc is unavailable.
-    public static var currentResidentBytes: Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
-        let digits = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-        return digits * 1024
-    }
-}

@@ -41,13 +41,18 @@ public enum PeakMemory {
 
     /// Peak resident bytes since the process started or the last `reset()`.
     public static var bytes: Int {
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-           let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") {
-            return kilobytes * 1024
-        }
+        if let kilobytes = statusKilobytes("VmHWM:") { return kilobytes * 1024 }
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         return usage.ru_maxrss * 1024
+    }
+
+    /// Resident bytes now (VmRSS); 0 where /proc is unavailable.
+    public static var currentResidentBytes: Int { (statusKilobytes("VmRSS:") ?? 0) * 1024 }
+
+    private static func statusKilobytes(_ field: String) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return nil }
+        return line.split(separator: " ").dropFirst().compactMap { Int($0) }.first
     }
 }
