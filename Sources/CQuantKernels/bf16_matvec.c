@@ -175,11 +175,12 @@ int bf16mv_available(int variant) {
     }
 }
 
+// Only the exact kernels (f32 products of the widened weights, as the f32 reference computes them)
+// are chosen automatically: the vdpbf16ps kernel keeps about 16 mantissa bits of x, which moves
+// MEGALODON logits by more than the 1e-5 the engines are held to; it is there to be forced
+// (MEGALODON_BF16_KERNEL=avx512-bf16) and measured.
 int bf16mv_best(void) {
-    for (int v = BF16MV_COUNT - 1; v > 0; v--) {
-        if (bf16mv_available(v)) return v;
-    }
-    return BF16MV_PORTABLE;
+    return bf16mv_available(BF16MV_AVX512F) ? BF16MV_AVX512F : BF16MV_PORTABLE;
 }
 
 const char *bf16mv_name(int variant) {

@@ -3,9 +3,10 @@ import Foundation
 import Tensors
 
 /// `y = W · x` for a bf16 weight matrix `W[outputs, inputs]` and one f32 row `x` (decode), with the
-/// kernels reading the bf16 weights directly (`bf16_matvec.c`): AVX-512 BF16 `vdpbf16ps` where the
-/// CPU has it, AVX-512F widening where it has only that, a portable loop elsewhere, chosen at run
-/// time. `MEGALODON_BF16_KERNEL=portable|avx512f-widen|avx512-bf16` forces one (benchmarks compare them).
+/// kernels reading the bf16 weights directly (`bf16_matvec.c`): AVX-512F widening where the CPU has
+/// it, a portable loop elsewhere, chosen at run time; both compute exact f32 products. AVX-512 BF16
+/// `vdpbf16ps` (x rounded to ~16 mantissa bits) is used only when forced:
+/// `MEGALODON_BF16_KERNEL=portable|avx512f-widen|avx512-bf16` (benchmarks compare them).
 public enum BFloat16MatVec {
     public enum Variant: Int32, CaseIterable, Sendable, CustomStringConvertible {
         case portable = 0
@@ -15,7 +16,7 @@ public enum BFloat16MatVec {
         public var isAvailable: Bool { bf16mv_available(rawValue) != 0 }
         public var description: String { String(cString: bf16mv_name(rawValue)) }
 
-        /// The variant used by default: the environment's choice if available, else the best the CPU has.
+        /// The variant used by default: the environment's choice if available, else the best exact one the CPU has.
         public static let selected: Variant = {
             if let name = ProcessInfo.processInfo.environment["MEGALODON_BF16_KERNEL"],
                let forced = allCases.first(where: { $0.description == name }), forced.isAvailable { return forced }

@@ -12,6 +12,7 @@ struct BLASBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "blas",
         abstract: "Measure OpenBLAS's kernel families (OPENBLAS_CORETYPE) on this CPU: sgemm and sgemv, 1 thread.",
+        usage: "megalodon-bench blas [<options>]",
         discussion: "OpenBLAS chooses its kernels when it loads, from the CPU model it recognises; the tools override that choice from the CPU's instruction sets (BLASKernelSelection). This command shows what each choice gives here: for each --cores entry a child process with OPENBLAS_CORETYPE set times sgemm on an N³ cube and on a prefill shape (512 × 576 · 1536 × 576ᵀ, SmolLM2's MLP), and sgemv streaming a --sgemv-mb f32 matrix. --rounds rounds run the core types one after another (paired), and the table gives medians over rounds. The line 'default' is what the tools load when OPENBLAS_CORETYPE is unset.")
 
     @Option(help: ArgumentHelp("Comma-separated OpenBLAS core types to measure.", valueName: "names"))

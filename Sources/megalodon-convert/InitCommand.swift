@@ -10,6 +10,7 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Write a freshly initialised model (random weights with the official initialisation statistics).",
+        usage: "megalodon-convert init --preset <name> --output <dir> [<options>]",
         discussion: """
         For testing the tools at full size when no trained weights can be had. The weights are drawn as the official training code draws them before training: MEGALODON as XuezheMax/megalodon (init_mode 'he': kaiming normal a=sqrt(5) for internal linears, truncated normal std 1/sqrt(D) for the embedding and head, the CEMA's own initialisation, zero "+1"-offset norms), Llama 2 with the Hugging Face statistics (normal 0.02, unit RMSNorm weights). Values depend only on --seed and the tensor name (not on --official-shards), so every form of one seed holds the same model.
 

@@ -7,6 +7,7 @@ struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Run an evaluation, perplexity curves or quantizations as a cluster job (Slurm job array or Kubernetes Indexed Job).",
+        usage: "megalodon-eval submit [<options>] <job> --output <dir>\n         -- [<arguments> ...]",
         discussion: """
         JOB is what each task runs, with the tool's own arguments after `--`:
           run         `megalodon-eval run` split into --shards interleaved parts (--shard i/n, folder OUTPUT/shard-i), then `merge` into OUTPUT/merged: the results the single-process run writes.

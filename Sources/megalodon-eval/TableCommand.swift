@@ -9,6 +9,7 @@ struct TableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "table",
         abstract: "Render results as paper-style Markdown and CSV tables and a perplexity plot.",
+        usage: "megalodon-eval table <results> ... [<options>]",
         discussion: "Rows are models, columns are tasks with the metric the papers report (acc_norm for ARC, acc for BoolQ, exact match for TriviaQA, the SCROLLS score), as percentages, plus PPL at each context length from `perplexity` runs. A run and a perplexity run of the same model share a row. The Markdown table goes to standard output; --output-prefix also writes PREFIX.md, PREFIX.csv and PREFIX.svg (perplexity against context length, log-scale x, one line per model). Example: megalodon-eval table runs/*/results.json ppl/*/results.json --output-prefix paper")
 
     @Argument(help: ArgumentHelp("results.json files, or folders holding one.", valueName: "results"))

@@ -7,11 +7,13 @@ import TestSupport
 @Suite("--help fits 80 columns", .enabled(if: QuantizeModelFixtures.tool != nil, "the tools are not built beside the tests"))
 struct ToolHelpTests {
     static let commands: [[String]] = [
-        ["megalodon-convert"], ["megalodon-convert", "convert"], ["megalodon-convert", "inspect"],
+        ["megalodon-convert"], ["megalodon-convert", "convert"], ["megalodon-convert", "inspect"], ["megalodon-convert", "init"],
         ["megalodon-quantize"], ["megalodon-generate"],
         ["megalodon-eval"], ["megalodon-eval", "run"], ["megalodon-eval", "perplexity"], ["megalodon-eval", "table"], ["megalodon-eval", "merge"],
+        ["megalodon-eval", "compare"], ["megalodon-eval", "submit"],
         ["megalodon-bench"], ["megalodon-bench", "megalodon"], ["megalodon-bench", "megalodon-longrun"], ["megalodon-bench", "llama"],
         ["megalodon-bench", "quant"], ["megalodon-bench", "convert"], ["megalodon-bench", "perplexity-memory"], ["megalodon-bench", "quant-kernels"],
+        ["megalodon-bench", "blas"], ["megalodon-bench", "decode"],
     ]
 
     @Test("no help line is longer than 80 columns", arguments: commands)
