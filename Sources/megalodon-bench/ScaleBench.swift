@@ -15,7 +15,7 @@ struct ScaleBench: ParsableCommand {
         Opens the model as the tools do (a model directory memory-mapped, or a GGUF file; weights used in place, bf16 through the bf16 kernels, quantized through the integer kernels), prefills a few tokens (which also faults in every weight page), then times single-token decode calls. Reports tokens/s, the weight bytes one token reads and their GB/s, resident memory after opening and at peak, and in the same run the anchors: OpenBLAS sgemv on a 256 MiB f32 matrix and every bf16 kernel variant this CPU has on a 256 MiB bf16 matrix.
 
         Example:
-          megalodon-bench decode --model /work/scale/mega7.3B-bf16 --threads 1
+          megalodon-bench decode --model models/mega7.3B-bf16 --threads 1
         """)
 
     @Option(help: ArgumentHelp("Model directory or GGUF file.", valueName: "path"))

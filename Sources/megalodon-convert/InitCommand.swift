@@ -26,8 +26,8 @@ struct InitCommand: ParsableCommand {
         Tensors are generated and written one at a time (one slice per rank file), so memory stays near the largest tensor.
 
         Examples:
-          megalodon-convert init --preset mega7.3B --dtype bf16 --seed 1 -o /work/scale/mega7.3B-mp4 --official-shards 4
-          megalodon-convert init --preset llama2-7b --dtype bf16 --seed 1 -o /work/scale/llama2-7b
+          megalodon-convert init --preset mega7.3B --dtype bf16 --seed 1 -o models/mega7.3B-mp4 --official-shards 4
+          megalodon-convert init --preset llama2-7b --dtype bf16 --seed 1 -o models/llama2-7b
         """)
 
     @Option(help: ArgumentHelp("Model shape: \(InitialModel.presetNames.joined(separator: ", ")).", valueName: "name"))
