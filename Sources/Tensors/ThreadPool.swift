@@ -85,7 +85,10 @@ public final class ThreadPool: @unchecked Sendable {
     private func startWorkers(_ wanted: Int) {
         while workersStarted < wanted {
             workersStarted += 1
-            let thread = Thread { [unowned self] in self.work() }
+            // Workers keep their pool alive: they never exit, and a pool released under a spinning
+            // worker (an `unowned` capture) crashed the test process. Pools are meant to live as long
+            // as the process (`shared`); a short-lived one leaves its idle workers asleep on `wake`.
+            let thread = Thread { [self] in self.work() }
             thread.stackSize = 1 << 20
             thread.start()
         }
