@@ -44,8 +44,8 @@ let package = Package(
         tool("megalodon-generate"),
         tool("megalodon-bench", extra: ["Benchmarks"]),
 
-        // Test helpers only (locating fixtures and shared data); never linked into the tools.
-        .target(name: "TestSupport", dependencies: ["Checkpoints"]),
+        // Test helpers only (locating fixtures and shared data, the tiny test model); never linked into the tools.
+        .target(name: "TestSupport", dependencies: ["Checkpoints", "Models"]),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], exclude: ["Fixtures"]),

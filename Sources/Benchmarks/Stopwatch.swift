@@ -1,7 +1,29 @@
 import Foundation
 
-/// Repeated wall-clock measurements of one piece of work, summarised by the median.
+/// Repeated measurements of one piece of work, summarised by the median: the benchmarks' one timing
+/// helper.
 public struct Timing: Sendable {
+    /// What a measurement counts.
+    public enum Clock: Sendable {
+        /// Monotonic wall-clock time: the figure a user waits for.
+        case wall
+        /// CPU time of the calling thread: steadier when other processes compete for the cores, and
+        /// meaningful only for single-threaded work.
+        case threadCPU
+
+        /// Seconds on this clock since an arbitrary origin.
+        public var now: Double {
+            switch self {
+            case .wall:
+                return Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+            case .threadCPU:
+                var time = timespec()
+                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+                return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+            }
+        }
+    }
+
     public let samples: [Double]
 
     public var median: Double {
@@ -14,20 +36,20 @@ public struct Timing: Sendable {
     public var maximum: Double { samples.max() ?? 0 }
 
     /// Runs `body` `repeats` times (after `prepare` each time, untimed) and records the seconds each took.
-    public static func measure(repeats: Int, prepare: () -> Void = {}, _ body: () throws -> Void) rethrows -> Timing {
+    public static func measure(repeats: Int, clock: Clock = .wall, prepare: () -> Void = {}, _ body: () throws -> Void) rethrows -> Timing {
         var samples: [Double] = []
         for _ in 0..<max(1, repeats) {
             prepare()
-            samples.append(try seconds(body).seconds)
+            samples.append(try seconds(clock: clock, body).seconds)
         }
         return Timing(samples: samples)
     }
 
-    /// Wall-clock seconds of one run of `body` (monotonic clock), with its result.
-    public static func seconds<Result>(_ body: () throws -> Result) rethrows -> (result: Result, seconds: Double) {
-        let start = DispatchTime.now().uptimeNanoseconds
+    /// Seconds of one run of `body` on `clock` (wall clock by default), with its result.
+    public static func seconds<Result>(clock: Clock = .wall, _ body: () throws -> Result) rethrows -> (result: Result, seconds: Double) {
+        let start = clock.now
         let result = try body()
-        return (result, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return (result, clock.now - start)
     }
 }
 

@@ -8,7 +8,7 @@ import Tensors
 /// `vdpbf16ps` (x rounded to ~16 mantissa bits) is used only when forced:
 /// `MEGALODON_BF16_KERNEL=portable|avx512f-widen|avx512-bf16` (benchmarks compare them).
 public enum BFloat16MatVec {
-    public enum Variant: Int32, CaseIterable, Sendable, CustomStringConvertible {
+    public enum Variant: Int32, CaseIterable, Sendable, CustomStringConvertible, RuntimeSelectedKernel {
         case portable = 0
         case avx512Widen = 1
         case avx512BF16 = 2
@@ -17,11 +17,7 @@ public enum BFloat16MatVec {
         public var description: String { String(cString: bf16mv_name(rawValue)) }
 
         /// The variant used by default: the environment's choice if available, else the best exact one the CPU has.
-        public static let selected: Variant = {
-            if let name = ProcessInfo.processInfo.environment["MEGALODON_BF16_KERNEL"],
-               let forced = allCases.first(where: { $0.description == name }), forced.isAvailable { return forced }
-            return Variant(rawValue: bf16mv_best()) ?? .portable
-        }()
+        public static let selected = runtimeChoice(overriddenBy: "MEGALODON_BF16_KERNEL", otherwise: Variant(rawValue: bf16mv_best()) ?? .portable)
     }
 
     /// `y[outputs] (+)= W · x`; rows are shared among the pool's threads.

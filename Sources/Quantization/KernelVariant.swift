@@ -3,7 +3,7 @@ import Foundation
 
 /// The instruction-set variants of the quantized kernels. Which ones run is decided at run time from
 /// the CPU, so one build works on any x86-64 (and on other architectures through `portable`).
-public enum KernelVariant: Int32, CaseIterable, Sendable, CustomStringConvertible {
+public enum KernelVariant: Int32, CaseIterable, Sendable, CustomStringConvertible, RuntimeSelectedKernel {
     case portable = 0
     case avx2 = 1
     case avx512VNNI = 2
@@ -17,11 +17,5 @@ public enum KernelVariant: Int32, CaseIterable, Sendable, CustomStringConvertibl
 
     /// The variant used by default: the fastest available, unless the environment variable
     /// `MEGALODON_KERNEL` names another available one (for comparisons and for ruling a kernel out).
-    public static let preferred: KernelVariant = {
-        if let name = ProcessInfo.processInfo.environment["MEGALODON_KERNEL"],
-           let chosen = allCases.first(where: { $0.description == name }), chosen.isAvailable {
-            return chosen
-        }
-        return KernelVariant(rawValue: qk_best_variant()) ?? .portable
-    }()
+    public static let preferred = runtimeChoice(overriddenBy: "MEGALODON_KERNEL", otherwise: KernelVariant(rawValue: qk_best_variant()) ?? .portable)
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Benchmarks
 import CommandSupport
-import Dispatch
 import Foundation
 import Quantization
 import Tensors
@@ -127,23 +127,12 @@ struct QuantKernelsBench: ParsableCommand {
         }
     }
 
+    /// The timing clock `--thread-cpu-time` chose.
+    private var clock: Timing.Clock { threadCPUTime ? .threadCPU : .wall }
+
     private func median(_ body: () -> Void) -> Double {
         body()
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = now()
-            body()
-            times.append(now() - start)
-        }
-        return times.sorted()[times.count / 2]
-    }
-
-    /// Seconds on the chosen clock.
-    private func now() -> Double {
-        guard threadCPUTime else { return Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        return Timing.measure(repeats: repeats, clock: clock, body).median
     }
 
     private func copies(_ bytes: Int) -> Int { max(1, (workingSetMB << 20) / max(bytes, 1) + 1) }
@@ -151,14 +140,9 @@ struct QuantKernelsBench: ParsableCommand {
     /// Median seconds per product; each repetition cycles once through all copies.
     private func measure(bytes: Int, copies: Int, _ body: (Int, UnsafeMutableBufferPointer<Float>) -> Void) -> Double {
         var y = [Float](repeating: 0, count: rows)
-        y.withUnsafeMutableBufferPointer { out in for copy in 0..<copies { body(copy, out) } }  // warm up, fault pages in
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = now()
-            y.withUnsafeMutableBufferPointer { out in for copy in 0..<copies { body(copy, out) } }
-            times.append((now() - start) / Double(copies))
-        }
-        return times.sorted()[times.count / 2]
+        func cycle() { y.withUnsafeMutableBufferPointer { out in for copy in 0..<copies { body(copy, out) } } }
+        cycle()  // warm up, fault pages in
+        return Timing.measure(repeats: repeats, clock: clock, cycle).median / Double(copies)
     }
 
     private func report(_ label: String, _ bytes: Int, _ seconds: Double, _ sgemvSeconds: Double) {

@@ -10,13 +10,7 @@ import Models
 @Suite("MEGALODON long run")
 struct MegalodonLongRunTests {
     /// Two layers, chunks of 16 tokens: small enough to stream 40 chunks in a test.
-    static var smallConfig: MegalodonConfig {
-        var c = MegalodonConfig()
-        (c.numLayers, c.modelDim, c.zDim, c.valueDim, c.numHeads) = (2, 32, 16, 48, 2)
-        (c.ffnHiddenDim, c.cemaNdim, c.chunkSize, c.normNumGroups, c.vocabSize) = (40, 4, 16, 4, 61)
-        c.swiglu = true
-        return c
-    }
+    static var smallConfig: MegalodonConfig { TinyMegalodon.config() }
 
     @Test("40 chunks: one-call and token-by-token recomputation from the restored state equal the stream within 1e-4 relative")
     func recomputationMatchesStream() throws {

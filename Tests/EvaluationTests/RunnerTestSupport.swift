@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 @testable import Evaluation
 
 /// Bytes as tokens (id = byte + 3; 1 = BOS, 2 = EOS): a real, invertible tokenizer small enough for a
@@ -19,13 +20,8 @@ struct ByteTokenizer: EvaluationTokenizer, EvaluationTextDecoder {
 }
 
 enum RunnerFixtures {
-    static func config(chunk: Int = 16) -> MegalodonConfig {
-        var c = MegalodonConfig()
-        (c.numLayers, c.modelDim, c.zDim, c.valueDim, c.numHeads) = (2, 32, 16, 48, 2)
-        (c.ffnHiddenDim, c.cemaNdim, c.chunkSize, c.normNumGroups, c.vocabSize) = (40, 4, chunk, 4, 259)
-        c.swiglu = true
-        return c
-    }
+    /// The shared tiny model with a vocabulary covering the byte-level test tokenizer.
+    static func config(chunk: Int = 16) -> MegalodonConfig { TinyMegalodon.config(chunk: chunk, vocabulary: 259) }
 
     static func model(chunk: Int = 16, seed: UInt64 = 5) throws -> MegalodonModel {
         let config = config(chunk: chunk)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Tensors
 @testable import Models
 
@@ -7,13 +8,7 @@ import Tensors
 /// are values, and long streams do not drift.
 @Suite("MEGALODON streaming")
 struct MegalodonStreamingTests {
-    static func smallConfig(chunk: Int = 16) -> MegalodonConfig {
-        var c = MegalodonConfig()
-        (c.numLayers, c.modelDim, c.zDim, c.valueDim, c.numHeads) = (2, 32, 16, 48, 2)
-        (c.ffnHiddenDim, c.cemaNdim, c.chunkSize, c.normNumGroups, c.vocabSize) = (40, 4, chunk, 4, 61)
-        c.swiglu = true
-        return c
-    }
+    static func smallConfig(chunk: Int = 16) -> MegalodonConfig { TinyMegalodon.config(chunk: chunk) }
 
     static func tokens(_ count: Int, vocabulary: Int, seed: UInt64) -> [Int] {
         var generator = SplitMix64(seed: seed)
