@@ -65,7 +65,7 @@ public struct ModelDecodeBenchmark {
     /// Bytes of every matrix a decoded token reads: all 2-D tensors (quantized parts included)
     /// except the embedding, of which a token reads one row.
     public static func weightBytesPerToken(_ path: String) throws -> Int {
-        let source = try ModelDirectory.open(path)
+        let source = try Architectures.openCheckpoint(path)
         let embedding = ["embed.weight", "model.embed_tokens.weight", "token_embd.weight", "tok_embeddings.weight"]
         return source.tensorInfos.filter { info in
             info.shape.count == 2 && !embedding.contains { info.name == $0 || info.name.hasPrefix($0 + ".") || info.name.hasPrefix(String($0.dropLast(".weight".count)) + ".") }

@@ -89,13 +89,19 @@ public enum CheckpointOpenError: Error, Equatable, Sendable, CustomStringConvert
 }
 
 /// Opens whatever a user points at: a checkpoint file (format detected from its content) or a
-/// model folder (its index if it has one, else its single safetensors file).
+/// model folder (its index if it has one, else its single safetensors file; a model-parallel
+/// release merged with the caller's `MergeRules`).
 public enum ModelDirectory {
     /// File names tried first in a folder, in order.
     public static let preferredNames = [ShardedSafetensorsWriter.indexFileName, "model.safetensors"]
 
-    public static func open(_ path: String) throws -> TensorSource {
-        if ModelParallelCheckpoint.isCheckpointDirectory(path) { return try ModelParallelCheckpoint(directory: path) }
+    /// `mergeRules` say how a model-parallel folder's tensors are split (Models'
+    /// `Architectures.modelParallelMergeRule`); without them such a folder is refused.
+    public static func open(_ path: String, mergeRules: MergeRules? = nil) throws -> TensorSource {
+        if ModelParallelCheckpoint.isCheckpointDirectory(path) {
+            guard let mergeRules else { throw ModelParallelError.noMergeRules(path: path) }
+            return try ModelParallelCheckpoint(directory: path, mergeRules: mergeRules)
+        }
         let file = try checkpointFile(in: path)
         return try CheckpointFormat.detect(path: file).open(file)
     }

@@ -18,7 +18,7 @@ public struct CheckpointSummary: Sendable, Equatable {
             kind = "zstd container, \(compressed) bytes compressed"
         case let file as GGUFFile: kind = "GGUF v\(file.version)"
         case let file as PyTorchCheckpoint: kind = "PyTorch (\(file.metadata["pytorch.format"] ?? "torch.save"))"
-        case let merged as ModelParallelCheckpoint: kind = "model-parallel \(merged.layout.rawValue), \(merged.shards.count) ranks merged"
+        case let merged as ModelParallelCheckpoint: kind = "model-parallel (\(merged.layout.rawValue)), \(merged.shards.count) ranks merged"
         case let prefixed as PrefixedSource: kind = CheckpointSummary(prefixed.base).kind + ", tensors under \"\(prefixed.prefix).\""
         default: kind = String(describing: type(of: source))
         }

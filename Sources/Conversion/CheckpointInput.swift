@@ -21,7 +21,7 @@ public struct CheckpointInput {
     /// `configPath` when given, else `config.json`/`params.json` beside the weights, else the
     /// checkpoint's own metadata (a pickled `config` dict, megalodon-jax's `config`, GGUF keys).
     public static func open(_ path: String, configPath: String? = nil, prefix: String? = nil) throws -> CheckpointInput {
-        var source = try ModelDirectory.open(path)
+        var source = try Architectures.openCheckpoint(path)
         if let prefix, !prefix.isEmpty { source = try PrefixedSource(source, prefix: prefix) }
         let convention = NameConvention.detect(source.tensorNames)
         var isDirectory: ObjCBool = false

@@ -122,7 +122,7 @@ public struct Conversion {
 
     /// Re-reads the output at `path` and compares every tensor with the planned values.
     public func verify(_ path: String, progress: @escaping (Int) -> Void = { _ in }) throws {
-        let output = try ModelDirectory.open(path)
+        let output = try Architectures.openCheckpoint(path)
         let expected: TensorSource = planned
         try ConversionVerifier.verify(output: output, expected: expected, progress: progress)
     }

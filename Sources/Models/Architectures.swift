@@ -20,6 +20,22 @@ public enum Architectures {
         all.first { $0.ggufArchitecture == name }
     }
 
+    /// The architecture whose official model-parallel release has folders of `layout`.
+    public static func architecture(modelParallelLayout layout: ModelParallelLayout) -> (any ModelArchitecture.Type)? {
+        all.first { $0.modelParallelLayout == layout }
+    }
+
+    /// `MergeRules` for Checkpoints' model-parallel reader and writer: the split its wing declares.
+    public static func modelParallelMergeRule(_ layout: ModelParallelLayout, tensor: String, rank: Int) -> MergeRule? {
+        architecture(modelParallelLayout: layout)?.modelParallelMergeRule(for: tensor, rank: rank)
+    }
+
+    /// Opens what a user points at (`ModelDirectory.open`), merging a model-parallel release by the
+    /// rules of its architecture.
+    public static func openCheckpoint(_ path: String) throws -> TensorSource {
+        try ModelDirectory.open(path, mergeRules: modelParallelMergeRule)
+    }
+
     /// The convention of a checkpoint holding `names`, or `.unknown`.
     public static func convention(of names: [String]) -> NameConvention {
         let set = Set(names)

@@ -31,6 +31,11 @@ public protocol ModelArchitecture {
     static func ggufMetadata(configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
                              blockTypes: [String: GGMLType]) throws -> [(key: String, value: GGUFValue)]
 
+    /// The folder shape of its official model-parallel release, or nil when it has none.
+    static var modelParallelLayout: ModelParallelLayout? { get }
+    /// How that release splits `name` (with `rank` dimensions) over the ranks; nil when unknown.
+    static func modelParallelMergeRule(for name: String, rank: Int) -> MergeRule?
+
     /// The engine for a canonical model directory (config.json and safetensors, float or quantized).
     static func loadModel(directory: URL, arithmetic: QuantizedArithmetic) throws -> any LanguageModel
     /// The engine for a GGUF file of `ggufArchitecture`.
@@ -39,6 +44,10 @@ public protocol ModelArchitecture {
 
 extension ModelArchitecture {
     public static var ggufArchitecture: String? { nil }
+
+    public static var modelParallelLayout: ModelParallelLayout? { nil }
+
+    public static func modelParallelMergeRule(for name: String, rank: Int) -> MergeRule? { nil }
 
     public static func configuration(ggufMetadata: [String: String], source: TensorSource) throws -> ModelConfiguration {
         throw ConversionError.unsupportedConversion(input: source.location, detail: "\(family) models have no GGUF form")

@@ -67,8 +67,7 @@ struct InitCommand: ParsableCommand {
             let total = weights.tensorInfos.reduce(0) { $0 + $1.byteCount }
             let writing = ProgressReporter("initialising \(preset) → \(output)", total: total, unit: .bytes)
             if let ranks = officialShards {
-                try model.checkSplit(ranks: ranks)
-                var writer = ModelParallelWriter(layout: model.family == .megalodon ? .megalodon : .metaLlama, ranks: ranks)
+                var writer = try model.officialWriter(ranks: ranks)
                 writer.overwrite = force
                 writer.progress = ConvertSubcommand.reporting(to: writing)
                 try writer.write(weights, to: output, configFiles: model.officialConfigFiles(ranks: ranks, dtype: storage))

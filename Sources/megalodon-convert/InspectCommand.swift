@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoints
 import CommandSupport
 import Foundation
+import Models
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let source = try ModelDirectory.open(path)
+            let source = try Architectures.openCheckpoint(path)
             print(Self.report(source), terminator: "")
         }
     }

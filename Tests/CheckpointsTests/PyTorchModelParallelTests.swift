@@ -5,13 +5,19 @@ import Tensors
 @testable import Checkpoints
 
 /// Model-parallel directories: the oracle split the official golden state dict (and a small Llama
-/// state dict) into two ranks along the reference axes; merging must give the originals back exactly.
+/// state dict) into two ranks along the reference axes; merging by the documented tables
+/// (formats/names; the wings' code is checked against them in ModelsTests) must give the originals
+/// back exactly.
 @Suite struct PyTorchModelParallelTests {
     static func fixture(_ name: String) -> String { SharedFiles.tests("CheckpointsTests/Fixtures/pytorch/\(name)").path }
 
+    static func open(_ directory: String) throws -> ModelParallelCheckpoint {
+        try ModelParallelCheckpoint(directory: directory, mergeRules: try DocumentedMergeRules.both())
+    }
+
     @Test func megalodonTwoRankMergeReproducesTheGoldenWeights() throws {
-        let merged = try ModelParallelCheckpoint(directory: Self.fixture("megalodon_mp2"))
-        #expect(merged.layout == .megalodon)
+        let merged = try Self.open(Self.fixture("megalodon_mp2"))
+        #expect(merged.layout == .consolidateConfig)
         #expect(merged.shards.count == 2)
         #expect(merged.metadata["model_parallel_size"] == "2")
         #expect(merged.metadata["dtype"] == "fp32")
@@ -38,8 +44,8 @@ import Tensors
     }
 
     @Test func metaLlamaTwoRankMergeReproducesTheUnsplitStateDict() throws {
-        let merged = try ModelParallelCheckpoint(directory: Self.fixture("llama_mp2"))
-        #expect(merged.layout == .metaLlama)
+        let merged = try Self.open(Self.fixture("llama_mp2"))
+        #expect(merged.layout == .params)
         let expected = try PyTorchCheckpoint(path: Self.fixture("llama_merged_expected.pth"))
         #expect(merged.tensorNames == expected.tensorNames)
         for name in expected.tensorNames {
@@ -50,25 +56,19 @@ import Tensors
         }
     }
 
-    @Test func splitRulesFollowTheReferences() {
-        #expect(ModelParallelLayout.megalodon.rule(for: "layers.3.mega.wh2.weight", rank: 2) == .concatenate(axis: 1))
-        #expect(ModelParallelLayout.megalodon.rule(for: "layers.3.mega.timenorm.prior_mean", rank: 1) == .concatenate(axis: 0))
-        #expect(ModelParallelLayout.megalodon.rule(for: "output.final_norm.prior_count", rank: 0) == .replicated)
-        #expect(ModelParallelLayout.megalodon.rule(for: "layers.3.nffn.alpha", rank: 1) == .replicated)
-        #expect(ModelParallelLayout.megalodon.rule(for: "layers.0.mystery.weight", rank: 2) == nil)
-        #expect(ModelParallelLayout.metaLlama.rule(for: "layers.0.attention.wo.weight", rank: 2) == .concatenate(axis: 1))
-        #expect(ModelParallelLayout.metaLlama.rule(for: "layers.0.attention.wq.weight", rank: 2) == .concatenate(axis: 0))
-        #expect(ModelParallelLayout.metaLlama.rule(for: "layers.0.ffn_norm.weight", rank: 1) == .replicated)
+    @Test func aModelParallelFolderNeedsMergeRules() {
+        let folder = Self.fixture("megalodon_mp2")
+        #expect(throws: ModelParallelError.noMergeRules(path: folder)) { try ModelDirectory.open(folder) }
     }
 
     @Test func inconsistentDirectoriesAreTypedErrors() throws {
         let badShape = Self.fixture("mp2_bad_shape")
         #expect(throws: ModelParallelError.shapeMismatch(path: badShape, tensor: "layers.0.mega.wz.weight",
                                                           detail: "rank 1 has shape [2, 5], rank 0 [2, 6] (concatenate(axis: 0))")) {
-            try ModelParallelCheckpoint(directory: badShape)
+            try Self.open(badShape)
         }
         let badReplica = Self.fixture("mp2_bad_replica")
-        let merged = try ModelParallelCheckpoint(directory: badReplica)
+        let merged = try Self.open(badReplica)
         #expect(throws: ModelParallelError.replicatedDiffers(path: badReplica, tensor: "rope.freqs", rank: 1)) {
             try merged.tensor(named: "rope.freqs")
         }
@@ -84,22 +84,22 @@ import Tensors
             try manager.copyItem(at: source.appendingPathComponent(name), to: folder.appendingPathComponent(name))
         }
         let missing = folder.appendingPathComponent("consolidated.01.pth").path
-        #expect(throws: ModelParallelError.missingShard(path: missing)) { try ModelParallelCheckpoint(directory: folder.path) }
+        #expect(throws: ModelParallelError.missingShard(path: missing)) { try Self.open(folder.path) }
 
         // Rank 1 from another model: the key sets differ.
         try manager.copyItem(atPath: Self.fixture("llama_mp2/consolidated.01.pth"), toPath: missing)
         #expect(throws: ModelParallelError.keySetsDiffer(path: missing, detail: "lacks 'embed.weight', which rank 0 has (rank 1)")) {
-            try ModelParallelCheckpoint(directory: folder.path)
+            try Self.open(folder.path)
         }
 
         // Llama tensors described as MEGALODON: no known split, refused rather than guessed.
         try manager.removeItem(atPath: folder.appendingPathComponent("consolidated.00.pth").path)
         try manager.copyItem(atPath: Self.fixture("llama_mp2/consolidated.00.pth"), toPath: folder.appendingPathComponent("consolidated.00.pth").path)
         #expect(throws: ModelParallelError.unknownKey(path: folder.path, tensor: "tok_embeddings.weight")) {
-            try ModelParallelCheckpoint(directory: folder.path)
+            try Self.open(folder.path)
         }
         #expect(throws: ModelParallelError.notACheckpointDirectory(path: source.deletingLastPathComponent().path)) {
-            try ModelParallelCheckpoint(directory: source.deletingLastPathComponent().path)
+            try Self.open(source.deletingLastPathComponent().path)
         }
     }
 
@@ -111,13 +111,13 @@ import Tensors
         try manager.copyItem(atPath: Self.fixture("megalodon_mp2/consolidated.00.pth"), toPath: folder.appendingPathComponent("consolidated.pth").path)
         // Size 1 reads consolidated.pth alone.
         try Data(#"{"model_parallel_size": 1, "dtype": "bf16"}"#.utf8).write(to: config)
-        let single = try ModelParallelCheckpoint(directory: folder.path)
+        let single = try Self.open(folder.path)
         #expect(single.tensorInfos.count == 62)
         #expect(single.metadata["dtype"] == "bf16")
         #expect(try single.tensor(named: "embed.weight").shape == [97, 32])
         for bad in [#"{"model_parallel_size": 0}"#, #"{"model_parallel_size": true}"#, #"{"model_parallel_size": 100000000}"#, #"{"dtype": "bf16"}"#, "[1]"] {
             try Data(bad.utf8).write(to: config)
-            #expect(throws: ModelParallelError.self, "\(bad)") { try ModelParallelCheckpoint(directory: folder.path) }
+            #expect(throws: ModelParallelError.self, "\(bad)") { try Self.open(folder.path) }
         }
     }
 }

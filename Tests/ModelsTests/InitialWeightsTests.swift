@@ -82,10 +82,9 @@ import TestSupport
         let weights = model.weights(seed: 5, dtype: .bf16)
         let folder = try SharedFiles.temporaryDirectory("init-official")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try model.checkSplit(ranks: ranks)
-        let writer = ModelParallelWriter(layout: model.family == .megalodon ? .megalodon : .metaLlama, ranks: ranks)
+        let writer = try model.officialWriter(ranks: ranks)
         try writer.write(weights, to: folder.path, configFiles: model.officialConfigFiles(ranks: ranks, dtype: .bf16))
-        let merged = try ModelParallelCheckpoint(directory: folder.path)
+        let merged = try ModelParallelCheckpoint(directory: folder.path, mergeRules: Architectures.modelParallelMergeRule)
         #expect(merged.shards.count == ranks)
         #expect(merged.tensorNames == weights.tensorNames)
         for info in weights.tensorInfos {

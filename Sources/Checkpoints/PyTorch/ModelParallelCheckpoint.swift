@@ -9,7 +9,8 @@ import Tensors
 /// * Meta Llama: `params.json` and `consolidated.00.pth` … (as many as there are).
 ///
 /// Each rank file is a flat state dict. Opening reads every rank's pickle and checks that key sets,
-/// dtypes and shapes agree with the layout's split rules; `tensor(named:)` then reads each rank's
+/// dtypes and shapes agree with the split rules the caller gives (`MergeRules`: the architecture's
+/// knowledge); `tensor(named:)` then reads each rank's
 /// slice and concatenates, so peak memory is about one merged tensor. Replicated tensors are compared
 /// across ranks on read and must be bit-identical.
 public final class ModelParallelCheckpoint: TensorSource {
@@ -29,12 +30,12 @@ public final class ModelParallelCheckpoint: TensorSource {
         return manager.fileExists(atPath: directory + "/consolidate_config.json") || manager.fileExists(atPath: directory + "/params.json")
     }
 
-    public init(directory: String) throws {
+    public init(directory: String, mergeRules: MergeRules) throws {
         let manager = FileManager.default
         let shardPaths: [String]
         var metadata: [String: String] = [:]
         if manager.fileExists(atPath: directory + "/consolidate_config.json") {
-            layout = .megalodon
+            layout = .consolidateConfig
             let consolidate = try Self.jsonObject(at: directory + "/consolidate_config.json")
             guard let size = consolidate["model_parallel_size"]?.numberValue?.intValue, (1...Self.maxRanks).contains(size) else {
                 throw ModelParallelError.invalidConfig(path: directory + "/consolidate_config.json",
@@ -47,7 +48,7 @@ public final class ModelParallelCheckpoint: TensorSource {
             shardPaths = size == 1 ? [directory + "/consolidated.pth"]
                 : (0..<size).map { directory + "/" + String(format: "consolidated.%02d.pth", $0) }
         } else if manager.fileExists(atPath: directory + "/params.json") {
-            layout = .metaLlama
+            layout = .params
             Self.flatten(try Self.jsonObject(at: directory + "/params.json"), prefix: "", into: &metadata)
             let files = (try? manager.contentsOfDirectory(atPath: directory)) ?? []
             let count = files.filter { $0.hasPrefix("consolidated.") && $0.hasSuffix(".pth") }.count
@@ -60,7 +61,7 @@ public final class ModelParallelCheckpoint: TensorSource {
         metadata["model_parallel_size"] = String(shardPaths.count)
 
         let shards = try shardPaths.map { try PyTorchCheckpoint(path: $0) }
-        let (infos, rules) = try Self.plan(shards, layout: layout, directory: directory)
+        let (infos, rules) = try Self.plan(shards, directory: directory) { [layout] in mergeRules(layout, $0, $1) }
         location = directory
         self.shards = shards
         self.metadata = metadata
@@ -106,7 +107,8 @@ public final class ModelParallelCheckpoint: TensorSource {
     }
 
     /// Checks key sets, dtypes and shapes across ranks and derives each merged tensor's shape.
-    private static func plan(_ shards: [PyTorchCheckpoint], layout: ModelParallelLayout, directory: String) throws -> ([TensorInfo], [String: MergeRule]) {
+    private static func plan(_ shards: [PyTorchCheckpoint], directory: String,
+                             rule: (String, Int) -> MergeRule?) throws -> ([TensorInfo], [String: MergeRule]) {
         let first = shards[0]
         let names = Set(first.tensorNames)
         for (rank, shard) in shards.enumerated().dropFirst() {
@@ -122,7 +124,7 @@ public final class ModelParallelCheckpoint: TensorSource {
         var rules: [String: MergeRule] = [:]
         for base in first.tensorInfos {
             let pieces = shards.compactMap { $0.info(named: base.name) }
-            guard let rule = layout.rule(for: base.name, rank: base.shape.count) else {
+            guard let rule = rule(base.name, base.shape.count) else {
                 throw ModelParallelError.unknownKey(path: directory, tensor: base.name)
             }
             var shape = base.shape
@@ -191,6 +193,7 @@ public enum ModelParallelError: Error, Equatable, CustomStringConvertible {
     case unknownKey(path: String, tensor: String)
     case shapeMismatch(path: String, tensor: String, detail: String)
     case replicatedDiffers(path: String, tensor: String, rank: Int)
+    case noMergeRules(path: String)
 
     public var description: String {
         switch self {
@@ -202,6 +205,7 @@ public enum ModelParallelError: Error, Equatable, CustomStringConvertible {
         case let .unknownKey(path, tensor): return "\(path): no known model-parallel split for tensor '\(tensor)'"
         case let .shapeMismatch(path, tensor, detail): return "\(path): tensor '\(tensor)': \(detail)"
         case let .replicatedDiffers(path, tensor, rank): return "\(path): replicated tensor '\(tensor)' differs between rank 0 and rank \(rank)"
+        case let .noMergeRules(path): return "\(path): a model-parallel folder needs its architecture's merge rules to be opened here"
         }
     }
 }

@@ -3,7 +3,7 @@ import Tensors
 
 /// Writes a model-parallel training checkpoint folder that `ModelParallelCheckpoint` (and the
 /// official loaders) read back: one `torch.save` state dict per rank, each tensor split along the
-/// layout's axis (`ModelParallelLayout.rule`) into equal slices in rank order, replicated tensors
+/// axis its `MergeRules` give (the architecture's knowledge, supplied by the caller) into equal slices in rank order, replicated tensors
 /// copied to every rank, plus the small config files.
 ///
 /// * MEGALODON: `config.json`, `consolidate_config.json`, `consolidated.pth` (1 rank) or
@@ -15,6 +15,7 @@ import Tensors
 public struct ModelParallelWriter {
     public let layout: ModelParallelLayout
     public let ranks: Int
+    public let mergeRules: MergeRules
     public var overwrite = false
     /// Bytes written so far (all ranks).
     public var progress: (Int) -> Void = { _ in }
@@ -32,14 +33,15 @@ public struct ModelParallelWriter {
         }
     }
 
-    public init(layout: ModelParallelLayout, ranks: Int) {
+    public init(layout: ModelParallelLayout, ranks: Int, mergeRules: @escaping MergeRules) {
         self.layout = layout
         self.ranks = ranks
+        self.mergeRules = mergeRules
     }
 
     /// The rank files' names, in rank order.
     public func rankFileNames() -> [String] {
-        if layout == .megalodon, ranks == 1 { return ["consolidated.pth"] }
+        if layout == .consolidateConfig, ranks == 1 { return ["consolidated.pth"] }
         return (0..<ranks).map { String(format: "consolidated.%02d.pth", $0) }
     }
 
@@ -49,7 +51,7 @@ public struct ModelParallelWriter {
             try infos.map { info in
                 let rows = info.shape.first ?? 1
                 let columns = info.shape.dropFirst().reduce(1, *)
-                guard let rule = layout.rule(for: info.name, rank: info.shape.count) else { throw Failure.unknownSplit(tensor: info.name) }
+                guard let rule = mergeRules(layout, info.name, info.shape.count) else { throw Failure.unknownSplit(tensor: info.name) }
                 switch rule {
                 case .replicated:
                     return (info, 0..<rows, 0..<columns)

@@ -29,8 +29,10 @@ public struct InitialModel: Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case unknownPreset(String)
         case indivisible(String)
+        case noModelParallelRelease(String)
         public var description: String {
             switch self {
+            case let .noModelParallelRelease(family): return "\(family) has no official model-parallel folder form"
             case let .unknownPreset(name): return "unknown preset \"\(name)\" (known: \(InitialModel.presetNames.joined(separator: ", ")))"
             case let .indivisible(detail): return detail
             }
@@ -167,6 +169,16 @@ public struct InitialModel: Sendable {
             return [("config.json", JSONValue.object(training).serialized(.pythonIndented(1))),
                     ("consolidate_config.json", JSONValue.object(consolidate).serialized(.compact))]
         }
+    }
+
+    /// The writer of the official model-parallel folder over `ranks` ranks, split as the wing declares
+    /// (after `checkSplit`).
+    public func officialWriter(ranks: Int) throws -> ModelParallelWriter {
+        try checkSplit(ranks: ranks)
+        guard let layout = Architectures.architecture(of: ModelFamily(rawValue: family.rawValue))?.modelParallelLayout else {
+            throw Failure.noModelParallelRelease(family.rawValue)
+        }
+        return ModelParallelWriter(layout: layout, ranks: ranks, mergeRules: Architectures.modelParallelMergeRule)
     }
 
     /// The official code splits whole heads (and TimestepNorm groups) over ranks: refuse what it would.
