@@ -50,7 +50,10 @@ public struct ModelQuantization {
         }
         self.conversion = conversion
         self.policy = policy
-        source = QuantizedModelSource(input: conversion.planned, policy: policy, layout: kind == .gguf ? .gguf : .safetensors)
+        let family = conversion.configuration?.family ?? input.convention.family
+        source = QuantizedModelSource(input: conversion.planned, policy: policy, layout: kind == .gguf ? .gguf : .safetensors) {
+            Architectures.quantizationRole(of: $0, family: family)
+        }
     }
 
     /// Writes the output at `path`; `progress` receives the output bytes written so far.

@@ -43,14 +43,15 @@ public final class QuantizedModelSource: TensorSource, @unchecked Sendable {
 
     public var location: String { input.location }
 
-    public init(input: TensorSource, policy: QuantizationPolicy, layout: Layout) {
+    /// `roles` names what each tensor of `input` is to its architecture (`Architectures.quantizationRole`).
+    public init(input: TensorSource, policy: QuantizationPolicy, layout: Layout, roles: (String) -> TensorRole) {
         self.input = input
         self.layout = layout
         var decisions: [Decision] = [], infos: [TensorInfo] = [], parts: [String: (String, Part)] = [:]
         var layouts: [String: QuantizedLayout] = [:], blockTypes: [String: GGMLType] = [:]
         for info in input.tensorInfos {
             // The caller checks that a GGUF output's schemes are ggml types (`ModelQuantization`).
-            let decision = info.dtype.isFloatingPoint ? policy.decide(name: info.name, shape: info.shape) : .keep(.notFloat)
+            let decision = info.dtype.isFloatingPoint ? policy.decide(name: info.name, shape: info.shape, role: roles(info.name)) : .keep(.notFloat)
             guard case let .quantize(scheme) = decision else {
                 decisions.append(Decision(info: info, decision: decision, outputNames: [info.name]))
                 infos.append(info)

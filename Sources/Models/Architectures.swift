@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Quantization
 
 /// The registry: every architecture the toolkit loads, converts and quantizes, one line each.
 /// Adding an architecture = a new wing under Sources/Models/ plus one line here (see
@@ -34,6 +35,14 @@ public enum Architectures {
     /// rules of its architecture.
     public static func openCheckpoint(_ path: String) throws -> TensorSource {
         try ModelDirectory.open(path, mergeRules: modelParallelMergeRule)
+    }
+
+    /// The quantization role of `name` in a model of `family`, as its wing declares it. Without a known
+    /// architecture nothing is known about the tensors: `.weight` matrices are quantized (embedding
+    /// tables included; `--keep` keeps what should not be) and every other tensor stays float.
+    public static func quantizationRole(of name: String, family: ModelFamily?) -> TensorRole {
+        if let architecture = family.flatMap(architecture(of:)) { return architecture.quantizationRole(of: name) }
+        return name.hasSuffix(".weight") ? .linearWeight : .alwaysFloat
     }
 
     /// The convention of a checkpoint holding `names`, or `.unknown`.

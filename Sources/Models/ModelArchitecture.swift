@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Quantization
 import Tensors
 
 /// Everything the toolkit knows about one architecture, answered by its wing
@@ -30,6 +31,10 @@ public protocol ModelArchitecture {
     /// as ggml blocks.
     static func ggufMetadata(configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
                              blockTypes: [String: GGMLType]) throws -> [(key: String, value: GGUFValue)]
+
+    /// What the tensor `name` (in any of its conventions the quantizer writes) is to the quantizer:
+    /// a linear layer's weight, the output head, an embedding table, or a parameter kept in float.
+    static func quantizationRole(of name: String) -> TensorRole
 
     /// The folder shape of its official model-parallel release, or nil when it has none.
     static var modelParallelLayout: ModelParallelLayout? { get }

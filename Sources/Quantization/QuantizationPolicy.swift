@@ -1,12 +1,26 @@
-/// Decides, per tensor name and shape, whether a tensor is quantized and with which scheme.
+/// What a tensor is to its model, as far as quantization cares. Only the architecture knows its
+/// tensors, so its wing answers (`ModelArchitecture.quantizationRole(of:)`, asked through
+/// `Architectures`); the policy maps roles to decisions.
+public enum TensorRole: String, Equatable, Sendable {
+    /// A weight matrix of a linear layer: quantized with the policy's scheme.
+    case linearWeight
+    /// The output head (the logits projection): quantized with the policy's scheme, as the other matrices.
+    case outputHead
+    /// A token embedding table: follows the policy's `embeddings` (kept in float unless given).
+    case embedding
+    /// A parameter kept in float whatever its shape: norms, biases, MEGALODON's CEMA and Q/K affine.
+    case alwaysFloat
+}
+
+/// Decides, per tensor name, shape and role, whether a tensor is quantized and with which scheme.
 ///
-/// Defaults that keep quality: 2-D weight matrices of linear layers are quantized; embedding tables
-/// follow `embeddings` (kept in float unless a scheme is given); everything else stays float — 1-D
-/// tensors (norm weights, biases), tensors of rank 3+, and, whatever their shape, norm parameters,
-/// biases, MEGALODON's CEMA parameters (`cema.*`) and its Q/K affine `mega.gamma` / `mega.beta`.
-/// `--only` patterns restrict quantization to the names they match; `--keep` patterns keep matches in
-/// float and win over `--only`. A matrix whose row length the scheme cannot hold (ggml types need a
-/// multiple of 32) is kept in float too, with that reason.
+/// Defaults that keep quality: 2-D weight matrices of linear layers (and the output head) are
+/// quantized; embedding tables follow `embeddings` (kept in float unless a scheme is given);
+/// everything else stays float — tensors that are not 2-D, and whatever their shape the parameters
+/// their architecture declares always-float (`TensorRole.alwaysFloat`). `--only` patterns restrict
+/// quantization to the names they match; `--keep` patterns keep matches in float and win over
+/// `--only`. A matrix whose row length the scheme cannot hold (ggml types need a multiple of 32) is
+/// kept in float too, with that reason.
 public struct QuantizationPolicy: Sendable {
     public enum Decision: Equatable, Sendable {
         case quantize(QuantizationScheme)
@@ -37,13 +51,14 @@ public struct QuantizationPolicy: Sendable {
         self.only = only
     }
 
-    public func decide(name: String, shape: [Int]) -> Decision {
-        if Self.isAlwaysFloat(name) { return .keep(.alwaysFloat) }
+    /// The decision for the tensor `name` of `shape`, which its architecture calls `role`.
+    public func decide(name: String, shape: [Int], role: TensorRole) -> Decision {
+        if role == .alwaysFloat { return .keep(.alwaysFloat) }
         guard shape.count == 2 else { return .keep(.notAMatrix) }
         if keep.contains(where: { $0.matches(name) }) { return .keep(.keptByPattern) }
         if !only.isEmpty && !only.contains(where: { $0.matches(name) }) { return .keep(.notSelected) }
         let chosen: QuantizationScheme
-        if Self.isEmbedding(name) {
+        if role == .embedding {
             guard let embeddings else { return .keep(.embeddingKept) }
             chosen = embeddings
         } else {
@@ -52,25 +67,5 @@ public struct QuantizationPolicy: Sendable {
         if let block = chosen.ggmlBlockValues, shape[1] % block != 0 { return .keep(.rowsNotWholeBlocks) }
         if shape[0] == 0 || shape[1] == 0 { return .keep(.empty) }
         return .quantize(chosen)
-    }
-
-    /// The last name components that mark parameters kept in float whatever their shape.
-    static let floatLeafNames: Set<String> = ["bias", "gamma", "beta", "alpha", "delta", "theta", "omega",
-                                              "prior_count", "prior_mean", "prior_logv", "freqs", "inv_freq"]
-
-    static func isAlwaysFloat(_ name: String) -> Bool {
-        let parts = name.lowercased().split(separator: ".").map(String.init)
-        if parts.contains("cema") { return true }
-        if parts.contains(where: { $0.contains("norm") || $0 == "ln" || $0.hasPrefix("ln_") }) { return true }
-        if let leaf = parts.last, floatLeafNames.contains(leaf) { return true }
-        // mega.gamma / mega.beta are matched by their leaf above; `<x>.alpha` of the FFN rescale too.
-        return false
-    }
-
-    /// Token embedding tables in the naming conventions we read (MEGALODON, Hugging Face, Meta, GGUF).
-    static func isEmbedding(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return ["embed.weight", "embed_tokens.weight", "tok_embeddings.weight", "token_embd.weight", "wte.weight",
-                "word_embeddings.weight"].contains { lower == $0 || lower.hasSuffix("." + $0) }
     }
 }

@@ -15,9 +15,11 @@ enum QuantizedDirectory {
         let folder = try SharedFiles.temporaryDirectory(name)
         var manifest = QuantizationManifest()
         var tensors: [(name: String, tensor: Tensor)] = []
+        let family = Architectures.convention(of: source.tensorNames).family
         for info in source.tensorInfos {
             let tensor = try source.tensor(named: info.name)
-            guard case let .quantize(scheme) = policy.decide(name: info.name, shape: info.shape) else {
+            let role = Architectures.quantizationRole(of: info.name, family: family)
+            guard case let .quantize(scheme) = policy.decide(name: info.name, shape: info.shape, role: role) else {
                 tensors.append((info.name, tensor))
                 continue
             }
