@@ -7,7 +7,7 @@ import PackageDescription
 let package = Package(
     name: "Megalodon",
     products: [
-        .library(name: "MegalodonKit", targets: ["Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Conversion", "Evaluation"]),
+        .library(name: "MegalodonKit", targets: ["Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Provenance", "Conversion", "Evaluation"]),
         .executable(name: "megalodon-convert", targets: ["megalodon-convert"]),
         .executable(name: "megalodon-quantize", targets: ["megalodon-quantize"]),
         .executable(name: "megalodon-eval", targets: ["megalodon-eval"]),
@@ -23,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
 
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        // Who produced a result: build version and commit, CPU and threads, installation paths.
+        .target(name: "Provenance"),
         .target(name: "Checkpoints", dependencies: ["Tensors", "CZstd"]),
         .target(name: "Tokenizers", dependencies: ["Checkpoints", "CJSONC"]),
         // Quantized matmul kernels in C: one file per instruction set, chosen at run time.
@@ -30,12 +32,12 @@ let package = Package(
         .target(name: "Quantization", dependencies: ["Checkpoints", "CQuantKernels"]),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "Tokenizers", "Quantization"]),
         // Whole-model jobs: conversion planning and model quantization, over the architecture wings.
-        .target(name: "Conversion", dependencies: ["Tensors", "Checkpoints", "Quantization", "Models"]),
-        .target(name: "Evaluation", dependencies: ["Models"]),
+        .target(name: "Conversion", dependencies: ["Tensors", "Checkpoints", "Quantization", "Models", "Provenance"]),
+        .target(name: "Evaluation", dependencies: ["Models", "Provenance"]),
         // Benchmark programs' library side; only megalodon-bench links it.
         .target(name: "Benchmarks", dependencies: ["Tensors", "Checkpoints", "Models", "Conversion"]),
         .target(name: "CommandSupport", dependencies: [
-            "Checkpoints", "Models", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Checkpoints", "Models", "Provenance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         tool("megalodon-convert"),
@@ -52,16 +54,16 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Conversion", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "TestSupport"]),
+        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Provenance", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Provenance", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
 
 func tool(_ name: String, extra: [Target.Dependency] = []) -> Target {
     .executableTarget(name: name, dependencies: [
-        "Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Conversion", "Evaluation", "CommandSupport",
+        "Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Conversion", "Evaluation", "Provenance", "CommandSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ] + extra)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Provenance
 
 /// A one-line progress display on stderr: amount done, rate and ETA, redrawn at most a few times a
 /// second. Silent when stderr is not a terminal unless `always` is set, so logs stay readable.
@@ -66,5 +67,19 @@ public enum ByteCountText {
             index += 1
         }
         return index == 0 ? String(format: "%.0f B", value) : String(format: "%.2f %@", value, units[index])
+    }
+}
+
+extension ProgressReporter {
+    /// Library jobs' progress meters drawn as progress lines on stderr.
+    public static let meters: ProgressMeters = { label, total, unit in
+        let reporter = ProgressReporter(label, total: total, unit: {
+            switch unit {
+            case .items: return .items
+            case .tokens: return .tokens
+            case .bytes: return .bytes
+            }
+        }())
+        return ProgressMeter(advance: reporter.advance(by:), finish: reporter.finish)
     }
 }

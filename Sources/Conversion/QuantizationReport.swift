@@ -1,4 +1,5 @@
 import Foundation
+import Provenance
 import Quantization
 
 /// What `megalodon-quantize` did to each tensor and what it cost, as a table for people and as JSON
@@ -44,7 +45,9 @@ public struct QuantizationReport: Codable, Equatable, Sendable {
         }
     }
 
-    /// Where the result came from, so a report can be reproduced.
+    /// Where the result came from, so a report can be reproduced: the tool, its version and commit,
+    /// the CPU and threads (as results.json records them, from the same `ToolRun`), the input and
+    /// the settings.
     public struct Manifest: Codable, Equatable, Sendable {
         public struct InputFile: Codable, Equatable, Sendable {
             public var name: String
@@ -55,19 +58,23 @@ public struct QuantizationReport: Codable, Equatable, Sendable {
 
         public var tool: String
         public var toolVersion: String
+        public var gitCommit: String
+        /// The machine and threads it ran on.
+        public var environment: RunEnvironment
         public var input: String
         /// The input's files with their sizes (hashing a multi-gigabyte model would cost more than quantizing it).
         public var inputFiles: [InputFile]
         public var output: String
         public var settings: [String: String]
 
-        public init(tool: String, toolVersion: String, input: String, inputFiles: [InputFile], output: String, settings: [String: String]) {
-            (self.tool, self.toolVersion, self.input, self.inputFiles, self.output, self.settings) = (tool, toolVersion, input, inputFiles, output, settings)
+        public init(run: ToolRun, input: String, inputFiles: [InputFile], output: String, settings: [String: String]) {
+            (tool, toolVersion, gitCommit, environment) = (run.tool, run.toolVersion, run.gitCommit, run.environment)
+            (self.input, self.inputFiles, self.output, self.settings) = (input, inputFiles, output, settings)
         }
 
         enum CodingKeys: String, CodingKey {
-            case tool, input, output, settings
-            case toolVersion = "tool_version", inputFiles = "input_files"
+            case tool, input, output, settings, environment
+            case toolVersion = "tool_version", gitCommit = "git_commit", inputFiles = "input_files"
         }
     }
 

@@ -23,10 +23,6 @@ struct ModelOptions: ParsableArguments {
         guard !models.isEmpty else { throw ValidationError("give at least one --model directory or .gguf file") }
     }
 
-    func load(_ path: String, arithmetic: QuantizedArithmetic) throws -> EvaluationModel {
-        try EvaluationModel.open(path, tokenizerPath: tokenizer, arithmetic: arithmetic)
-    }
-
     /// One folder per model under `output` when there are several, `output` itself otherwise.
     func outputDirectory(_ output: String, for model: String) -> URL {
         let base = URL(fileURLWithPath: output)
@@ -34,15 +30,9 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-enum ToolIdentity {
-    static let name = "megalodon-eval"
-    static let version = BuildInfo.toolVersion
-    static let gitCommit = BuildInfo.gitCommit
-}
-
-/// Progress for the run on stderr, with rate and ETA.
-func progressReporter(_ label: String, unit: ProgressReporter.Unit = .items, total: Int) -> ProgressReporter {
-    ProgressReporter(label, total: total, unit: unit)
+/// A line on standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// Parses "4096", "4K", "1M", comma-separated.

@@ -4,6 +4,7 @@ import CommandSupport
 import Evaluation
 import Foundation
 import Models
+import Provenance
 
 struct PerplexityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,69 +58,31 @@ struct PerplexityCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             compute.apply()
-            var documents: [String] = []
-            var dataFiles: [String: String] = [:]
-            for path in texts {
-                let url = URL(fileURLWithPath: path)
-                guard let data = FileManager.default.contents(atPath: path) else { throw ToolFailure("cannot read \(path)") }
-                documents.append(String(decoding: data, as: UTF8.self))
-                dataFiles[url.path] = SHA256.hex(data)
+            var settings = PerplexityJob.Settings(contexts: try parseTokenCounts(contexts, option: "--contexts"))
+            (settings.maxTokens, settings.cumulative, settings.rollingWindow) = (maxTokens, cumulative, rollingWindow)
+            (settings.rowsPerCall, settings.overwrite) = (rowsPerCall, force)
+            (settings.tokenizerPath, settings.arithmetic) = (modelOptions.tokenizer, compute.arithmetic)
+            let job = try PerplexityJob(settings: settings, run: .current(tool: "megalodon-eval", threads: compute.threads),
+                                        texts: texts.map { URL(fileURLWithPath: $0) })
+            for model in modelOptions.models {
+                let outcome = try job.measure(model: model, into: modelOptions.outputDirectory(output, for: model), meters: ProgressReporter.meters)
+                printTable(outcome)
             }
-            for modelPath in modelOptions.models { try measure(modelPath, documents: documents, dataFiles: dataFiles) }
         }
     }
 
-    private func measure(_ modelPath: String, documents: [String], dataFiles: [String: String]) throws {
-        let model = try modelOptions.load(modelPath, arithmetic: compute.arithmetic)
-        let stream = try CorpusTokens.stream(documents, tokenizer: model.tokenizer, limit: maxTokens)
-        let available = stream.count
-        let plan = try LongContextPerplexity<MegalodonModel>.plan(contexts: try parseTokenCounts(contexts, option: "--contexts"), available: available)
-        let longest = plan.contexts.last ?? 0
-        let rollingTokens = rollingWindow == nil ? 0 : stream.count
-        let progress = progressReporter("\(model.location.lastPathComponent) perplexity", unit: .tokens,
-                                        total: plan.budget * plan.contexts.count + (cumulative ? longest : 0) + rollingTokens)
-        let (segments, curve, rolling) = try measureCurves(model.model, tokenizer: model.tokenizer, documents: documents, stream: stream,
-                                                            plan: plan) { progress.advance(by: $0) }
-        progress.finish()
-        let report = PerplexityReport(corpus: texts.map { URL(fileURLWithPath: $0).lastPathComponent }, corpusTokens: stream.count,
-                                      budget: plan.budget, segments: segments, cumulative: curve, rolling: rolling)
-        let settings: [String: String] = [
-            "contexts": plan.contexts.map(String.init).joined(separator: ","), "max_tokens": maxTokens.map(String.init) ?? "all",
-            "budget": String(plan.budget), "rolling_window": rollingWindow.map(String.init) ?? "none",
-            "tokenizer": model.tokenizerFile.path, "tokenizer_sha256": model.tokenizerHash, "bos": String(model.tokenizer.prefixTokenID),
-        ]
-        let manifest = Manifest(tool: ToolIdentity.name, toolVersion: ToolIdentity.version, gitCommit: ToolIdentity.gitCommit,
-                                model: model.identity, dataFiles: dataFiles, settings: settings,
-                                environment: .current(threads: compute.threads))
-        let folder = modelOptions.outputDirectory(output, for: modelPath)
-        try RunOutput.write(RunResults(manifest: manifest, perplexity: report), samples: [], to: folder, overwrite: force)
-        print("\(model.location.lastPathComponent): \(stream.count) tokens used, budget \(plan.budget) per context length → \(folder.path)")
+    private func printTable(_ outcome: PerplexityJob.Outcome) {
+        let report = outcome.report
+        print("\(outcome.modelName): \(report.corpusTokens) tokens used, budget \(report.budget) per context length → \(outcome.folder.path)")
         print("| context | segments | PPL | cumulative PPL |")
         print("|---:|---:|---:|---:|")
-        for point in segments {
-            let running = curve.first { $0.contextLength == point.contextLength }.map { String(format: "%.4f", $0.perplexity) } ?? "–"
+        for point in report.segments {
+            let running = report.cumulative.first { $0.contextLength == point.contextLength }.map { String(format: "%.4f", $0.perplexity) } ?? "–"
             print(String(format: "| %@ | %d | %.4f | %@ |", ResultsTable.shortLength(point.contextLength), point.segments, point.perplexity, running))
         }
-        if let rolling {
+        if let rolling = report.rolling {
             print(String(format: "rolling (window %d): token PPL %.4f, word PPL %.4f, byte PPL %.4f, bits/byte %.4f",
                          rolling.maxLength, rolling.tokenPerplexity, rolling.wordPerplexity, rolling.bytePerplexity, rolling.bitsPerByte))
         }
-    }
-
-    /// The segment curve, the cumulative curve and rolling perplexity for one concrete model type.
-    private func measureCurves<Model: LanguageModel>(
-        _ model: Model, tokenizer: TokenizerBinding, documents: [String], stream: [Int], plan: (contexts: [Int], budget: Int),
-        progress: @escaping (Int) -> Void
-    ) throws -> ([PerplexityReport.SegmentPoint], [PerplexityReport.CumulativePoint], PerplexityReport.Rolling?) {
-        let perplexity = LongContextPerplexity(model: model, beginningOfSequence: tokenizer.prefixTokenID, rowsPerCall: rowsPerCall)
-        let segments = try perplexity.segmentCurve(tokens: stream, contexts: plan.contexts, budget: plan.budget, progress: progress)
-        let curve = cumulative ? try perplexity.cumulativeCurve(tokens: stream, contexts: plan.contexts, progress: progress) : []
-        var rolling: PerplexityReport.Rolling?
-        if let rollingWindow {
-            let scorer = try LanguageModelScorer(model: model, decoder: tokenizer, maxLength: rollingWindow, rowsPerCall: rowsPerCall)
-            rolling = try RollingPerplexity.measure(documents: documents, tokenizer: tokenizer, scorer: scorer, maxLength: rollingWindow)
-            progress(stream.count)
-        }
-        return (segments, curve, rolling)
     }
 }

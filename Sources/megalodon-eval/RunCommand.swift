@@ -4,6 +4,7 @@ import CommandSupport
 import Evaluation
 import Foundation
 import Models
+import Provenance
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -99,56 +100,25 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             compute.apply()
-            let shard = try self.shard.map(Shard.init(parsing:))
-            let definitions = scoringProtocol.definitionsDirectory(in: ToolInstallation.evalsDirectory(explicit: evalsDir))
-            let loader = TaskLoader(definitionsDirectory: definitions, dataDirectory: URL(fileURLWithPath: dataDir), skipBad: skipBad)
-            let loaded = try taskNames.map { try loader.load($0, numFewshot: numFewshot, limit: limit) }
-            for task in loaded where !task.skipped.isEmpty {
-                FileHandle.standardError.write(Data("warning: \(task.definition.name): skipped \(task.skipped.count) bad line(s), first: \(task.skipped[0])\n".utf8))
+            var settings = EvaluationJob.Settings(taskNames: taskNames)
+            (settings.numFewshot, settings.limit, settings.scoringProtocol) = (numFewshot, limit, scoringProtocol)
+            (settings.maxLength, settings.skipBad, settings.batchSize) = (noTruncate ? nil : maxLength, skipBad, batchSize)
+            settings.shard = try shard.map(Shard.init(parsing:))
+            (settings.lmEvalFiles, settings.overwrite) = (outputFormat == .lmEval, force)
+            (settings.tokenizerPath, settings.arithmetic) = (modelOptions.tokenizer, compute.arithmetic)
+            let job = try EvaluationJob(settings: settings, run: .current(tool: "megalodon-eval", threads: compute.threads),
+                                        definitions: scoringProtocol.definitionsDirectory(in: ToolInstallation.evalsDirectory(explicit: evalsDir)),
+                                        data: URL(fileURLWithPath: dataDir))
+            for warning in job.skippedLineWarnings { printError("warning: \(warning)") }
+            for model in modelOptions.models {
+                let outcome = try job.evaluate(model: model, into: modelOptions.outputDirectory(output, for: model),
+                                               meters: ProgressReporter.meters, notice: printError)
+                if !outcome.lmEvalFiles.isEmpty {
+                    print("lm-eval files: \(outcome.lmEvalFiles.map(\.lastPathComponent).joined(separator: ", "))")
+                }
+                print("\(URL(fileURLWithPath: model).lastPathComponent) → \(outcome.folder.path)")
+                print(ResultsTable([outcome.results]).markdown(), terminator: "")
             }
-            var dataFiles: [String: String] = [:]
-            for url in Set(loaded.flatMap(\.dataFiles)) { dataFiles[url.path] = try SHA256.hex(fileAt: url) }
-            for modelPath in modelOptions.models {
-                try evaluate(modelPath, tasks: loaded, dataFiles: dataFiles, shard: shard)
-            }
         }
-    }
-
-    private func evaluate(_ modelPath: String, tasks loaded: [LoadedTask], dataFiles: [String: String], shard: Shard?) throws {
-        let started = Date()
-        let model = try modelOptions.load(modelPath, arithmetic: compute.arithmetic)
-        let settings: [String: String] = [
-            "tasks": taskNames.joined(separator: ","), "num_fewshot": numFewshot.map(String.init) ?? "task default",
-            "limit": limit.map(String.init) ?? "none", "protocol": `protocol`,
-            "max_length": noTruncate ? "none (no truncation)" : String(maxLength), "skip_bad": String(skipBad),
-            "fewshot_seed": String(FewShotSampler<ARCDocument>.defaultSeed), "tokenizer": model.tokenizerFile.path,
-            "tokenizer_sha256": model.tokenizerHash, "quantized_arithmetic": "\(compute.arithmetic)",
-            "batch_size": String(batchSize),
-            "fewshot_pool": loaded.map { "\($0.definition.name): \($0.fewShotPool)" }.joined(separator: "; "),
-        ]
-        let manifest = Manifest(tool: ToolIdentity.name, toolVersion: ToolIdentity.version, gitCommit: ToolIdentity.gitCommit,
-                                model: model.identity, dataFiles: dataFiles, settings: settings, shard: shard?.description,
-                                protocolCard: scoringProtocol.card(for: loaded, numFewshot: numFewshot),
-                                environment: .current(threads: compute.threads))
-        let key = SHA256.hex(try RunResults(manifest: manifest.identity).encoded())
-        let folder = modelOptions.outputDirectory(output, for: modelPath)
-        let cache = try ResumeCache(directory: folder, key: key)
-        let total = EvaluationRunner.selectedItems(loaded, shard: shard)
-        if !cache.finished.isEmpty {
-            FileHandle.standardError.write(Data("resuming: \(cache.finished.count) finished item(s) reused from \(cache.url.lastPathComponent)\n".utf8))
-        }
-        let progress = progressReporter(model.location.lastPathComponent, total: total)
-        let runner = EvaluationRunner(itemScorer: try model.itemScorer(maxLength: noTruncate ? nil : maxLength), batchSize: batchSize)
-        let result = try runner.run(loaded, shard: shard, cache: cache) { progress.advance(by: $0) }
-        progress.finish()
-        try RunOutput.write(RunResults(manifest: manifest, tasks: result.tasks), samples: result.samples, to: folder, overwrite: force)
-        if outputFormat == .lmEval {
-            let written = try LMEvalOutput.write(RunResults(manifest: manifest, tasks: result.tasks), samples: result.samples, tasks: loaded,
-                                                 numFewshot: numFewshot, to: folder, started: started, finished: Date())
-            print("lm-eval files: \(written.results.lastPathComponent), \(written.samples.map(\.lastPathComponent).joined(separator: ", "))")
-        }
-        try cache.remove()
-        print("\(model.location.lastPathComponent) → \(folder.path)")
-        print(ResultsTable([RunResults(manifest: manifest, tasks: result.tasks)]).markdown(), terminator: "")
     }
 }

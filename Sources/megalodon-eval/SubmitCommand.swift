@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Evaluation
 import Foundation
+import Provenance
 
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,13 +4,12 @@ import CommandSupport
 import Conversion
 import Foundation
 import Models
+import Provenance
 import Quantization
 import Tokenizers
 
 @main
 struct QuantizeCommand: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "megalodon-quantize",
         abstract: "Quantize a model to int8 or int4 and report what it loses.",
@@ -21,7 +20,7 @@ struct QuantizeCommand: ParsableCommand {
 
         An OUTPUT folder becomes a quantized model directory (safetensors as described in formats/quantized-safetensors.md, config.json with a quantization section, the tokenizer files). An OUTPUT ending in .gguf becomes a GGUF v3 file for llama.cpp (Llama models only; the scheme must be q8_0, q4_0 or q4_1; 1-D tensors in F32). Every file is written to a hidden temporary and renamed into place only when the whole output is complete; an existing output is kept unless --force is given.
 
-        After writing, a table lists every tensor: its shape, how it is stored (the scheme, or kept and why), bits per weight, and the quantization error of quantized tensors (RMS error relative to the tensor's RMS, and the largest absolute error), then the total size before and after. --report also writes all of this as JSON with a manifest (tool version, input files, settings). --eval-text scores the original and the written quantized model on a text, cut into chunks of --eval-context tokens scored like llama.cpp's llama-perplexity (fresh state per chunk, second half of each chunk scored), and prints both perplexities and the relative change; the quantized model runs on the quantized kernels, as megalodon-generate would run it.
+        After writing, a table lists every tensor: its shape, how it is stored (the scheme, or kept and why), bits per weight, and the quantization error of quantized tensors (RMS error relative to the tensor's RMS, and the largest absolute error), then the total size before and after. --report also writes all of this as JSON with a manifest (tool version and git commit, CPU model and threads, input files, settings), as megalodon-eval's results.json records them. --eval-text scores the original and the written quantized model on a text, cut into chunks of --eval-context tokens scored like llama.cpp's llama-perplexity (fresh state per chunk, second half of each chunk scored), and prints both perplexities and the relative change; the quantized model runs on the quantized kernels, as megalodon-generate would run it.
 
         Examples:
           megalodon-quantize SmolLM2/ --output SmolLM2-q4/ --scheme int4 --group-size 64
@@ -87,30 +86,18 @@ struct QuantizeCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             compute.apply()
-            let policy = try makePolicy()
-            let kind = output.map(OutputKind.implied(by:)) ?? .directory
-            let opened = try CheckpointInput.open(input, configPath: config)
-            let tokenizerKeys = kind == .gguf ? try TokenizerGGUFKeys.keys(for: opened.tokenizerFiles) : []
-            var quantization = try ModelQuantization(input: opened, kind: kind, policy: policy, tokenizerGGUFKeys: tokenizerKeys)
-            quantization.overwrite = force
+            var settings = QuantizationJob.Settings(input: input, policy: try makePolicy())
+            settings.configPath = config
+            (settings.evalText, settings.evalContext, settings.evalChunks) = (evalText, evalContext, evalChunks)
+            (settings.reportPath, settings.overwrite, settings.arithmetic) = (report, force, compute.arithmetic)
+            let job = try QuantizationJob(settings: settings, run: .current(tool: "megalodon-quantize", threads: compute.threads),
+                                          kind: output.map(OutputKind.implied(by:)) ?? .directory)
             guard let output, !dryRun else {
-                print(quantization.report(manifest: manifest(output: "(dry run)", policy: policy)).table, terminator: "")
-                printTotals(quantization.report(manifest: manifest(output: "", policy: policy)))
+                printReport(job.plannedReport)
                 print("nothing written (--dry-run)")
                 return
             }
-            let writing = ProgressReporter("quantizing into \(output)", total: quantization.source.outputByteCount, unit: .bytes)
-            var last = 0
-            try quantization.write(to: output) { total in
-                writing.advance(by: total - last)
-                last = total
-            }
-            writing.finish()
-            var result = quantization.report(manifest: manifest(output: output, policy: policy))
-            if let evalText { result.perplexity = try comparePerplexity(text: evalText, output: output) }
-            print(result.table, terminator: "")
-            printTotals(result)
-            if let report { try AtomicOutput.writeFile(at: report, overwrite: force) { try $0.write([UInt8](try result.json())) } }
+            printReport(try job.write(to: output, meters: ProgressReporter.meters))
             print("wrote \(output)" + (report.map { " and \($0)" } ?? ""))
         }
     }
@@ -121,15 +108,9 @@ struct QuantizeCommand: ParsableCommand {
                            keep: try keep.map(NamePattern.init), only: try only.map(NamePattern.init))
     }
 
-    func manifest(output: String, policy: QuantizationPolicy) -> QuantizationReport.Manifest {
-        var settings = ["scheme": policy.scheme.description, "embeddings": policy.embeddings?.description ?? "keep",
-                        "keep": keep.joined(separator: " "), "only": only.joined(separator: " "), "threads": String(compute.threads)]
-        if let evalText { settings.merge(["eval_text": evalText, "eval_context": String(evalContext), "eval_chunks": evalChunks.map(String.init) ?? "all"]) { $1 } }
-        return .init(tool: "megalodon-quantize", toolVersion: Self.version, input: input, inputFiles: ModelQuantization.inputFiles(of: input),
-                     output: output, settings: settings)
-    }
-
-    func printTotals(_ report: QuantizationReport) {
+    /// The per-tensor table, the totals and the perplexity comparison.
+    func printReport(_ report: QuantizationReport) {
+        print(report.table, terminator: "")
         let totals = report.totals
         print("\n\(totals.quantized) of \(totals.tensors) tensors quantized; \(ByteCountText.format(Double(totals.bytesBefore))) → "
               + "\(ByteCountText.format(Double(totals.bytesAfter)))" + String(format: " (%.2f× smaller)", totals.compression))
@@ -138,21 +119,5 @@ struct QuantizeCommand: ParsableCommand {
                          perplexity.text, perplexity.chunks, perplexity.context, perplexity.scoredTokens,
                          perplexity.original, perplexity.quantized, 100 * perplexity.relativeChange))
         }
-    }
-
-    /// Perplexity of the input and of the written output, on the same tokens (the library's
-    /// comparison; this only reports progress).
-    func comparePerplexity(text path: String, output: String) throws -> QuantizationReport.PerplexityComparison {
-        var reporters: [String: (ProgressReporter, done: Int)] = [:]
-        let result = try QuantizationReport.PerplexityComparison.measure(
-            original: try ModelBundle.open(input, arithmetic: compute.arithmetic), quantized: try ModelBundle.open(output, arithmetic: compute.arithmetic),
-            originalPath: input, text: path, context: evalContext, chunks: evalChunks) { label, done, total in
-            if reporters[label] == nil { for (previous, _) in reporters.values { previous.finish() } }
-            let (reporter, before) = reporters[label] ?? (ProgressReporter("perplexity, \(label)", total: total, unit: .items), 0)
-            reporter.advance(by: done - before)
-            reporters[label] = (reporter, done)
-        }
-        reporters["quantized"]?.0.finish()
-        return result
     }
 }

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Provenance
 import Testing
 import TestSupport
 import Tensors
@@ -60,7 +61,7 @@ struct QuantizeModelTests {
         #expect(try decoded.policy().scheme == QuantizationScheme(parsing: "int8-g32-sym-f16"))
         #expect(config["architecture"] == .string("megalodon"))
 
-        let report = quantization.report(manifest: .init(tool: "test", toolVersion: "0", input: "", inputFiles: [], output: output, settings: [:]))
+        let report = quantization.report(manifest: .init(run: .current(tool: "test", threads: 1), input: "", inputFiles: [], output: output, settings: [:]))
         #expect(report.totals.quantized == expected.count && report.totals.tensors == float.tensorInfos.count)
         #expect(report.totals.bytesAfter < report.totals.bytesBefore)
         for entry in report.tensors where entry.scheme != nil {

@@ -1,4 +1,5 @@
 import Foundation
+import Provenance
 import Testing
 import TestSupport
 @testable import Evaluation

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Provenance
 import Testing
 import TestSupport
 @testable import Evaluation

@@ -1,4 +1,5 @@
 import Foundation
+import Provenance
 
 /// Resources and policy of the Slurm jobs a plan becomes.
 public struct SlurmOptions: Equatable, Sendable {

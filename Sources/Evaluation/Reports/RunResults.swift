@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Provenance
 
 /// results.json: what a run measured and everything needed to reproduce it.
 public struct RunResults: Codable, Equatable, Sendable {
@@ -83,6 +84,13 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.shard = shard
         self.protocolCard = protocolCard
         self.environment = environment
+    }
+
+    /// The manifest of a run by `run` (tool, version, commit, machine).
+    public init(run: ToolRun, model: ModelIdentity, dataFiles: [String: String], settings: [String: String], shard: String? = nil,
+                protocolCard: [String: String]? = nil) {
+        self.init(tool: run.tool, toolVersion: run.toolVersion, gitCommit: run.gitCommit, model: model, dataFiles: dataFiles,
+                  settings: settings, shard: shard, protocolCard: protocolCard, environment: run.environment)
     }
 
     /// What decides the results: everything but the shard and the environment. Resume keys and the
