@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Conversion", dependencies: ["Tensors", "Checkpoints", "Quantization", "Models", "Provenance"]),
         .target(name: "Evaluation", dependencies: ["Models", "Provenance"]),
         // Benchmark programs' library side; only megalodon-bench links it.
-        .target(name: "Benchmarks", dependencies: ["Tensors", "Checkpoints", "Models", "Conversion"]),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "Checkpoints", "Models", "Conversion", "Evaluation"]),
         .target(name: "CommandSupport", dependencies: [
             "Checkpoints", "Models", "Provenance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

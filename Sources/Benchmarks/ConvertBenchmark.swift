@@ -128,3 +128,43 @@ public struct ConvertBenchmark {
         return ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).reduce(0) { $0 + size(of: path + "/" + $1) }
     }
 }
+
+extension ConvertBenchmark {
+    /// The synthetic run: `repeats` interleaved rounds of a plain copy and a same-dtype conversion
+    /// (the fastest of each kept, with the largest peak), then a widening conversion to f32 and,
+    /// with `zstd`, the container. `copySeconds` and `conversionSeconds` list every round.
+    public struct SyntheticFigures: Sendable {
+        public var rows: [Row]
+        public var copySeconds: [Double]
+        public var conversionSeconds: [Double]
+    }
+
+    public func synthetic(repeats: Int, zstd: Bool, note: (String) -> Void = { _ in }) throws -> SyntheticFigures {
+        note("writing the synthetic checkpoint")
+        let input = try makeInput()
+        var copies: [Row] = [], conversions: [Row] = []
+        for round in 1...max(1, repeats) {
+            note("round \(round): plain copy, then safetensors → model directory (same dtype)")
+            copies.append(try plainCopy(input))
+            conversions.append(try convert(input, label: "convert → model directory (bf16, same dtype)", kind: .directory, dtype: nil, output: "same"))
+        }
+        func fastest(_ rows: [Row]) -> Row {
+            var best = rows.min { $0.seconds < $1.seconds } ?? rows[0]
+            best.peakResidentBytes = rows.compactMap(\.peakResidentBytes).max()
+            return best
+        }
+        var rows = [fastest(copies), fastest(conversions)]
+        note("safetensors → model directory, bf16 → f32")
+        rows.append(try convert(input, label: "convert → model directory (bf16 → f32)", kind: .directory, dtype: .f32, output: "f32"))
+        if zstd {
+            note("safetensors → zstd container")
+            rows.append(try convert(input, label: "convert → .mzst (level 3, byte planes)", kind: .zstd, dtype: nil, output: "c.mzst"))
+        }
+        return SyntheticFigures(rows: rows, copySeconds: copies.map(\.seconds), conversionSeconds: conversions.map(\.seconds))
+    }
+
+    /// Bytes of `input` converted unchanged to `dtype`: the container figures' denominator.
+    public func storedBytes(of input: String, dtype: DType) throws -> Int {
+        try Conversion(input: try CheckpointInput.open(input), kind: .zstd, names: .canonical, dtype: dtype).totalBytes
+    }
+}

@@ -26,6 +26,10 @@ public struct Timing: Sendable {
 
     public let samples: [Double]
 
+    public init(samples: [Double]) { self.samples = samples }
+
+    public var mean: Double { samples.isEmpty ? 0 : samples.reduce(0, +) / Double(samples.count) }
+
     public var median: Double {
         let sorted = samples.sorted()
         guard !sorted.isEmpty else { return 0 }

@@ -59,10 +59,7 @@ struct BLASBench: ParsableCommand {
             print("tools' choice from the CPU flags: \(preferred)")
             print("| OPENBLAS_CORETYPE | kernels loaded | sgemm \(sgemmSize)³ GFLOP/s | sgemm 512×576·1536×576ᵀ GFLOP/s | sgemv \(sgemvMB) MiB GB/s |")
             print("|---|---|---|---|---|")
-            func median(_ values: [Double]) -> Double {
-                let sorted = values.sorted()
-                return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-            }
+            func median(_ values: [Double]) -> Double { Timing(samples: values).median }
             for name in names {
                 let figures = samples[name] ?? []
                 print(String(format: "| %@ | %@ | %.1f | %.1f | %.1f |", name == "default" ? "unset" : name, figures.first?.core ?? "?",

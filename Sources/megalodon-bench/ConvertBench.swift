@@ -38,7 +38,7 @@ struct ConvertBench: ParsableCommand {
         for dtype in [DType.f32, .bf16] {
             for (level, planes) in [(3, false), (3, true), (9, true)] {
                 let (row, decode) = try bench.container(of: input, level: level, bytePlanes: planes, dtype: dtype)
-                let stored = try Conversion(input: try CheckpointInput.open(input), kind: .zstd, names: .canonical, dtype: dtype).totalBytes
+                let stored = try bench.storedBytes(of: input, dtype: dtype)
                 print(String(format: "| %@ | %ld | %ld | %.3f | %.2f | %.2f | %.2f |", row.label, stored, row.outputBytes,
                              Double(row.outputBytes) / Double(stored), row.seconds, decode, Double(stored) / decode / 1e9))
             }
@@ -53,29 +53,13 @@ struct ConvertBench: ParsableCommand {
             let bench = ConvertBenchmark(folder: work, totalBytes: Int(sizeGb * 1e9), largestTensorBytes: largestMb * 1_000_000)
             if let containerOf { return try containerFigures(containerOf, bench: bench) }
             let note = { (text: String) in FileHandle.standardError.write(Data("… \(text)\n".utf8)) }
-            note("writing the synthetic checkpoint")
-            let input = try bench.makeInput()
+            let figures = try bench.synthetic(repeats: repeats, zstd: zstd, note: note)
+            let rows = figures.rows
             let largest = bench.tensors().map(\.byteCount).max() ?? 0
             let largestF32 = 2 * largest
-            var copies: [ConvertBenchmark.Row] = [], conversions: [ConvertBenchmark.Row] = []
-            for round in 1...max(1, repeats) {
-                note("round \(round): plain copy, then safetensors → model directory (same dtype)")
-                copies.append(try bench.plainCopy(input))
-                conversions.append(try bench.convert(input, label: "convert → model directory (bf16, same dtype)", kind: .directory, dtype: nil, output: "same"))
-            }
-            let fastest = { (rows: [ConvertBenchmark.Row]) in rows.min { $0.seconds < $1.seconds }! }
-            var rows = [fastest(copies), fastest(conversions)]
-            rows[0].peakResidentBytes = copies.compactMap(\.peakResidentBytes).max()
-            rows[1].peakResidentBytes = conversions.compactMap(\.peakResidentBytes).max()
-            note("safetensors → model directory, bf16 → f32")
-            rows.append(try bench.convert(input, label: "convert → model directory (bf16 → f32)", kind: .directory, dtype: .f32, output: "f32"))
-            if zstd {
-                note("safetensors → zstd container")
-                rows.append(try bench.convert(input, label: "convert → .mzst (level 3, byte planes)", kind: .zstd, dtype: nil, output: "c.mzst"))
-            }
             let total = rows[0].bytes
-            print("rounds: \(repeats); copy seconds " + copies.map { String(format: "%.2f", $0.seconds) }.joined(separator: ", ")
-                  + "; same-dtype conversion seconds " + conversions.map { String(format: "%.2f", $0.seconds) }.joined(separator: ", "))
+            print("rounds: \(repeats); copy seconds " + figures.copySeconds.map { String(format: "%.2f", $0) }.joined(separator: ", ")
+                  + "; same-dtype conversion seconds " + figures.conversionSeconds.map { String(format: "%.2f", $0) }.joined(separator: ", "))
             print("megalodon-bench convert: synthetic bf16 checkpoint, \(bench.tensors().count) tensors, \(total) bytes (\(ByteCountText.format(Double(total)))), largest tensor \(ByteCountText.format(Double(largest)))")
             print("| step | seconds | GB/s (input bytes) | ratio to plain copy | peak RSS | RSS target (2 × largest tensor written + 100 MB) | output bytes |")
             print("|---|---|---|---|---|---|---|")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandSupport
+import Benchmarks
 import Foundation
 import Models
 import Tensors
@@ -36,41 +37,11 @@ struct LlamaBench: ParsableCommand {
                          ByteCountText.format(Double(measured.weightBytesPerToken))))
             print("| test | ours (tok/s, median / mean) | llama.cpp (tok/s, median) | ratio of medians |")
             print("|---|---|---|---|")
-            let rows = [("pp\(speed.prefillTokens)", measured.prefill, measured.prefillMean, measured.llamaCpp?.prefill),
-                        ("tg\(speed.decodeTokens)", measured.decode, measured.decodeMean, measured.llamaCpp?.decode)]
+            let rows = [("pp\(speed.prefillTokens)", measured.prefill, measured.prefillRounds.mean, measured.llamaCpp?.prefill),
+                        ("tg\(speed.decodeTokens)", measured.decode, measured.decodeRounds.mean, measured.llamaCpp?.decode)]
             for (name, ours, mean, theirs) in rows {
                 print("| \(name) | \(SpeedText.figure(ours)) / \(SpeedText.figure(mean)) | \(SpeedText.figure(theirs)) | \(SpeedText.ratio(ours, theirs)) |")
             }
         }
-    }
-}
-
-/// llama-bench's tokens/s, from its JSON output.
-struct LlamaCppBenchFigures {
-    let prefill: Double
-    let decode: Double
-
-    static func measure(executable: String, model: String, threads: Int, prefill: Int, decode: Int, repeats: Int) throws -> LlamaCppBenchFigures {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-m", model, "-t", "\(threads)", "-p", "\(prefill)", "-n", "\(decode)", "-r", "\(repeats)", "-o", "json"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { throw ToolFailure("cannot run \(executable): \(error.localizedDescription)") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ToolFailure("\(executable) exited with status \(process.terminationStatus)") }
-        guard let rows = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
-            throw ToolFailure("\(executable) did not print the JSON list it prints with -o json")
-        }
-        func speed(promptTokens: Int, generated: Int) throws -> Double {
-            guard let row = rows.first(where: { ($0["n_prompt"] as? Int) == promptTokens && ($0["n_gen"] as? Int) == generated }),
-                  let speed = row["avg_ts"] as? Double else {
-                throw ToolFailure("llama-bench reported no row for n_prompt=\(promptTokens), n_gen=\(generated)")
-            }
-            return speed
-        }
-        return LlamaCppBenchFigures(prefill: try speed(promptTokens: prefill, generated: 0), decode: try speed(promptTokens: 0, generated: decode))
     }
 }

@@ -41,7 +41,7 @@ struct QuantBench: ParsableCommand {
             let columns = 4096, rows = max(1, anchorMB * 1_048_576 / 4 / 4096)
             FileHandle.standardError.write(Data("… sgemv anchor: \(rows) × \(columns) f32\n".utf8))
             let anchor = BLASAnchors.sgemv(rows: rows, columns: columns, repeats: max(5, speed.repeats))
-            var measurements: [LlamaSpeedOptions.Measurement] = []
+            var measurements: [LlamaSpeedComparison.Measurement] = []
             for (index, model) in models.enumerated() {
                 let llamaCppModel = llamaBenchModels.isEmpty ? (model.hasSuffix(".gguf") ? model : nil) : llamaBenchModels[index]
                 measurements.append(try speed.measure(model: model, llamaCppModel: llamaCppModel, threads: threading.threads))
@@ -54,9 +54,9 @@ struct QuantBench: ParsableCommand {
             for m in measurements {
                 let bandwidth = Double(m.weightBytesPerToken) * m.decode / 1e9
                 let cells = [URL(fileURLWithPath: m.path).lastPathComponent, m.storage, ByteCountText.format(Double(m.weightBytesPerToken)),
-                             SpeedText.figure(m.prefill) + " / " + SpeedText.figure(m.prefillMean), SpeedText.figure(m.llamaCpp?.prefill),
+                             SpeedText.figure(m.prefill) + " / " + SpeedText.figure(m.prefillRounds.mean), SpeedText.figure(m.llamaCpp?.prefill),
                              SpeedText.ratio(m.prefill, m.llamaCpp?.prefill),
-                             SpeedText.figure(m.decode) + " / " + SpeedText.figure(m.decodeMean), SpeedText.figure(m.llamaCpp?.decode),
+                             SpeedText.figure(m.decode) + " / " + SpeedText.figure(m.decodeRounds.mean), SpeedText.figure(m.llamaCpp?.decode),
                              SpeedText.ratio(m.decode, m.llamaCpp?.decode),
                              String(format: "%.1f", bandwidth), String(format: "%.2f", bandwidth / anchor.gigabytesPerSecond)]
                 print("| " + cells.joined(separator: " | ") + " |")

@@ -48,7 +48,7 @@ struct ScaleBench: ParsableCommand {
             let sgemvAfter = BLASAnchors.sgemv(rows: 8192, columns: 8192, repeats: anchorRepeats)
             let anchor = (sgemv.gigabytesPerSecond + sgemvAfter.gigabytesPerSecond) / 2
             let gb = { (bytes: Int) in String(format: "%.2f GB", Double(bytes) / 1e9) }
-            print("megalodon-bench decode: \(model) (\(report.architecture)), \(threading.threads) thread(s), CPU \(CPUInfo.modelName)")
+            print("megalodon-bench decode: \(model) (\(report.architecture)), \(threading.threads) thread(s), CPU \(CPUDescription.current.model)")
             print("kernels: bf16 matvec \(BFloat16MatVec.Variant.selected) (available: \(kernels.map { String(format: "%@ %.1f GB/s", $0.variant.description, $0.gigabytesPerSecond) }.joined(separator: ", "))); OpenBLAS \(BLAS.coreName)")
             print("| measurement | value |")
             print("|---|---|")
@@ -63,15 +63,5 @@ struct ScaleBench: ParsableCommand {
             print(String(format: "| decode / sgemv | %.2f |", report.weightGBPerSecond / anchor))
             print(String(format: "| peak RSS | %@ |", gb(report.peakResidentBytes)))
         }
-    }
-}
-
-/// The CPU's model name from /proc/cpuinfo (benchmarks print it with their figures).
-enum CPUInfo {
-    static var modelName: String {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-              let value = line.split(separator: ":", maxSplits: 1).last else { return "unknown" }
-        return value.trimmingCharacters(in: .whitespaces)
     }
 }

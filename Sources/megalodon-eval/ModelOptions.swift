@@ -34,16 +34,3 @@ struct ModelOptions: ParsableArguments {
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
-
-/// Parses "4096", "4K", "1M", comma-separated.
-func parseTokenCounts(_ text: String, option: String) throws -> [Int] {
-    try text.split(separator: ",").map { part in
-        let trimmed = part.trimmingCharacters(in: .whitespaces).uppercased()
-        let multiplier = trimmed.hasSuffix("K") ? 1 << 10 : trimmed.hasSuffix("M") ? 1 << 20 : 1
-        let digits = multiplier == 1 ? trimmed : String(trimmed.dropLast())
-        guard let value = Int(digits), value > 0 else {
-            throw ValidationError("\(option): \"\(part)\" is not a positive token count (e.g. 4096, 4K, 2M)")
-        }
-        return value * multiplier
-    }
-}

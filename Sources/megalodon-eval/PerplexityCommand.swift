@@ -43,7 +43,7 @@ struct PerplexityCommand: ParsableCommand {
 
     func validate() throws {
         guard !texts.isEmpty else { throw ValidationError("give at least one --text file") }
-        _ = try parseTokenCounts(contexts, option: "--contexts")
+        _ = try TokenCountList.parse(contexts, option: "--contexts")
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
         if let rollingWindow, rollingWindow < 1 { throw ValidationError("--rolling-window must be at least 1") }
         guard rowsPerCall >= 1 else { throw ValidationError("--rows-per-call must be at least 1") }
@@ -58,7 +58,7 @@ struct PerplexityCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             compute.apply()
-            var settings = PerplexityJob.Settings(contexts: try parseTokenCounts(contexts, option: "--contexts"))
+            var settings = PerplexityJob.Settings(contexts: try TokenCountList.parse(contexts, option: "--contexts"))
             (settings.maxTokens, settings.cumulative, settings.rollingWindow) = (maxTokens, cumulative, rollingWindow)
             (settings.rowsPerCall, settings.overwrite) = (rowsPerCall, force)
             (settings.tokenizerPath, settings.arithmetic) = (modelOptions.tokenizer, compute.arithmetic)
