@@ -10,7 +10,9 @@ Run (after building the tools):
     /work/venv-lmeval/bin/python scripts/oracles/eval_lm_eval_output.py /tmp/lmeval-out
 Output: Tests/EvaluationTests/Fixtures/lm-eval-output/ holding the checked files (our results.json and
 samples.jsonl, the lm-eval results_*.json and samples_*_*.jsonl) and check.json, the verdict of every
-check. The Swift test regenerates the lm-eval files from our files and expects these bytes.
+check. The committed manifests name no machine: `neutralized` records the model by file name (its
+sha256 stays), data files relative to --data-dir, and "unknown" for a commit of a dirty tree (the
+value the tools record when no commit names the code); scores are untouched. The Swift test regenerates the lm-eval files from our files and expects these bytes.
 
 Reader code used (lm-eval's, imported, not copied): lm_eval.utils.get_results_filenames,
 get_sample_results_filenames, get_latest_filename, get_file_task_name, get_file_datetime, make_table;
@@ -44,6 +46,25 @@ def load_json_dataset(path):
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     import datasets
     return datasets.load_dataset("json", data_files=str(path), split="train", cache_dir=tempfile.mkdtemp())
+
+
+def neutralized(text, manifest, data_dir):
+    """`text` (our results.json or lm-eval's results_*.json) with the machine-specific manifest values
+    replaced, the same way in both files, so the Swift writer regenerates the one from the other."""
+    model = manifest["model"]["path"]
+    replacements = {model: os.path.basename(model),
+                    utils.sanitize_model_name(model): utils.sanitize_model_name(os.path.basename(model))}
+    tokenizer = manifest["settings"].get("tokenizer", "")
+    if tokenizer.startswith("/"):
+        replacements[tokenizer] = os.path.basename(tokenizer)
+    for path in manifest["data_files"]:
+        if path.startswith("/"):
+            replacements[path] = os.path.relpath(path, data_dir)
+    if manifest["git_commit"].endswith("-dirty"):
+        replacements[manifest["git_commit"]] = "unknown"
+    for old in sorted(replacements, key=len, reverse=True):
+        text = text.replace(old, replacements[old])
+    return text
 
 
 def main():
@@ -130,7 +151,11 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.iterdir():
         old.unlink()
-    for path in [folder / "results.json", folder / "samples.jsonl", pathlib.Path(latest), *map(pathlib.Path, sample_files)]:
+    manifest = json.load(open(folder / "results.json", encoding="utf-8"))["manifest"]
+    for path in [folder / "results.json", pathlib.Path(latest)]:
+        text = neutralized(path.read_text(encoding="utf-8"), manifest, pathlib.Path(args.data_dir).resolve())
+        (OUT / path.name).write_text(text, encoding="utf-8")
+    for path in [folder / "samples.jsonl", *map(pathlib.Path, sample_files)]:
         shutil.copy(path, OUT / path.name)
     verdict = {"lm_eval_version": lm_eval.__version__, "all_passed": all(c["passed"] for c in checks), "checks": checks,
                "make_table": table}
