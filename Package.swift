@@ -3,7 +3,8 @@ import PackageDescription
 
 // One library split into modules whose dependencies point down only (see ARCHITECTURE.md):
 // Tensors ← Checkpoints ← {Tokenizers, Quantization} ← Models ← {Conversion, Evaluation} ← executables;
-// Benchmarks (above Conversion) is linked by megalodon-bench only.
+// Provenance (who ran a job) sits below Conversion and Evaluation and depends on nothing;
+// Benchmarks (above Conversion and Evaluation) is linked by megalodon-bench only.
 let package = Package(
     name: "Megalodon",
     products: [
