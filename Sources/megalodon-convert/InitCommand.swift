@@ -72,7 +72,7 @@ struct InitCommand: ParsableCommand {
                 writer.progress = ConvertSubcommand.reporting(to: writing)
                 try writer.write(weights, to: output, configFiles: model.officialConfigFiles(ranks: ranks, dtype: storage))
             } else {
-                let configuration = try Self.configuration(of: model)
+                let configuration = try model.modelConfiguration()
                 var conversion = try Conversion(input: CheckpointInput(generated: weights, configuration: configuration),
                                                 kind: .directory, names: .canonical, dtype: storage)
                 conversion.overwrite = force
@@ -81,13 +81,6 @@ struct InitCommand: ParsableCommand {
             }
             writing.finish()
             print("wrote \(output) (\(preset), seed \(seed), \(model.parameterCount) parameters, \(ByteCountText.format(Double(total))) \(storage.rawValue.lowercased())\(officialShards.map { ", \($0) official rank file(s)" } ?? ""))")
-        }
-    }
-
-    static func configuration(of model: InitialModel) throws -> ModelConfiguration {
-        switch model.family {
-        case .megalodon: return ModelConfiguration(family: .megalodon, fields: model.configuration, origin: "preset \(model.preset)")
-        case .llama: return try MetaLlamaNames.configuration(fromParams: model.configuration, origin: "preset \(model.preset)")
         }
     }
 }

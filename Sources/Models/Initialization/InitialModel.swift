@@ -171,6 +171,14 @@ public struct InitialModel: Sendable {
         }
     }
 
+    /// The configuration a canonical model directory of this model carries, as the registry reads its
+    /// configuration object (MEGALODON's `ModelConf`, Meta's params.json).
+    public func modelConfiguration() throws -> ModelConfiguration {
+        let family = ModelFamily(rawValue: self.family.rawValue)
+        let convention = Architectures.architecture(of: family)?.conventions.first ?? .unknown
+        return try Architectures.configuration(from: configuration, origin: "preset \(preset)", convention: convention)
+    }
+
     /// The writer of the official model-parallel folder over `ranks` ranks, split as the wing declares
     /// (after `checkSplit`).
     public func officialWriter(ranks: Int) throws -> ModelParallelWriter {
