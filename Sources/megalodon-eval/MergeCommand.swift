@@ -20,14 +20,8 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let merged = try ShardMerge.merge(shards.map { URL(fileURLWithPath: $0) })
-            let folders = shards.map { URL(fileURLWithPath: $0) }
-            try RunOutput.write(merged.results, samples: merged.samples, to: URL(fileURLWithPath: output), overwrite: force)
-            // Shards run with --output-format lm-eval carry lm-eval's files: join those too.
-            if folders.allSatisfy({ LMEvalOutput.latestResults(in: $0) != nil }) {
-                let written = try LMEvalOutput.merge(shards: folders, merged: merged.results, into: URL(fileURLWithPath: output), finished: Date())
-                print("lm-eval files: \(written.results.lastPathComponent), \(written.samples.map(\.lastPathComponent).joined(separator: ", "))")
-            }
+            let merged = try ShardMerge.merge(shards.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: output), overwrite: force)
+            if !merged.lmEvalFiles.isEmpty { print("lm-eval files: \(merged.lmEvalFiles.map(\.lastPathComponent).joined(separator: ", "))") }
             print(ResultsTable([merged.results]).markdown(), terminator: "")
         }
     }

@@ -62,3 +62,15 @@ public enum LMEvalMergeError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension ShardMerge {
+    /// `megalodon-eval merge` as one call: the shards' results.json and samples.jsonl joined into
+    /// `output`, and their lm-eval files too when every shard has them (returned, else empty).
+    public static func merge(_ shards: [URL], into output: URL, overwrite: Bool) throws -> (results: RunResults, lmEvalFiles: [URL]) {
+        let merged = try merge(shards)
+        try RunOutput.write(merged.results, samples: merged.samples, to: output, overwrite: overwrite)
+        guard shards.allSatisfy({ LMEvalOutput.latestResults(in: $0) != nil }) else { return (merged.results, []) }
+        let written = try LMEvalOutput.merge(shards: shards, merged: merged.results, into: output, finished: Date())
+        return (merged.results, [written.results] + written.samples)
+    }
+}
