@@ -10,8 +10,13 @@ import Tensors
 /// transformers' Meta→HF q/k permutation and llama.cpp's HF→GGUF one.
 @Suite("Converting Llama checkpoints")
 struct ConvertLlamaTests {
-    let huggingFaceExpected = try! SafetensorsFile(path: ConvertFixtures.fixture("convert/llama_hf_expected.safetensors"))
-    let ggufExpected = try! SafetensorsFile(path: ConvertFixtures.fixture("convert/llama_gguf_expected.safetensors"))
+    let huggingFaceExpected: SafetensorsFile
+    let ggufExpected: SafetensorsFile
+
+    init() throws {
+        huggingFaceExpected = try SafetensorsFile(path: ConvertFixtures.fixture("convert/llama_hf_expected.safetensors"))
+        ggufExpected = try SafetensorsFile(path: ConvertFixtures.fixture("convert/llama_gguf_expected.safetensors"))
+    }
 
     @Test("Meta consolidated.NN.pth + params.json → Hugging Face names with transformers' q/k permutation")
     func metaToHuggingFace() throws {

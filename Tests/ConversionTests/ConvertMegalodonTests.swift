@@ -8,7 +8,11 @@ import Tensors
 
 @Suite("Converting MEGALODON checkpoints")
 struct ConvertMegalodonTests {
-    let golden = try! PrefixedSource(SafetensorsFile(path: ConvertFixtures.goldenA), prefix: "weights")
+    let golden: PrefixedSource
+
+    init() throws {
+        golden = try PrefixedSource(SafetensorsFile(path: ConvertFixtures.goldenA), prefix: "weights")
+    }
 
     @Test("model-parallel shard sets (mp = 2, 4) merge to the original state dict, bit for bit", arguments: ["pytorch/megalodon_mp2", "convert/megalodon_mp4"])
     func modelParallelMerges(directory: String) throws {

@@ -61,7 +61,7 @@ struct GGMLFixtureTests {
         }
         values[2 * 32 + 5] = -.infinity
         #expect(throws: QuantizationError.nonFiniteValue(tensor: "w", row: 2)) {
-            try values.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 3, columns: 32, scheme: .int4Default, name: "w") }
+            try values.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 3, columns: 32, scheme: .grouped(try GroupedScheme(parsing: "int4-g32")), name: "w") }
         }
     }
 
@@ -71,8 +71,4 @@ struct GGMLFixtureTests {
             try bytes.withUnsafeBytes { try QuantizedMatrix(scheme: .q8_0, rows: 1, columns: 32, codes: Storage(copying: $0), name: "w") }
         }
     }
-}
-
-extension QuantizationScheme {
-    static var int4Default: QuantizationScheme { .grouped(try! GroupedScheme(parsing: "int4-g32")) }
 }
