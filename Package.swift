@@ -28,7 +28,7 @@ let package = Package(
         // Quantized matmul kernels in C: one file per instruction set, chosen at run time.
         .target(name: "CQuantKernels"),
         .target(name: "Quantization", dependencies: ["Checkpoints", "CQuantKernels"]),
-        .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "Tokenizers", "Quantization"]),
+        .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "Tokenizers", "Quantization", "CQuantKernels"]),
         // Whole-model jobs: conversion planning and model quantization, over the architecture wings.
         .target(name: "Conversion", dependencies: ["Tensors", "Checkpoints", "Quantization", "Models"]),
         .target(name: "Evaluation", dependencies: ["Models"]),
@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "CQuantKernels", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Conversion", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "TestSupport"]),
