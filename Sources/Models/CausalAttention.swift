@@ -21,10 +21,13 @@ struct CausalAttentionHead {
         }
         BLAS.sgemm(transposeB: true, m: rows, n: total, k: headDim, alpha: scale,
                    a: queries, lda: queryStride, b: keys, ldb: keyStride, c: scores, ldc: total)
-        for row in 0..<rows {
-            let visible = offset + row + 1
-            VectorMath.softmax(scores + row * total, count: visible)
-            (scores + row * total + visible).update(repeating: 0, count: total - visible)
+        // Rows are independent: split over the tools' threads (sgemm threads itself through OpenBLAS).
+        ThreadPool.shared.parallelFor(rows, minimumChunk: max(1, 8_192 / max(total, 1))) { part in
+            for row in part {
+                let visible = offset + row + 1
+                VectorMath.softmax(scores + row * total, count: visible)
+                (scores + row * total + visible).update(repeating: 0, count: total - visible)
+            }
         }
         BLAS.sgemm(m: rows, n: valueHeadDim, k: total, a: scores, lda: total,
                    b: values, ldb: valueStride, c: output, ldc: outputStride)
