@@ -31,7 +31,7 @@ let package = Package(
         // Quantized matmul kernels in C: one file per instruction set, chosen at run time.
         .target(name: "CQuantKernels"),
         .target(name: "Quantization", dependencies: ["Checkpoints", "CQuantKernels"]),
-        .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "Tokenizers", "Quantization"]),
+        .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "Tokenizers", "Quantization", "CQuantKernels"]),
         // Whole-model jobs: conversion planning and model quantization, over the architecture wings.
         .target(name: "Conversion", dependencies: ["Tensors", "Checkpoints", "Quantization", "Models", "Provenance"]),
         .target(name: "Evaluation", dependencies: ["Models", "Provenance"]),
@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "CQuantKernels", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Conversion", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Provenance", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "TestSupport"]),

@@ -1,7 +1,7 @@
 // AVX-512 VNNI decode (one activation row) over decode panels (panel_layout.h): the activation row is
 // regrouped once per call the same way as the weights, so one dpbusd adds four bytes of each of 16
 // blocks into that block's own int32 lane, and the float work (convert, scale product, two FMAs) is
-// paid once per 16 blocks instead of once or twice per block. Each step is a 64-byte aligned load, for
+// paid once per 16 blocks instead of once or twice per block. Each step is a 64-byte load, for
 // 4-bit codes two masks and a shift, and dpbusd: about two instructions per block, so the kernel waits
 // on memory rather than on the core, unlike decode_avx512.h on the ggml blocks where nibble gathers
 // and per-block scales kept 4-bit at 13 GB/s against 22 GB/s for 8-bit on Zen 5.
@@ -76,7 +76,7 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
         // Rows are short streams the hardware prefetcher picks up late: fetch the same place of the next
         // tile's rows (as decode_avx512.h does; past the last row it is only a hint).
         for (int i = 0; i < R; i++) {
-            for (size_t line = 0; line < bytes; line += 64)
+            for (size_t line = 0; line <= bytes; line += 64)
                 _mm_prefetch((const char *)((uintptr_t)rows[i] + ahead + first + line), _MM_HINT_T0);
         }
         __m512i dot[4];
@@ -86,14 +86,14 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
             if (four_bit) {
                 const __m512i a_low = _mm512_loadu_si512(act + first + v), a_high = _mm512_loadu_si512(high + first + v);
                 for (int i = 0; i < R; i++) {
-                    const __m512i packed = whole ? _mm512_load_si512(rows[i] + first + v)
+                    const __m512i packed = whole ? _mm512_loadu_si512(rows[i] + first + v)
                                                  : _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)(rows[i] + first + v)));
                     dot[i] = _mm512_dpbusd_epi32(dot[i], _mm512_and_si512(packed, nibble), a_low);
                     dot[i] = _mm512_dpbusd_epi32(dot[i], _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble), a_high);
                 }
             } else {
                 const __m512i a = _mm512_loadu_si512(act + first + v);
-                for (int i = 0; i < R; i++) dot[i] = _mm512_dpbusd_epi32(dot[i], _mm512_load_si512(rows[i] + first + v), a);
+                for (int i = 0; i < R; i++) dot[i] = _mm512_dpbusd_epi32(dot[i], _mm512_loadu_si512(rows[i] + first + v), a);
             }
         }
         const __m512 da = _mm512_loadu_ps(factors), sa = _mm512_loadu_ps(factors + 16);

@@ -1,3 +1,4 @@
+import CQuantKernels
 import Tensors
 
 /// Softmax attention of one head, shared by the engines. The `rows` new queries are the last rows
@@ -15,22 +16,29 @@ struct CausalAttentionHead {
     func attend(rows: Int, total: Int, scale: Float, scores: UnsafeMutablePointer<Float>) {
         let offset = total - rows
         if rows == 1 {
-            // Decode: sgemm with one row is several times slower than plain dot products.
-            for j in 0..<total { scores[j] = scale * VectorMath.dot(queries, keys + j * keyStride, count: headDim) }
-            VectorMath.softmax(scores, count: total)
-            output.update(repeating: 0, count: valueHeadDim)
-            for j in 0..<total { VectorMath.addScaled(values + j * valueStride, by: scores[j], into: output, count: valueHeadDim) }
+            attendOneRow(group: 1, total: total, scale: scale, scores: scores)
             return
         }
         BLAS.sgemm(transposeB: true, m: rows, n: total, k: headDim, alpha: scale,
                    a: queries, lda: queryStride, b: keys, ldb: keyStride, c: scores, ldc: total)
-        for row in 0..<rows {
-            let visible = offset + row + 1
-            VectorMath.softmax(scores + row * total, count: visible)
-            (scores + row * total + visible).update(repeating: 0, count: total - visible)
+        // Rows are independent: split over the tools' threads (sgemm threads itself through OpenBLAS).
+        ThreadPool.shared.parallelFor(rows, minimumChunk: max(1, 8_192 / max(total, 1))) { part in
+            for row in part {
+                let visible = offset + row + 1
+                VectorMath.softmax(scores + row * total, count: visible)
+                (scores + row * total + visible).update(repeating: 0, count: total - visible)
+            }
         }
         BLAS.sgemm(m: rows, n: valueHeadDim, k: total, a: scores, lda: total,
                    b: values, ldb: valueStride, c: output, ldc: outputStride)
+    }
+
+    /// Decode: this head and the `group − 1` query heads after it (consecutive queries and outputs)
+    /// read the same keys and values, so one pass over the cache serves them all (sgemm with one row
+    /// is several times slower than plain dot products). `scores` must hold `group · total` values.
+    func attendOneRow(group: Int, total: Int, scale: Float, scores: UnsafeMutablePointer<Float>) {
+        rk_attend_one_row(queries, group, headDim, keys, keyStride, values, valueStride, valueHeadDim, total, scale,
+                          scores, output)
     }
 }
 
@@ -46,7 +54,7 @@ extension CausalAttentionHead {
         let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim, valueWidth = keyValueHeads * valueHeadDim
         let group = heads / keyValueHeads
         var output = [Float](repeating: 0, count: rows * heads * valueHeadDim)
-        var scores = [Float](repeating: 0, count: rows * total)
+        var scores = [Float](repeating: 0, count: max(rows, group) * total)
         queries.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
@@ -54,14 +62,20 @@ extension CausalAttentionHead {
                         output.withUnsafeMutableBufferPointer { o in
                             guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
                                   let s = s.baseAddress, let o = o.baseAddress else { return }
-                            for head in 0..<heads {
-                                let shared = head / group
-                                CausalAttentionHead(queries: q + head * headDim, queryStride: queryWidth,
-                                                    keys: k + shared * headDim, keyStride: keyWidth,
-                                                    values: v + shared * valueHeadDim, valueStride: valueWidth,
-                                                    output: o + head * valueHeadDim, outputStride: heads * valueHeadDim,
-                                                    headDim: headDim, valueHeadDim: valueHeadDim)
-                                    .attend(rows: rows, total: total, scale: scale, scores: s)
+                            func head(_ index: Int) -> CausalAttentionHead {
+                                let shared = index / group
+                                return CausalAttentionHead(queries: q + index * headDim, queryStride: queryWidth,
+                                                           keys: k + shared * headDim, keyStride: keyWidth,
+                                                           values: v + shared * valueHeadDim, valueStride: valueWidth,
+                                                           output: o + index * valueHeadDim, outputStride: heads * valueHeadDim,
+                                                           headDim: headDim, valueHeadDim: valueHeadDim)
+                            }
+                            if rows == 1 {
+                                for shared in 0..<keyValueHeads {
+                                    head(shared * group).attendOneRow(group: group, total: total, scale: scale, scores: s)
+                                }
+                            } else {
+                                for index in 0..<heads { head(index).attend(rows: rows, total: total, scale: scale, scores: s) }
                             }
                         }
                     }

@@ -64,7 +64,8 @@ public struct WeightMatrix: @unchecked Sendable {
         // Old safetensors files do not align tensors; the kernels below want element alignment, so a
         // misaligned tensor (rare) gets an aligned private copy.
         let aligned = tensor.bytes.baseAddress.map { Int(bitPattern: $0) % width == 0 } ?? true
-        let kept = aligned ? tensor.storage : Storage(copying: tensor.bytes)
+        var kept = aligned ? tensor.storage : Storage(copying: tensor.bytes)
+        if tensor.dtype == .f32 { kept = FloatMatrixMemory.forDecode(kept) }
         storage = kept
         base = kept.bytes.baseAddress
         quantized = nil

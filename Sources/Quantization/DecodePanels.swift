@@ -9,7 +9,7 @@ import Tensors
 /// same bytes (a half scale per block, codes, offsets) rearranged, so decode reads as many bytes as
 /// before. Prefill and the other variants keep reading the matrix as stored.
 public struct DecodePanels: Sendable {
-    let storage: PanelMemory
+    let storage: HugePageMemory
     let rowBytes: Int
 
     /// Bytes of the packed copy.
@@ -24,7 +24,7 @@ public struct DecodePanels: Sendable {
         guard rowBytes > 0 else { return nil }
         let rows = matrix.rows
         storage = withExtendedLifetime(matrix) {
-            PanelMemory(count: rows * rowBytes) { base in
+            HugePageMemory(count: rows * rowBytes) { base in
                 withUnsafePointer(to: &descriptor) { weights in
                     ThreadPool.shared.parallelFor(rows, minimumChunk: 256) { range in
                         qk_panel_pack(weights, range.lowerBound, range.upperBound, base + range.lowerBound * rowBytes)
@@ -34,28 +34,4 @@ public struct DecodePanels: Sendable {
         }
         self.rowBytes = rowBytes
     }
-}
-
-/// Anonymous memory for panels, asked for in 2 MiB huge pages (`MADV_HUGEPAGE`; the VMs run
-/// transparent huge pages in madvise mode): decode walks every panel once per token, and with 4 KiB
-/// pages a 135M-parameter model's 86 MB of 4-bit panels cost 21,000 TLB misses a token.
-final class PanelMemory: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
-    private let mapping: UnsafeMutableRawPointer
-    private let mappedCount: Int
-
-    init(count: Int, fill: (UnsafeMutablePointer<UInt8>) -> Void) {
-        let huge = 2 << 20
-        mappedCount = max(huge, (count + huge - 1) / huge * huge)
-        guard let mapped = mmap(nil, mappedCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              mapped != MAP_FAILED else {
-            fatalError("cannot map \(mappedCount) bytes for decode panels")
-        }
-        mapping = mapped
-        _ = madvise(mapped, mappedCount, MADV_HUGEPAGE)  // a hint: without huge pages it still works
-        fill(mapped.assumingMemoryBound(to: UInt8.self))
-        bytes = UnsafeRawBufferPointer(start: mapped, count: count)
-    }
-
-    deinit { munmap(mapping, mappedCount) }
 }

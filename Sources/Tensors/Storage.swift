@@ -6,6 +6,7 @@ public final class Storage: @unchecked Sendable {
     private enum Backing {
         case mapped(MappedFile)
         case owned(UnsafeMutableRawBufferPointer)
+        case hugePages(HugePageMemory)
     }
 
     private let backing: Backing
@@ -42,6 +43,16 @@ public final class Storage: @unchecked Sendable {
         let end = (Int(bitPattern: base) + buffer.count) / huge * huge
         guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
         _ = madvise(pointer, end - start, 14)   // MADV_HUGEPAGE
+    }
+
+    /// An owned copy of `source` in 2 MiB-aligned huge pages (`HugePageMemory`), for weights that
+    /// decode streams every token.
+    public init(hugePageCopyOf source: UnsafeRawBufferPointer) {
+        let memory = HugePageMemory(count: source.count) { target in
+            if let from = source.baseAddress { target.update(from: from.assumingMemoryBound(to: UInt8.self), count: source.count) }
+        }
+        backing = .hugePages(memory)
+        bytes = memory.bytes
     }
 
     /// An owned copy of `source`.

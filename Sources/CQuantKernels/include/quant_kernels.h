@@ -96,11 +96,10 @@ void qk_half_matmul(int variant, const uint16_t *w, int is_bf16, size_t columns,
 
 /// Decode panels: a copy of the weight rows regrouped so that the AVX-512 VNNI one-row kernel adds 16
 /// blocks per dpbusd into integer lanes and pays the float work once per 16 blocks (panel_layout.h).
-/// Bytes of one packed row, a multiple of 64, or 0 when the matrix cannot be packed (grouped with f32
+/// Bytes of one packed row, a multiple of 4, or 0 when the matrix cannot be packed (grouped with f32
 /// scales, or int8 codes with biases).
 size_t qk_panel_row_bytes(const qk_matrix *w);
-/// Writes weight rows [row_begin, row_end) packed to `out` (row r at (r − row_begin)·qk_panel_row_bytes;
-/// 64-byte aligned `out` for aligned loads). With `panels` set, qk_matmul uses them for one activation
+/// Writes weight rows [row_begin, row_end) packed to `out` (row r at (r − row_begin)·qk_panel_row_bytes). With `panels` set, qk_matmul uses them for one activation
 /// row on the AVX-512 VNNI variant; the other variants and prefill read `data` as before.
 void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t *out);
 

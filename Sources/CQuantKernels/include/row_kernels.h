@@ -1,0 +1,34 @@
+// Row kernels of the engines' non-matrix work: softmax, SiLU and one-row (decode) attention. Each
+// entry point picks the AVX-512 form at run time when the CPU has AVX-512F, else a portable loop.
+// The AVX-512 exponential is a degree-6 polynomial after range reduction (Cephes' expf coefficients,
+// within 2 ulp of expf over the softmax and SiLU ranges); the scalar forms call expf.
+#ifndef ROW_KERNELS_H
+#define ROW_KERNELS_H
+
+#include <stddef.h>
+
+// 1 when the vector forms run on this CPU (callers may report it), else 0.
+int rk_vector_available(void);
+
+// x ← softmax(x) over `count` values, the maximum subtracted first, in float.
+void rk_softmax(float *x, size_t count);
+
+// x ← silu(x)·gate (gate NULL: silu(x)), silu(v) = v / (1 + e^−v).
+void rk_silu(float *x, const float *gate, size_t count);
+
+// One new position attending to `total` cached ones, for `group` query heads that share one key/value
+// head (grouped-query attention): query head h is at q + h·head_dim, its output at out + h·value_dim.
+// Scores are scale·q·k, softmax over all `total` positions; `scores` holds group·total floats.
+void rk_attend_one_row(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
+                       const float *values, size_t value_stride, size_t value_dim, size_t total, float scale,
+                       float *scores, float *out);
+
+// The same with the form named: `vector` 1 asks for the AVX-512 form (used only when available), 0
+// the portable one. Tests compare the two.
+void rk_softmax_form(int vector, float *x, size_t count);
+void rk_silu_form(int vector, float *x, const float *gate, size_t count);
+void rk_attend_one_row_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
+                            size_t key_stride, const float *values, size_t value_stride, size_t value_dim,
+                            size_t total, float scale, float *scores, float *out);
+
+#endif

@@ -1,0 +1,85 @@
+import CQuantKernels
+import Foundation
+import Testing
+import TestSupport
+
+/// The row kernels (softmax, SiLU, one-row grouped attention) in both forms, portable and AVX-512
+/// (polynomial exp), against Double references. On a CPU without AVX-512F the vector form runs the
+/// portable code, and the test says so.
+struct RowKernelTests {
+    static let forms: [Int32] = [0, 1]
+
+    @Test func vectorFormRunsOnAVX512CPUs() {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        #expect((rk_vector_available() == 1) == flags.contains(" avx512f"), "AVX-512F in /proc/cpuinfo should enable the vector form")
+    }
+
+    @Test(arguments: forms) func softmaxMatchesReference(_ vector: Int32) {
+        var generator = SeededGenerator(seed: 5)
+        for count in [1, 5, 16, 17, 100, 513] {
+            let input = generator.normals(count, scale: 12)
+            var x = input
+            rk_softmax_form(vector, &x, count)
+            let top = Double(input.max()!)
+            let exps = input.map { Foundation.exp(Double($0) - top) }
+            let total = exps.reduce(0, +)
+            for i in 0..<count {
+                let exact = exps[i] / total
+                // x − max is rounded to float first: a relative error of up to |x − max|·2⁻²⁴ in e^(x − max).
+                let rounding = 6e-8 * abs(Double(input[i]) - top)
+                #expect(abs(Double(x[i]) - exact) <= (4e-7 + rounding) * exact + 1e-30, "form \(vector) count \(count) [\(i)]: \(x[i]) vs \(exact)")
+            }
+        }
+    }
+
+    @Test(arguments: forms) func siluMatchesReference(_ vector: Int32) {
+        var generator = SeededGenerator(seed: 6)
+        for count in [1, 15, 16, 33, 1536] {
+            var input = generator.normals(count, scale: 6)
+            if count > 4 { input[0] = 95; input[1] = -95; input[2] = -200; input[3] = 0 }  // past the clamps, and zero
+            let gate = generator.normals(count)
+            for gated in [false, true] {
+                var x = input
+                if gated { gate.withUnsafeBufferPointer { rk_silu_form(vector, &x, $0.baseAddress, count) } }
+                else { rk_silu_form(vector, &x, nil, count) }
+                for i in 0..<count {
+                    let v = Double(input[i])
+                    let exact = v / (1 + Foundation.exp(-v)) * (gated ? Double(gate[i]) : 1)
+                    #expect(abs(Double(x[i]) - exact) <= 4e-7 * abs(exact) + 1e-30, "form \(vector) \(gated ? "gated" : "plain") [\(i)] of \(v): \(x[i]) vs \(exact)")
+                }
+            }
+        }
+    }
+
+    /// Grouped heads with strided keys and values: widths the vector form takes (64, 16) and one it
+    /// leaves to the portable loop (24), groups of 1, 3 and 9 (above its limit of 8).
+    @Test(arguments: forms) func oneRowAttentionMatchesReference(_ vector: Int32) {
+        var generator = SeededGenerator(seed: 7)
+        for (group, headDim, total) in [(1, 64, 1), (3, 64, 7), (3, 64, 130), (2, 16, 33), (3, 24, 9), (9, 16, 5)] {
+            let keyStride = headDim * 3 + 8, valueStride = headDim * 2 + 16
+            let q = generator.normals(group * headDim), keys = generator.normals(total * keyStride)
+            let values = generator.normals(total * valueStride)
+            var scores = [Float](repeating: .nan, count: group * total)
+            var out = [Float](repeating: .nan, count: group * headDim)
+            let scale = 1 / Float(headDim).squareRoot()
+            rk_attend_one_row_form(vector, q, group, headDim, keys, keyStride, values, valueStride, headDim, total, scale, &scores, &out)
+            for h in 0..<group {
+                let logits = (0..<total).map { j in
+                    Double(scale) * (0..<headDim).reduce(0.0) { $0 + Double(q[h * headDim + $1]) * Double(keys[j * keyStride + $1]) }
+                }
+                let top = logits.max()!
+                let weights = logits.map { Foundation.exp($0 - top) }
+                let total2 = weights.reduce(0, +)
+                for d in 0..<headDim {
+                    var exact = 0.0, magnitude = 0.0
+                    for j in 0..<total {
+                        exact += weights[j] / total2 * Double(values[j * valueStride + d])
+                        magnitude += weights[j] / total2 * abs(Double(values[j * valueStride + d]))
+                    }
+                    let got = Double(out[h * headDim + d])
+                    #expect(abs(got - exact) <= 2e-6 * magnitude + 1e-30, "form \(vector) group \(group) dim \(headDim) total \(total) head \(h) [\(d)]: \(got) vs \(exact)")
+                }
+            }
+        }
+    }
+}
