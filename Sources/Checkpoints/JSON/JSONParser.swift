@@ -61,210 +61,52 @@ public enum JSONParser {
     }
 }
 
+/// Builds the generic tree from `JSONScanner`'s tokens.
 private struct Reader {
-    let bytes: UnsafeRawBufferPointer
+    var scanner: JSONScanner
     let maximumDepth: Int
-    var position = 0
 
     init(bytes: UnsafeRawBufferPointer, maximumDepth: Int) {
-        self.bytes = bytes
+        scanner = JSONScanner(bytes: bytes)
         self.maximumDepth = maximumDepth
     }
 
-    var atEnd: Bool { position >= bytes.count }
+    var position: Int { scanner.position }
 
-    func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
-
-    mutating func skipWhitespace() {
-        while let byte = peek(), byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { position += 1 }
-    }
-
-    mutating func expect(_ literal: StaticString, value: JSONValue) throws(JSONParseError) -> JSONValue {
-        let start = position
-        let utf8 = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
-        for expected in utf8 {
-            guard let byte = peek() else { throw .unexpectedEnd }
-            guard byte == expected else { throw .unexpectedCharacter(offset: start, expected: "a JSON value") }
-            position += 1
-        }
-        return value
-    }
+    mutating func skipWhitespace() { scanner.skipWhitespace() }
 
     mutating func readValue(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard let byte = peek() else { throw .unexpectedEnd }
+        guard let byte = scanner.peek() else { throw .unexpectedEnd }
         switch byte {
         case UInt8(ascii: "{"): return try readObject(depth: depth + 1)
         case UInt8(ascii: "["): return try readArray(depth: depth + 1)
-        case UInt8(ascii: "\""): return .string(try readString())
-        case UInt8(ascii: "t"): return try expect("true", value: .bool(true))
-        case UInt8(ascii: "f"): return try expect("false", value: .bool(false))
-        case UInt8(ascii: "n"): return try expect("null", value: .null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try readNumber())
-        default: throw .unexpectedCharacter(offset: position, expected: "a JSON value")
+        case UInt8(ascii: "\""): return .string(try scanner.readString())
+        case UInt8(ascii: "t"): try scanner.expect("true"); return .bool(true)
+        case UInt8(ascii: "f"): try scanner.expect("false"); return .bool(false)
+        case UInt8(ascii: "n"): try scanner.expect("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .number(JSONNumber(lexeme: scanner.text(try scanner.readNumber().lexeme)))
+        default: throw .unexpectedCharacter(offset: scanner.position, expected: "a JSON value")
         }
-    }
-
-    mutating func enter(depth: Int) throws(JSONParseError) {
-        if depth > maximumDepth { throw .nestingTooDeep(offset: position, limit: maximumDepth) }
-        position += 1
-        skipWhitespace()
     }
 
     mutating func readObject(depth: Int) throws(JSONParseError) -> JSONValue {
-        try enter(depth: depth)
         var object = JSONObject()
-        if peek() == UInt8(ascii: "}") {
-            position += 1
-            return .object(object)
-        }
-        while true {
-            guard let byte = peek() else { throw .unexpectedEnd }
-            guard byte == UInt8(ascii: "\"") else { throw .unexpectedCharacter(offset: position, expected: "a string key") }
-            let keyOffset = position
-            let key = try readString()
-            skipWhitespace()
-            guard let colon = peek() else { throw .unexpectedEnd }
-            guard colon == UInt8(ascii: ":") else { throw .unexpectedCharacter(offset: position, expected: "':'") }
-            position += 1
-            skipWhitespace()
+        if try scanner.enter(depth: depth, maximumDepth: maximumDepth) { return .object(object) }
+        repeat {
+            let (key, keyOffset) = try scanner.readKey()
             let value = try readValue(depth: depth)
             guard object.append(key: key, value: value) else { throw .duplicateKey(key, offset: keyOffset) }
-            skipWhitespace()
-            guard let separator = peek() else { throw .unexpectedEnd }
-            position += 1
-            if separator == UInt8(ascii: "}") { return .object(object) }
-            guard separator == UInt8(ascii: ",") else { throw .unexpectedCharacter(offset: position - 1, expected: "',' or '}'") }
-            skipWhitespace()
-        }
+        } while try scanner.next(inObject: true)
+        return .object(object)
     }
 
     mutating func readArray(depth: Int) throws(JSONParseError) -> JSONValue {
-        try enter(depth: depth)
         var elements: [JSONValue] = []
-        if peek() == UInt8(ascii: "]") {
-            position += 1
-            return .array(elements)
-        }
-        while true {
+        if try scanner.enter(depth: depth, maximumDepth: maximumDepth) { return .array(elements) }
+        repeat {
             elements.append(try readValue(depth: depth))
-            skipWhitespace()
-            guard let separator = peek() else { throw .unexpectedEnd }
-            position += 1
-            if separator == UInt8(ascii: "]") { return .array(elements) }
-            guard separator == UInt8(ascii: ",") else { throw .unexpectedCharacter(offset: position - 1, expected: "',' or ']'") }
-            skipWhitespace()
-        }
-    }
-
-    /// Reads a string starting at its opening quote. The text is already known to be valid UTF-8.
-    mutating func readString() throws(JSONParseError) -> String {
-        position += 1
-        var utf8: [UInt8] = []
-        while true {
-            guard let byte = peek() else { throw .unexpectedEnd }
-            switch byte {
-            case UInt8(ascii: "\""):
-                position += 1
-                return String(decoding: utf8, as: UTF8.self)
-            case UInt8(ascii: "\\"):
-                try readEscape(into: &utf8)
-            case 0x00..<0x20:
-                throw .controlCharacterInString(offset: position)
-            default:
-                utf8.append(byte)
-                position += 1
-            }
-        }
-    }
-
-    mutating func readEscape(into utf8: inout [UInt8]) throws(JSONParseError) {
-        let start = position
-        position += 1
-        guard let code = peek() else { throw .unexpectedEnd }
-        position += 1
-        switch code {
-        case UInt8(ascii: "\""): utf8.append(0x22)
-        case UInt8(ascii: "\\"): utf8.append(0x5C)
-        case UInt8(ascii: "/"): utf8.append(0x2F)
-        case UInt8(ascii: "b"): utf8.append(0x08)
-        case UInt8(ascii: "f"): utf8.append(0x0C)
-        case UInt8(ascii: "n"): utf8.append(0x0A)
-        case UInt8(ascii: "r"): utf8.append(0x0D)
-        case UInt8(ascii: "t"): utf8.append(0x09)
-        case UInt8(ascii: "u"):
-            var scalar = UInt32(try readHex4(escapeStart: start))
-            if (0xDC00...0xDFFF).contains(scalar) { throw .loneSurrogate(offset: start) }
-            if (0xD800...0xDBFF).contains(scalar) {
-                guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
-                    throw .loneSurrogate(offset: start)
-                }
-                let lowStart = position
-                position += 2
-                let low = UInt32(try readHex4(escapeStart: lowStart))
-                guard (0xDC00...0xDFFF).contains(low) else { throw .loneSurrogate(offset: start) }
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            }
-            guard let unicode = Unicode.Scalar(scalar) else { throw .loneSurrogate(offset: start) }
-            utf8.append(contentsOf: UTF8.encode(unicode)!)
-        default:
-            throw .invalidEscape(offset: start)
-        }
-    }
-
-    mutating func readHex4(escapeStart: Int) throws(JSONParseError) -> UInt16 {
-        var value: UInt16 = 0
-        for _ in 0..<4 {
-            guard let byte = peek() else { throw .unexpectedEnd }
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw .invalidEscape(offset: escapeStart)
-            }
-            value = value << 4 | UInt16(digit)
-            position += 1
-        }
-        return value
-    }
-
-    mutating func readDigits() -> Int {
-        let start = position
-        while let byte = peek(), byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { position += 1 }
-        return position - start
-    }
-
-    /// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-    mutating func readNumber() throws(JSONParseError) -> JSONNumber {
-        let start = position
-        if peek() == UInt8(ascii: "-") { position += 1 }
-        guard let first = peek() else { throw .unexpectedEnd }
-        guard first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9") else { throw .invalidNumber(offset: start) }
-        if first == UInt8(ascii: "0") {
-            position += 1
-            if let next = peek(), next >= UInt8(ascii: "0") && next <= UInt8(ascii: "9") { throw .invalidNumber(offset: start) }
-        } else {
-            _ = readDigits()
-        }
-        var isInteger = true
-        if peek() == UInt8(ascii: ".") {
-            position += 1
-            isInteger = false
-            guard readDigits() > 0 else { throw atEnd ? .unexpectedEnd : .invalidNumber(offset: start) }
-        }
-        if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
-            position += 1
-            isInteger = false
-            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { position += 1 }
-            guard readDigits() > 0 else { throw atEnd ? .unexpectedEnd : .invalidNumber(offset: start) }
-        }
-        let lexeme = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        let number = JSONNumber(lexeme: lexeme)
-        // serde_json reads anything that is not a 64-bit integer as a Double and refuses infinities.
-        let fitsInteger = isInteger && (number.uint64Value != nil || number.int64Value != nil)
-        if !fitsInteger, !(Double(lexeme)?.isFinite ?? false) {
-            throw .numberOutOfRange(offset: start, lexeme: lexeme)
-        }
-        return number
+        } while try scanner.next(inObject: false)
+        return .array(elements)
     }
 }

@@ -19,6 +19,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case duplicateKey(path: String, key: String)
     /// The JSON is valid but not a safetensors header: wrong types, missing or malformed fields.
     case invalidHeaderStructure(path: String, tensor: String?, problem: String)
+    /// A tensor's shape has more dimensions than `limit` (numpy's 64); the reference has no limit.
+    case shapeRankTooLarge(path: String, tensor: String, limit: Int)
     /// A tensor's `dtype` is not one of the safetensors element types.
     case unknownDType(path: String, tensor: String, dtype: String)
     /// `__metadata__` is not an object whose values are all strings.
@@ -62,7 +64,7 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case .tensorInvalidInfo: return "TensorInvalidInfo"
         case .metadataIncompleteBuffer: return "MetadataIncompleteBuffer"
         case .tensorNotFound: return "TensorNotFound"
-        case .cannotOpen, .duplicateKey, .dimensionTooLarge, .reservedTensorName, .duplicateTensorName, .producedTensorMismatch:
+        case .cannotOpen, .duplicateKey, .shapeRankTooLarge, .dimensionTooLarge, .reservedTensorName, .duplicateTensorName, .producedTensorMismatch:
             return nil
         }
     }
@@ -86,6 +88,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .invalidHeaderStructure(path, tensor, problem):
             if let tensor { return "\(path): tensor \"\(tensor)\": \(problem)" }
             return "\(path): invalid header: \(problem)"
+        case let .shapeRankTooLarge(path, tensor, limit):
+            return "\(path): tensor \"\(tensor)\": shape has more than \(limit) dimensions"
         case let .unknownDType(path, tensor, dtype):
             return "\(path): tensor \"\(tensor)\": unknown dtype \"\(dtype)\""
         case let .invalidMetadata(path, key, problem):

@@ -38,9 +38,7 @@ public final class ZstdContainerFile: TensorSource, @unchecked Sendable {
         }
         let indexBytes = UnsafeRawBufferPointer(rebasing: bytes[Int(indexOffset)..<footer])
         guard XXH64.hash(indexBytes) == indexChecksum else { throw ZstdContainerError.indexChecksumMismatch(path: path) }
-        let json: JSONValue
-        do { json = try JSONParser.parse(indexBytes) } catch { throw ZstdContainerError.invalidIndex(path: path, problem: "\(error)") }
-        let (entries, metadata) = try ZstdContainerIndex.decode(json, path: path, dataEnd: Int(indexOffset))
+        let (entries, metadata) = try ZstdContainerIndex.decode(indexBytes, path: path, dataEnd: Int(indexOffset))
         var indexByName: [String: Int] = [:]
         for (position, entry) in entries.enumerated() where indexByName.updateValue(position, forKey: entry.info.name) != nil {
             throw ZstdContainerError.duplicateTensor(path: path, tensor: entry.info.name)
@@ -82,66 +80,5 @@ public final class ZstdContainerFile: TensorSource, @unchecked Sendable {
             guard XXH64.hash(UnsafeRawBufferPointer(target)) == entry.checksum else { throw ZstdContainerError.checksumMismatch(path: location, tensor: name) }
         }
         return try Tensor(dtype: entry.info.dtype, shape: entry.info.shape, storage: storage)
-    }
-}
-
-/// Decoding and validating the container's JSON index.
-enum ZstdContainerIndex {
-    static func decode(_ json: JSONValue, path: String, dataEnd: Int) throws -> ([ZstdContainer.Entry], [String: String]) {
-        guard let root = json.objectValue else { throw ZstdContainerError.invalidIndex(path: path, problem: "expected a JSON object") }
-        guard root["format"]?.stringValue == "megalodon-zstd" else { throw ZstdContainerError.invalidIndex(path: path, problem: "\"format\" must be \"megalodon-zstd\"") }
-        var metadata: [String: String] = [:]
-        if let object = root["metadata"] {
-            guard let members = object.objectValue?.members else { throw ZstdContainerError.invalidIndex(path: path, problem: "\"metadata\" must be an object") }
-            for (key, value) in members {
-                guard let text = value.stringValue else { throw ZstdContainerError.invalidIndex(path: path, problem: "metadata \"\(key)\" must be a string") }
-                metadata[key] = text
-            }
-        }
-        guard let list = root["tensors"]?.arrayValue else { throw ZstdContainerError.invalidIndex(path: path, problem: "\"tensors\" must be an array") }
-        let entries = try list.enumerated().map { position, value in try entry(value, position: position, path: path, dataEnd: dataEnd) }
-        let sorted = entries.sorted { $0.offset < $1.offset }
-        for (previous, next) in zip(sorted, sorted.dropFirst()) where previous.offset + previous.compressedSize > next.offset {
-            throw ZstdContainerError.overlappingFrames(path: path, tensor: next.info.name)
-        }
-        return (entries, metadata)
-    }
-
-    private static func entry(_ value: JSONValue, position: Int, path: String, dataEnd: Int) throws -> ZstdContainer.Entry {
-        guard let object = value.objectValue, let name = object["name"]?.stringValue else {
-            throw ZstdContainerError.invalidIndex(path: path, problem: "tensors[\(position)] must be an object with a string \"name\"")
-        }
-        func fail(_ problem: String) -> ZstdContainerError { .invalidEntry(path: path, tensor: name, problem: problem) }
-        func count(_ key: String) throws -> Int {
-            guard let number = object[key]?.numberValue?.uint64Value, number <= UInt64(Int.max) else { throw fail("\"\(key)\" must be a non-negative integer") }
-            return Int(number)
-        }
-        guard let dtypeName = object["dtype"]?.stringValue, let dtype = DType(rawValue: dtypeName), dtype.byteWidth != nil else {
-            throw fail("unknown dtype \(object["dtype"]?.serialized() ?? "(missing)")")
-        }
-        guard let dimensions = object["shape"]?.arrayValue else { throw fail("\"shape\" must be an array") }
-        let shape = try dimensions.map { dimension -> Int in
-            guard let number = dimension.numberValue?.uint64Value, number <= UInt64(Int.max) else { throw fail("shape entries must be non-negative integers") }
-            return Int(number)
-        }
-        guard shape.count <= 16, let elements = Tensor.elementCount(of: shape), let expected = dtype.byteCount(elements: elements) else {
-            throw fail("shape \(shape) is too large")
-        }
-        let (offset, compressed, size, planes) = (try count("offset"), try count("compressed_size"), try count("size"), try count("byte_planes"))
-        guard size == expected else { throw fail("size \(size) does not match \(dtype) \(shape) (\(expected) bytes)") }
-        guard planes == 1 || planes == dtype.byteWidth else { throw fail("byte_planes must be 1 or the element width") }
-        let (end, overflow) = offset.addingReportingOverflow(compressed)
-        guard offset >= ZstdContainer.headerSize, !overflow, end <= dataEnd, compressed > 0 else {
-            throw fail("frame \(offset)+\(compressed) lies outside the data section (8..<\(dataEnd))")
-        }
-        let (largest, expansionOverflow) = compressed.multipliedReportingOverflow(by: ZstdContainer.maximumExpansion)
-        guard expansionOverflow || size <= largest else {
-            throw ZstdContainerError.sizeBeyondFrameExpansion(path: path, tensor: name, size: size, compressedSize: compressed)
-        }
-        guard let hex = object["xxh64"]?.stringValue, hex.utf8.count == 16, let checksum = UInt64(hex, radix: 16) else {
-            throw fail("\"xxh64\" must be 16 hex digits")
-        }
-        return ZstdContainer.Entry(info: TensorInfo(name: name, dtype: dtype, shape: shape), offset: offset, compressedSize: compressed,
-                                   bytePlanes: planes, checksum: checksum)
     }
 }
