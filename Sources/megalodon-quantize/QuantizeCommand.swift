@@ -85,6 +85,7 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.returnFreedMemory()
         try reportingErrors {
             compute.apply()
             let policy = try makePolicy()
