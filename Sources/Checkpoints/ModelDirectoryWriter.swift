@@ -88,13 +88,7 @@ public struct ModelDirectoryWriter {
 /// with what the conversion meant to write, one tensor at a time.
 public enum ConversionVerifier {
     public static func verify(output: TensorSource, expected: TensorSource, progress: (Int) -> Void = { _ in }) throws {
-        let written = Set(output.tensorNames)
-        if let missing = expected.tensorNames.first(where: { !written.contains($0) }) {
-            throw ConversionError.verificationFailed(output: output.location, tensor: missing, detail: "missing from the output")
-        }
-        if let extra = output.tensorNames.first(where: { !expected.contains($0) }) {
-            throw ConversionError.verificationFailed(output: output.location, tensor: extra, detail: "not expected in the output")
-        }
+        try checkNames(output: output, expected: expected.tensorInfos)
         var done = 0
         for info in expected.tensorInfos {
             // The expected tensor first: a merged one lets its rank pages go before the output's
@@ -114,6 +108,41 @@ public enum ConversionVerifier {
             MappedPages.release(got)
             done += info.byteCount
             progress(done)
+        }
+    }
+
+    /// The same check against the digests of the bytes the writer was given (`DigestRecordingSource`):
+    /// the output is read once and the input not at all.
+    public static func verify(output: TensorSource, expected: [TensorInfo], digests: [String: ContentDigest],
+                              progress: (Int) -> Void = { _ in }) throws {
+        try checkNames(output: output, expected: expected)
+        var done = 0
+        for info in expected {
+            guard let want = digests[info.name] else {
+                throw ConversionError.verificationFailed(output: output.location, tensor: info.name, detail: "never handed to the writer")
+            }
+            let got = try output.tensor(named: info.name)
+            MappedPages.prefetch(got)
+            guard info.dtype == got.dtype, info.shape == got.shape else {
+                throw ConversionError.verificationFailed(output: output.location, tensor: info.name,
+                                                         detail: "expected \(info.dtype) \(info.shape), found \(got.dtype) \(got.shape)")
+            }
+            guard ContentDigest(of: got.bytes) == want else {
+                throw ConversionError.verificationFailed(output: output.location, tensor: info.name, detail: "values differ")
+            }
+            MappedPages.release(got)
+            done += info.byteCount
+            progress(done)
+        }
+    }
+
+    private static func checkNames(output: TensorSource, expected: [TensorInfo]) throws {
+        let written = Set(output.tensorNames), wanted = Set(expected.map(\.name))
+        if let missing = expected.first(where: { !written.contains($0.name) }) {
+            throw ConversionError.verificationFailed(output: output.location, tensor: missing.name, detail: "missing from the output")
+        }
+        if let extra = output.tensorNames.first(where: { !wanted.contains($0) }) {
+            throw ConversionError.verificationFailed(output: output.location, tensor: extra, detail: "not expected in the output")
         }
     }
 }

@@ -112,10 +112,10 @@ public final class QuantizedModelSource: TensorSource, @unchecked Sendable {
         let original = try input.tensor(named: weight)
         let values = try original.floats()
         original.releaseMappedPages()
-        let matrix = try values.withUnsafeBufferPointer {
-            try Quantizer.quantize($0, rows: layout.rows, columns: layout.columns, scheme: layout.scheme, name: weight)
+        let (matrix, quality) = try values.withUnsafeBufferPointer {
+            let matrix = try Quantizer.quantize($0, rows: layout.rows, columns: layout.columns, scheme: layout.scheme, name: weight)
+            return (matrix, QuantizationQuality(original: $0, matrix: matrix))
         }
-        let quality = QuantizationQuality(original: values, matrix: matrix)
         lock.withLock {
             measured[weight] = quality
             lastQuantized = (weight, matrix)

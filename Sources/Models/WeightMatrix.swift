@@ -156,8 +156,13 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
+    /// Rows widened per sgemm of several input rows: up to 8 MB of floats. Each block is one sgemm,
+    /// and each sgemm packs all of x again, so L2-sized blocks (16 rows of a 4096-wide matrix) made a
+    /// 7B prefill pack its activations 256 times per matrix.
+    private var prefillBlockRows: Int { max(blockRows, min(outputs, (1 << 21) / max(1, inputs))) }
+
     private func applyBlockwise(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        let block = blockRows
+        let block = prefillBlockRows
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: block * inputs)
         defer { scratch.deallocate() }
         var first = 0

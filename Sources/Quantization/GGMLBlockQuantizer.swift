@@ -31,13 +31,6 @@ enum GGMLBlockQuantizer {
     @inline(__always)
     private static func inverse(_ d: Float) -> Float { d != 0 ? 1 / d : 0 }
 
-    /// A float known to lie in [lower, upper] as an integer; NaN (only from an overflowing inverse
-    /// scale, whose block dequantizes to zero) becomes 0 instead of trapping.
-    @inline(__always)
-    private static func clampedInteger(_ value: Float, _ lower: Float, _ upper: Float) -> Int {
-        value.isNaN ? 0 : Int(min(max(value, lower), upper))
-    }
-
     @inline(__always)
     private static func storeHalf(_ value: Float, _ out: UnsafeMutableRawBufferPointer, at offset: Int) {
         out.storeBytes(of: HalfPrecision.halfBits(from: value).littleEndian, toByteOffset: offset, as: UInt16.self)
@@ -50,8 +43,9 @@ enum GGMLBlockQuantizer {
         let id = inverse(d)
         storeHalf(d, out, at: 0)
         for j in 0..<blockValues {
-            // roundf: halves away from zero.
-            let q = clampedInteger((x[j] * id).rounded(.toNearestOrAwayFromZero), -128, 127)
+            // roundf: halves away from zero. NaN (only from an overflowing inverse scale, whose block
+            // dequantizes to zero) becomes 0 instead of trapping.
+            let q = IntegerRounding.halfAwayFromZero(x[j] * id, clampedTo: -128, 127)
             out[2 + j] = UInt8(bitPattern: Int8(q))
         }
     }
@@ -64,8 +58,8 @@ enum GGMLBlockQuantizer {
         let id = inverse(d)
         storeHalf(d, out, at: 0)
         for j in 0..<blockValues / 2 {
-            let low = min(15, clampedInteger((x[j] * id + 8.5).rounded(.towardZero), 0, 255))
-            let high = min(15, clampedInteger((x[j + 16] * id + 8.5).rounded(.towardZero), 0, 255))
+            let low = min(15, IntegerRounding.towardZero(x[j] * id + 8.5, clampedTo: 0, 255))
+            let high = min(15, IntegerRounding.towardZero(x[j + 16] * id + 8.5, clampedTo: 0, 255))
             out[2 + j] = UInt8(low | high << 4)
         }
     }
@@ -81,8 +75,8 @@ enum GGMLBlockQuantizer {
         storeHalf(d, out, at: 0)
         storeHalf(lowest, out, at: 2)
         for j in 0..<blockValues / 2 {
-            let low = min(15, clampedInteger(((x[j] - lowest) * id + 0.5).rounded(.towardZero), 0, 255))
-            let high = min(15, clampedInteger(((x[j + 16] - lowest) * id + 0.5).rounded(.towardZero), 0, 255))
+            let low = min(15, IntegerRounding.towardZero((x[j] - lowest) * id + 0.5, clampedTo: 0, 255))
+            let high = min(15, IntegerRounding.towardZero((x[j + 16] - lowest) * id + 0.5, clampedTo: 0, 255))
             out[4 + j] = UInt8(low | high << 4)
         }
     }

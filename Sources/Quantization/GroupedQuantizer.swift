@@ -14,53 +14,55 @@ struct GroupedQuantizer {
     /// Writes row `row` of `values` (exactly `layout.columns` floats) into the three arrays.
     func quantizeRow(_ x: UnsafeBufferPointer<Float>, row: Int, codes: UnsafeMutableRawBufferPointer,
                      scales: UnsafeMutableRawBufferPointer, biases: UnsafeMutableRawBufferPointer) throws {
-        let groupSize = layout.groupSize
+        let groupSize = layout.groupSize, columns = layout.columns
         let rowCodes = UnsafeMutableRawBufferPointer(rebasing: codes[row * layout.rowBytes..<(row + 1) * layout.rowBytes])
-        for group in 0..<layout.groupsPerRow {
-            let start = group * groupSize, end = min(start + groupSize, layout.columns)
-            var lowest = Float.infinity, highest = -Float.infinity
-            for v in x[start..<end] {
-                lowest = min(lowest, v)
-                highest = max(highest, v)
+        // Codes are made one byte per value first (a loop without stores into shared bytes), then packed.
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: columns) { values in
+            for group in 0..<layout.groupsPerRow {
+                let start = group * groupSize, end = min(start + groupSize, columns)
+                var lowest = Float.infinity, highest = -Float.infinity
+                for v in x[start..<end] {
+                    lowest = min(lowest, v)
+                    highest = max(highest, v)
+                }
+                let slot = row * layout.groupsPerRow + group
+                let scale: Float, bias: Float
+                if scheme.symmetric {
+                    scale = try store(max(abs(lowest), abs(highest)) / scheme.codeRange, in: scales, at: slot, rounding: .up)
+                    bias = 0
+                } else {
+                    bias = try store(lowest, in: biases, at: slot, rounding: .down)
+                    scale = try store((highest - bias) / scheme.codeRange, in: scales, at: slot, rounding: .up)
+                }
+                // A scale below 2⁻¹²⁸ has no finite inverse; its group is then all zero codes.
+                let inverse: Float = scale != 0 && (1 / scale).isFinite ? 1 / scale : 0
+                let lower: Float = scheme.symmetric ? -scheme.codeRange : 0
+                // Stored codes: two's complement for int8 symmetric, +8 offset for int4 symmetric.
+                let offset = scheme.symmetric && scheme.bits == .int4 ? 8 : 0
+                for column in start..<end {
+                    let q = IntegerRounding.halfAwayFromZero((x[column] - bias) * inverse, clampedTo: lower, scheme.codeRange)
+                    values[column] = UInt8(truncatingIfNeeded: q &+ offset)
+                }
             }
-            let slot = row * layout.groupsPerRow + group
-            let scale: Float, bias: Float
-            if scheme.symmetric {
-                scale = try store(max(abs(lowest), abs(highest)) / scheme.codeRange, in: scales, at: slot, rounding: .up)
-                bias = 0
+            if scheme.bits == .int8 {
+                rowCodes.copyMemory(from: UnsafeRawBufferPointer(values))
             } else {
-                bias = try store(lowest, in: biases, at: slot, rounding: .down)
-                scale = try store((highest - bias) / scheme.codeRange, in: scales, at: slot, rounding: .up)
-            }
-            // A scale below 2⁻¹²⁸ has no finite inverse; its group is then all zero codes.
-            let inverse: Float = scale != 0 && (1 / scale).isFinite ? 1 / scale : 0
-            for column in start..<end {
-                let code = encode(x[column], scale: inverse, bias: bias)
-                write(code, at: column, into: rowCodes)
+                Self.packNibbles(values, into: rowCodes)
             }
         }
     }
 
-    /// The stored code of one value: signed for int8 symmetric, unsigned otherwise (int4 symmetric
-    /// codes carry the +8 offset).
-    @inline(__always)
-    private func encode(_ value: Float, scale inverse: Float, bias: Float) -> Int {
-        let scaled = ((value - bias) * inverse).rounded(.toNearestOrAwayFromZero)
-        if scheme.symmetric {
-            let q = Int(min(max(scaled, -scheme.codeRange), scheme.codeRange))
-            return scheme.bits == .int4 ? q + 8 : q
+    /// 4-bit codes (one per byte, < 16) in ggml's order: byte j of each block of 32 values holds value
+    /// j in its low nibble and value j + 16 in its high nibble (`GroupedScheme.nibblePosition`).
+    private static func packNibbles(_ values: UnsafeMutableBufferPointer<UInt8>, into row: UnsafeMutableRawBufferPointer) {
+        let columns = values.count
+        for blockStart in stride(from: 0, to: columns, by: 32) {
+            let byteStart = blockStart / 2
+            for j in 0..<min(16, columns - blockStart) {
+                let high = blockStart + 16 + j < columns ? values[blockStart + 16 + j] : 0
+                row[byteStart + j] = values[blockStart + j] | high << 4
+            }
         }
-        return Int(min(max(scaled, 0), scheme.codeRange))
-    }
-
-    @inline(__always)
-    private func write(_ code: Int, at column: Int, into row: UnsafeMutableRawBufferPointer) {
-        if scheme.bits == .int8 {
-            row[column] = UInt8(truncatingIfNeeded: code)
-            return
-        }
-        let (byte, high) = GroupedScheme.nibblePosition(of: column)
-        row[byte] |= UInt8(code) << (high ? 4 : 0)
     }
 
     enum Rounding { case up, down }

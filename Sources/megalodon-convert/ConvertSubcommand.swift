@@ -72,6 +72,7 @@ struct ConvertSubcommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.returnFreedMemory()
         try reportingErrors {
             let opened = try CheckpointInput.open(input, configPath: config, prefix: prefix)
             let kind = to.flatMap(OutputKind.init(rawValue:)) ?? output.map(OutputKind.implied(by:)) ?? .directory

@@ -60,6 +60,7 @@ struct InitCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.returnFreedMemory()
         try reportingErrors {
             let model = try InitialModel(preset: preset)
             guard let storage = DType(rawValue: dtype.uppercased()) else { return }

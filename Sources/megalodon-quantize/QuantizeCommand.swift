@@ -84,6 +84,7 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.returnFreedMemory()
         try reportingErrors {
             compute.apply()
             var settings = QuantizationJob.Settings(input: input, policy: try makePolicy())

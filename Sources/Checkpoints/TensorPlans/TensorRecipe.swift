@@ -72,9 +72,12 @@ extension TensorRecipe {
             return try Tensor(dtype: tensor.dtype, shape: target, storage: tensor.storage)
         case let .ropeRows(inner, heads, layout):
             let tensor = try inner.make(from: source, shape: shape)
+            // Copies hand the input's mapped pages back, so a stream of them stays near one tensor.
+            defer { MappedPages.release(tensor) }
             return try Self.permuteRows(tensor, heads: heads, to: layout, location: source.location)
         case let .lastAxisEntry(inner, index, count):
             let tensor = try inner.make(from: source, shape: shape + [count])
+            defer { MappedPages.release(tensor) }
             guard let width = tensor.dtype.byteWidth, tensor.shape.last == count else {
                 throw ConversionError.shapeDisagreement(input: source.location, tensor: inner.summary, expected: shape + [count], found: tensor.shape)
             }
@@ -88,6 +91,7 @@ extension TensorRecipe {
             return try Tensor(dtype: tensor.dtype, shape: Array(tensor.shape.dropLast()), storage: storage)
         case let .stackedOnLastAxis(parts):
             let pieces = try parts.map { try $0.make(from: source, shape: Array(shape.dropLast())) }
+            defer { pieces.forEach(MappedPages.release) }
             guard let first = pieces.first, let width = first.dtype.byteWidth,
                   pieces.allSatisfy({ $0.dtype == first.dtype && $0.shape == first.shape }) else {
                 throw ConversionError.shapeDisagreement(input: source.location, tensor: summary, expected: shape, found: pieces.first?.shape ?? [])
