@@ -8,7 +8,9 @@ import PackageDescription
 let package = Package(
     name: "Megalodon",
     products: [
-        .library(name: "MegalodonKit", targets: ["Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Provenance", "Conversion", "Evaluation"]),
+        .library(
+            name: "MegalodonKit",
+            targets: ["Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Provenance", "Conversion", "Evaluation"]),
         .executable(name: "megalodon-convert", targets: ["megalodon-convert"]),
         .executable(name: "megalodon-quantize", targets: ["megalodon-quantize"]),
         .executable(name: "megalodon-eval", targets: ["megalodon-eval"]),
@@ -16,7 +18,7 @@ let package = Package(
         .executable(name: "megalodon-bench", targets: ["megalodon-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -37,9 +39,11 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Models", "Provenance"]),
         // Benchmark programs' library side; only megalodon-bench links it.
         .target(name: "Benchmarks", dependencies: ["Tensors", "Checkpoints", "Models", "Conversion", "Evaluation"]),
-        .target(name: "CommandSupport", dependencies: [
-            "Checkpoints", "Models", "Provenance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "CommandSupport",
+            dependencies: [
+                "Checkpoints", "Models", "Provenance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         tool("megalodon-convert"),
         tool("megalodon-quantize"),
@@ -63,8 +67,10 @@ let package = Package(
 )
 
 func tool(_ name: String, extra: [Target.Dependency] = []) -> Target {
-    .executableTarget(name: name, dependencies: [
-        "Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Conversion", "Evaluation", "Provenance", "CommandSupport",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ] + extra)
+    .executableTarget(
+        name: name,
+        dependencies: [
+            "Tensors", "Checkpoints", "Tokenizers", "Quantization", "Models", "Conversion", "Evaluation", "Provenance", "CommandSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ] + extra)
 }

@@ -16,7 +16,8 @@ public enum BFloat16KernelAnchors {
                 weights.withUnsafeBufferPointer { w in
                     x.withUnsafeBufferPointer { x in
                         y.withUnsafeMutableBufferPointer { y in
-                            BFloat16MatVec.apply(w.baseAddress!, outputs: rows, inputs: columns, x: x.baseAddress!, into: y.baseAddress!, variant: variant)
+                            BFloat16MatVec.apply(
+                                w.baseAddress!, outputs: rows, inputs: columns, x: x.baseAddress!, into: y.baseAddress!, variant: variant)
                         }
                     }
                 }

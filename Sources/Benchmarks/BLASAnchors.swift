@@ -13,7 +13,8 @@ public enum BLASAnchors {
                 weight.withUnsafeBufferPointer { w in
                     y.withUnsafeMutableBufferPointer { y in
                         guard let x = x.baseAddress, let w = w.baseAddress, let y = y.baseAddress else { return }
-                        BLAS.sgemm(transposeB: true, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: w, ldb: inputs, c: y, ldc: outputs)
+                        BLAS.sgemm(
+                            transposeB: true, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: w, ldb: inputs, c: y, ldc: outputs)
                     }
                 }
             }

@@ -31,7 +31,9 @@ public struct ConvertBenchmark {
     public func tensors() -> [TensorInfo] {
         let width = dtype.byteWidth ?? 2
         let columns = 4096
-        func matrix(_ name: String, bytes: Int) -> TensorInfo { TensorInfo(name: name, dtype: dtype, shape: [max(1, bytes / width / columns), columns]) }
+        func matrix(_ name: String, bytes: Int) -> TensorInfo {
+            TensorInfo(name: name, dtype: dtype, shape: [max(1, bytes / width / columns), columns])
+        }
         var infos = [matrix("token_table.weight", bytes: largestTensorBytes)]
         var used = infos[0].byteCount
         var layer = 0
@@ -54,14 +56,16 @@ public struct ConvertBenchmark {
         let path = folder + "/input.safetensors"
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
         try SafetensorsWriter.write(to: path, tensors: tensors(), metadata: [("format", "pt")], overwrite: true) { info in
-            try Tensor(dtype: info.dtype, shape: info.shape, storage: Storage(count: info.byteCount) { bytes in
-                let words = bytes.bindMemory(to: UInt64.self)
-                for index in words.indices {
-                    seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                    // Keep bf16 exponents in a weight-like range so the data resembles real weights.
-                    words[index] = (seed >> 8) & 0x3FFF_3FFF_3FFF_3FFF | 0x3C00_3C00_3C00_3C00
-                }
-            })
+            try Tensor(
+                dtype: info.dtype, shape: info.shape,
+                storage: Storage(count: info.byteCount) { bytes in
+                    let words = bytes.bindMemory(to: UInt64.self)
+                    for index in words.indices {
+                        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                        // Keep bf16 exponents in a weight-like range so the data resembles real weights.
+                        words[index] = (seed >> 8) & 0x3FFF_3FFF_3FFF_3FFF | 0x3C00_3C00_3C00_3C00
+                    }
+                })
         }
         return path
     }
@@ -91,7 +95,9 @@ public struct ConvertBenchmark {
     }
 
     /// Converts `input` with `dtype` (nil = same dtype) to `kind`.
-    public func convert(_ input: String, label: String, kind: OutputKind, dtype: DType?, output name: String, level: Int = 3, bytePlanes: Bool = true) throws -> Row {
+    public func convert(
+        _ input: String, label: String, kind: OutputKind, dtype: DType?, output name: String, level: Int = 3, bytePlanes: Bool = true
+    ) throws -> Row {
         let output = folder + "/" + name
         try? FileManager.default.removeItem(atPath: output)
         let opened = try CheckpointInput.open(input)
@@ -107,8 +113,9 @@ public struct ConvertBenchmark {
     /// to decode every tensor back (checksums included), in memory only.
     public func container(of input: String, level: Int, bytePlanes: Bool, dtype: DType?) throws -> (Row, decodeSeconds: Double) {
         let name = "container-\(level)-\(bytePlanes ? "planes" : "plain")-\(dtype?.rawValue ?? "same").mzst"
-        let row = try convert(input, label: "\(dtype?.rawValue ?? "same dtype"), level \(level), \(bytePlanes ? "byte planes" : "no planes")", kind: .zstd,
-                              dtype: dtype, output: name, level: level, bytePlanes: bytePlanes)
+        let row = try convert(
+            input, label: "\(dtype?.rawValue ?? "same dtype"), level \(level), \(bytePlanes ? "byte planes" : "no planes")", kind: .zstd,
+            dtype: dtype, output: name, level: level, bytePlanes: bytePlanes)
         let file = try ZstdContainerFile(path: folder + "/" + name)
         let decode = try Timing.seconds { for info in file.tensorInfos { _ = try file.tensor(named: info.name) } }.seconds
         try? FileManager.default.removeItem(atPath: folder + "/" + name)
@@ -146,7 +153,8 @@ extension ConvertBenchmark {
         for round in 1...max(1, repeats) {
             note("round \(round): plain copy, then safetensors → model directory (same dtype)")
             copies.append(try plainCopy(input))
-            conversions.append(try convert(input, label: "convert → model directory (bf16, same dtype)", kind: .directory, dtype: nil, output: "same"))
+            conversions.append(
+                try convert(input, label: "convert → model directory (bf16, same dtype)", kind: .directory, dtype: nil, output: "same"))
         }
         func fastest(_ rows: [Row]) -> Row {
             var best = rows.min { $0.seconds < $1.seconds } ?? rows[0]

@@ -38,7 +38,8 @@ public struct LlamaBenchmark: Sendable {
                 token = TokenSampler.argmax(Array(logits.row(0)))
             }
         }
-        return Report(prefill: prefill, decode: decode, prefillTokensPerSecond: Double(prefillTokens) / prefill.median,
-                      decodeTokensPerSecond: Double(decodeTokens) / decode.median, weightBytesPerToken: model.weightBytesPerToken)
+        return Report(
+            prefill: prefill, decode: decode, prefillTokensPerSecond: Double(prefillTokens) / prefill.median,
+            decodeTokensPerSecond: Double(decodeTokens) / decode.median, weightBytesPerToken: model.weightBytesPerToken)
     }
 }

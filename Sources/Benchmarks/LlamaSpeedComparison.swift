@@ -41,8 +41,10 @@ public struct LlamaSpeedComparison {
     }
 
     /// Measures the model at `path` (opened with `arithmetic`); llama-bench runs on `llamaCppModel`.
-    public func measure(model path: String, arithmetic: QuantizedArithmetic, llamaCppModel: String?,
-                        note: (String) -> Void = { _ in }) throws -> Measurement {
+    public func measure(
+        model path: String, arithmetic: QuantizedArithmetic, llamaCppModel: String?,
+        note: (String) -> Void = { _ in }
+    ) throws -> Measurement {
         let (loaded, loadSeconds) = try Timing.seconds { try ModelBundle.open(path, arithmetic: arithmetic) }
         guard let engine = loaded.model as? LlamaModel else { throw Failure.notLlama(path) }
         var bench = LlamaBenchmark(model: engine)
@@ -55,14 +57,21 @@ public struct LlamaSpeedComparison {
             decode.append(report.decodeTokensPerSecond)
             if let llamaBench, let llamaCppModel {
                 note("llama-bench on \(URL(fileURLWithPath: llamaCppModel).lastPathComponent) round \(round)/\(rounds)")
-                theirs.append(try LlamaCppBenchFigures.measure(executable: llamaBench, model: llamaCppModel, threads: threads,
-                                                               prefill: prefillTokens, decode: decodeTokens, repeats: 1))
+                theirs.append(
+                    try LlamaCppBenchFigures.measure(
+                        executable: llamaBench, model: llamaCppModel, threads: threads,
+                        prefill: prefillTokens, decode: decodeTokens, repeats: 1))
             }
         }
-        let llamaCpp = theirs.isEmpty ? nil : LlamaCppBenchFigures(prefill: Timing(samples: theirs.map(\.prefill)).median,
-                                                                   decode: Timing(samples: theirs.map(\.decode)).median)
-        return Measurement(path: path, storage: engine.matrixStorage, loadSeconds: loadSeconds, weightBytesPerToken: engine.weightBytesPerToken,
-                           prefillRounds: Timing(samples: prefill), decodeRounds: Timing(samples: decode), llamaCpp: llamaCpp)
+        let llamaCpp =
+            theirs.isEmpty
+            ? nil
+            : LlamaCppBenchFigures(
+                prefill: Timing(samples: theirs.map(\.prefill)).median,
+                decode: Timing(samples: theirs.map(\.decode)).median)
+        return Measurement(
+            path: path, storage: engine.matrixStorage, loadSeconds: loadSeconds, weightBytesPerToken: engine.weightBytesPerToken,
+            prefillRounds: Timing(samples: prefill), decodeRounds: Timing(samples: decode), llamaCpp: llamaCpp)
     }
 }
 
@@ -71,7 +80,9 @@ public struct LlamaCppBenchFigures: Sendable {
     public let prefill: Double
     public let decode: Double
 
-    public static func measure(executable: String, model: String, threads: Int, prefill: Int, decode: Int, repeats: Int) throws -> LlamaCppBenchFigures {
+    public static func measure(
+        executable: String, model: String, threads: Int, prefill: Int, decode: Int, repeats: Int
+    ) throws -> LlamaCppBenchFigures {
         typealias Failure = LlamaSpeedComparison.Failure
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -82,17 +93,21 @@ public struct LlamaCppBenchFigures: Sendable {
         do { try process.run() } catch { throw Failure.llamaBench("cannot run \(executable): \(error.localizedDescription)") }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure.llamaBench("\(executable) exited with status \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw Failure.llamaBench("\(executable) exited with status \(process.terminationStatus)")
+        }
         guard let rows = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
             throw Failure.llamaBench("\(executable) did not print the JSON list it prints with -o json")
         }
         func speed(promptTokens: Int, generated: Int) throws -> Double {
             guard let row = rows.first(where: { ($0["n_prompt"] as? Int) == promptTokens && ($0["n_gen"] as? Int) == generated }),
-                  let speed = row["avg_ts"] as? Double else {
+                let speed = row["avg_ts"] as? Double
+            else {
                 throw Failure.llamaBench("llama-bench reported no row for n_prompt=\(promptTokens), n_gen=\(generated)")
             }
             return speed
         }
-        return LlamaCppBenchFigures(prefill: try speed(promptTokens: prefill, generated: 0), decode: try speed(promptTokens: 0, generated: decode))
+        return LlamaCppBenchFigures(
+            prefill: try speed(promptTokens: prefill, generated: 0), decode: try speed(promptTokens: 0, generated: decode))
     }
 }

@@ -39,7 +39,8 @@ public struct MegalodonBenchmark: Sendable {
     /// Matrix elements a token multiplies with (the embedding is a row lookup; the head is a matrix).
     var matrixElementsPerToken: Int {
         let c = config
-        let perLayer = c.zDim * c.modelDim + 2 * c.valueDim * c.modelDim + c.modelDim * c.modelDim + c.modelDim * c.valueDim
+        let perLayer =
+            c.zDim * c.modelDim + 2 * c.valueDim * c.modelDim + c.modelDim * c.modelDim + c.modelDim * c.valueDim
             + (c.swiglu ? 3 : 2) * c.ffnHiddenDim * c.modelDim
         return c.numLayers * perLayer + c.outputVocabularySize * c.modelDim
     }
@@ -86,14 +87,17 @@ public struct MegalodonBenchmark: Sendable {
             advanced.position += wholeChunks
             for index in advanced.layers.indices { advanced.layers[index].timestepNorm.count += wholeChunks }
             advanced.finalNorm.count += wholeChunks
-            rows.append(ContextRow(context: advanced.position, secondsPerToken: try decodeTiming(model, after: advanced),
-                                   peakResidentBytes: PeakMemory.bytes))
+            rows.append(
+                ContextRow(
+                    context: advanced.position, secondsPerToken: try decodeTiming(model, after: advanced),
+                    peakResidentBytes: PeakMemory.bytes))
         }
-        return Report(loadSeconds: loadSeconds, prefill: prefill, prefillTokensPerSecond: Double(prefillTokens) / prefill.median,
-                      prefillGFLOPs: prefillFLOPs / prefill.median / 1e9, sgemmGFLOPs: sgemm.gflops,
-                      decodePerToken: decode, decodeTokensPerSecond: 1 / decode.median,
-                      decodeWeightGBPerSecond: Double(weightBytes) / decode.median / 1e9, sgemvGBPerSecond: sgemv.gigabytesPerSecond,
-                      weightBytesPerToken: weightBytes, contexts: rows, peakResidentBytes: PeakMemory.bytes)
+        return Report(
+            loadSeconds: loadSeconds, prefill: prefill, prefillTokensPerSecond: Double(prefillTokens) / prefill.median,
+            prefillGFLOPs: prefillFLOPs / prefill.median / 1e9, sgemmGFLOPs: sgemm.gflops,
+            decodePerToken: decode, decodeTokensPerSecond: 1 / decode.median,
+            decodeWeightGBPerSecond: Double(weightBytes) / decode.median / 1e9, sgemvGBPerSecond: sgemv.gigabytesPerSecond,
+            weightBytesPerToken: weightBytes, contexts: rows, peakResidentBytes: PeakMemory.bytes)
     }
 
     /// Seconds per generated token, each repeat decoding `decodeTokens` tokens from `start`.

@@ -48,7 +48,8 @@ public struct MegalodonLongRun: Sendable {
         public var description: String {
             switch self {
             case let .invalidLengths(tokens, snapshotDelay, compared):
-                return "long run: tokens (\(tokens)) and compared tokens (\(compared)) must be positive, the snapshot delay (\(snapshotDelay)) not negative"
+                return
+                    "long run: tokens (\(tokens)) and compared tokens (\(compared)) must be positive, the snapshot delay (\(snapshotDelay)) not negative"
             }
         }
     }
@@ -89,7 +90,9 @@ public struct MegalodonLongRun: Sendable {
     /// Streams, snapshots through `stateFile` (created, then left for the caller to remove), and
     /// compares. `progress` receives the number of tokens streamed so far after every call.
     public func run(stateFile: String, progress: (Int) -> Void = { _ in }) throws -> Report {
-        guard comparedTokens >= 1, tokens >= 1, snapshotDelay >= 0 else { throw Failure.invalidLengths(tokens: tokens, snapshotDelay: snapshotDelay, compared: comparedTokens) }
+        guard comparedTokens >= 1, tokens >= 1, snapshotDelay >= 0 else {
+            throw Failure.invalidLengths(tokens: tokens, snapshotDelay: snapshotDelay, compared: comparedTokens)
+        }
         let model = try MegalodonModel(config: config, weights: RandomMegalodonWeights(config: config, seed: weightSeed))
         var generator = SplitMix64(seed: tokenSeed)
         func nextTokens(_ count: Int) -> [Int] { (0..<count).map { _ in Int.random(in: 0..<config.vocabSize, using: &generator) } }
@@ -135,11 +138,12 @@ public struct MegalodonLongRun: Sendable {
             let worst = zip(streamed, other).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
             return Drift(maxAbsolute: worst, relative: scale > 0 ? worst / scale : worst)
         }
-        return Report(streamedTokens: snapshotAt, streamSeconds: streamSeconds, comparedTokens: comparedTokens,
-                      snapshotCacheRows: copy.layers.first?.attention.count ?? 0, stateFileBytes: stateFileBytes,
-                      fileRestoresCopyExactly: restored == copy, maxAbsoluteLogit: scale,
-                      allLogitsFinite: (streamed + oneCall + stepped).allSatisfy(\.isFinite),
-                      oneCall: drift(oneCall), tokenByToken: drift(stepped), memory: memory,
-                      finalPeakResidentBytes: PeakMemory.bytes)
+        return Report(
+            streamedTokens: snapshotAt, streamSeconds: streamSeconds, comparedTokens: comparedTokens,
+            snapshotCacheRows: copy.layers.first?.attention.count ?? 0, stateFileBytes: stateFileBytes,
+            fileRestoresCopyExactly: restored == copy, maxAbsoluteLogit: scale,
+            allLogitsFinite: (streamed + oneCall + stepped).allSatisfy(\.isFinite),
+            oneCall: drift(oneCall), tokenByToken: drift(stepped), memory: memory,
+            finalPeakResidentBytes: PeakMemory.bytes)
     }
 }

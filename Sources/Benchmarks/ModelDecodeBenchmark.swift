@@ -31,11 +31,13 @@ public struct ModelDecodeBenchmark {
     public func run(progress: (String) -> Void = { _ in }) throws -> Report {
         let (bundle, loadSeconds) = try Timing.seconds { try ModelBundle.open(path) }
         let resident = PeakMemory.currentResidentBytes
-        progress(String(format: "opened %@ (%@) in %.1f s, resident %.2f GB", path, bundle.architecture, loadSeconds, Double(resident) / 1e9))
+        progress(
+            String(format: "opened %@ (%@) in %.1f s, resident %.2f GB", path, bundle.architecture, loadSeconds, Double(resident) / 1e9))
         let weightBytes = try (bundle.model as? LlamaModel)?.weightBytesPerToken ?? Self.weightBytesPerToken(path)
         let (prefill, decode) = try measure(bundle.model, progress: progress)
-        return Report(architecture: bundle.architecture, loadSeconds: loadSeconds, residentAfterLoad: resident, prefillSeconds: prefill,
-                      decodePerToken: decode, weightBytesPerToken: weightBytes, peakResidentBytes: PeakMemory.bytes)
+        return Report(
+            architecture: bundle.architecture, loadSeconds: loadSeconds, residentAfterLoad: resident, prefillSeconds: prefill,
+            decodePerToken: decode, weightBytesPerToken: weightBytes, peakResidentBytes: PeakMemory.bytes)
     }
 
     private func measure<Model: LanguageModel>(_ model: Model, progress: (String) -> Void) throws -> (Double, Timing) {
@@ -56,7 +58,8 @@ public struct ModelDecodeBenchmark {
                 logits = next
                 samples.append(seconds)
                 token = TokenSampler.argmax(Array(logits.row(0)))
-                progress(String(format: "decode run %d/%d token %d/%d: %.3f s", run + 1, repeats, step + 1, decodeTokens, samples.last ?? 0))
+                progress(
+                    String(format: "decode run %d/%d token %d/%d: %.3f s", run + 1, repeats, step + 1, decodeTokens, samples.last ?? 0))
             }
         }
         return (prefill, Timing(samples: samples))
@@ -68,7 +71,10 @@ public struct ModelDecodeBenchmark {
         let source = try Architectures.openCheckpoint(path)
         let embedding = ["embed.weight", "model.embed_tokens.weight", "token_embd.weight", "tok_embeddings.weight"]
         return source.tensorInfos.filter { info in
-            info.shape.count == 2 && !embedding.contains { info.name == $0 || info.name.hasPrefix($0 + ".") || info.name.hasPrefix(String($0.dropLast(".weight".count)) + ".") }
+            info.shape.count == 2
+                && !embedding.contains {
+                    info.name == $0 || info.name.hasPrefix($0 + ".") || info.name.hasPrefix(String($0.dropLast(".weight".count)) + ".")
+                }
         }.reduce(0) { $0 + $1.byteCount }
     }
 }

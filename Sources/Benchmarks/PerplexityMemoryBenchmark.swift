@@ -51,7 +51,9 @@ public struct PerplexityMemoryBenchmark {
         let tokens = (0..<(contexts.max() ?? 0)).map { _ in Int.random(in: 3..<config.vocabSize, using: &generator) }
         for length in contexts {
             let (nll, seconds) = try Timing.seconds { try perplexity.negativeLogLikelihood(of: tokens[..<length]) }
-            row(Row(context: length, perplexity: exp(nll / Double(length)), seconds: seconds, peakResidentBytes: PeakMemory.bytes,
+            row(
+                Row(
+                    context: length, perplexity: exp(nll / Double(length)), seconds: seconds, peakResidentBytes: PeakMemory.bytes,
                     currentResidentBytes: PeakMemory.currentResidentBytes))
         }
     }

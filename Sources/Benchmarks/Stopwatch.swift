@@ -78,7 +78,8 @@ public enum PeakMemory {
 
     private static func statusKilobytes(_ field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return nil }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) })
+        else { return nil }
         return line.split(separator: " ").dropFirst().compactMap { Int($0) }.first
     }
 }

@@ -68,7 +68,9 @@ public final class AtomicOutput {
         if !overwrite, FileManager.default.fileExists(atPath: path) { throw AtomicOutputError.outputExists(path: path) }
         let url = URL(fileURLWithPath: path)
         StaleTemporaries.remove(besides: url)
-        var template = Array(url.deletingLastPathComponent().appendingPathComponent(StaleTemporaries.prefix(for: url) + "\(getpid())-XXXXXX").path.utf8CString)
+        var template = Array(
+            url.deletingLastPathComponent().appendingPathComponent(StaleTemporaries.prefix(for: url) + "\(getpid())-XXXXXX").path
+                .utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw AtomicOutputError.cannotCreate(path: path, reason: Self.lastError()) }
         let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -86,7 +88,9 @@ public final class AtomicOutput {
         do {
             for part in pending {
                 if overwrite {
-                    guard rename(part.temporaryPath, part.finalPath) == 0 else { throw AtomicOutputError.cannotCommit(path: part.finalPath, reason: Self.lastError()) }
+                    guard rename(part.temporaryPath, part.finalPath) == 0 else {
+                        throw AtomicOutputError.cannotCommit(path: part.finalPath, reason: Self.lastError())
+                    }
                 } else {
                     guard link(part.temporaryPath, part.finalPath) == 0 else {
                         if errno == EEXIST { throw AtomicOutputError.outputExists(path: part.finalPath) }

@@ -79,11 +79,14 @@ public enum CheckpointOpenError: Error, Equatable, Sendable, CustomStringConvert
         switch self {
         case let .notFound(path): return "\(path): no such file or directory"
         case let .cannotRead(path): return "\(path): cannot be read"
-        case let .unrecognisedFormat(path): return "\(path): not a recognised checkpoint (expected safetensors, a safetensors index, a PyTorch checkpoint or GGUF)"
+        case let .unrecognisedFormat(path):
+            return "\(path): not a recognised checkpoint (expected safetensors, a safetensors index, a PyTorch checkpoint or GGUF)"
         case let .unsupportedFormat(path, format): return "\(path): \(format.rawValue) checkpoints are not supported by this build"
         case let .noCheckpointInDirectory(path):
-            return "\(path): no model.safetensors, model.safetensors.index.json, other *.safetensors file, pytorch_model.bin, or model-parallel consolidated.*.pth with consolidate_config.json/params.json"
-        case let .ambiguousDirectory(path, candidates): return "\(path): several checkpoints (\(candidates.joined(separator: ", "))); name the file to use"
+            return
+                "\(path): no model.safetensors, model.safetensors.index.json, other *.safetensors file, pytorch_model.bin, or model-parallel consolidated.*.pth with consolidate_config.json/params.json"
+        case let .ambiguousDirectory(path, candidates):
+            return "\(path): several checkpoints (\(candidates.joined(separator: ", "))); name the file to use"
         }
     }
 }
@@ -112,7 +115,9 @@ public enum ModelDirectory {
     /// The checkpoint file to read for `path` (itself if it is a file).
     public static func checkpointFile(in path: String) throws -> String {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CheckpointOpenError.notFound(path: path) }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CheckpointOpenError.notFound(path: path)
+        }
         guard isDirectory.boolValue else { return path }
         let folder = URL(fileURLWithPath: path)
         for name in preferredNames where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
@@ -124,7 +129,10 @@ public enum ModelDirectory {
         var candidates = indexes.isEmpty ? files : indexes
         if candidates.isEmpty { candidates = entries.filter { $0.hasSuffix(".bin.index.json") }.sorted() }
         if candidates.isEmpty { candidates = pytorchNames.filter(entries.contains) }
-        if candidates.isEmpty { candidates = entries.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".gguf") || $0.hasSuffix(ZstdContainer.fileExtension)) }.sorted() }
+        if candidates.isEmpty {
+            candidates = entries.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".gguf") || $0.hasSuffix(ZstdContainer.fileExtension)) }
+                .sorted()
+        }
         guard let only = candidates.first else { throw CheckpointOpenError.noCheckpointInDirectory(path: path) }
         guard candidates.count == 1 else { throw CheckpointOpenError.ambiguousDirectory(path: path, candidates: candidates) }
         return folder.appendingPathComponent(only).path

@@ -14,9 +14,11 @@ public struct ModelDirectoryWriter {
     public init(directory: String) { self.directory = directory }
 
     @discardableResult
-    public func write(_ source: TensorSource, configJSON: String?, tokenizerFiles: [String],
-                      generatedFiles: [(name: String, write: (OutputFile) throws -> Void)] = [],
-                      metadata: SafetensorsMetadata = []) throws -> ShardPlan {
+    public func write(
+        _ source: TensorSource, configJSON: String?, tokenizerFiles: [String],
+        generatedFiles: [(name: String, write: (OutputFile) throws -> Void)] = [],
+        metadata: SafetensorsMetadata = []
+    ) throws -> ShardPlan {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         let existed = manager.fileExists(atPath: directory, isDirectory: &isDirectory)
@@ -32,8 +34,10 @@ public struct ModelDirectoryWriter {
         let plan: ShardPlan
         do {
             plan = try AtomicOutput.writing(overwrite: overwrite) { output in
-                let plan = try ShardedSafetensorsWriter.write(into: output, directory: directory, tensors: source.tensorInfos,
-                                                              metadata: metadata, maximumShardSize: maximumShardSize) { info in
+                let plan = try ShardedSafetensorsWriter.write(
+                    into: output, directory: directory, tensors: source.tensorInfos,
+                    metadata: metadata, maximumShardSize: maximumShardSize
+                ) { info in
                     // The writer has copied the previous tensor by now: let it go before making the next.
                     if let previous { MappedPages.release(previous) }
                     previous = nil
@@ -58,7 +62,9 @@ public struct ModelDirectoryWriter {
             throw error
         }
         // A replaced checkpoint may have had other shards or an index that would shadow the new files.
-        let keep = Set((0..<plan.shards.count).map { plan.fileName(ofShard: $0) } + (plan.shards.count > 1 ? [ShardedSafetensorsWriter.indexFileName] : []))
+        let keep = Set(
+            (0..<plan.shards.count).map { plan.fileName(ofShard: $0) }
+                + (plan.shards.count > 1 ? [ShardedSafetensorsWriter.indexFileName] : []))
         for name in stale where !keep.contains(name) { try? manager.removeItem(atPath: directory + "/" + name) }
         return plan
     }
@@ -98,10 +104,15 @@ public enum ConversionVerifier {
             let got = try output.tensor(named: info.name)
             MappedPages.prefetch(got)
             guard want.dtype == got.dtype, want.shape == got.shape else {
-                throw ConversionError.verificationFailed(output: output.location, tensor: info.name,
-                                                         detail: "expected \(want.dtype) \(want.shape), found \(got.dtype) \(got.shape)")
+                throw ConversionError.verificationFailed(
+                    output: output.location, tensor: info.name,
+                    detail: "expected \(want.dtype) \(want.shape), found \(got.dtype) \(got.shape)")
             }
-            guard want.byteCount == got.byteCount, memcmp(want.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, got.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, want.byteCount) == 0 else {
+            guard want.byteCount == got.byteCount,
+                memcmp(
+                    want.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, got.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!,
+                    want.byteCount) == 0
+            else {
                 throw ConversionError.verificationFailed(output: output.location, tensor: info.name, detail: "values differ")
             }
             MappedPages.release(want)
@@ -113,8 +124,10 @@ public enum ConversionVerifier {
 
     /// The same check against the digests of the bytes the writer was given (`DigestRecordingSource`):
     /// the output is read once and the input not at all.
-    public static func verify(output: TensorSource, expected: [TensorInfo], digests: [String: ContentDigest],
-                              progress: (Int) -> Void = { _ in }) throws {
+    public static func verify(
+        output: TensorSource, expected: [TensorInfo], digests: [String: ContentDigest],
+        progress: (Int) -> Void = { _ in }
+    ) throws {
         try checkNames(output: output, expected: expected)
         var done = 0
         for info in expected {
@@ -124,8 +137,9 @@ public enum ConversionVerifier {
             let got = try output.tensor(named: info.name)
             MappedPages.prefetch(got)
             guard info.dtype == got.dtype, info.shape == got.shape else {
-                throw ConversionError.verificationFailed(output: output.location, tensor: info.name,
-                                                         detail: "expected \(info.dtype) \(info.shape), found \(got.dtype) \(got.shape)")
+                throw ConversionError.verificationFailed(
+                    output: output.location, tensor: info.name,
+                    detail: "expected \(info.dtype) \(info.shape), found \(got.dtype) \(got.shape)")
             }
             guard ContentDigest(of: got.bytes) == want else {
                 throw ConversionError.verificationFailed(output: output.location, tensor: info.name, detail: "values differ")

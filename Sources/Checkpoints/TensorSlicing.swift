@@ -20,8 +20,9 @@ extension Tensor {
         let storage = Storage(count: rows.count * columns.count * width) { target in
             guard let from = source.baseAddress, let to = target.baseAddress else { return }
             for (offset, row) in rows.enumerated() {
-                (to + offset * columns.count * width).copyMemory(from: from + (row * columnCount + columns.lowerBound) * width,
-                                                                 byteCount: columns.count * width)
+                (to + offset * columns.count * width).copyMemory(
+                    from: from + (row * columnCount + columns.lowerBound) * width,
+                    byteCount: columns.count * width)
             }
         }
         return try Tensor(dtype: dtype, shape: newShape, storage: storage)

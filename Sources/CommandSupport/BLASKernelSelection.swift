@@ -62,7 +62,8 @@ public enum BLASKernelSelection {
             core = forced
         } else {
             guard let preferred = preferredCoreType(cpuFlags: CPUDescription.current.flags),
-                  isWeaker(BLAS.coreName, than: preferred) else { return }
+                isWeaker(BLAS.coreName, than: preferred)
+            else { return }
             core = preferred
         }
         setenv("OPENBLAS_CORETYPE", core, 1)

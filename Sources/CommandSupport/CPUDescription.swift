@@ -9,8 +9,10 @@ public struct CPUDescription: Sendable {
     public let flags: Set<String>
 
     /// The flags the kernels and OpenBLAS's choice depend on, in a fixed order.
-    public static let relevantFlags = ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni",
-                                       "avx512_bf16", "avx512_fp16", "avx_vnni", "amx_int8"]
+    public static let relevantFlags = [
+        "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni",
+        "avx512_bf16", "avx512_fp16", "avx_vnni", "amx_int8",
+    ]
 
     public static let current: CPUDescription = {
         let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
@@ -23,9 +25,10 @@ public struct CPUDescription: Sendable {
             let key = line[..<colon].trimmingCharacters(in: .whitespaces)
             if fields[key] == nil { fields[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
         }
-        return CPUDescription(model: fields["model name"] ?? "unknown CPU", vendor: fields["vendor_id"] ?? "unknown vendor",
-                              family: fields["cpu family"] ?? "?",
-                              flags: Set((fields["flags"] ?? "").split(separator: " ").map(String.init)))
+        return CPUDescription(
+            model: fields["model name"] ?? "unknown CPU", vendor: fields["vendor_id"] ?? "unknown vendor",
+            family: fields["cpu family"] ?? "?",
+            flags: Set((fields["flags"] ?? "").split(separator: " ").map(String.init)))
     }()
 
     /// "AMD EPYC (AuthenticAMD family 26; avx2 fma f16c avx512f …)".

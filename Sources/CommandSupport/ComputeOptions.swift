@@ -5,15 +5,20 @@ import Tensors
 
 /// `--threads`, shared by every tool that computes.
 public struct ComputeOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Threads for matrix products and our own kernels.",
-        discussion: "One thread gives the most repeatable timings; the default uses every core."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Threads for matrix products and our own kernels.",
+            discussion: "One thread gives the most repeatable timings; the default uses every core."))
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: ArgumentHelp(
-        "How quantized weights (Q8_0/Q4_0/Q4_1 GGUF, quantized model directories) multiply activations.",
-        discussion: "integer (default): activations rounded to int8 blocks of 32 and integer dot products, fast, as llama.cpp computes. float: weights dequantized a few rows at a time and multiplied in float, slower, without the activation rounding (what the weights alone lose).",
-        valueName: "integer|float"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How quantized weights (Q8_0/Q4_0/Q4_1 GGUF, quantized model directories) multiply activations.",
+            discussion:
+                "integer (default): activations rounded to int8 blocks of 32 and integer dot products, fast, as llama.cpp computes. float: weights dequantized a few rows at a time and multiplied in float, slower, without the activation rounding (what the weights alone lose).",
+            valueName: "integer|float"))
     public var quantizedArithmetic: String?
 
     public init() {}

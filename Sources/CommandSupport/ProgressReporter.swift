@@ -73,13 +73,15 @@ public enum ByteCountText {
 extension ProgressReporter {
     /// Library jobs' progress meters drawn as progress lines on stderr.
     public static let meters: ProgressMeters = { label, total, unit in
-        let reporter = ProgressReporter(label, total: total, unit: {
-            switch unit {
-            case .items: return .items
-            case .tokens: return .tokens
-            case .bytes: return .bytes
-            }
-        }())
+        let reporter = ProgressReporter(
+            label, total: total,
+            unit: {
+                switch unit {
+                case .items: return .items
+                case .tokens: return .tokens
+                case .bytes: return .bytes
+                }
+            }())
         return ProgressMeter(advance: reporter.advance(by:), finish: reporter.finish)
     }
 }

@@ -13,9 +13,11 @@ public struct CheckpointInput {
     public var tokenizerFiles: [String]
 
     /// Files copied from a model folder into the output as they are.
-    public static let tokenizerFileNames = ["tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json",
-                                            "added_tokens.json", "generation_config.json", "vocab.json", "merges.txt",
-                                            GGUFTokenizerFile.name]
+    public static let tokenizerFileNames = [
+        "tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json",
+        "added_tokens.json", "generation_config.json", "vocab.json", "merges.txt",
+        GGUFTokenizerFile.name,
+    ]
 
     /// Opens a file or folder (format recognised from content), finds its configuration:
     /// `configPath` when given, else `config.json`/`params.json` beside the weights, else the
@@ -32,7 +34,9 @@ public struct CheckpointInput {
         return CheckpointInput(source: source, convention: convention, configuration: configuration, tokenizerFiles: tokenizers)
     }
 
-    static func findConfiguration(folder: String, source: TensorSource, convention: NameConvention, explicit: String?) throws -> ModelConfiguration? {
+    static func findConfiguration(
+        folder: String, source: TensorSource, convention: NameConvention, explicit: String?
+    ) throws -> ModelConfiguration? {
         if let explicit { return try configuration(fromFile: explicit, convention: convention) }
         for name in ["config.json", "params.json"] where FileManager.default.fileExists(atPath: folder + "/" + name) {
             if let found = try? configuration(fromFile: folder + "/" + name, convention: convention) { return found }

@@ -50,7 +50,10 @@ public struct Conversion {
         let effectiveNames = kind == .gguf ? OutputNames.gguf : names
         if kind == .gguf, input.convention.family.flatMap(Architectures.architecture(of:))?.ggufArchitecture == nil {
             let withGGUF = Architectures.all.compactMap { $0.ggufArchitecture }.joined(separator: ", ")
-            throw ConversionError.unsupportedConversion(input: input.source.location, detail: "GGUF output is written for architectures with a GGUF form (\(withGGUF)) only (this is \(input.convention.rawValue))")
+            throw ConversionError.unsupportedConversion(
+                input: input.source.location,
+                detail:
+                    "GGUF output is written for architectures with a GGUF form (\(withGGUF)) only (this is \(input.convention.rawValue))")
         }
         let result = try ConversionPlanner.plan(input, names: effectiveNames, dtype: dtype)
         self.input = input
@@ -63,7 +66,9 @@ public struct Conversion {
     static func ggufStorage(_ source: PlannedSource) -> PlannedSource {
         let plan = source.plan.map { entry -> PlannedTensor in
             var entry = entry
-            if entry.info.dtype.isFloatingPoint, entry.info.shape.count <= 1 || ![.f32, .f16, .bf16].contains(entry.info.dtype) { entry.info.dtype = .f32 }
+            if entry.info.dtype.isFloatingPoint, entry.info.shape.count <= 1 || ![.f32, .f16, .bf16].contains(entry.info.dtype) {
+                entry.info.dtype = .f32
+            }
             return entry
         }
         return PlannedSource(input: source.input, plan: plan, metadata: source.metadata)
@@ -78,17 +83,21 @@ public struct Conversion {
         switch kind {
         case .directory:
             guard configuration != nil || input.convention == .unknown else {
-                throw ConversionError.missingConfiguration(input: input.source.location, hint: "a model directory needs config.json; pass --config FILE")
+                throw ConversionError.missingConfiguration(
+                    input: input.source.location, hint: "a model directory needs config.json; pass --config FILE")
             }
             var writer = ModelDirectoryWriter(directory: path)
             writer.maximumShardSize = maximumShardSize
             writer.overwrite = overwrite
             writer.progress = progress
-            try writer.write(planned, configJSON: configuration?.canonicalJSON, tokenizerFiles: input.tokenizerFiles, generatedFiles: generatedDirectoryFiles)
+            try writer.write(
+                planned, configJSON: configuration?.canonicalJSON, tokenizerFiles: input.tokenizerFiles,
+                generatedFiles: generatedDirectoryFiles)
         case .zstd:
             var writer = ZstdContainerWriter(level: compressionLevel, bytePlanes: bytePlanes)
             writer.progress = progress
-            try writer.write(planned, metadata: configuration.map { ["config.json": $0.canonicalJSON] } ?? [:], to: path, overwrite: overwrite)
+            try writer.write(
+                planned, metadata: configuration.map { ["config.json": $0.canonicalJSON] } ?? [:], to: path, overwrite: overwrite)
         case .gguf:
             var writer = GGUFWriter(metadata: try ggufMetadata())
             writer.progress = progress
@@ -100,7 +109,8 @@ public struct Conversion {
     /// Files a model directory gains beside the copied tokenizer files: a GGUF input's vocabulary as
     /// `tokenizer.gguf` (unless the input folder already had one).
     public var generatedDirectoryFiles: [(name: String, write: (OutputFile) throws -> Void)] {
-        guard let gguf = input.source as? GGUFFile, !input.tokenizerFiles.contains(where: { $0.hasSuffix("/" + GGUFTokenizerFile.name) }) else { return [] }
+        guard let gguf = input.source as? GGUFFile, !input.tokenizerFiles.contains(where: { $0.hasSuffix("/" + GGUFTokenizerFile.name) })
+        else { return [] }
         let keys = GGUFTokenizerFile.keys(of: gguf)
         if keys.isEmpty { return [] }
         return [(GGUFTokenizerFile.name, { try GGUFWriter(metadata: keys).write(EmptySource.empty, into: $0) })]
@@ -110,14 +120,22 @@ public struct Conversion {
     /// tokenizer keys of a GGUF input or `tokenizer.gguf`, then `extraGGUFMetadata`. `blockTypes`
     /// names the tensors written as ggml blocks (for `general.file_type`).
     public func ggufMetadata(blockTypes: [String: GGMLType] = [:]) throws -> [(key: String, value: GGUFValue)] {
-        guard let configuration else { throw ConversionError.missingConfiguration(input: input.source.location, hint: "GGUF output needs the model's configuration") }
-        let name = configuration.fields["_name_or_path"]?.stringValue ?? URL(fileURLWithPath: input.source.location).deletingPathExtension().lastPathComponent
-        guard let architecture = Architectures.architecture(of: configuration.family) else {
-            throw ConversionError.unsupportedConversion(input: input.source.location, detail: "unknown architecture \(configuration.family)")
+        guard let configuration else {
+            throw ConversionError.missingConfiguration(input: input.source.location, hint: "GGUF output needs the model's configuration")
         }
-        var keys = try architecture.ggufMetadata(configuration: configuration, name: name, tensors: planned.tensorInfos, blockTypes: blockTypes)
+        let name =
+            configuration.fields["_name_or_path"]?.stringValue
+            ?? URL(fileURLWithPath: input.source.location).deletingPathExtension().lastPathComponent
+        guard let architecture = Architectures.architecture(of: configuration.family) else {
+            throw ConversionError.unsupportedConversion(
+                input: input.source.location, detail: "unknown architecture \(configuration.family)")
+        }
+        var keys = try architecture.ggufMetadata(
+            configuration: configuration, name: name, tensors: planned.tensorInfos, blockTypes: blockTypes)
         var tokenizerSources = (input.source as? GGUFFile).map { [$0] } ?? []
-        if let file = input.tokenizerFiles.first(where: { $0.hasSuffix("/" + GGUFTokenizerFile.name) }) { tokenizerSources.append(try GGUFFile(path: file)) }
+        if let file = input.tokenizerFiles.first(where: { $0.hasSuffix("/" + GGUFTokenizerFile.name) }) {
+            tokenizerSources.append(try GGUFFile(path: file))
+        }
         for source in tokenizerSources {
             keys += GGUFTokenizerFile.keys(of: source).filter { key, _ in !keys.contains { $0.key == key } }
         }

@@ -27,13 +27,18 @@ public enum ConversionPlanner {
         if input.convention == .unknown, names == .canonical {
             planned = (PlannedSource.identity(source).plan, input.configuration)
         } else if let architecture = input.convention.family.flatMap(Architectures.architecture(of:)),
-                  let target = architecture.convention(named: names.rawValue) {
+            let target = architecture.convention(named: names.rawValue)
+        {
             planned = try architecture.plan(source, from: input.convention, to: target, configuration: input.configuration)
         }
         guard let planned else {
-            throw ConversionError.unsupportedConversion(input: source.location,
-                detail: "\(input.convention.rawValue) checkpoints cannot be written with \(names.rawValue) names" + (family.map { " (model family: \($0.rawValue))" } ?? ""))
+            throw ConversionError.unsupportedConversion(
+                input: source.location,
+                detail: "\(input.convention.rawValue) checkpoints cannot be written with \(names.rawValue) names"
+                    + (family.map { " (model family: \($0.rawValue))" } ?? ""))
         }
-        return Result(source: PlannedSource(input: source, plan: planned.tensors, metadata: [:]).casting(floatsTo: dtype), configuration: planned.configuration)
+        return Result(
+            source: PlannedSource(input: source, plan: planned.tensors, metadata: [:]).casting(floatsTo: dtype),
+            configuration: planned.configuration)
     }
 }

@@ -15,9 +15,11 @@ public enum ModelQuantizationError: Error, Equatable, CustomStringConvertible {
         case let .schemeNotInGGUF(scheme, option):
             return "\(option) \(scheme) cannot be stored in GGUF; a .gguf output takes q8_0, q4_0 or q4_1"
         case let .groupSizeConflict(scheme, groupSize):
-            return "--group-size \(groupSize) contradicts the scheme \(scheme) (ggml types have blocks of 32; a grouped scheme spelled with its group needs no --group-size)"
+            return
+                "--group-size \(groupSize) contradicts the scheme \(scheme) (ggml types have blocks of 32; a grouped scheme spelled with its group needs no --group-size)"
         case let .unsupportedOutput(kind): return "quantized output is a model directory or a .gguf file, not \(kind)"
-        case let .missingConfiguration(input): return "\(input): no model configuration found (config.json); a quantized model directory needs one"
+        case let .missingConfiguration(input):
+            return "\(input): no model configuration found (config.json); a quantized model directory needs one"
         }
     }
 }
@@ -32,14 +34,20 @@ public struct ModelQuantization {
 
     /// `kind` is `.directory` (quantized safetensors) or `.gguf` (Llama models, ggml types only).
     /// `tokenizerGGUFKeys`: GGUF tokenizer keys built from the input's tokenizer files (GGUF output).
-    public init(input: CheckpointInput, kind: OutputKind, policy: QuantizationPolicy,
-                tokenizerGGUFKeys: [(key: String, value: GGUFValue)] = []) throws {
+    public init(
+        input: CheckpointInput, kind: OutputKind, policy: QuantizationPolicy,
+        tokenizerGGUFKeys: [(key: String, value: GGUFValue)] = []
+    ) throws {
         switch kind {
         case .directory: break
         case .gguf:
-            let schemes: [(option: String, scheme: QuantizationScheme?)] = [("--scheme", policy.scheme), ("--embeddings", policy.embeddings)]
+            let schemes: [(option: String, scheme: QuantizationScheme?)] = [
+                ("--scheme", policy.scheme), ("--embeddings", policy.embeddings),
+            ]
             for (option, scheme) in schemes {
-                if let scheme, scheme.ggmlType == nil { throw ModelQuantizationError.schemeNotInGGUF(scheme: scheme.description, option: option) }
+                if let scheme, scheme.ggmlType == nil {
+                    throw ModelQuantizationError.schemeNotInGGUF(scheme: scheme.description, option: option)
+                }
             }
         case .zstd: throw ModelQuantizationError.unsupportedOutput(kind: kind.rawValue)
         }
@@ -68,8 +76,9 @@ public struct ModelQuantization {
             var writer = ModelDirectoryWriter(directory: path)
             writer.overwrite = overwrite
             writer.progress = progress
-            try writer.write(source, configJSON: try configuration()?.canonicalJSON, tokenizerFiles: conversion.input.tokenizerFiles,
-                             generatedFiles: conversion.generatedDirectoryFiles, metadata: source.metadata.sortedMetadata)
+            try writer.write(
+                source, configJSON: try configuration()?.canonicalJSON, tokenizerFiles: conversion.input.tokenizerFiles,
+                generatedFiles: conversion.generatedDirectoryFiles, metadata: source.metadata.sortedMetadata)
         }
     }
 
@@ -98,7 +107,8 @@ public struct ModelQuantization {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
-        let files = isDirectory.boolValue
+        let files =
+            isDirectory.boolValue
             ? ((try? manager.contentsOfDirectory(atPath: path)) ?? []).filter { !$0.hasPrefix(".") }.sorted().map { path + "/" + $0 }
             : [path]
         return files.compactMap { file in
@@ -115,7 +125,8 @@ extension QuantizationScheme {
     public init(parsing text: String, groupSize: Int?) throws {
         let lower = text.lowercased()
         if lower == "int8" || lower == "int4" || lower.hasPrefix("int8-sym") || lower.hasPrefix("int8-asym")
-            || lower.hasPrefix("int4-sym") || lower.hasPrefix("int4-asym") {
+            || lower.hasPrefix("int4-sym") || lower.hasPrefix("int4-asym")
+        {
             let size = groupSize ?? 32
             guard GroupedScheme.groupSizes.contains(size) else { throw QuantizationError.unsupportedGroupSize(size) }
             var parts = lower.split(separator: "-").map(String.init)
@@ -127,9 +138,13 @@ extension QuantizationScheme {
         guard let groupSize else { return }
         switch self {
         case .q8_0, .q4_0, .q4_1:
-            guard groupSize == QuantizedLayout.blockValues else { throw ModelQuantizationError.groupSizeConflict(scheme: description, groupSize: groupSize) }
+            guard groupSize == QuantizedLayout.blockValues else {
+                throw ModelQuantizationError.groupSizeConflict(scheme: description, groupSize: groupSize)
+            }
         case let .grouped(grouped):
-            guard grouped.grouping == .size(groupSize) else { throw ModelQuantizationError.groupSizeConflict(scheme: description, groupSize: groupSize) }
+            guard grouped.grouping == .size(groupSize) else {
+                throw ModelQuantizationError.groupSizeConflict(scheme: description, groupSize: groupSize)
+            }
         }
     }
 }

@@ -65,15 +65,20 @@ public struct QuantizationJob {
     /// The manifest: who ran it, on what input, into what output, with which settings.
     public func manifest(output: String) -> QuantizationReport.Manifest {
         let policy = settings.policy
-        var recorded = ["scheme": policy.scheme.description, "embeddings": policy.embeddings?.description ?? "keep",
-                        "keep": policy.keep.map(\.description).joined(separator: " "), "only": policy.only.map(\.description).joined(separator: " "),
-                        "threads": String(run.environment.threads)]
+        var recorded = [
+            "scheme": policy.scheme.description, "embeddings": policy.embeddings?.description ?? "keep",
+            "keep": policy.keep.map(\.description).joined(separator: " "), "only": policy.only.map(\.description).joined(separator: " "),
+            "threads": String(run.environment.threads),
+        ]
         if let text = settings.evalText {
-            recorded.merge(["eval_text": text, "eval_context": String(settings.evalContext),
-                            "eval_chunks": settings.evalChunks.map(String.init) ?? "all"]) { $1 }
+            recorded.merge([
+                "eval_text": text, "eval_context": String(settings.evalContext),
+                "eval_chunks": settings.evalChunks.map(String.init) ?? "all",
+            ]) { $1 }
         }
-        return QuantizationReport.Manifest(run: run, input: settings.input, inputFiles: ModelQuantization.inputFiles(of: settings.input),
-                                           output: output, settings: recorded)
+        return QuantizationReport.Manifest(
+            run: run, input: settings.input, inputFiles: ModelQuantization.inputFiles(of: settings.input),
+            output: output, settings: recorded)
     }
 
     /// Perplexity of the input and of the written output on the same tokens.
@@ -83,7 +88,8 @@ public struct QuantizationJob {
         let result = try QuantizationReport.PerplexityComparison.measure(
             original: try ModelBundle.open(settings.input, arithmetic: settings.arithmetic),
             quantized: try ModelBundle.open(output, arithmetic: settings.arithmetic),
-            originalPath: settings.input, text: text, context: settings.evalContext, chunks: settings.evalChunks) { label, chunk, total in
+            originalPath: settings.input, text: text, context: settings.evalContext, chunks: settings.evalChunks
+        ) { label, chunk, total in
             if chunk == 0 {
                 meter?.finish()
                 (meter, done) = (meters("perplexity, \(label)", total, .items), 0)

@@ -90,7 +90,9 @@ public struct QuantizationReport: Codable, Equatable, Sendable {
         public var relativeChange: Double { quantized / original - 1 }
 
         public init(text: String, context: Int, chunks: Int, scoredTokens: Int, original: Double, quantized: Double) {
-            (self.text, self.context, self.chunks, self.scoredTokens, self.original, self.quantized) = (text, context, chunks, scoredTokens, original, quantized)
+            (self.text, self.context, self.chunks, self.scoredTokens, self.original, self.quantized) = (
+                text, context, chunks, scoredTokens, original, quantized
+            )
         }
 
         enum CodingKeys: String, CodingKey {
@@ -100,9 +102,12 @@ public struct QuantizationReport: Codable, Equatable, Sendable {
 
         public init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            self.init(text: try container.decode(String.self, forKey: .text), context: try container.decode(Int.self, forKey: .context),
-                      chunks: try container.decode(Int.self, forKey: .chunks), scoredTokens: try container.decode(Int.self, forKey: .scoredTokens),
-                      original: try container.decode(Double.self, forKey: .original), quantized: try container.decode(Double.self, forKey: .quantized))
+            self.init(
+                text: try container.decode(String.self, forKey: .text), context: try container.decode(Int.self, forKey: .context),
+                chunks: try container.decode(Int.self, forKey: .chunks),
+                scoredTokens: try container.decode(Int.self, forKey: .scoredTokens),
+                original: try container.decode(Double.self, forKey: .original),
+                quantized: try container.decode(Double.self, forKey: .quantized))
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -129,9 +134,10 @@ public struct QuantizationReport: Codable, Equatable, Sendable {
         tensors = source.decisions.map { entry in
             let info = entry.info
             let after = entry.outputNames.reduce(0) { $0 + (outputBytes[$1] ?? 0) }
-            var row = TensorEntry(name: info.name, shape: info.shape, dtype: info.dtype.rawValue, scheme: nil, keptReason: nil,
-                                  bitsPerWeight: info.elementCount > 0 ? Double(8 * after) / Double(info.elementCount) : 0,
-                                  relativeRMSError: nil, maxAbsoluteError: nil, bytesBefore: info.byteCount, bytesAfter: after)
+            var row = TensorEntry(
+                name: info.name, shape: info.shape, dtype: info.dtype.rawValue, scheme: nil, keptReason: nil,
+                bitsPerWeight: info.elementCount > 0 ? Double(8 * after) / Double(info.elementCount) : 0,
+                relativeRMSError: nil, maxAbsoluteError: nil, bytesBefore: info.byteCount, bytesAfter: after)
             switch entry.decision {
             case let .quantize(scheme):
                 row.scheme = scheme.description
@@ -144,8 +150,9 @@ public struct QuantizationReport: Codable, Equatable, Sendable {
             return row
         }
         let before = tensors.reduce(0) { $0 + $1.bytesBefore }, after = tensors.reduce(0) { $0 + $1.bytesAfter }
-        totals = Totals(tensors: tensors.count, quantized: tensors.filter { $0.scheme != nil }.count, bytesBefore: before, bytesAfter: after,
-                        compression: after > 0 ? Double(before) / Double(after) : 0)
+        totals = Totals(
+            tensors: tensors.count, quantized: tensors.filter { $0.scheme != nil }.count, bytesBefore: before, bytesAfter: after,
+            compression: after > 0 ? Double(before) / Double(after) : 0)
         self.manifest = manifest
     }
 
@@ -160,9 +167,12 @@ public struct QuantizationReport: Codable, Equatable, Sendable {
     public var table: String {
         let header = ["tensor", "shape", "stored as", "bits/w", "rel. RMSE", "max |err|"]
         let rows = tensors.map { entry -> [String] in
-            [entry.name, entry.shape.map(String.init).joined(separator: "×"),
-             entry.scheme ?? "kept (\(entry.keptReason ?? "float"))", String(format: "%.2f", entry.bitsPerWeight),
-             entry.relativeRMSError.map { String(format: "%.3e", $0) } ?? "-", entry.maxAbsoluteError.map { String(format: "%.3e", $0) } ?? "-"]
+            [
+                entry.name, entry.shape.map(String.init).joined(separator: "×"),
+                entry.scheme ?? "kept (\(entry.keptReason ?? "float"))", String(format: "%.2f", entry.bitsPerWeight),
+                entry.relativeRMSError.map { String(format: "%.3e", $0) } ?? "-",
+                entry.maxAbsoluteError.map { String(format: "%.3e", $0) } ?? "-",
+            ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         let lines = ([header] + rows).map { row in

@@ -51,7 +51,8 @@ public final class QuantizedModelSource: TensorSource, @unchecked Sendable {
         var layouts: [String: QuantizedLayout] = [:], blockTypes: [String: GGMLType] = [:]
         for info in input.tensorInfos {
             // The caller checks that a GGUF output's schemes are ggml types (`ModelQuantization`).
-            let decision = info.dtype.isFloatingPoint ? policy.decide(name: info.name, shape: info.shape, role: roles(info.name)) : .keep(.notFloat)
+            let decision =
+                info.dtype.isFloatingPoint ? policy.decide(name: info.name, shape: info.shape, role: roles(info.name)) : .keep(.notFloat)
             guard case let .quantize(scheme) = decision else {
                 decisions.append(Decision(info: info, decision: decision, outputNames: [info.name]))
                 infos.append(info)
@@ -67,11 +68,23 @@ public final class QuantizedModelSource: TensorSource, @unchecked Sendable {
                 blockTypes[info.name] = scheme.ggmlType
             case .safetensors:
                 let (codeType, codeShape) = QuantizedCheckpointLayout.codesInfo(matrix)
-                stored = [(TensorInfo(name: QuantizedCheckpointLayout.codesName(ofWeight: info.name), dtype: codeType, shape: codeShape), .codes)]
+                stored = [
+                    (TensorInfo(name: QuantizedCheckpointLayout.codesName(ofWeight: info.name), dtype: codeType, shape: codeShape), .codes)
+                ]
                 if let (scaleType, scaleShape) = QuantizedCheckpointLayout.scaleInfo(matrix) {
-                    stored.append((TensorInfo(name: QuantizedCheckpointLayout.scalesName(ofWeight: info.name), dtype: scaleType, shape: scaleShape), .scales))
+                    stored.append(
+                        (
+                            TensorInfo(
+                                name: QuantizedCheckpointLayout.scalesName(ofWeight: info.name), dtype: scaleType, shape: scaleShape),
+                            .scales
+                        ))
                     if matrix.biasBytes > 0 {
-                        stored.append((TensorInfo(name: QuantizedCheckpointLayout.biasesName(ofWeight: info.name), dtype: scaleType, shape: scaleShape), .biases))
+                        stored.append(
+                            (
+                                TensorInfo(
+                                    name: QuantizedCheckpointLayout.biasesName(ofWeight: info.name), dtype: scaleType, shape: scaleShape),
+                                .biases
+                            ))
                     }
                 }
             }
@@ -86,7 +99,8 @@ public final class QuantizedModelSource: TensorSource, @unchecked Sendable {
         self.parts = parts
         self.layouts = layouts
         self.blockTypes = blockTypes
-        metadata = layout == .safetensors && !layouts.isEmpty
+        metadata =
+            layout == .safetensors && !layouts.isEmpty
             ? [QuantizationManifest.metadataKey: QuantizationManifest(tensors: layouts).metadataValue] : [:]
     }
 

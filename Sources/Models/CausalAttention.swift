@@ -19,8 +19,9 @@ struct CausalAttentionHead {
             attendOneRow(group: 1, total: total, scale: scale, scores: scores)
             return
         }
-        BLAS.sgemm(transposeB: true, m: rows, n: total, k: headDim, alpha: scale,
-                   a: queries, lda: queryStride, b: keys, ldb: keyStride, c: scores, ldc: total)
+        BLAS.sgemm(
+            transposeB: true, m: rows, n: total, k: headDim, alpha: scale,
+            a: queries, lda: queryStride, b: keys, ldb: keyStride, c: scores, ldc: total)
         // Rows are independent: split over the tools' threads (sgemm threads itself through OpenBLAS).
         ThreadPool.shared.parallelFor(rows, minimumChunk: max(1, 8_192 / max(total, 1))) { part in
             for row in part {
@@ -29,16 +30,18 @@ struct CausalAttentionHead {
                 (scores + row * total + visible).update(repeating: 0, count: total - visible)
             }
         }
-        BLAS.sgemm(m: rows, n: valueHeadDim, k: total, a: scores, lda: total,
-                   b: values, ldb: valueStride, c: output, ldc: outputStride)
+        BLAS.sgemm(
+            m: rows, n: valueHeadDim, k: total, a: scores, lda: total,
+            b: values, ldb: valueStride, c: output, ldc: outputStride)
     }
 
     /// Decode: this head and the `group − 1` query heads after it (consecutive queries and outputs)
     /// read the same keys and values, so one pass over the cache serves them all (sgemm with one row
     /// is several times slower than plain dot products). `scores` must hold `group · total` values.
     func attendOneRow(group: Int, total: Int, scale: Float, scores: UnsafeMutablePointer<Float>) {
-        rk_attend_one_row(queries, group, headDim, keys, keyStride, values, valueStride, valueHeadDim, total, scale,
-                          scores, output)
+        rk_attend_one_row(
+            queries, group, headDim, keys, keyStride, values, valueStride, valueHeadDim, total, scale,
+            scores, output)
     }
 }
 
@@ -48,8 +51,10 @@ extension CausalAttentionHead {
     /// [total, keyValueHeads · valueHeadDim]`; query head `h` reads key/value head `h / (heads /
     /// keyValueHeads)` (grouped-query attention; equal counts are plain multi-head attention).
     /// Returns `[rows, heads · valueHeadDim]`.
-    static func attendAllHeads(queries: [Float], keys: [Float], values: [Float], rows: Int, heads: Int, keyValueHeads: Int,
-                               headDim: Int, valueHeadDim: Int, scale: Float) -> [Float] {
+    static func attendAllHeads(
+        queries: [Float], keys: [Float], values: [Float], rows: Int, heads: Int, keyValueHeads: Int,
+        headDim: Int, valueHeadDim: Int, scale: Float
+    ) -> [Float] {
         let total = keys.count / (keyValueHeads * headDim)
         let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim, valueWidth = keyValueHeads * valueHeadDim
         let group = heads / keyValueHeads
@@ -61,14 +66,16 @@ extension CausalAttentionHead {
                     scores.withUnsafeMutableBufferPointer { s in
                         output.withUnsafeMutableBufferPointer { o in
                             guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress,
-                                  let s = s.baseAddress, let o = o.baseAddress else { return }
+                                let s = s.baseAddress, let o = o.baseAddress
+                            else { return }
                             func head(_ index: Int) -> CausalAttentionHead {
                                 let shared = index / group
-                                return CausalAttentionHead(queries: q + index * headDim, queryStride: queryWidth,
-                                                           keys: k + shared * headDim, keyStride: keyWidth,
-                                                           values: v + shared * valueHeadDim, valueStride: valueWidth,
-                                                           output: o + index * valueHeadDim, outputStride: heads * valueHeadDim,
-                                                           headDim: headDim, valueHeadDim: valueHeadDim)
+                                return CausalAttentionHead(
+                                    queries: q + index * headDim, queryStride: queryWidth,
+                                    keys: k + shared * headDim, keyStride: keyWidth,
+                                    values: v + shared * valueHeadDim, valueStride: valueWidth,
+                                    output: o + index * valueHeadDim, outputStride: heads * valueHeadDim,
+                                    headDim: headDim, valueHeadDim: valueHeadDim)
                             }
                             if rows == 1 {
                                 for shared in 0..<keyValueHeads {

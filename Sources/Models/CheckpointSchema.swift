@@ -44,7 +44,8 @@ struct CheckpointSchema {
                         continue
                     }
                     if info.dtype != part.dtype || info.shape != part.shape {
-                        misshaped.append("\(part.name): \(info.dtype) \(info.shape), expected \(part.dtype) \(part.shape) for \(layout.scheme)")
+                        misshaped.append(
+                            "\(part.name): \(info.dtype) \(info.shape), expected \(part.dtype) \(part.shape) for \(layout.scheme)")
                     }
                 }
                 continue
@@ -62,9 +63,12 @@ struct CheckpointSchema {
         }
         var unexpected = source.tensorNames.filter { !expected.contains($0) }
         let matrices = Set(entries.filter(\.isMatrix).map(\.name))
-        unexpected += (manifest.map { Array($0.tensors.keys) } ?? []).filter { !matrices.contains($0) }.map { "\($0) (in the quantization manifest)" }
+        unexpected += (manifest.map { Array($0.tensors.keys) } ?? []).filter { !matrices.contains($0) }.map {
+            "\($0) (in the quantization manifest)"
+        }
         if !missing.isEmpty || !unexpected.isEmpty || !misshaped.isEmpty {
-            throw WeightLoadingError.keyMismatch(location: source.location, missing: missing, unexpected: unexpected.sorted(), misshaped: misshaped)
+            throw WeightLoadingError.keyMismatch(
+                location: source.location, missing: missing, unexpected: unexpected.sorted(), misshaped: misshaped)
         }
     }
 }

@@ -7,7 +7,8 @@ extension ChunkedPerplexity {
 
         public var description: String {
             switch self {
-            case let .noTokenizer(model): return "\(model) carries no tokenizer (tokenizer.json, tokenizer.model or GGUF vocabulary) to read the text with"
+            case let .noTokenizer(model):
+                return "\(model) carries no tokenizer (tokenizer.json, tokenizer.model or GGUF vocabulary) to read the text with"
             }
         }
     }

@@ -1,4 +1,3 @@
-
 /// Which positions of a call a forward pass should return logits for. Asking for fewer saves the
 /// output projection, which for a 32K vocabulary costs as much as a layer.
 public enum LogitPositions: Sendable, Equatable {

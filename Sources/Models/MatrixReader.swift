@@ -43,7 +43,8 @@ struct MatrixReader {
             return try QuantizedCheckpointLayout.matrix(weightName: name, layout: layout, from: source)
         }
         if let file = source as? GGUFFile, let info = try? file.ggufInfo(named: name),
-           QuantizationScheme(ggmlType: info.type) != nil, info.shape.count == 2 {
+            QuantizationScheme(ggmlType: info.type) != nil, info.shape.count == 2
+        {
             return try QuantizedMatrix(gguf: file.rawTensor(named: name), name: name)
         }
         return nil
@@ -55,11 +56,13 @@ struct MatrixReader {
     func requireIdentical(_ name: String, to reference: String, because reason: String) throws {
         guard manifest?.tensors[name] != nil else { return try source.requireIdentical(name, to: reference, because: reason) }
         guard let copy = try quantizedMatrix(name), let original = try quantizedMatrix(reference), copy.layout == original.layout,
-              copy.codes.bytes.elementsEqual(original.codes.bytes),
-              (copy.scales?.bytes).map(Array.init) == (original.scales?.bytes).map(Array.init),
-              (copy.biases?.bytes).map(Array.init) == (original.biases?.bytes).map(Array.init) else {
-            throw WeightLoadingError.inconsistent(location: source.location, tensor: name,
-                                                  reason: "\(reason) but its quantized form differs from \(reference)")
+            copy.codes.bytes.elementsEqual(original.codes.bytes),
+            (copy.scales?.bytes).map(Array.init) == (original.scales?.bytes).map(Array.init),
+            (copy.biases?.bytes).map(Array.init) == (original.biases?.bytes).map(Array.init)
+        else {
+            throw WeightLoadingError.inconsistent(
+                location: source.location, tensor: name,
+                reason: "\(reason) but its quantized form differs from \(reference)")
         }
     }
 }

@@ -20,8 +20,10 @@ public protocol ModelArchitecture {
     static func configuration(recognizing object: JSONObject, origin: String, convention: NameConvention) throws -> ModelConfiguration?
     /// The tensors of `source` (named in `convention`) as `target` names them, and the configuration
     /// the output carries; nil when this architecture cannot convert between the two.
-    static func plan(_ source: TensorSource, from convention: NameConvention, to target: NameConvention,
-                     configuration: ModelConfiguration?) throws -> (tensors: [PlannedTensor], configuration: ModelConfiguration?)?
+    static func plan(
+        _ source: TensorSource, from convention: NameConvention, to target: NameConvention,
+        configuration: ModelConfiguration?
+    ) throws -> (tensors: [PlannedTensor], configuration: ModelConfiguration?)?
 
     /// `general.architecture` of its GGUF files, or nil when it has no GGUF form.
     static var ggufArchitecture: String? { get }
@@ -29,8 +31,10 @@ public protocol ModelArchitecture {
     static func configuration(ggufMetadata: [String: String], source: TensorSource) throws -> ModelConfiguration
     /// The `general.*` and architecture keys of a GGUF output; `blockTypes` names the tensors stored
     /// as ggml blocks.
-    static func ggufMetadata(configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
-                             blockTypes: [String: GGMLType]) throws -> [(key: String, value: GGUFValue)]
+    static func ggufMetadata(
+        configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
+        blockTypes: [String: GGMLType]
+    ) throws -> [(key: String, value: GGUFValue)]
 
     /// What the tensor `name` (in any of its conventions the quantizer writes) is to the quantizer:
     /// a linear layer's weight, the output head, an embedding table, or a parameter kept in float.
@@ -58,8 +62,10 @@ extension ModelArchitecture {
         throw ConversionError.unsupportedConversion(input: source.location, detail: "\(family) models have no GGUF form")
     }
 
-    public static func ggufMetadata(configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
-                                    blockTypes: [String: GGMLType]) throws -> [(key: String, value: GGUFValue)] {
+    public static func ggufMetadata(
+        configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
+        blockTypes: [String: GGMLType]
+    ) throws -> [(key: String, value: GGUFValue)] {
         throw ConversionError.unsupportedConversion(input: configuration.origin, detail: "\(family) models have no GGUF form")
     }
 
@@ -78,7 +84,8 @@ extension Optional where Wrapped == ModelConfiguration {
     /// The configuration a conversion of `source` needs, or the error saying where to put it.
     public func required(by source: TensorSource) throws -> ModelConfiguration {
         guard let self else {
-            throw ConversionError.missingConfiguration(input: source.location, hint: "put config.json beside the checkpoint or pass --config FILE")
+            throw ConversionError.missingConfiguration(
+                input: source.location, hint: "put config.json beside the checkpoint or pass --config FILE")
         }
         return self
     }

@@ -34,20 +34,28 @@ public struct ModelBundle {
     public static func open(_ path: String, arithmetic: QuantizedArithmetic = .integer) throws -> ModelBundle {
         // Every architecture comes from the registry (`Architectures`); none is named here.
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CheckpointOpenError.notFound(path: path) }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CheckpointOpenError.notFound(path: path)
+        }
         if !isDirectory.boolValue {
             guard try CheckpointFormat.detect(path: path) == .gguf else {
                 throw CheckpointOpenError.unsupportedFormat(path: path, format: try CheckpointFormat.detect(path: path))
             }
             let file = try GGUFFile(path: path)
             let name = (try? file.string("general.architecture")) ?? "(none)"
-            guard let architecture = Architectures.architecture(ggufName: name) else { throw Failure.unknownArchitecture(path: path, found: name) }
+            guard let architecture = Architectures.architecture(ggufName: name) else {
+                throw Failure.unknownArchitecture(path: path, found: name)
+            }
             let tokenizer = file.metadata("tokenizer.ggml.model") == nil ? nil : try GGUFTokenizer.load(from: file)
-            return ModelBundle(model: try architecture.loadModel(gguf: file, arithmetic: arithmetic), tokenizer: tokenizer, architecture: architecture.family.rawValue)
+            return ModelBundle(
+                model: try architecture.loadModel(gguf: file, arithmetic: arithmetic), tokenizer: tokenizer,
+                architecture: architecture.family.rawValue)
         }
         let directory = URL(fileURLWithPath: path)
         let name = try architecture(ofDirectory: directory)
-        guard let architecture = Architectures.architecture(of: ModelFamily(rawValue: name)) else { throw Failure.unknownArchitecture(path: path, found: name) }
+        guard let architecture = Architectures.architecture(of: ModelFamily(rawValue: name)) else {
+            throw Failure.unknownArchitecture(path: path, found: name)
+        }
         let model = try architecture.loadModel(directory: directory, arithmetic: arithmetic)
         return ModelBundle(model: model, tokenizer: try tokenizer(inDirectory: directory), architecture: name)
     }
@@ -64,7 +72,10 @@ public struct ModelBundle {
         if let architecture = fields["architecture"] as? String { return architecture }
         if let type = fields["model_type"] as? String { return type }
         if let names = fields["architectures"] as? [String],
-           let family = Architectures.all.map { $0.family.rawValue }.first(where: { family in names.contains { $0.lowercased().hasPrefix(family) } }) {
+            let family = Architectures.all.map { $0.family.rawValue }.first(where: { family in
+                names.contains { $0.lowercased().hasPrefix(family) }
+            })
+        {
             return family
         }
         throw Failure.unreadableConfig(path: file.path, reason: "names no architecture (\"architecture\" or \"model_type\")")

@@ -25,7 +25,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     public func int(_ key: String) throws -> Int {
         guard let value = fields[key] else { throw ConversionError.invalidConfiguration(path: origin, field: key, problem: "missing") }
         guard let number = value.numberValue?.intValue else {
-            throw ConversionError.invalidConfiguration(path: origin, field: key, problem: "expected an integer, found \(value.serialized())")
+            throw ConversionError.invalidConfiguration(
+                path: origin, field: key, problem: "expected an integer, found \(value.serialized())")
         }
         return number
     }
@@ -46,7 +47,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     public func bool(_ key: String, default fallback: Bool) throws -> Bool {
         guard let value = fields[key], value != .null else { return fallback }
         guard let flag = value.boolValue else {
-            throw ConversionError.invalidConfiguration(path: origin, field: key, problem: "expected true or false, found \(value.serialized())")
+            throw ConversionError.invalidConfiguration(
+                path: origin, field: key, problem: "expected true or false, found \(value.serialized())")
         }
         return flag
     }
@@ -83,7 +85,10 @@ public struct ModelConfiguration: Sendable, Equatable {
         }
         if Int(text) != nil { return .number(JSONNumber(lexeme: text)) }
         if let number = Double(text), number.isFinite,
-           (try? JSONParser.parse(text)) != nil { return .number(JSONNumber(lexeme: text)) }
+            (try? JSONParser.parse(text)) != nil
+        {
+            return .number(JSONNumber(lexeme: text))
+        }
         return .string(text)
     }
 }

@@ -19,7 +19,8 @@ struct NameTemplates {
 
     func map(_ name: String) -> String? {
         if let target = exact[name] { return target }
-        for rule in layered where name.hasPrefix(rule.prefix) && name.hasSuffix(rule.suffix) && name.count > rule.prefix.count + rule.suffix.count {
+        for rule in layered
+        where name.hasPrefix(rule.prefix) && name.hasSuffix(rule.suffix) && name.count > rule.prefix.count + rule.suffix.count {
             let index = name.dropFirst(rule.prefix.count).dropLast(rule.suffix.count)
             guard index.allSatisfy(\.isASCII), index.allSatisfy(\.isNumber) else { continue }
             return rule.target.replacingOccurrences(of: "{i}", with: String(index))

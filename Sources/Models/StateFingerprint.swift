@@ -28,7 +28,8 @@ public enum ModelStateFileFailure: Error, Equatable, CustomStringConvertible {
 /// The bytes of a model's `config.json`, given the directory or the file itself.
 func readConfigFile(at url: URL) -> (path: String, data: Result<Data, Error>) {
     var isDirectory: ObjCBool = false
-    let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    let file =
+        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
         ? url.appendingPathComponent("config.json") : url
     return (file.path, Result { try Data(contentsOf: file) })
 }
@@ -40,12 +41,20 @@ struct StateFileKind {
     let version: String
 
     /// Writes `tensors` to `path` atomically; refuses to replace a file unless `overwrite`.
-    func write<Configuration: Encodable>(_ tensors: [(String, Tensor)], configuration: Configuration, to path: String, overwrite: Bool) throws {
+    func write<Configuration: Encodable>(
+        _ tensors: [(String, Tensor)], configuration: Configuration, to path: String, overwrite: Bool
+    ) throws {
         let byName = Dictionary(uniqueKeysWithValues: tensors)
-        let metadata: SafetensorsMetadata = [("config", try configurationFingerprint(configuration)), ("format", format), ("version", version)]
-        try SafetensorsWriter.write(to: path, tensors: tensors.map { TensorInfo(name: $0.0, dtype: $0.1.dtype, shape: $0.1.shape) },
-                                    metadata: metadata, overwrite: overwrite) { info in
-            guard let tensor = byName[info.name] else { throw ModelStateFileFailure.badTensor(path: path, tensor: info.name, reason: "not produced") }
+        let metadata: SafetensorsMetadata = [
+            ("config", try configurationFingerprint(configuration)), ("format", format), ("version", version),
+        ]
+        try SafetensorsWriter.write(
+            to: path, tensors: tensors.map { TensorInfo(name: $0.0, dtype: $0.1.dtype, shape: $0.1.shape) },
+            metadata: metadata, overwrite: overwrite
+        ) { info in
+            guard let tensor = byName[info.name] else {
+                throw ModelStateFileFailure.badTensor(path: path, tensor: info.name, reason: "not produced")
+            }
             return tensor
         }
     }
@@ -56,7 +65,9 @@ struct StateFileKind {
         guard file.metadata["format"] == format, file.metadata["version"] == version else {
             throw ModelStateFileFailure.notAStateFile(path: path)
         }
-        guard file.metadata["config"] == (try configurationFingerprint(configuration)) else { throw ModelStateFileFailure.otherModel(path: path) }
+        guard file.metadata["config"] == (try configurationFingerprint(configuration)) else {
+            throw ModelStateFileFailure.otherModel(path: path)
+        }
         return file
     }
 }

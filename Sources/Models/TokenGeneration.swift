@@ -14,10 +14,12 @@ public enum TokenGeneration {
     /// Generates up to `maxNewTokens` tokens after `prompt`. `promptLogits` chooses the prompt
     /// positions whose logits `onPromptLogits` receives (the last one is always computed).
     @discardableResult
-    public static func run<Model: LanguageModel>(_ model: Model, prompt: [Int], maxNewTokens: Int, sampler: inout TokenSampler,
-                                                 promptLogits positions: LogitPositions = .last,
-                                                 onPromptLogits: (Logits) throws -> Void = { _ in },
-                                                 emit: (Int) throws -> Bool) throws -> Timings {
+    public static func run<Model: LanguageModel>(
+        _ model: Model, prompt: [Int], maxNewTokens: Int, sampler: inout TokenSampler,
+        promptLogits positions: LogitPositions = .last,
+        onPromptLogits: (Logits) throws -> Void = { _ in },
+        emit: (Int) throws -> Bool
+    ) throws -> Timings {
         var state = model.makeState()
         let prefillStart = DispatchTime.now().uptimeNanoseconds
         let logits = try model.forward(prompt, state: &state, positions: positions == .all ? .all : .last)

@@ -9,8 +9,11 @@ enum VectorMath {
         var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
         var i = 0
         while i + 16 <= count {
-            sum0 += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            sum1 += UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            sum0 +=
+                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            sum1 +=
+                UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
             i += 16
         }
         var total = (sum0 + sum1).sum()

@@ -105,11 +105,13 @@ public struct WeightMatrix: @unchecked Sendable {
             // Decode: our kernel streams f32 weights 1.04–1.4x faster than OpenBLAS sgemv (BENCHMARKS.md).
             FloatMatrixVector.apply(base.assumingMemoryBound(to: Float.self), rows: outputs, columns: inputs, x: x, into: y)
         } else if kind == .float(.f32), let base {
-            BLAS.linear(x, rows: rows, inputs: inputs, weight: base.assumingMemoryBound(to: Float.self), outputs: outputs,
-                        into: y, accumulate: accumulate)
+            BLAS.linear(
+                x, rows: rows, inputs: inputs, weight: base.assumingMemoryBound(to: Float.self), outputs: outputs,
+                into: y, accumulate: accumulate)
         } else if rows == 1, kind == .float(.bf16), let base {
-            BFloat16MatVec.apply(base.assumingMemoryBound(to: UInt16.self), outputs: outputs, inputs: inputs, x: x, into: y,
-                                 accumulate: accumulate)
+            BFloat16MatVec.apply(
+                base.assumingMemoryBound(to: UInt16.self), outputs: outputs, inputs: inputs, x: x, into: y,
+                accumulate: accumulate)
         } else if rows == 1 {
             applyToOneRow(x, into: y, accumulate: accumulate)
         } else {
@@ -138,7 +140,8 @@ public struct WeightMatrix: @unchecked Sendable {
     private func widenRows(_ rows: Range<Int>, into target: UnsafeMutablePointer<Float>) {
         if let quantized {
             for (offset, row) in rows.enumerated() {
-                Dequantizer.dequantizeRow(quantized, row: row, into: UnsafeMutableBufferPointer(start: target + offset * inputs, count: inputs))
+                Dequantizer.dequantizeRow(
+                    quantized, row: row, into: UnsafeMutableBufferPointer(start: target + offset * inputs, count: inputs))
             }
             return
         }
@@ -148,9 +151,11 @@ public struct WeightMatrix: @unchecked Sendable {
         let destination = UnsafeMutableBufferPointer(start: target, count: count)
         switch kind {
         case .float(.f16):
-            HalfPrecision.widenHalf(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self) + start, count: count), into: destination)
+            HalfPrecision.widenHalf(
+                UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self) + start, count: count), into: destination)
         case .float(.bf16):
-            HalfPrecision.widenBFloat16(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self) + start, count: count), into: destination)
+            HalfPrecision.widenBFloat16(
+                UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self) + start, count: count), into: destination)
         default:
             destination.baseAddress?.update(from: base.assumingMemoryBound(to: Float.self) + start, count: count)
         }
@@ -169,8 +174,9 @@ public struct WeightMatrix: @unchecked Sendable {
         while first < outputs {
             let count = min(block, outputs - first)
             widenRows(first..<first + count, into: scratch)
-            BLAS.sgemm(transposeB: true, m: rows, n: count, k: inputs, a: x, lda: inputs, b: scratch, ldb: inputs,
-                       beta: accumulate ? 1 : 0, c: y + first, ldc: outputs)
+            BLAS.sgemm(
+                transposeB: true, m: rows, n: count, k: inputs, a: x, lda: inputs, b: scratch, ldb: inputs,
+                beta: accumulate ? 1 : 0, c: y + first, ldc: outputs)
             first += count
         }
     }
@@ -193,12 +199,15 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
-    private func applyQuantized(_ matrix: QuantizedMatrix, _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
-                                accumulate: Bool) {
+    private func applyQuantized(
+        _ matrix: QuantizedMatrix, _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
+        accumulate: Bool
+    ) {
         let input = UnsafeBufferPointer(start: x, count: rows * inputs)
         guard accumulate else {
-            QuantizedLinear.apply(matrix, to: input, rows: rows, into: UnsafeMutableBufferPointer(start: y, count: rows * outputs),
-                                  panels: panels)
+            QuantizedLinear.apply(
+                matrix, to: input, rows: rows, into: UnsafeMutableBufferPointer(start: y, count: rows * outputs),
+                panels: panels)
             return
         }
         let product = [Float](unsafeUninitializedCapacity: rows * outputs) { buffer, initialized in

@@ -10,13 +10,15 @@ public enum BuildInfo {
 
     public static let gitCommit: String = {
         if let data = ToolInstallation.installedDataDirectory?.appendingPathComponent(ToolInstallation.buildStampName),
-           let text = try? String(contentsOf: data, encoding: .utf8) {
+            let text = try? String(contentsOf: data, encoding: .utf8)
+        {
             let stamp = text.trimmingCharacters(in: .whitespacesAndNewlines)
             if !stamp.isEmpty { return stamp }
         }
         guard let checkout = ToolInstallation.sourceCheckout,
-              let head = git(["rev-parse", "HEAD"], in: checkout)?.trimmingCharacters(in: .whitespacesAndNewlines),
-              head.count == 40 else { return "unknown" }
+            let head = git(["rev-parse", "HEAD"], in: checkout)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            head.count == 40
+        else { return "unknown" }
         let changes = git(["status", "--porcelain", "--untracked-files=no"], in: checkout) ?? ""
         return changes.isEmpty ? head : head + "-dirty"
     }()

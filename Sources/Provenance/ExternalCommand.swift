@@ -10,8 +10,10 @@ public enum ExternalCommand {
 
     /// `executable` is a path, or a name looked up on the PATH through /usr/bin/env.
     /// `environment` entries are added to (or, with nil, removed from) this process's environment.
-    public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
-                           environment: [String: String?] = [:]) throws -> Outcome {
+    public static func run(
+        _ executable: String, _ arguments: [String], in directory: URL? = nil,
+        environment: [String: String?] = [:]
+    ) throws -> Outcome {
         let process = Process()
         if executable.contains("/") {
             process.executableURL = URL(fileURLWithPath: executable)
@@ -37,8 +39,9 @@ public enum ExternalCommand {
         let outputData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                       error: String(decoding: errorData.data, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData.data, as: UTF8.self))
     }
 
     /// Written by the reader thread, read after `group.wait()` (which orders the two).

@@ -18,8 +18,9 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
 
     /// This machine, computing with `threads` threads.
     public static func current(threads: Int) -> RunEnvironment {
-        RunEnvironment(cpu: cpuModel(), logicalCPUs: ProcessInfo.processInfo.activeProcessorCount, threads: threads,
-                       host: ProcessInfo.processInfo.hostName)
+        RunEnvironment(
+            cpu: cpuModel(), logicalCPUs: ProcessInfo.processInfo.activeProcessorCount, threads: threads,
+            host: ProcessInfo.processInfo.hostName)
     }
 
     /// The first "model name" of /proc/cpuinfo, or "unknown".

@@ -40,10 +40,15 @@ public enum ToolInstallation {
     }()
 
     /// Every place task definitions may be, in the order they are tried (see the type's comment).
-    public static func evalsCandidates(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                                       workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) -> [URL] {
+    public static func evalsCandidates(
+        explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) -> [URL] {
         if let explicit {
-            return [explicit.hasPrefix("/") ? URL(fileURLWithPath: explicit) : workingDirectory.appendingPathComponent(explicit).standardizedFileURL]
+            return [
+                explicit.hasPrefix("/")
+                    ? URL(fileURLWithPath: explicit) : workingDirectory.appendingPathComponent(explicit).standardizedFileURL
+            ]
         }
         var candidates: [URL] = []
         if let override = environment["MEGALODON_EVALS"], !override.isEmpty { candidates.append(URL(fileURLWithPath: override)) }

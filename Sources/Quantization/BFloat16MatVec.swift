@@ -17,13 +17,16 @@ public enum BFloat16MatVec {
         public var description: String { String(cString: bf16mv_name(rawValue)) }
 
         /// The variant used by default: the environment's choice if available, else the best exact one the CPU has.
-        public static let selected = runtimeChoice(overriddenBy: "MEGALODON_BF16_KERNEL", otherwise: Variant(rawValue: bf16mv_best()) ?? .portable)
+        public static let selected = runtimeChoice(
+            overriddenBy: "MEGALODON_BF16_KERNEL", otherwise: Variant(rawValue: bf16mv_best()) ?? .portable)
     }
 
     /// `y[outputs] (+)= W · x`; rows are shared among the pool's threads.
-    public static func apply(_ weights: UnsafePointer<UInt16>, outputs: Int, inputs: Int, x: UnsafePointer<Float>,
-                             into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, variant: Variant = .selected,
-                             pool: ThreadPool = .shared) {
+    public static func apply(
+        _ weights: UnsafePointer<UInt16>, outputs: Int, inputs: Int, x: UnsafePointer<Float>,
+        into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, variant: Variant = .selected,
+        pool: ThreadPool = .shared
+    ) {
         precondition(variant.isAvailable, "bf16 kernel \(variant) is not available on this CPU")
         let preparedCount = bf16mv_prepared_count(variant.rawValue, inputs)
         let prepared = UnsafeMutablePointer<UInt16>.allocate(capacity: max(preparedCount, 1))

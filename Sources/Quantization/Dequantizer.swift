@@ -25,8 +25,9 @@ public enum Dequantizer {
         let codes = UnsafeRawBufferPointer(rebasing: matrix.codes.bytes[row * layout.rowBytes..<(row + 1) * layout.rowBytes])
         switch matrix.scheme {
         case let .grouped(scheme):
-            dequantizeGroupedRow(scheme, layout: layout, row: row, codes: codes, scales: matrix.scales?.bytes,
-                                 biases: matrix.biases?.bytes, into: target)
+            dequantizeGroupedRow(
+                scheme, layout: layout, row: row, codes: codes, scales: matrix.scales?.bytes,
+                biases: matrix.biases?.bytes, into: target)
         case .q8_0, .q4_0, .q4_1:
             dequantizeBlocks(matrix.scheme.ggmlType ?? .q8_0, codes, into: target)
         }
@@ -45,9 +46,11 @@ public enum Dequantizer {
         }
     }
 
-    private static func dequantizeGroupedRow(_ scheme: GroupedScheme, layout: QuantizedLayout, row: Int, codes: UnsafeRawBufferPointer,
-                                             scales: UnsafeRawBufferPointer?, biases: UnsafeRawBufferPointer?,
-                                             into y: UnsafeMutableBufferPointer<Float>) {
+    private static func dequantizeGroupedRow(
+        _ scheme: GroupedScheme, layout: QuantizedLayout, row: Int, codes: UnsafeRawBufferPointer,
+        scales: UnsafeRawBufferPointer?, biases: UnsafeRawBufferPointer?,
+        into y: UnsafeMutableBufferPointer<Float>
+    ) {
         let groupSize = layout.groupSize
         for group in 0..<layout.groupsPerRow {
             let slot = row * layout.groupsPerRow + group

@@ -10,8 +10,10 @@ public enum FloatMatrixVector {
     public static let isAvailable = KernelVariant.preferred == .avx512VNNI
 
     /// y[rows] = weight[rows, columns] · x[columns]. Requires `isAvailable`.
-    public static func apply(_ weight: UnsafePointer<Float>, rows: Int, columns: Int, x: UnsafePointer<Float>,
-                             into y: UnsafeMutablePointer<Float>) {
+    public static func apply(
+        _ weight: UnsafePointer<Float>, rows: Int, columns: Int, x: UnsafePointer<Float>,
+        into y: UnsafeMutablePointer<Float>
+    ) {
         precondition(isAvailable, "the f32 matrix-vector kernel needs AVX-512")
         let chunk = max(16, 262_144 / max(columns, 1))
         ThreadPool.shared.parallelFor(rows, minimumChunk: chunk) { range in

@@ -12,8 +12,10 @@ struct GroupedQuantizer {
     enum RowFailure: Error { case scaleOverflow }
 
     /// Writes row `row` of `values` (exactly `layout.columns` floats) into the three arrays.
-    func quantizeRow(_ x: UnsafeBufferPointer<Float>, row: Int, codes: UnsafeMutableRawBufferPointer,
-                     scales: UnsafeMutableRawBufferPointer, biases: UnsafeMutableRawBufferPointer) throws {
+    func quantizeRow(
+        _ x: UnsafeBufferPointer<Float>, row: Int, codes: UnsafeMutableRawBufferPointer,
+        scales: UnsafeMutableRawBufferPointer, biases: UnsafeMutableRawBufferPointer
+    ) throws {
         let groupSize = layout.groupSize, columns = layout.columns
         let rowCodes = UnsafeMutableRawBufferPointer(rebasing: codes[row * layout.rowBytes..<(row + 1) * layout.rowBytes])
         // Codes are made one byte per value first (a loop without stores into shared bytes), then packed.

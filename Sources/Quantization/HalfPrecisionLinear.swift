@@ -17,8 +17,10 @@ public enum HalfPrecisionLinear {
     }
 
     /// y[rows, outputs] = x[rows, inputs] · weightᵀ.
-    public static func apply(_ weight: Tensor, to x: UnsafeBufferPointer<Float>, rows: Int,
-                             into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred) throws {
+    public static func apply(
+        _ weight: Tensor, to x: UnsafeBufferPointer<Float>, rows: Int,
+        into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred
+    ) throws {
         guard weight.dtype == .f16 || weight.dtype == .bf16 else { throw Failure.unsupported(weight.dtype) }
         guard weight.rank == 2 else { throw Failure.notAMatrix(weight.shape) }
         let (outputs, inputs) = (weight.shape[0], weight.shape[1])
@@ -30,8 +32,9 @@ public enum HalfPrecisionLinear {
             let w = weight.storage.bytes.baseAddress?.assumingMemoryBound(to: UInt16.self)
             let chunk = max(16, 262_144 / max(inputs, 1))
             ThreadPool.shared.parallelFor(outputs, minimumChunk: chunk) { range in
-                qk_half_matmul(variant.rawValue, w, bf16, inputs, x.baseAddress, rows, range.lowerBound, range.upperBound,
-                               y.baseAddress, outputs)
+                qk_half_matmul(
+                    variant.rawValue, w, bf16, inputs, x.baseAddress, rows, range.lowerBound, range.upperBound,
+                    y.baseAddress, outputs)
             }
         }
     }

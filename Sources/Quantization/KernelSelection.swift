@@ -9,8 +9,10 @@ protocol RuntimeSelectedKernel: CaseIterable, CustomStringConvertible {
 
 extension RuntimeSelectedKernel {
     /// The variant `variable` names if available, else `best`.
-    static func runtimeChoice(overriddenBy variable: String, otherwise best: Self,
-                         environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
+    static func runtimeChoice(
+        overriddenBy variable: String, otherwise best: Self,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Self {
         if let name = environment[variable], let forced = allCases.first(where: { $0.description == name }), forced.isAvailable {
             return forced
         }

@@ -17,5 +17,6 @@ public enum KernelVariant: Int32, CaseIterable, Sendable, CustomStringConvertibl
 
     /// The variant used by default: the fastest available, unless the environment variable
     /// `MEGALODON_KERNEL` names another available one (for comparisons and for ruling a kernel out).
-    public static let preferred = runtimeChoice(overriddenBy: "MEGALODON_KERNEL", otherwise: KernelVariant(rawValue: qk_best_variant()) ?? .portable)
+    public static let preferred = runtimeChoice(
+        overriddenBy: "MEGALODON_KERNEL", otherwise: KernelVariant(rawValue: qk_best_variant()) ?? .portable)
 }

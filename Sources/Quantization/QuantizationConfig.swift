@@ -37,8 +37,9 @@ public struct QuantizationConfig: Codable, Equatable, Sendable {
         guard format == Self.formatName, formatVersion == QuantizationManifest.formatVersion else {
             throw QuantizationError.invalidMetadata("config.json quantization section is \(format) version \(formatVersion)")
         }
-        return QuantizationPolicy(scheme: try QuantizationScheme(parsing: scheme),
-                                  embeddings: try embeddings.map { try QuantizationScheme(parsing: $0) },
-                                  keep: try keep.map(NamePattern.init), only: try only.map(NamePattern.init))
+        return QuantizationPolicy(
+            scheme: try QuantizationScheme(parsing: scheme),
+            embeddings: try embeddings.map { try QuantizationScheme(parsing: $0) },
+            keep: try keep.map(NamePattern.init), only: try only.map(NamePattern.init))
     }
 }

@@ -42,17 +42,20 @@ public struct QuantizationManifest: Equatable, Sendable {
             guard tensor.shape.count == 2, tensor.shape.allSatisfy({ $0 >= 0 }) else {
                 throw QuantizationError.invalidMetadata("\(name): shape \(tensor.shape) is not [rows, columns]")
             }
-            tensors[name] = try QuantizedLayout(validating: try QuantizationScheme(parsing: tensor.scheme),
-                                                rows: tensor.shape[0], columns: tensor.shape[1], tensor: name)
+            tensors[name] = try QuantizedLayout(
+                validating: try QuantizationScheme(parsing: tensor.scheme),
+                rows: tensor.shape[0], columns: tensor.shape[1], tensor: name)
         }
         self.tensors = tensors
     }
 
     /// The JSON string to store (keys sorted, so files are reproducible).
     public var metadataValue: String {
-        let encoded = Encoded(format_version: Self.formatVersion, tensors: tensors.mapValues {
-            Encoded.Tensor(scheme: $0.scheme.description, shape: [$0.rows, $0.columns])
-        })
+        let encoded = Encoded(
+            format_version: Self.formatVersion,
+            tensors: tensors.mapValues {
+                Encoded.Tensor(scheme: $0.scheme.description, shape: [$0.rows, $0.columns])
+            })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(encoded)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"

@@ -103,7 +103,9 @@ public struct GroupedScheme: Hashable, Sendable, CustomStringConvertible {
         case let .size(size):
             guard GroupedScheme.groupSizes.contains(size) else { throw QuantizationError.unsupportedGroupSize(size) }
         case .row:
-            guard bits == .int8 else { throw QuantizationError.invalidScheme("int4 needs groups of 32, 64 or 128 values; per-row scales are for int8 only") }
+            guard bits == .int8 else {
+                throw QuantizationError.invalidScheme("int4 needs groups of 32, 64 or 128 values; per-row scales are for int8 only")
+            }
         }
         self.bits = bits
         self.grouping = grouping

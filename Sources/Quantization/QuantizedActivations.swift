@@ -22,9 +22,10 @@ public struct QuantizedActivations: Sendable {
             scales.withUnsafeMutableBufferPointer { scalePointer in
                 sums.withUnsafeMutableBufferPointer { sumPointer in
                     for row in 0..<rows {
-                        qk_quantize_activation_row(x.baseAddress! + row * columns, columns, blocks,
-                                                   codePointer.baseAddress! + row * blocks * QuantizedLayout.blockValues,
-                                                   scalePointer.baseAddress! + row * blocks, sumPointer.baseAddress! + row * blocks)
+                        qk_quantize_activation_row(
+                            x.baseAddress! + row * columns, columns, blocks,
+                            codePointer.baseAddress! + row * blocks * QuantizedLayout.blockValues,
+                            scalePointer.baseAddress! + row * blocks, sumPointer.baseAddress! + row * blocks)
                     }
                 }
             }

@@ -70,12 +70,15 @@ public enum QuantizedCheckpointLayout {
         let storages = try parts(weightName: weightName, layout: layout).map { part -> Storage in
             guard let info = source.info(named: part.name) else { throw QuantizationError.missingTensor(part.name) }
             guard info.dtype == part.dtype else { throw QuantizationError.unsupportedDType(tensor: part.name, dtype: info.dtype.rawValue) }
-            guard info.shape == part.shape else { throw QuantizationError.shapeMismatch(tensor: part.name, expected: part.shape, actual: info.shape) }
+            guard info.shape == part.shape else {
+                throw QuantizationError.shapeMismatch(tensor: part.name, expected: part.shape, actual: info.shape)
+            }
             return try source.tensor(named: part.name).storage
         }
-        return try QuantizedMatrix(scheme: layout.scheme, rows: layout.rows, columns: layout.columns, codes: storages[0],
-                                   scales: storages.count > 1 ? storages[1] : nil, biases: storages.count > 2 ? storages[2] : nil,
-                                   name: weightName)
+        return try QuantizedMatrix(
+            scheme: layout.scheme, rows: layout.rows, columns: layout.columns, codes: storages[0],
+            scales: storages.count > 1 ? storages[1] : nil, biases: storages.count > 2 ? storages[2] : nil,
+            name: weightName)
     }
 
     /// Reads the manifest from a source's metadata (nil when the checkpoint is not quantized).

@@ -26,7 +26,8 @@ public struct QuantizedLayout: Hashable, Sendable {
     public init(validating scheme: QuantizationScheme, rows: Int, columns: Int, tensor: String) throws {
         let (values, overflow) = rows.multipliedReportingOverflow(by: columns)
         guard (0...Self.maximumDimension).contains(rows), (0...Self.maximumDimension).contains(columns),
-              !overflow, values <= Self.maximumValues else {
+            !overflow, values <= Self.maximumValues
+        else {
             throw QuantizationError.shapeTooLarge(tensor: tensor, shape: [rows, columns])
         }
         self.init(scheme: scheme, rows: rows, columns: columns)

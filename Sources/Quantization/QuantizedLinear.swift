@@ -6,18 +6,22 @@ import Tensors
 /// float (no dequantized copy of W is made). Output rows are split across `ThreadPool.shared`.
 public enum QuantizedLinear {
     /// y[rows, matrix.rows] = x[rows, matrix.columns] · Wᵀ.
-    public static func apply(_ matrix: QuantizedMatrix, to x: UnsafeBufferPointer<Float>, rows: Int,
-                             into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred,
-                             panels: DecodePanels? = nil) {
+    public static func apply(
+        _ matrix: QuantizedMatrix, to x: UnsafeBufferPointer<Float>, rows: Int,
+        into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred,
+        panels: DecodePanels? = nil
+    ) {
         let activations = QuantizedActivations(x, rows: rows, columns: matrix.columns)
         apply(matrix, to: activations, into: y, variant: variant, panels: panels)
     }
 
     /// The same with activations quantized by the caller (shared between matrices with one input).
     /// `panels` (made from this matrix) speed up one activation row on the variant that reads them.
-    public static func apply(_ matrix: QuantizedMatrix, to activations: QuantizedActivations,
-                             into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred,
-                             panels: DecodePanels? = nil) {
+    public static func apply(
+        _ matrix: QuantizedMatrix, to activations: QuantizedActivations,
+        into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred,
+        panels: DecodePanels? = nil
+    ) {
         precondition(activations.columns == matrix.columns, "activations have \(activations.columns) columns, the matrix \(matrix.columns)")
         precondition(y.count == activations.rows * matrix.rows, "output buffer does not hold rows × outputs values")
         precondition(variant.isAvailable, "kernel variant \(variant) is not available on this CPU")
@@ -38,16 +42,18 @@ public enum QuantizedLinear {
             activations.codes.withUnsafeBufferPointer { codes in
                 activations.scales.withUnsafeBufferPointer { scales in
                     activations.scaledSums.withUnsafeBufferPointer { sums in
-                        let inputs = qk_activations(rows: activations.rows, blocks_per_row: activations.blocksPerRow,
-                                                    codes: codes.baseAddress, scales: scales.baseAddress,
-                                                    scaled_sums: sums.baseAddress)
+                        let inputs = qk_activations(
+                            rows: activations.rows, blocks_per_row: activations.blocksPerRow,
+                            codes: codes.baseAddress, scales: scales.baseAddress,
+                            scaled_sums: sums.baseAddress)
                         withUnsafePointer(to: descriptor) { weights in
                             withUnsafePointer(to: inputs) { inputs in
                                 // Enough rows per part that a part is worth a thread hop (about 256 K weights).
                                 let chunk = max(16, 262_144 / max(matrix.columns, 1))
                                 ThreadPool.shared.parallelFor(outputs, minimumChunk: chunk) { range in
-                                    qk_matmul(variant.rawValue, weights, inputs, range.lowerBound, range.upperBound,
-                                              y.baseAddress, outputs)
+                                    qk_matmul(
+                                        variant.rawValue, weights, inputs, range.lowerBound, range.upperBound,
+                                        y.baseAddress, outputs)
                                 }
                             }
                         }

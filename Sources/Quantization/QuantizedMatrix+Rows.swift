@@ -14,7 +14,8 @@ extension QuantizedMatrix {
             }
             return result.storage
         }
-        return try QuantizedMatrix(scheme: scheme, rows: rows, columns: columns, codes: try rearranged(codes),
-                                   scales: try scales.map(rearranged), biases: try biases.map(rearranged), name: name)
+        return try QuantizedMatrix(
+            scheme: scheme, rows: rows, columns: columns, codes: try rearranged(codes),
+            scales: try scales.map(rearranged), biases: try biases.map(rearranged), name: name)
     }
 }

@@ -19,8 +19,10 @@ public struct QuantizedMatrix: Sendable {
     public var columns: Int { layout.columns }
 
     /// Checks every byte count against the layout; `name` is used in errors.
-    public init(scheme: QuantizationScheme, rows: Int, columns: Int, codes: Storage, scales: Storage? = nil,
-                biases: Storage? = nil, name: String = "matrix") throws {
+    public init(
+        scheme: QuantizationScheme, rows: Int, columns: Int, codes: Storage, scales: Storage? = nil,
+        biases: Storage? = nil, name: String = "matrix"
+    ) throws {
         guard rows >= 0, columns >= 0 else { throw QuantizationError.notAMatrix(tensor: name, shape: [rows, columns]) }
         if let blockValues = scheme.ggmlBlockValues, columns % blockValues != 0 {
             throw QuantizationError.columnsNotMultipleOfBlock(tensor: name, columns: columns, scheme: scheme.description)

@@ -3,8 +3,10 @@ import Tensors
 /// Quantizes float matrices into any `QuantizationScheme`, row by row on the shared thread pool.
 public enum Quantizer {
     /// Quantizes W[rows, columns] given row-major. `name` is used in errors.
-    public static func quantize(_ values: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
-                                scheme: QuantizationScheme, name: String = "matrix") throws -> QuantizedMatrix {
+    public static func quantize(
+        _ values: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
+        scheme: QuantizationScheme, name: String = "matrix"
+    ) throws -> QuantizedMatrix {
         guard rows >= 0, columns >= 0 else { throw QuantizationError.notAMatrix(tensor: name, shape: [rows, columns]) }
         guard values.count == rows * columns else {
             throw QuantizationError.valueCountMismatch(tensor: name, expected: rows * columns, actual: values.count)
@@ -34,7 +36,8 @@ public enum Quantizer {
                                         overflow[row] = true
                                     }
                                 default:
-                                    let out = UnsafeMutableRawBufferPointer(rebasing: codeBytes[row * layout.rowBytes..<(row + 1) * layout.rowBytes])
+                                    let out = UnsafeMutableRawBufferPointer(
+                                        rebasing: codeBytes[row * layout.rowBytes..<(row + 1) * layout.rowBytes])
                                     GGMLBlockQuantizer.quantizeRow(x, scheme: scheme, into: out)
                                 }
                             }
@@ -46,9 +49,10 @@ public enum Quantizer {
         if let row = overflowRows.firstIndex(of: true) {
             throw QuantizationError.scaleOverflow(tensor: name, row: row, scheme: scheme.description)
         }
-        return try QuantizedMatrix(scheme: scheme, rows: rows, columns: columns, codes: codes,
-                                   scales: layout.scaleBytes > 0 ? scaleBuffer : nil,
-                                   biases: layout.biasBytes > 0 ? biasBuffer : nil, name: name)
+        return try QuantizedMatrix(
+            scheme: scheme, rows: rows, columns: columns, codes: codes,
+            scales: layout.scaleBytes > 0 ? scaleBuffer : nil,
+            biases: layout.biasBytes > 0 ? biasBuffer : nil, name: name)
     }
 
     /// Quantizes a 2-D float tensor (f32, f16, bf16 or f64).

@@ -10,7 +10,11 @@ public enum ElementConversion {
             UnsafeMutableRawBufferPointer(target).copyMemory(from: source)
         case .f16, .bf16:
             try withAligned(source, as: UInt16.self) { halves in
-                if dtype == .f16 { HalfPrecision.widenHalf(halves, into: target) } else { HalfPrecision.widenBFloat16(halves, into: target) }
+                if dtype == .f16 {
+                    HalfPrecision.widenHalf(halves, into: target)
+                } else {
+                    HalfPrecision.widenBFloat16(halves, into: target)
+                }
             }
         case .f64: convert(source, Double.self, into: target) { Float($0) }
         case .i64: convert(source, Int64.self, into: target) { Float($0) }
@@ -44,7 +48,9 @@ public enum ElementConversion {
         }
     }
 
-    private static func convert<Element>(_ source: UnsafeRawBufferPointer, _: Element.Type, into target: UnsafeMutableBufferPointer<Float>, _ transform: (Element) -> Float) {
+    private static func convert<Element>(
+        _ source: UnsafeRawBufferPointer, _: Element.Type, into target: UnsafeMutableBufferPointer<Float>, _ transform: (Element) -> Float
+    ) {
         let width = MemoryLayout<Element>.size
         for i in 0..<target.count {
             target[i] = transform(source.loadUnaligned(fromByteOffset: i * width, as: Element.self))
@@ -52,7 +58,9 @@ public enum ElementConversion {
     }
 
     /// Calls `body` with `source` viewed as `Element`s, copying only when the bytes are misaligned.
-    private static func withAligned<Element, Result>(_ source: UnsafeRawBufferPointer, as _: Element.Type, _ body: (UnsafeBufferPointer<Element>) throws -> Result) rethrows -> Result {
+    private static func withAligned<Element, Result>(
+        _ source: UnsafeRawBufferPointer, as _: Element.Type, _ body: (UnsafeBufferPointer<Element>) throws -> Result
+    ) rethrows -> Result {
         let count = source.count / MemoryLayout<Element>.stride
         if let base = source.baseAddress, Int(bitPattern: base) % MemoryLayout<Element>.alignment == 0 {
             return try body(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Element.self), count: count))

@@ -35,7 +35,8 @@ public final class HugePageMemory: @unchecked Sendable {
             capacity = max(Self.huge, (count + Self.huge - 1) / Self.huge * Self.huge)
             mappedCount = capacity + Self.huge  // room to start on a 2 MiB boundary
             guard let mapped = mmap(nil, mappedCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-                  mapped != MAP_FAILED else {
+                mapped != MAP_FAILED
+            else {
                 fatalError("cannot map \(mappedCount) bytes of anonymous memory")
             }
             mapping = mapped

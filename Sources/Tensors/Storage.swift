@@ -42,7 +42,7 @@ public final class Storage: @unchecked Sendable {
         let start = (Int(bitPattern: base) + huge - 1) / huge * huge
         let end = (Int(bitPattern: base) + buffer.count) / huge * huge
         guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(pointer, end - start, 14)   // MADV_HUGEPAGE
+        _ = madvise(pointer, end - start, 14)  // MADV_HUGEPAGE
     }
 
     /// An owned copy of `source` in 2 MiB-aligned huge pages (`HugePageMemory`), for weights that

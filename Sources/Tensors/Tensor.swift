@@ -93,8 +93,9 @@ public struct Tensor: Sendable {
         ThreadPool.shared.parallelFor((target.count + slice - 1) / slice) { slices in
             let elements = slices.lowerBound * slice..<min(slices.upperBound * slice, target.count)
             do {
-                try ElementConversion.toFloat32(UnsafeRawBufferPointer(rebasing: source[elements.lowerBound * width..<elements.upperBound * width]),
-                                                dtype: dtype, into: UnsafeMutableBufferPointer(rebasing: target[elements]))
+                try ElementConversion.toFloat32(
+                    UnsafeRawBufferPointer(rebasing: source[elements.lowerBound * width..<elements.upperBound * width]),
+                    dtype: dtype, into: UnsafeMutableBufferPointer(rebasing: target[elements]))
             } catch {
                 failureLock.withLock { failure = error }
             }

@@ -76,7 +76,9 @@ public final class ThreadPool: @unchecked Sendable {
         while true {
             let current = ticket.load(ordering: .acquiring)
             guard current >> 32 == generation, current & 0xFFFF_FFFF < jobParts else { return }
-            guard ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged else { continue }
+            guard ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged else {
+                continue
+            }
             job?(current & 0xFFFF_FFFF)
             finished.add(1, ordering: .releasing)
         }

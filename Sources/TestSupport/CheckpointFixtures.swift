@@ -10,7 +10,9 @@ public enum CheckpointFixtures {
     public static let goldenAPt = SharedFiles.shared("fixtures/megalodon/A_swiglu.pt").path
 
     /// Expects the two sources to hold the same names with bit-identical values.
-    public static func expectIdentical(_ actual: TensorSource, _ expected: TensorSource, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    public static func expectIdentical(
+        _ actual: TensorSource, _ expected: TensorSource, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         #expect(Set(actual.tensorNames) == Set(expected.tensorNames), sourceLocation: sourceLocation)
         for info in expected.tensorInfos {
             let (want, got) = (try expected.tensor(named: info.name), try actual.tensor(named: info.name))

@@ -16,9 +16,11 @@ public struct MutationFuzzCampaign {
     /// Feeds mutants of the corpus to `body` until the time budget is spent; returns how many ran.
     /// `mutate` defaults to `ByteMutations.apply` (format-blind edits).
     @discardableResult
-    public func run(corpus: [[UInt8]],
-                    mutate: (inout [UInt8], inout SeededGenerator) -> Void = { ByteMutations.apply(to: &$0, using: &$1) },
-                    body: ([UInt8]) throws -> Void) rethrows -> Int {
+    public func run(
+        corpus: [[UInt8]],
+        mutate: (inout [UInt8], inout SeededGenerator) -> Void = { ByteMutations.apply(to: &$0, using: &$1) },
+        body: ([UInt8]) throws -> Void
+    ) rethrows -> Int {
         guard !corpus.isEmpty else { return 0 }
         var generator = SeededGenerator(seed: seed)
         let deadline = Date().addingTimeInterval(seconds)

@@ -73,13 +73,15 @@ public struct Prerequisite: Sendable, CustomStringConvertible {
 
     /// A tool built beside the test bundle (`swift build --build-tests` builds them all).
     public static func builtTool(_ name: String) -> Prerequisite {
-        Prerequisite(kind: .build, isMet: SharedFiles.builtTool(name) != nil,
-                     reason: "\(name) is not built beside the tests (swift build -c release --build-tests)")
+        Prerequisite(
+            kind: .build, isMet: SharedFiles.builtTool(name) != nil,
+            reason: "\(name) is not built beside the tests (swift build -c release --build-tests)")
     }
 
     /// Model-sized tests take minutes in a debug build; scripts/test builds release.
     public static var releaseBuild: Prerequisite {
-        Prerequisite(kind: .build, isMet: !_isDebugAssertConfiguration(), reason: "a model-sized test needs a release build (swift test -c release)")
+        Prerequisite(
+            kind: .build, isMet: !_isDebugAssertConfiguration(), reason: "a model-sized test needs a release build (swift test -c release)")
     }
 
     /// All of them, the first unmet one deciding.

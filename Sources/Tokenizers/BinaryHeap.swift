@@ -54,7 +54,10 @@ private func characterSymbols(_ bytes: ArraySlice<UInt8>) -> [MergeSymbol] {
         let lead = bytes[offset]
         let width = lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
         let length = min(width, bytes.endIndex - offset)
-        symbols.append(MergeSymbol(start: offset, length: length, previous: symbols.count - 1, next: offset + length == bytes.endIndex ? -1 : symbols.count + 1))
+        symbols.append(
+            MergeSymbol(
+                start: offset, length: length, previous: symbols.count - 1, next: offset + length == bytes.endIndex ? -1 : symbols.count + 1
+            ))
         offset += length
     }
     return symbols

@@ -23,9 +23,11 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     ///   - merges: merge rules in priority order (first = rank 0); a repeated pair keeps its first rank.
     ///   - specialTokens: tokens matched before pre-tokenization; default: the vocabulary's
     ///     control, unknown and user-defined tokens.
-    init(vocabulary: Vocabulary, merges: [(ArraySlice<UInt8>, ArraySlice<UInt8>)], preTokenizer: PreTokenizer,
-         bos: Int32?, eos: Int32?, addBOS: Bool, cleansSpaces: Bool? = nil, takesWholeWordTokens: Bool? = nil,
-         specialTokens: SpecialTokenSplitter? = nil) {
+    init(
+        vocabulary: Vocabulary, merges: [(ArraySlice<UInt8>, ArraySlice<UInt8>)], preTokenizer: PreTokenizer,
+        bos: Int32?, eos: Int32?, addBOS: Bool, cleansSpaces: Bool? = nil, takesWholeWordTokens: Bool? = nil,
+        specialTokens: SpecialTokenSplitter? = nil
+    ) {
         self.vocabulary = vocabulary
         self.preTokenizer = preTokenizer
         bosTokenID = bos.flatMap { vocabulary.contains($0) ? $0 : nil }
@@ -127,7 +129,9 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         let space = UInt8(ascii: " "), quote = UInt8(ascii: "'")
         pass { text, kept, i, _ in
             let x = text[i]
-            if text[i - 1] == space && [UInt8(ascii: "?"), UInt8(ascii: "!"), UInt8(ascii: "."), UInt8(ascii: ",")].contains(x) { kept -= 1 }
+            if text[i - 1] == space && [UInt8(ascii: "?"), UInt8(ascii: "!"), UInt8(ascii: "."), UInt8(ascii: ",")].contains(x) {
+                kept -= 1
+            }
             text[kept] = x
             kept += 1
         }

@@ -11,7 +11,9 @@ public enum GGUFTokenizer {
         }
         let vocabulary = try readVocabulary(file)
         let special = { (key: String) -> Int32? in
-            file.metadata("tokenizer.ggml.\(key)").flatMap(\.intValue).flatMap { Int32(exactly: $0) }.flatMap { vocabulary.contains($0) ? $0 : nil }
+            file.metadata("tokenizer.ggml.\(key)").flatMap(\.intValue).flatMap { Int32(exactly: $0) }.flatMap {
+                vocabulary.contains($0) ? $0 : nil
+            }
         }
         let flag = { (key: String) -> Bool? in file.metadata("tokenizer.ggml.\(key)")?.boolValue }
         switch model {
@@ -20,15 +22,17 @@ public enum GGUFTokenizer {
             options.addDummyPrefix = flag("add_space_prefix") ?? true
             options.addBOS = flag("add_bos_token") ?? true
             options.addEOS = flag("add_eos_token") ?? false
-            return SentencePieceTokenizer(vocabulary: vocabulary, bos: special("bos_token_id") ?? 1, eos: special("eos_token_id") ?? 2,
-                                          unknown: special("unknown_token_id") ?? 0, options: options)
+            return SentencePieceTokenizer(
+                vocabulary: vocabulary, bos: special("bos_token_id") ?? 1, eos: special("eos_token_id") ?? 2,
+                unknown: special("unknown_token_id") ?? 0, options: options)
         case "gpt2":
             guard let mergeValues = file.metadata("tokenizer.ggml.merges")?.arrayValue else {
                 throw TokenizerError.missingField(source: source, field: "tokenizer.ggml.merges")
             }
             let merges = try mergeValues.map { value -> (ArraySlice<UInt8>, ArraySlice<UInt8>) in
                 guard let line = value.stringValue else {
-                    throw TokenizerError.invalidField(source: source, field: "tokenizer.ggml.merges", reason: "holds \(value.type), not strings")
+                    throw TokenizerError.invalidField(
+                        source: source, field: "tokenizer.ggml.merges", reason: "holds \(value.type), not strings")
                 }
                 return ByteLevelBPETokenizer.splitMergeLine(Array(line.utf8))
             }
@@ -36,9 +40,10 @@ public enum GGUFTokenizer {
             guard let pre = PreTokenizer(llamaCppName: preName) else {
                 throw TokenizerError.unsupportedPreTokenizer(source: source, name: preName)
             }
-            return ByteLevelBPETokenizer(vocabulary: vocabulary, merges: merges, preTokenizer: pre,
-                                         bos: special("bos_token_id") ?? 11, eos: special("eos_token_id") ?? 11,
-                                         addBOS: flag("add_bos_token") ?? pre.addsBOSByDefault)
+            return ByteLevelBPETokenizer(
+                vocabulary: vocabulary, merges: merges, preTokenizer: pre,
+                bos: special("bos_token_id") ?? 11, eos: special("eos_token_id") ?? 11,
+                addBOS: flag("add_bos_token") ?? pre.addsBOSByDefault)
         default:
             throw TokenizerError.unsupportedModel(source: source, model: model)
         }

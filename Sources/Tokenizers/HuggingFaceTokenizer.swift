@@ -25,7 +25,9 @@ public enum HuggingFaceTokenizer {
         var byID: [Int: [UInt8]] = [:]
         for (text, value) in vocabEntries {
             guard let id = value.int, id >= 0, id < Int(Int32.max) else {
-                throw TokenizerError.invalidField(source: path, field: "model.vocab", reason: "token \(String(decoding: text, as: UTF8.self).debugDescription) has no valid id")
+                throw TokenizerError.invalidField(
+                    source: path, field: "model.vocab",
+                    reason: "token \(String(decoding: text, as: UTF8.self).debugDescription) has no valid id")
             }
             byID[id] = text
         }
@@ -38,8 +40,10 @@ public enum HuggingFaceTokenizer {
             let kind: TokenKind = added["special"]?.bool == true ? .control : .userDefined
             byID[id] = content
             kinds[id] = kind
-            splitterEntries.append(.init(id: Int32(id), text: content, kind: kind,
-                                         stripLeft: added["lstrip"]?.bool ?? false, stripRight: added["rstrip"]?.bool ?? false))
+            splitterEntries.append(
+                .init(
+                    id: Int32(id), text: content, kind: kind,
+                    stripLeft: added["lstrip"]?.bool ?? false, stripRight: added["rstrip"]?.bool ?? false))
         }
         let size = (byID.keys.max() ?? -1) + 1
         // Every id below the highest gets an entry, so a lone id near 2^31 would allocate billions.
@@ -77,8 +81,10 @@ public enum HuggingFaceTokenizer {
         let steps = node.flatMap { $0["type"]?.string == "Sequence" ? $0["pretokenizers"]?.array : [$0] } ?? []
         let kinds = steps.map { $0["type"]?.string ?? "?" }
         let pattern = steps.first { $0["type"]?.string == "Split" }?["pattern"]?["Regex"]?.string
-        let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
-        let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        let llama3Pattern =
+            #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        let qwen2Pattern =
+            #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
         let byteLevelSplits = steps.last?["use_regex"]?.bool ?? true
         if steps.last?["add_prefix_space"]?.bool == true {
             throw TokenizerError.unsupportedPreTokenizer(source: source, name: "ByteLevel with add_prefix_space")
@@ -89,7 +95,8 @@ public enum HuggingFaceTokenizer {
         case (["Split", "ByteLevel"], qwen2Pattern?) where !byteLevelSplits: return .qwen2
         case (["Digits", "ByteLevel"], nil) where byteLevelSplits && steps[0]["individual_digits"]?.bool == true: return .smollm
         default:
-            throw TokenizerError.unsupportedPreTokenizer(source: source, name: kinds.joined(separator: "+") + (pattern.map { " \($0)" } ?? ""))
+            throw TokenizerError.unsupportedPreTokenizer(
+                source: source, name: kinds.joined(separator: "+") + (pattern.map { " \($0)" } ?? ""))
         }
     }
 }

@@ -8,7 +8,8 @@ final class JSONDocument: @unchecked Sendable {
 
     init(path: String) throws {
         guard let root = json_object_from_file(path) else {
-            let reason = json_util_get_last_err().map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unreadable"
+            let reason =
+                json_util_get_last_err().map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unreadable"
             throw TokenizerError.malformedFile(source: path, reason: "not valid JSON: \(reason)")
         }
         self.root = root

@@ -14,7 +14,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     public init?(llamaCppName name: String) {
         switch name {
         case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v1-en", "jina-v2-es", "jina-v2-de", "jina-v2-code",
-             "roberta-bpe", "mpt", "olmo", "jais":
+            "roberta-bpe", "mpt", "olmo", "jais":
             self = .gpt2
         case "llama3", "llama-v3", "llama-bpe", "falcon3", "dbrx", "smaug-bpe":
             self = .llama3
@@ -113,7 +113,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         }
     }
 
-    private static func gpt2Words(_ scalars: [Unicode.Scalar], _ classes: [CharacterClass], in range: Range<Int>, into words: inout [Range<Int>]) {
+    private static func gpt2Words(
+        _ scalars: [Unicode.Scalar], _ classes: [CharacterClass], in range: Range<Int>, into words: inout [Range<Int>]
+    ) {
         var s = Segment(scalars: scalars, classes: classes, range: range, wordStart: range.lowerBound)
         var position = range.lowerBound
         while position < range.upperBound {
@@ -133,7 +135,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         }
     }
 
-    private static func llama3Words(_ scalars: [Unicode.Scalar], _ classes: [CharacterClass], in range: Range<Int>, maximumDigits: Int, into words: inout [Range<Int>]) {
+    private static func llama3Words(
+        _ scalars: [Unicode.Scalar], _ classes: [CharacterClass], in range: Range<Int>, maximumDigits: Int, into words: inout [Range<Int>]
+    ) {
         var s = Segment(scalars: scalars, classes: classes, range: range, wordStart: range.lowerBound)
         var position = range.lowerBound
         let isLineBreak = { (value: UInt32?) in value == 0x0D || value == 0x0A }

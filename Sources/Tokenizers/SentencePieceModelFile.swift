@@ -75,7 +75,8 @@ public enum SentencePieceModelFile {
             throw TokenizerError.unsupportedModel(source: source, model: "SentencePiece \(names[modelType] ?? "type \(modelType)")")
         }
         let id = { (value: Int64) -> Int32? in value >= 0 && value < Int64(tokens.count) ? Int32(value) : nil }
-        return SentencePieceTokenizer(vocabulary: Vocabulary(tokens: tokens, scores: scores, kinds: kinds),
-                                      bos: id(bos), eos: id(eos), unknown: id(unknown), options: options)
+        return SentencePieceTokenizer(
+            vocabulary: Vocabulary(tokens: tokens, scores: scores, kinds: kinds),
+            bos: id(bos), eos: id(eos), unknown: id(unknown), options: options)
     }
 }

@@ -63,7 +63,9 @@ public struct SentencePieceTokenizer: Tokenizer {
                 atStart = false
             case let .text(range):
                 var piece = Array(bytes[range])
-                if options.addDummyPrefix && previousWasSpecial && (atStart || options.prefixAfterSpecialTokens) { piece.insert(0x20, at: 0) }
+                if options.addDummyPrefix && previousWasSpecial && (atStart || options.prefixAfterSpecialTokens) {
+                    piece.insert(0x20, at: 0)
+                }
                 atStart = false
                 if options.escapeWhitespaces { piece = Self.escapingSpaces(piece) }
                 merge(piece, into: &output)

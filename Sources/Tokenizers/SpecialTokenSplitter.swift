@@ -47,7 +47,9 @@ struct SpecialTokenSplitter: Sendable {
                 }
                 while let match = Self.find(entry.text, in: bytes, range) {
                     var left = range.lowerBound..<match.lowerBound
-                    if entry.stripLeft { while !left.isEmpty && Self.isSpace(bytes[left.upperBound - 1]) { left = left.lowerBound..<left.upperBound - 1 } }
+                    if entry.stripLeft {
+                        while !left.isEmpty && Self.isSpace(bytes[left.upperBound - 1]) { left = left.lowerBound..<left.upperBound - 1 }
+                    }
                     if !left.isEmpty { next.append(.text(left)) }
                     next.append(.token(entry.id))
                     var rightStart = match.upperBound

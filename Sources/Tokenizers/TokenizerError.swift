@@ -16,7 +16,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedPreTokenizer(source, name): return "\(source): pre-tokenizer '\(name)' is not supported"
         case let .malformedFile(source, reason): return "\(source): \(reason)"
         case let .vocabularyTooSparse(source, highestID, named):
-            return "\(source): token ids reach \(highestID) but only \(named) tokens are named (at most \(HuggingFaceTokenizer.maximumUnnamedIDs(named: named)) ids below the highest may be unnamed)"
+            return
+                "\(source): token ids reach \(highestID) but only \(named) tokens are named (at most \(HuggingFaceTokenizer.maximumUnnamedIDs(named: named)) ids below the highest may be unnamed)"
         }
     }
 }

@@ -15,8 +15,10 @@ public enum TokenizerGGUFKeys {
                 ("tokenizer.ggml.scores", .array(.float32, vocabulary.scores.map(GGUFValue.float32))),
                 ("tokenizer.ggml.token_type", .array(.int32, vocabulary.kinds.map { .int32($0.rawValue) })),
             ]
-            for (id, key) in [(tokenizer.bosTokenID, "tokenizer.ggml.bos_token_id"), (tokenizer.eosTokenID, "tokenizer.ggml.eos_token_id"),
-                              (tokenizer.unknownTokenID, "tokenizer.ggml.unknown_token_id")] {
+            for (id, key) in [
+                (tokenizer.bosTokenID, "tokenizer.ggml.bos_token_id"), (tokenizer.eosTokenID, "tokenizer.ggml.eos_token_id"),
+                (tokenizer.unknownTokenID, "tokenizer.ggml.unknown_token_id"),
+            ] {
                 if let id { keys.append((key, .uint32(UInt32(id)))) }
             }
             return keys

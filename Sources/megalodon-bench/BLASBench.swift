@@ -13,7 +13,9 @@ struct BLASBench: ParsableCommand {
         commandName: "blas",
         abstract: "Measure OpenBLAS's kernel families (OPENBLAS_CORETYPE) on this CPU: sgemm and sgemv, 1 thread.",
         usage: "megalodon-bench blas [<options>]",
-        discussion: "OpenBLAS chooses its kernels when it loads, from the CPU model it recognises; the tools override that choice from the CPU's instruction sets (BLASKernelSelection). This command shows what each choice gives here: for each --cores entry a child process with OPENBLAS_CORETYPE set times sgemm on an N³ cube and on a prefill shape (512 × 576 · 1536 × 576ᵀ, SmolLM2's MLP), and sgemv streaming a --sgemv-mb f32 matrix. --rounds rounds run the core types one after another (paired), and the table gives medians over rounds. The line 'default' is what the tools load when OPENBLAS_CORETYPE is unset.")
+        discussion:
+            "OpenBLAS chooses its kernels when it loads, from the CPU model it recognises; the tools override that choice from the CPU's instruction sets (BLASKernelSelection). This command shows what each choice gives here: for each --cores entry a child process with OPENBLAS_CORETYPE set times sgemm on an N³ cube and on a prefill shape (512 × 576 · 1536 × 576ᵀ, SmolLM2's MLP), and sgemv streaming a --sgemv-mb f32 matrix. --rounds rounds run the core types one after another (paired), and the table gives medians over rounds. The line 'default' is what the tools load when OPENBLAS_CORETYPE is unset."
+    )
 
     @Option(help: ArgumentHelp("Comma-separated OpenBLAS core types to measure.", valueName: "names"))
     var cores = "Prescott,Haswell,Zen,SkylakeX"
@@ -30,7 +32,9 @@ struct BLASBench: ParsableCommand {
     @Flag(help: .hidden) var measureOnly = false
 
     func validate() throws {
-        guard rounds >= 1, sgemmSize >= 16, sgemvMB >= 1 else { throw ValidationError("--rounds, --sgemm-size and --sgemv-mb must be positive") }
+        guard rounds >= 1, sgemmSize >= 16, sgemvMB >= 1 else {
+            throw ValidationError("--rounds, --sgemm-size and --sgemv-mb must be positive")
+        }
     }
 
     /// One core type's figures from one child process.
@@ -57,13 +61,17 @@ struct BLASBench: ParsableCommand {
             print("megalodon-bench blas: \(CPUDescription.current.summary), 1 thread, median of \(rounds) interleaved rounds")
             let preferred = BLASKernelSelection.preferredCoreType(cpuFlags: CPUDescription.current.flags) ?? "none"
             print("tools' choice from the CPU flags: \(preferred)")
-            print("| OPENBLAS_CORETYPE | kernels loaded | sgemm \(sgemmSize)³ GFLOP/s | sgemm 512×576·1536×576ᵀ GFLOP/s | sgemv \(sgemvMB) MiB GB/s |")
+            print(
+                "| OPENBLAS_CORETYPE | kernels loaded | sgemm \(sgemmSize)³ GFLOP/s | sgemm 512×576·1536×576ᵀ GFLOP/s | sgemv \(sgemvMB) MiB GB/s |"
+            )
             print("|---|---|---|---|---|")
             func median(_ values: [Double]) -> Double { Timing(samples: values).median }
             for name in names {
                 let figures = samples[name] ?? []
-                print(String(format: "| %@ | %@ | %.1f | %.1f | %.1f |", name == "default" ? "unset" : name, figures.first?.core ?? "?",
-                             median(figures.map(\.cube)), median(figures.map(\.prefill)), median(figures.map(\.sgemv))))
+                print(
+                    String(
+                        format: "| %@ | %@ | %.1f | %.1f | %.1f |", name == "default" ? "unset" : name, figures.first?.core ?? "?",
+                        median(figures.map(\.cube)), median(figures.map(\.prefill)), median(figures.map(\.sgemv))))
             }
         }
     }
@@ -84,7 +92,8 @@ struct BLASBench: ParsableCommand {
         process.waitUntilExit()
         let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).map(String.init)
         guard process.terminationStatus == 0, fields.count == 4, let cube = Double(fields[1]), let prefill = Double(fields[2]),
-              let sgemv = Double(fields[3]) else {
+            let sgemv = Double(fields[3])
+        else {
             throw ToolFailure("the measuring child for OPENBLAS_CORETYPE=\(core ?? "unset") failed (status \(process.terminationStatus))")
         }
         return Figures(core: fields[0], cube: cube, prefill: prefill, sgemv: sgemv)

@@ -22,6 +22,8 @@ struct BenchThreadOptions: ParsableArguments {
 
     /// The line every benchmark prints under its title: the CPU, its flags and the kernels that ran.
     func printMachine() {
-        print("machine: \(CPUDescription.current.summary); quantized kernels \(KernelVariant.preferred); OpenBLAS kernels \(BLAS.coreName) (\(BLASKernelSelection.origin)); \(threads) thread(s)")
+        print(
+            "machine: \(CPUDescription.current.summary); quantized kernels \(KernelVariant.preferred); OpenBLAS kernels \(BLAS.coreName) (\(BLASKernelSelection.origin)); \(threads) thread(s)"
+        )
     }
 }

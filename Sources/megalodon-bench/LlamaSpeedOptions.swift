@@ -31,7 +31,9 @@ struct LlamaSpeedOptions: ParsableArguments {
         var comparison = LlamaSpeedComparison()
         (comparison.rounds, comparison.prefillTokens, comparison.decodeTokens) = (repeats, prefillTokens, decodeTokens)
         (comparison.threads, comparison.llamaBench) = (threads, llamaBench)
-        return try comparison.measure(model: path, arithmetic: QuantizedArithmeticSetting.resolve(option: nil), llamaCppModel: llamaCppModel) {
+        return try comparison.measure(
+            model: path, arithmetic: QuantizedArithmeticSetting.resolve(option: nil), llamaCppModel: llamaCppModel
+        ) {
             FileHandle.standardError.write(Data("… \($0)\n".utf8))
         }
     }

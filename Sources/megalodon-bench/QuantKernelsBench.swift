@@ -12,22 +12,32 @@ struct QuantKernelsBench: ParsableCommand {
         commandName: "quant-kernels",
         abstract: "Time the quantized and half-precision matrix-vector kernels against OpenBLAS sgemv.",
         usage: "megalodon-bench quant-kernels [<options>]",
-        discussion: "A random W[rows, columns] is quantized to each scheme and multiplied by one random activation row with every kernel variant this CPU runs (portable C, AVX2, AVX-512 VNNI). The figure reported is gigabytes of weights read per second (the matrix's stored bytes, scales included, divided by the median time of one product), next to OpenBLAS sgemv on the float32 matrix and the f16/bf16 kernel, all measured in this run. Several copies of each matrix are cycled so that at least --working-set-mb of weights is touched between reuses, which keeps the last-level cache from flattering small (4-bit) matrices. Use one thread for the primary figures; the second core of a shared machine may be busy.")
+        discussion:
+            "A random W[rows, columns] is quantized to each scheme and multiplied by one random activation row with every kernel variant this CPU runs (portable C, AVX2, AVX-512 VNNI). The figure reported is gigabytes of weights read per second (the matrix's stored bytes, scales included, divided by the median time of one product), next to OpenBLAS sgemv on the float32 matrix and the f16/bf16 kernel, all measured in this run. Several copies of each matrix are cycled so that at least --working-set-mb of weights is touched between reuses, which keeps the last-level cache from flattering small (4-bit) matrices. Use one thread for the primary figures; the second core of a shared machine may be busy."
+    )
 
     @Option(help: "Output rows of W (outputs).") var rows = 4096
     @Option(help: "Columns of W (inputs).") var columns = 4096
     @Option(help: "Timed repetitions; the median is reported (at least 5).") var repeats = 7
     static let defaultSchemes = "q8_0,q4_0,q4_1,int8-g32-sym-f16,int8-row-sym-f32,int4-g64-asym-f16,int4-g128-sym-f16"
-    @Option(help: ArgumentHelp("Comma-separated schemes (q8_0, q4_0, q4_1, int8-g64-sym-f16, ...).",
-                               discussion: "Default: \(defaultSchemes.replacingOccurrences(of: ",", with: ", ")).", valueName: "schemes"))
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated schemes (q8_0, q4_0, q4_1, int8-g64-sym-f16, ...).",
+            discussion: "Default: \(defaultSchemes.replacingOccurrences(of: ",", with: ", ")).", valueName: "schemes"))
     var schemes: String?
     @OptionGroup var threading: BenchThreadOptions
     var threads: Int { threading.threads }
     @Option(name: .customLong("working-set-mb"), help: "Minimum megabytes of weights cycled through per measurement.")
     var workingSetMB = 512
-    @Flag(name: .customLong("thread-cpu-time"), help: "Time with this thread's CPU clock instead of the wall clock (only with --threads 1): steadier when other processes compete for the cores.")
+    @Flag(
+        name: .customLong("thread-cpu-time"),
+        help:
+            "Time with this thread's CPU clock instead of the wall clock (only with --threads 1): steadier when other processes compete for the cores."
+    )
     var threadCPUTime = false
-    @Option(name: .customLong("prefill-rows"), help: "Also time a prefill product with this many activation rows against OpenBLAS sgemm (0 skips it).")
+    @Option(
+        name: .customLong("prefill-rows"),
+        help: "Also time a prefill product with this many activation rows against OpenBLAS sgemm (0 skips it).")
     var prefillRows = 0
 
     func validate() throws {
@@ -39,11 +49,15 @@ struct QuantKernelsBench: ParsableCommand {
     func run() throws {
         try reportingErrors {
             threading.apply()
-            let parsedSchemes = try (schemes ?? Self.defaultSchemes).split(separator: ",").map { try QuantizationScheme(parsing: String($0)) }
+            let parsedSchemes = try (schemes ?? Self.defaultSchemes).split(separator: ",").map {
+                try QuantizationScheme(parsing: String($0))
+            }
             var generator = SystemRandomNumberGenerator()
             let weights = (0..<rows * columns).map { _ in Float.random(in: -0.05...0.05, using: &generator) }
             let x = (0..<columns).map { _ in Float.random(in: -1...1, using: &generator) }
-            print("W[\(rows), \(columns)], threads \(threads), median of \(repeats) (\(threadCPUTime ? "thread CPU time" : "wall clock")), kernels: \(KernelVariant.available.map(\.description).joined(separator: ", ")) (default \(KernelVariant.preferred)), OpenBLAS kernels \(BLAS.coreName)")
+            print(
+                "W[\(rows), \(columns)], threads \(threads), median of \(repeats) (\(threadCPUTime ? "thread CPU time" : "wall clock")), kernels: \(KernelVariant.available.map(\.description).joined(separator: ", ")) (default \(KernelVariant.preferred)), OpenBLAS kernels \(BLAS.coreName)"
+            )
             threading.printMachine()
             print("kernel".padding(toLength: 34, withPad: " ", startingAt: 0) + "   MB     ms      GB/s   vs sgemv")
 
@@ -54,14 +68,18 @@ struct QuantKernelsBench: ParsableCommand {
             let floatMatrices = (0..<floatCopies).map { _ in weights.withUnsafeBufferPointer { Array($0) } }
             let sgemv = measure(bytes: floatBytes, copies: floatCopies) { copy, y in
                 floatMatrices[copy].withUnsafeBufferPointer { w in
-                    x.withUnsafeBufferPointer { BLAS.sgemv(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!) }
+                    x.withUnsafeBufferPointer {
+                        BLAS.sgemv(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!)
+                    }
                 }
             }
             report("OpenBLAS sgemv f32", floatBytes, sgemv, sgemv)
             if FloatMatrixVector.isAvailable {
                 let own = measure(bytes: floatBytes, copies: floatCopies) { copy, y in
                     floatMatrices[copy].withUnsafeBufferPointer { w in
-                        x.withUnsafeBufferPointer { FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!) }
+                        x.withUnsafeBufferPointer {
+                            FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!)
+                        }
                     }
                 }
                 report("f32 avx512 (own)", floatBytes, own, sgemv)
@@ -72,14 +90,18 @@ struct QuantKernelsBench: ParsableCommand {
                 let halves = try (0..<copies(half.byteCount)).map { _ in try Tensor(copying: half) }
                 for variant in KernelVariant.available {
                     let seconds = measure(bytes: half.byteCount, copies: halves.count) { copy, y in
-                        x.withUnsafeBufferPointer { try? HalfPrecisionLinear.apply(halves[copy], to: $0, rows: 1, into: y, variant: variant) }
+                        x.withUnsafeBufferPointer {
+                            try? HalfPrecisionLinear.apply(halves[copy], to: $0, rows: 1, into: y, variant: variant)
+                        }
                     }
                     report("\(dtype) \(variant)", half.byteCount, seconds, sgemv)
                 }
             }
 
             for scheme in parsedSchemes {
-                let matrix = try weights.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: rows, columns: columns, scheme: scheme) }
+                let matrix = try weights.withUnsafeBufferPointer {
+                    try Quantizer.quantize($0, rows: rows, columns: columns, scheme: scheme)
+                }
                 let matrices = try (0..<copies(matrix.byteCount)).map { _ in try matrix.copied() }
                 for variant in KernelVariant.available {
                     let seconds = measure(bytes: matrix.byteCount, copies: matrices.count) { copy, y in
@@ -91,7 +113,9 @@ struct QuantKernelsBench: ParsableCommand {
                 let panels = matrices.compactMap { DecodePanels($0, variant: .avx512VNNI) }
                 if panels.count == matrices.count {
                     let seconds = measure(bytes: matrix.byteCount, copies: matrices.count) { copy, y in
-                        x.withUnsafeBufferPointer { QuantizedLinear.apply(matrices[copy], to: $0, rows: 1, into: y, variant: .avx512VNNI, panels: panels[copy]) }
+                        x.withUnsafeBufferPointer {
+                            QuantizedLinear.apply(matrices[copy], to: $0, rows: 1, into: y, variant: .avx512VNNI, panels: panels[copy])
+                        }
                     }
                     report("\(scheme) avx512-vnni panels", matrix.byteCount, seconds, sgemv)
                 }
@@ -106,16 +130,23 @@ struct QuantKernelsBench: ParsableCommand {
         var generator = SystemRandomNumberGenerator()
         let x = (0..<prefillRows * columns).map { _ in Float.random(in: -1...1, using: &generator) }
         let flops = 2 * Double(prefillRows) * Double(rows) * Double(columns)
-        print("prefill x[\(prefillRows), \(columns)] · Wᵀ".padding(toLength: 34, withPad: " ", startingAt: 0) + "          ms   GFLOP/s  vs sgemm")
+        print(
+            "prefill x[\(prefillRows), \(columns)] · Wᵀ".padding(toLength: 34, withPad: " ", startingAt: 0)
+                + "          ms   GFLOP/s  vs sgemm")
         func line(_ label: String, _ seconds: Double, _ sgemmSeconds: Double) {
-            print(label.padding(toLength: 34, withPad: " ", startingAt: 0)
-                + String(format: "      %7.2f %8.1f %8.2fx", seconds * 1e3, flops / seconds / 1e9, sgemmSeconds / seconds))
+            print(
+                label.padding(toLength: 34, withPad: " ", startingAt: 0)
+                    + String(format: "      %7.2f %8.1f %8.2fx", seconds * 1e3, flops / seconds / 1e9, sgemmSeconds / seconds))
         }
         let sgemm = median {
             var y = [Float](repeating: 0, count: prefillRows * rows)
             x.withUnsafeBufferPointer { xp in
                 weights.withUnsafeBufferPointer { wp in
-                    y.withUnsafeMutableBufferPointer { BLAS.linear(xp.baseAddress!, rows: prefillRows, inputs: columns, weight: wp.baseAddress!, outputs: rows, into: $0.baseAddress!) }
+                    y.withUnsafeMutableBufferPointer {
+                        BLAS.linear(
+                            xp.baseAddress!, rows: prefillRows, inputs: columns, weight: wp.baseAddress!, outputs: rows,
+                            into: $0.baseAddress!)
+                    }
                 }
             }
         }
@@ -147,7 +178,8 @@ struct QuantKernelsBench: ParsableCommand {
 
     private func report(_ label: String, _ bytes: Int, _ seconds: Double, _ sgemvSeconds: Double) {
         let megabytes = Double(bytes) / 1e6
-        let line = label.padding(toLength: 34, withPad: " ", startingAt: 0)
+        let line =
+            label.padding(toLength: 34, withPad: " ", startingAt: 0)
             + String(format: "%6.1f %7.3f %8.2f %8.2fx", megabytes, seconds * 1e3, Double(bytes) / seconds / 1e9, sgemvSeconds / seconds)
         print(line)
     }
@@ -162,7 +194,8 @@ extension Tensor {
 
 extension QuantizedMatrix {
     func copied() throws -> QuantizedMatrix {
-        try QuantizedMatrix(scheme: scheme, rows: rows, columns: columns, codes: Storage(copying: codes.bytes),
-                            scales: scales.map { Storage(copying: $0.bytes) }, biases: biases.map { Storage(copying: $0.bytes) })
+        try QuantizedMatrix(
+            scheme: scheme, rows: rows, columns: columns, codes: Storage(copying: codes.bytes),
+            scales: scales.map { Storage(copying: $0.bytes) }, biases: biases.map { Storage(copying: $0.bytes) })
     }
 }

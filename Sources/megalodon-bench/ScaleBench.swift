@@ -12,11 +12,11 @@ struct ScaleBench: ParsableCommand {
         abstract: "Decode speed of a model on disk (7B-class), weight GB/s against sgemv and the bf16 kernels, in one run.",
         usage: "megalodon-bench decode --model <path> [<options>]",
         discussion: """
-        Opens the model as the tools do (a model directory memory-mapped, or a GGUF file; weights used in place, bf16 through the bf16 kernels, quantized through the integer kernels), prefills a few tokens (which also faults in every weight page), then times single-token decode calls. Reports tokens/s, the weight bytes one token reads and their GB/s, resident memory after opening and at peak, and in the same run the anchors: OpenBLAS sgemv on a 256 MiB f32 matrix and every bf16 kernel variant this CPU has on a 256 MiB bf16 matrix.
+            Opens the model as the tools do (a model directory memory-mapped, or a GGUF file; weights used in place, bf16 through the bf16 kernels, quantized through the integer kernels), prefills a few tokens (which also faults in every weight page), then times single-token decode calls. Reports tokens/s, the weight bytes one token reads and their GB/s, resident memory after opening and at peak, and in the same run the anchors: OpenBLAS sgemv on a 256 MiB f32 matrix and every bf16 kernel variant this CPU has on a 256 MiB bf16 matrix.
 
-        Example:
-          megalodon-bench decode --model models/mega7.3B-bf16 --threads 1
-        """)
+            Example:
+              megalodon-bench decode --model models/mega7.3B-bf16 --threads 1
+            """)
 
     @Option(help: ArgumentHelp("Model directory or GGUF file.", valueName: "path"))
     var model: String
@@ -48,18 +48,27 @@ struct ScaleBench: ParsableCommand {
             let sgemvAfter = BLASAnchors.sgemv(rows: 8192, columns: 8192, repeats: anchorRepeats)
             let anchor = (sgemv.gigabytesPerSecond + sgemvAfter.gigabytesPerSecond) / 2
             let gb = { (bytes: Int) in String(format: "%.2f GB", Double(bytes) / 1e9) }
-            print("megalodon-bench decode: \(model) (\(report.architecture)), \(threading.threads) thread(s), CPU \(CPUDescription.current.model)")
-            print("kernels: bf16 matvec \(BFloat16MatVec.Variant.selected) (available: \(kernels.map { String(format: "%@ %.1f GB/s", $0.variant.description, $0.gigabytesPerSecond) }.joined(separator: ", "))); OpenBLAS \(BLAS.coreName)")
+            print(
+                "megalodon-bench decode: \(model) (\(report.architecture)), \(threading.threads) thread(s), CPU \(CPUDescription.current.model)"
+            )
+            print(
+                "kernels: bf16 matvec \(BFloat16MatVec.Variant.selected) (available: \(kernels.map { String(format: "%@ %.1f GB/s", $0.variant.description, $0.gigabytesPerSecond) }.joined(separator: ", "))); OpenBLAS \(BLAS.coreName)"
+            )
             print("| measurement | value |")
             print("|---|---|")
             print(String(format: "| open (mmap) | %.1f s, resident after open %@ |", report.loadSeconds, gb(report.residentAfterLoad)))
             print(String(format: "| prefill %d tokens (cold pages) | %.1f s |", prefillTokens, report.prefillSeconds))
-            print(String(format: "| decode | %.3f tok/s, %.0f ms/token (median of %d; min %.0f, max %.0f) |", report.tokensPerSecond,
-                         1000 * report.decodePerToken.median, report.decodePerToken.samples.count, 1000 * report.decodePerToken.minimum,
-                         1000 * report.decodePerToken.maximum))
+            print(
+                String(
+                    format: "| decode | %.3f tok/s, %.0f ms/token (median of %d; min %.0f, max %.0f) |", report.tokensPerSecond,
+                    1000 * report.decodePerToken.median, report.decodePerToken.samples.count, 1000 * report.decodePerToken.minimum,
+                    1000 * report.decodePerToken.maximum))
             print(String(format: "| weights read per token | %@ |", gb(report.weightBytesPerToken)))
             print(String(format: "| decode weight bandwidth | %.1f GB/s |", report.weightGBPerSecond))
-            print(String(format: "| sgemv anchor (before / after) | %.1f / %.1f GB/s |", sgemv.gigabytesPerSecond, sgemvAfter.gigabytesPerSecond))
+            print(
+                String(
+                    format: "| sgemv anchor (before / after) | %.1f / %.1f GB/s |", sgemv.gigabytesPerSecond, sgemvAfter.gigabytesPerSecond)
+            )
             print(String(format: "| decode / sgemv | %.2f |", report.weightGBPerSecond / anchor))
             print(String(format: "| peak RSS | %@ |", gb(report.peakResidentBytes)))
         }

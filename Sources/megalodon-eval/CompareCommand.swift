@@ -7,7 +7,9 @@ struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Compare two runs item by item (e.g. merged shards against a single-process run).",
-        discussion: "Prints every metric of both results.json side by side, then matches samples.jsonl by task and document: predictions and per-item metrics must be identical and log-likelihoods within --tolerance. Exits with status 1 when the runs differ. Example: megalodon-eval compare runs/single runs/sharded/merged")
+        discussion:
+            "Prints every metric of both results.json side by side, then matches samples.jsonl by task and document: predictions and per-item metrics must be identical and log-likelihoods within --tolerance. Exits with status 1 when the runs differ. Example: megalodon-eval compare runs/single runs/sharded/merged"
+    )
 
     @Argument(help: ArgumentHelp("Two run folders (results.json + samples.jsonl).", valueName: "dir"))
     var runs: [String]

@@ -1,5 +1,5 @@
-import Checkpoints
 import ArgumentParser
+import Checkpoints
 import CommandSupport
 import Evaluation
 import Foundation
@@ -8,15 +8,19 @@ import Tokenizers
 
 /// `--model` (repeatable) and `--tokenizer`, shared by `run` and `perplexity`.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .customLong("model"), help: ArgumentHelp(
-        "A model directory (MEGALODON or Llama-family: config.json + safetensors, as megalodon-convert writes them) or a Llama-family .gguf file (its own vocabulary is the tokenizer; quantized tensors are dequantized to f32 on load). Repeat to evaluate several models one after another.",
-        valueName: "dir|file"))
+    @Option(
+        name: .customLong("model"),
+        help: ArgumentHelp(
+            "A model directory (MEGALODON or Llama-family: config.json + safetensors, as megalodon-convert writes them) or a Llama-family .gguf file (its own vocabulary is the tokenizer; quantized tensors are dequantized to f32 on load). Repeat to evaluate several models one after another.",
+            valueName: "dir|file"))
     var models: [String]
 
-    @Option(help: ArgumentHelp(
-        "Tokenizer file: a .gguf, a tokenizer.json or a SentencePiece .model.",
-        discussion: "Default: the vocabulary of a .gguf model file, or tokenizer.model, tokenizer.json or a .gguf file inside each model directory.",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Tokenizer file: a .gguf, a tokenizer.json or a SentencePiece .model.",
+            discussion:
+                "Default: the vocabulary of a .gguf model file, or tokenizer.model, tokenizer.json or a .gguf file inside each model directory.",
+            valueName: "file"))
     var tokenizer: String?
 
     func validate() throws {

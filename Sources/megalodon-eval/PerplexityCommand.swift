@@ -1,5 +1,5 @@
-import Checkpoints
 import ArgumentParser
+import Checkpoints
 import CommandSupport
 import Evaluation
 import Foundation
@@ -11,11 +11,14 @@ struct PerplexityCommand: ParsableCommand {
         commandName: "perplexity",
         abstract: "Perplexity against context length (the MEGALODON paper's Figure 5).",
         usage: "megalodon-eval perplexity [<options>] --model <dir|file> ...\n         --text <file> ... --output <dir>",
-        discussion: "The text files are tokenized and concatenated into one token stream. For each context length L, the first --max-tokens tokens (rounded down to a multiple of the longest L that fits) are cut into consecutive segments of exactly L tokens, and each segment is scored from a fresh model state in one streaming pass with BOS first, as the official eval.py encodes a sequence; PPL(L) = exp(mean NLL over all targets). Every L covers the same tokens, so the curve compares like with like. The cumulative curve comes from one pass over the first max(L) tokens: the mean NLL of the first L targets for every L. --rolling-window W adds lm-eval's loglikelihood_rolling perplexity (disjoint W-token windows per file) with word and byte perplexity and bits per byte. Logits are computed --rows-per-call positions at a time, so memory stays flat whatever L. Results go to OUTPUT/results.json; render them with `megalodon-eval table`. Examples: megalodon-eval perplexity --model ./mega200M --text ~/.cache/megalodon/corpora/kjv.txt --contexts 4K,8K,16K,32K --max-tokens 65536 --output ppl/mega200M ; scripts/fetch-corpora writes public-domain texts to use here.")
+        discussion:
+            "The text files are tokenized and concatenated into one token stream. For each context length L, the first --max-tokens tokens (rounded down to a multiple of the longest L that fits) are cut into consecutive segments of exactly L tokens, and each segment is scored from a fresh model state in one streaming pass with BOS first, as the official eval.py encodes a sequence; PPL(L) = exp(mean NLL over all targets). Every L covers the same tokens, so the curve compares like with like. The cumulative curve comes from one pass over the first max(L) tokens: the mean NLL of the first L targets for every L. --rolling-window W adds lm-eval's loglikelihood_rolling perplexity (disjoint W-token windows per file) with word and byte perplexity and bits per byte. Logits are computed --rows-per-call positions at a time, so memory stays flat whatever L. Results go to OUTPUT/results.json; render them with `megalodon-eval table`. Examples: megalodon-eval perplexity --model ./mega200M --text ~/.cache/megalodon/corpora/kjv.txt --contexts 4K,8K,16K,32K --max-tokens 65536 --output ppl/mega200M ; scripts/fetch-corpora writes public-domain texts to use here."
+    )
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .customLong("text"), help: ArgumentHelp("A UTF-8 text file; repeat for several, concatenated in order.", valueName: "file"))
+    @Option(
+        name: .customLong("text"), help: ArgumentHelp("A UTF-8 text file; repeat for several, concatenated in order.", valueName: "file"))
     var texts: [String]
 
     @Option(help: ArgumentHelp("Context lengths, comma-separated; K and M suffixes count 1024 and 1048576.", valueName: "list"))
@@ -50,7 +53,9 @@ struct PerplexityCommand: ParsableCommand {
         if !force {
             for model in modelOptions.models {
                 let results = modelOptions.outputDirectory(output, for: model).appendingPathComponent(RunOutput.resultsName)
-                if FileManager.default.fileExists(atPath: results.path) { throw ValidationError("\(results.path) exists; pass --force to replace it") }
+                if FileManager.default.fileExists(atPath: results.path) {
+                    throw ValidationError("\(results.path) exists; pass --force to replace it")
+                }
             }
         }
     }
@@ -62,10 +67,12 @@ struct PerplexityCommand: ParsableCommand {
             (settings.maxTokens, settings.cumulative, settings.rollingWindow) = (maxTokens, cumulative, rollingWindow)
             (settings.rowsPerCall, settings.overwrite) = (rowsPerCall, force)
             (settings.tokenizerPath, settings.arithmetic) = (modelOptions.tokenizer, compute.arithmetic)
-            let job = try PerplexityJob(settings: settings, run: .current(tool: "megalodon-eval", threads: compute.threads),
-                                        texts: texts.map { URL(fileURLWithPath: $0) })
+            let job = try PerplexityJob(
+                settings: settings, run: .current(tool: "megalodon-eval", threads: compute.threads),
+                texts: texts.map { URL(fileURLWithPath: $0) })
             for model in modelOptions.models {
-                let outcome = try job.measure(model: model, into: modelOptions.outputDirectory(output, for: model), meters: ProgressReporter.meters)
+                let outcome = try job.measure(
+                    model: model, into: modelOptions.outputDirectory(output, for: model), meters: ProgressReporter.meters)
                 printTable(outcome)
             }
         }
@@ -73,16 +80,23 @@ struct PerplexityCommand: ParsableCommand {
 
     private func printTable(_ outcome: PerplexityJob.Outcome) {
         let report = outcome.report
-        print("\(outcome.modelName): \(report.corpusTokens) tokens used, budget \(report.budget) per context length → \(outcome.folder.path)")
+        print(
+            "\(outcome.modelName): \(report.corpusTokens) tokens used, budget \(report.budget) per context length → \(outcome.folder.path)")
         print("| context | segments | PPL | cumulative PPL |")
         print("|---:|---:|---:|---:|")
         for point in report.segments {
-            let running = report.cumulative.first { $0.contextLength == point.contextLength }.map { String(format: "%.4f", $0.perplexity) } ?? "–"
-            print(String(format: "| %@ | %d | %.4f | %@ |", ResultsTable.shortLength(point.contextLength), point.segments, point.perplexity, running))
+            let running =
+                report.cumulative.first { $0.contextLength == point.contextLength }.map { String(format: "%.4f", $0.perplexity) } ?? "–"
+            print(
+                String(
+                    format: "| %@ | %d | %.4f | %@ |", ResultsTable.shortLength(point.contextLength), point.segments, point.perplexity,
+                    running))
         }
         if let rolling = report.rolling {
-            print(String(format: "rolling (window %d): token PPL %.4f, word PPL %.4f, byte PPL %.4f, bits/byte %.4f",
-                         rolling.maxLength, rolling.tokenPerplexity, rolling.wordPerplexity, rolling.bytePerplexity, rolling.bitsPerByte))
+            print(
+                String(
+                    format: "rolling (window %d): token PPL %.4f, word PPL %.4f, byte PPL %.4f, bits/byte %.4f",
+                    rolling.maxLength, rolling.tokenPerplexity, rolling.wordPerplexity, rolling.bytePerplexity, rolling.bitsPerByte))
         }
     }
 }

@@ -10,7 +10,9 @@ struct TableCommand: ParsableCommand {
         commandName: "table",
         abstract: "Render results as paper-style Markdown and CSV tables and a perplexity plot.",
         usage: "megalodon-eval table <results> ... [<options>]",
-        discussion: "Rows are models, columns are tasks with the metric the papers report (acc_norm for ARC, acc for BoolQ, exact match for TriviaQA, the SCROLLS score), as percentages, plus PPL at each context length from `perplexity` runs. A run and a perplexity run of the same model share a row. The Markdown table goes to standard output; --output-prefix also writes PREFIX.md, PREFIX.csv and PREFIX.svg (perplexity against context length, log-scale x, one line per model). Example: megalodon-eval table runs/*/results.json ppl/*/results.json --output-prefix paper")
+        discussion:
+            "Rows are models, columns are tasks with the metric the papers report (acc_norm for ARC, acc for BoolQ, exact match for TriviaQA, the SCROLLS score), as percentages, plus PPL at each context length from `perplexity` runs. A run and a perplexity run of the same model share a row. The Markdown table goes to standard output; --output-prefix also writes PREFIX.md, PREFIX.csv and PREFIX.svg (perplexity against context length, log-scale x, one line per model). Example: megalodon-eval table runs/*/results.json ppl/*/results.json --output-prefix paper"
+    )
 
     @Argument(help: ArgumentHelp("results.json files, or folders holding one.", valueName: "results"))
     var results: [String]
@@ -18,7 +20,9 @@ struct TableCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write PREFIX.md, PREFIX.csv and PREFIX.svg.", valueName: "prefix"))
     var outputPrefix: String?
 
-    @Option(help: ArgumentHelp("Rows and plot lines per model, or per model and corpus (one per perplexity document).", valueName: "model|corpus"))
+    @Option(
+        help: ArgumentHelp(
+            "Rows and plot lines per model, or per model and corpus (one per perplexity document).", valueName: "model|corpus"))
     var label: ResultsLabel = .model
 
     @Flag(help: "Replace existing output files.")

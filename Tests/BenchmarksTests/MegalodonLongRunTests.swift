@@ -1,9 +1,10 @@
 import Checkpoints
 import Foundation
-import Testing
-import TestSupport
-@testable import Benchmarks
 import Models
+import TestSupport
+import Testing
+
+@testable import Benchmarks
 
 /// The benchmark's long-run check on a tiny model: after 39½ chunks streamed one chunk per call, a
 /// state snapshotted mid-chunk and restored through the state file recomputes the stream's logits.

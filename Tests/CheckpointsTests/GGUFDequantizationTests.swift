@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Our dequantization against gguf-py's (`gguf.quants.dequantize`, gguf 0.19.0): bit-identical

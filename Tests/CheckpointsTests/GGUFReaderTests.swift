@@ -1,7 +1,8 @@
 import Foundation
 import Tensors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Hand-built files: every value type, both versions, alignment, and each refusal.
@@ -48,7 +49,8 @@ struct GGUFReaderTests {
 
     @Test func tensorsUseRowMajorShapesAndZeroCopy() throws {
         let file = try openGGUF(Self.valid().bytes())
-        #expect(file.tensorInfos == [TensorInfo(name: "a.weight", dtype: .f32, shape: [2, 3]), TensorInfo(name: "b", dtype: .f32, shape: [5])])
+        #expect(
+            file.tensorInfos == [TensorInfo(name: "a.weight", dtype: .f32, shape: [2, 3]), TensorInfo(name: "b", dtype: .f32, shape: [5])])
         #expect(file.ggufTensors[0].ggmlShape == [3, 2])
         #expect(file.ggufTensors[1].offset == 32)
         let a = try file.tensor(named: "a.weight")
@@ -103,7 +105,9 @@ struct GGUFReaderTests {
     @Test func refusesBadHeaders() {
         var bytes = Self.valid().bytes()
         bytes[0] = UInt8(ascii: "X")
-        Self.expectRefusal(bytes) { if case .badMagic = $0 { return true }; return false }
+        Self.expectRefusal(bytes) {
+            if case .badMagic = $0 { return true }; return false
+        }
         for version: UInt32 in [1, 4, 0x0300_0000] {
             var builder = Self.valid()
             builder.version = version
@@ -118,10 +122,14 @@ struct GGUFReaderTests {
         for count: Int64 in [-1, 1 << 40] {
             var builder = Self.valid()
             builder.tensorCountOverride = count
-            Self.expectRefusal(builder.bytes()) { if case .absurdCount(_, "tensor", _) = $0 { return true }; return false }
+            Self.expectRefusal(builder.bytes()) {
+                if case .absurdCount(_, "tensor", _) = $0 { return true }; return false
+            }
             builder = Self.valid()
             builder.keyCountOverride = count
-            Self.expectRefusal(builder.bytes()) { if case .absurdCount(_, "metadata", _) = $0 { return true }; return false }
+            Self.expectRefusal(builder.bytes()) {
+                if case .absurdCount(_, "metadata", _) = $0 { return true }; return false
+            }
         }
     }
 
@@ -133,7 +141,9 @@ struct GGUFReaderTests {
         for alignment: GGUFValue in [.uint32(0), .uint32(48), .int32(32), .uint64(32)] {
             builder = Self.valid()
             builder.metadata.append(("general.alignment", alignment))
-            Self.expectRefusal(builder.bytes()) { if case .badAlignment = $0 { return true }; return false }
+            Self.expectRefusal(builder.bytes()) {
+                if case .badAlignment = $0 { return true }; return false
+            }
         }
 
         // Unknown value type 13, written by hand after a valid header.
@@ -142,14 +152,18 @@ struct GGUFReaderTests {
         var bytes = builder.bytes()
         let typeOffset = 4 + 4 + 8 + 8 + 8 + 1
         bytes[typeOffset] = 13
-        Self.expectRefusal(bytes) { if case .unknownValueType(_, "k", 13) = $0 { return true }; return false }
+        Self.expectRefusal(bytes) {
+            if case .unknownValueType(_, "k", 13) = $0 { return true }; return false
+        }
 
         // A key whose length runs past the end of the file.
         builder = GGUFTestBuilder()
         builder.metadata = [("k", .uint8(1))]
         bytes = builder.bytes()
         bytes.replaceSubrange(24..<32, with: [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0])
-        Self.expectRefusal(bytes) { if case .truncated = $0 { return true }; return false }
+        Self.expectRefusal(bytes) {
+            if case .truncated = $0 { return true }; return false
+        }
 
         // An array claiming more elements than the file could hold.
         builder = GGUFTestBuilder()
@@ -157,14 +171,18 @@ struct GGUFReaderTests {
         bytes = builder.bytes()
         let countOffset = 24 + 8 + 1 + 4 + 4
         bytes.replaceSubrange(countOffset..<countOffset + 8, with: [0, 0, 0, 0, 0, 0, 1, 0])
-        Self.expectRefusal(bytes) { if case .absurdCount = $0 { return true }; return false }
+        Self.expectRefusal(bytes) {
+            if case .absurdCount = $0 { return true }; return false
+        }
 
         // Invalid UTF-8 in a key.
         builder = GGUFTestBuilder()
         builder.metadata = [("k", .uint8(1))]
         bytes = builder.bytes()
         bytes[32] = 0xFF
-        Self.expectRefusal(bytes) { if case .invalidString = $0 { return true }; return false }
+        Self.expectRefusal(bytes) {
+            if case .invalidString = $0 { return true }; return false
+        }
 
         // Arrays nested beyond the limit.
         var deep = GGUFValue.array(.uint8, [])
@@ -180,17 +198,41 @@ struct GGUFReaderTests {
             edit(&builder.tensors[1])
             Self.expectRefusal(builder.bytes(), matches)
         }
-        refuse({ $0.name = String(repeating: "n", count: 64) }) { if case .tensorNameTooLong(_, _, 64) = $0 { return true }; return false }
-        refuse({ $0.name = "a.weight" }) { if case .duplicateTensor(_, "a.weight") = $0 { return true }; return false }
-        refuse({ $0.ggmlShape = [1, 1, 1, 1, 5] }) { if case .badDimensionCount(_, "b", 5) = $0 { return true }; return false }
-        refuse({ $0.ggmlShape = [-5] }) { if case .badShape = $0 { return true }; return false }
-        refuse({ $0.ggmlShape = [1 << 40, 1 << 40] }) { if case .badShape = $0 { return true }; return false }
-        refuse({ $0.rawTypeOverride = 4 }) { if case .unknownTensorType(_, "b", 4) = $0 { return true }; return false }
-        refuse({ $0.rawTypeOverride = 99 }) { if case .unknownTensorType(_, "b", 99) = $0 { return true }; return false }
-        refuse({ $0.type = .q8_0; $0.ggmlShape = [5] }) { if case .shapeNotBlockAligned(_, "b", .q8_0, 5) = $0 { return true }; return false }
-        refuse({ $0.offsetOverride = 0 }) { if case .unexpectedOffset(_, "b", 0, 32) = $0 { return true }; return false }
-        refuse({ $0.offsetOverride = 33 }) { if case .unexpectedOffset(_, "b", 33, 32) = $0 { return true }; return false }
-        refuse({ $0.ggmlShape = [5000] }) { if case .dataOutOfBounds(_, "b", _, _) = $0 { return true }; return false }
+        refuse({ $0.name = String(repeating: "n", count: 64) }) {
+            if case .tensorNameTooLong(_, _, 64) = $0 { return true }; return false
+        }
+        refuse({ $0.name = "a.weight" }) {
+            if case .duplicateTensor(_, "a.weight") = $0 { return true }; return false
+        }
+        refuse({ $0.ggmlShape = [1, 1, 1, 1, 5] }) {
+            if case .badDimensionCount(_, "b", 5) = $0 { return true }; return false
+        }
+        refuse({ $0.ggmlShape = [-5] }) {
+            if case .badShape = $0 { return true }; return false
+        }
+        refuse({ $0.ggmlShape = [1 << 40, 1 << 40] }) {
+            if case .badShape = $0 { return true }; return false
+        }
+        refuse({ $0.rawTypeOverride = 4 }) {
+            if case .unknownTensorType(_, "b", 4) = $0 { return true }; return false
+        }
+        refuse({ $0.rawTypeOverride = 99 }) {
+            if case .unknownTensorType(_, "b", 99) = $0 { return true }; return false
+        }
+        refuse({
+            $0.type = .q8_0; $0.ggmlShape = [5]
+        }) {
+            if case .shapeNotBlockAligned(_, "b", .q8_0, 5) = $0 { return true }; return false
+        }
+        refuse({ $0.offsetOverride = 0 }) {
+            if case .unexpectedOffset(_, "b", 0, 32) = $0 { return true }; return false
+        }
+        refuse({ $0.offsetOverride = 33 }) {
+            if case .unexpectedOffset(_, "b", 33, 32) = $0 { return true }; return false
+        }
+        refuse({ $0.ggmlShape = [5000] }) {
+            if case .dataOutOfBounds(_, "b", _, _) = $0 { return true }; return false
+        }
     }
 
     /// Each cut names what is missing. Hand layout of `valid()`: a 24-byte header (magic, version,
@@ -251,7 +293,9 @@ extension GGUFError {
     var path: String {
         let mirror = Mirror(reflecting: self)
         for child in mirror.children {
-            if let tuple = Mirror(reflecting: child.value).children.first(where: { $0.label == "path" }) { return tuple.value as? String ?? "" }
+            if let tuple = Mirror(reflecting: child.value).children.first(where: { $0.label == "path" }) {
+                return tuple.value as? String ?? ""
+            }
             if let path = child.value as? String { return path }
         }
         return ""

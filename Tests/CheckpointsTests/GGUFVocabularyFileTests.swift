@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// The shared llama.cpp vocabulary files, checked key by key against gguf-py's reading of them
@@ -10,7 +11,9 @@ struct GGUFVocabularyFileTests {
 
     static let reference: [String: Any] = {
         let url = SharedFiles.tests("CheckpointsTests/Fixtures/gguf/vocab-metadata.json")
-        guard let data = try? Data(contentsOf: url), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        guard let data = try? Data(contentsOf: url), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return [:]
+        }
         return object
     }()
 

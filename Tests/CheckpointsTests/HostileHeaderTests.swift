@@ -1,7 +1,8 @@
 import Foundation
 import Tensors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Hostile safetensors headers and zstd indexes, read without a generic JSON tree: each is refused
@@ -63,13 +64,21 @@ import TestSupport
 
     @Test func sizesThatOverflowAreRefused() {
         let text = "{" + Self.entry("a", "[4294967296,4294967296]", "[0,0]") + "}"
-        #expect(throws: SafetensorsError.validationOverflow(path: Self.path, tensor: "a", shape: [1 << 32, 1 << 32])) { try Self.header(text) }
+        #expect(throws: SafetensorsError.validationOverflow(path: Self.path, tensor: "a", shape: [1 << 32, 1 << 32])) {
+            try Self.header(text)
+        }
         let beyond = "{" + Self.entry("a", "[18446744073709551616]", "[0,0]") + "}"
-        #expect(throws: SafetensorsError.invalidHeaderStructure(path: Self.path, tensor: "a", problem: "shape entries must be integers from 0 to 2^64-1, found 18446744073709551616")) {
+        #expect(
+            throws: SafetensorsError.invalidHeaderStructure(
+                path: Self.path, tensor: "a", problem: "shape entries must be integers from 0 to 2^64-1, found 18446744073709551616")
+        ) {
             try Self.header(beyond)
         }
         let negative = "{" + Self.entry("a", "[-1]", "[0,0]") + "}"
-        #expect(throws: SafetensorsError.invalidHeaderStructure(path: Self.path, tensor: "a", problem: "shape entries must be integers from 0 to 2^64-1, found -1")) {
+        #expect(
+            throws: SafetensorsError.invalidHeaderStructure(
+                path: Self.path, tensor: "a", problem: "shape entries must be integers from 0 to 2^64-1, found -1")
+        ) {
             try Self.header(negative)
         }
     }
@@ -80,13 +89,17 @@ import TestSupport
     }
 
     @Test func wrongTypesAreRefused() {
-        #expect(throws: SafetensorsError.invalidHeaderStructure(path: Self.path, tensor: nil, problem: "expected a JSON object, found an array")) {
+        #expect(
+            throws: SafetensorsError.invalidHeaderStructure(path: Self.path, tensor: nil, problem: "expected a JSON object, found an array")
+        ) {
             try Self.header("[]")
         }
         #expect(throws: SafetensorsError.invalidMetadata(path: Self.path, key: "n", problem: "values must be strings, found a number")) {
             try Self.header(#"{"__metadata__":{"n":1}}"#)
         }
-        #expect(throws: SafetensorsError.invalidHeaderStructure(path: Self.path, tensor: "a", problem: "dtype must be a string, found a number")) {
+        #expect(
+            throws: SafetensorsError.invalidHeaderStructure(path: Self.path, tensor: "a", problem: "dtype must be a string, found a number")
+        ) {
             try Self.header(#"{"a":{"dtype":3,"shape":[],"data_offsets":[0,1]}}"#)
         }
         #expect(throws: SafetensorsError.invalidHeaderStructure(path: Self.path, tensor: "a", problem: "missing field \"data_offsets\"")) {
@@ -95,7 +108,10 @@ import TestSupport
         #expect(throws: SafetensorsError.unknownDType(path: Self.path, tensor: "a", dtype: "F33")) {
             try Self.header(#"{"a":{"dtype":"F33","shape":[],"data_offsets":[0,1]}}"#)
         }
-        #expect(throws: SafetensorsError.invalidHeaderStructure(path: Self.path, tensor: "a", problem: "data_offsets must hold exactly 2 integers, found 5")) {
+        #expect(
+            throws: SafetensorsError.invalidHeaderStructure(
+                path: Self.path, tensor: "a", problem: "data_offsets must hold exactly 2 integers, found 5")
+        ) {
             try Self.header(#"{"a":{"dtype":"U8","shape":[],"data_offsets":[0,1,2,3,4]}}"#)
         }
     }
@@ -103,7 +119,10 @@ import TestSupport
     /// The header that used to take 17.5 bytes of memory per byte: one key holding a long array.
     @Test func aLongArrayWhereAnEntryBelongsIsRefusedWithoutBuildingIt() {
         let text = #"{"k":["# + Array(repeating: "0", count: 200_000).joined(separator: ",") + "]}"
-        #expect(throws: SafetensorsError.invalidHeaderStructure(path: Self.path, tensor: "k", problem: "expected an object with dtype, shape and data_offsets, found an array")) {
+        #expect(
+            throws: SafetensorsError.invalidHeaderStructure(
+                path: Self.path, tensor: "k", problem: "expected an object with dtype, shape and data_offsets, found an array")
+        ) {
             try Self.header(text)
         }
     }
@@ -124,15 +143,19 @@ import TestSupport
             try Self.header(text, data: [0])
         }
         let fits = String(repeating: "[", count: 125) + String(repeating: "]", count: 125)
-        #expect((try? Self.header(#"{"a":{"dtype":"U8","shape":[],"data_offsets":[0,1],"extra":"# + fits + "}}", data: [0]))?.entries.count == 1)
+        #expect(
+            (try? Self.header(#"{"a":{"dtype":"U8","shape":[],"data_offsets":[0,1],"extra":"# + fits + "}}", data: [0]))?.entries.count == 1
+        )
     }
 
     /// What serde accepts: unknown fields skipped (even with repeated keys inside them), the array
     /// form of an entry, the tagged form of a dtype, escapes in names, null metadata.
     @Test func whatTheReferenceAcceptsIsRead() throws {
-        let text = #"{"__metadata__":null,"b\u00e9":["U8",[1],[1,2]],"a":{"junk":{"x":1,"x":[2]},"dtype":{"I8":null},"shape":[1],"data_offsets":[0,1]}}"#
+        let text =
+            #"{"__metadata__":null,"b\u00e9":["U8",[1],[1,2]],"a":{"junk":{"x":1,"x":[2]},"dtype":{"I8":null},"shape":[1],"data_offsets":[0,1]}}"#
         let header = try Self.header(text, data: [5, 6])
-        #expect(header.entries.map(\.info) == [TensorInfo(name: "a", dtype: .i8, shape: [1]), TensorInfo(name: "bé", dtype: .u8, shape: [1])])
+        #expect(
+            header.entries.map(\.info) == [TensorInfo(name: "a", dtype: .i8, shape: [1]), TensorInfo(name: "bé", dtype: .u8, shape: [1])])
         #expect(header.entries.map(\.dataRange) == [0..<1, 1..<2])
         #expect(header.metadata == nil)
         let metadata = try Self.header(#"{"__metadata__":{"format":"pt","z":"\n"}}"#)
@@ -147,7 +170,8 @@ extension HostileHeaderTests {
     static func container(index: (String) -> String) throws -> String {
         let folder = try SharedFiles.temporaryDirectory()
         let path = folder.appendingPathComponent("one.mzst").path
-        try ZstdContainerWriter().write(ArraySource([("bytes", Tensor((0..<33).map { UInt8($0) }, shape: [33]))]), to: path, overwrite: false)
+        try ZstdContainerWriter().write(
+            ArraySource([("bytes", Tensor((0..<33).map { UInt8($0) }, shape: [33]))]), to: path, overwrite: false)
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let entry = try #require(try ZstdContainerFile(path: path).entries.first)
         let written = ZstdContainerWriter.indexJSON([entry], metadata: [:])
@@ -172,22 +196,36 @@ extension HostileHeaderTests {
 
     @Test func aRepeatedIndexKeyIsRefused() throws {
         var text = ""
-        let path = try Self.container { text = #"{"format":"megalodon-zstd","tensors":[],"tensors":[{\#($0)}]}"#; return text }
+        let path = try Self.container {
+            text = #"{"format":"megalodon-zstd","tensors":[],"tensors":[{\#($0)}]}"#; return text
+        }
         let offset = text.utf8.count - text.drop { $0 != "]" }.utf8.count + 2
-        #expect(throws: ZstdContainerError.invalidIndex(path: path, problem: JSONParseError.duplicateKey("tensors", offset: offset).description)) {
+        #expect(
+            throws: ZstdContainerError.invalidIndex(path: path, problem: JSONParseError.duplicateKey("tensors", offset: offset).description)
+        ) {
             try ZstdContainerFile(path: path)
         }
-        let field = try Self.container { text = #"{"format":"megalodon-zstd","tensors":[{"size":33,\#($0)}]}"#; return text }
+        let field = try Self.container {
+            text = #"{"format":"megalodon-zstd","tensors":[{"size":33,\#($0)}]}"#; return text
+        }
         let second = text.ranges(of: #""size""#)[1].lowerBound
-        #expect(throws: ZstdContainerError.invalidIndex(path: field, problem: JSONParseError.duplicateKey("size", offset: text.utf8.distance(from: text.startIndex, to: second)).description)) {
+        #expect(
+            throws: ZstdContainerError.invalidIndex(
+                path: field,
+                problem: JSONParseError.duplicateKey("size", offset: text.utf8.distance(from: text.startIndex, to: second)).description)
+        ) {
             try ZstdContainerFile(path: field)
         }
     }
 
     @Test func aShapeOfMoreThan16DimensionsIsRefused() throws {
         let shape = "[" + Array(repeating: "1", count: 17).joined(separator: ",") + "]"
-        let path = try Self.container { #"{"format":"megalodon-zstd","tensors":[{"shape":\#(shape),\#($0.replacingOccurrences(of: #""shape":[33],"#, with: ""))}]}"# }
-        #expect(throws: ZstdContainerError.invalidEntry(path: path, tensor: "bytes", problem: "shape has more than 16 dimensions, too large")) {
+        let path = try Self.container {
+            #"{"format":"megalodon-zstd","tensors":[{"shape":\#(shape),\#($0.replacingOccurrences(of: #""shape":[33],"#, with: ""))}]}"#
+        }
+        #expect(
+            throws: ZstdContainerError.invalidEntry(path: path, tensor: "bytes", problem: "shape has more than 16 dimensions, too large")
+        ) {
             try ZstdContainerFile(path: path)
         }
     }

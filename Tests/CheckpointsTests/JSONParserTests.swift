@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Checkpoints
 
 /// The header JSON parser must accept exactly what serde_json accepts (plus rejecting duplicate keys).
@@ -57,7 +58,8 @@ struct JSONParserTests {
     @Test func writesCompactLikeSerdeAndIndentedLikePython() throws {
         let value = try JSONParser.parse(#"{"k\u0001":"é\n","n":[1,2],"e":{}}"#)
         #expect(value.serialized() == #"{"k\u0001":"é\n","n":[1,2],"e":{}}"#)
-        #expect(value.serialized(.pythonIndented(2)) == "{\n  \"k\\u0001\": \"\\u00e9\\n\",\n  \"n\": [\n    1,\n    2\n  ],\n  \"e\": {}\n}")
+        #expect(
+            value.serialized(.pythonIndented(2)) == "{\n  \"k\\u0001\": \"\\u00e9\\n\",\n  \"n\": [\n    1,\n    2\n  ],\n  \"e\": {}\n}")
     }
 }
 

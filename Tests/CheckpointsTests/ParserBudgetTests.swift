@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TestSupport
-@testable import Checkpoints
 import Tensors
+import TestSupport
+import Testing
+
+@testable import Checkpoints
 
 /// Small hostile files that used to make a parser do exponential work, trap, or allocate far more
 /// than their size: each is now refused with its typed error (issue 12).
@@ -23,8 +24,10 @@ import Tensors
     static func dictHolding(levels: Int, asKey: Bool) -> [UInt8] {
         let name: [UInt8] = [0x8C, 1, UInt8(ascii: "x")]
         let tree = sharedTuples(levels: levels)
-        let body = asKey ? [UInt8(ascii: "}")] + tree + [UInt8(ascii: "N"), UInt8(ascii: "s")]
-                         : [UInt8(ascii: "}")] + name + tree + [UInt8(ascii: "s")]
+        let body =
+            asKey
+            ? [UInt8(ascii: "}")] + tree + [UInt8(ascii: "N"), UInt8(ascii: "s")]
+            : [UInt8(ascii: "}")] + name + tree + [UInt8(ascii: "s")]
         return PyTorchMaliciousInputTests.pickle(body)
     }
 
@@ -57,10 +60,17 @@ import Tensors
         // l = [] (memo 0); t = (l,); then APPEND [] to l: l is inside t, whose depth was computed
         // from l's, so l getting deeper would leave t's recorded depth wrong.
         let body: [UInt8] = [UInt8(ascii: "]"), UInt8(ascii: "q"), 0, 0x85, UInt8(ascii: "h"), 0, UInt8(ascii: "]"), UInt8(ascii: "a")]
-        #expect(throws: PickleError.nestedContainerDeepened(depth: 2)) { try PyTorchMaliciousInputTests.run(PyTorchMaliciousInputTests.pickle(body)) }
+        #expect(throws: PickleError.nestedContainerDeepened(depth: 2)) {
+            try PyTorchMaliciousInputTests.run(PyTorchMaliciousInputTests.pickle(body))
+        }
         // The same for a dict: d = {} (memo 0); t = (d,); d["k"] = [].
-        let dict: [UInt8] = [UInt8(ascii: "}"), UInt8(ascii: "q"), 0, 0x85, UInt8(ascii: "h"), 0, 0x8C, 1, UInt8(ascii: "k"), UInt8(ascii: "]"), UInt8(ascii: "s")]
-        #expect(throws: PickleError.nestedContainerDeepened(depth: 2)) { try PyTorchMaliciousInputTests.run(PyTorchMaliciousInputTests.pickle(dict)) }
+        let dict: [UInt8] = [
+            UInt8(ascii: "}"), UInt8(ascii: "q"), 0, 0x85, UInt8(ascii: "h"), 0, 0x8C, 1, UInt8(ascii: "k"), UInt8(ascii: "]"),
+            UInt8(ascii: "s"),
+        ]
+        #expect(throws: PickleError.nestedContainerDeepened(depth: 2)) {
+            try PyTorchMaliciousInputTests.run(PyTorchMaliciousInputTests.pickle(dict))
+        }
     }
 
     @Test func aMemoisedListChainCannotPassTheDepthLimit() throws {
@@ -68,8 +78,10 @@ import Tensors
         // tuple: each list's depth stayed 2 while the chain grew 300 deep. Now the first such append stops it.
         var body: [UInt8] = [UInt8(ascii: "]"), UInt8(ascii: "q"), 0, 0x85, UInt8(ascii: "0")]
         for level in 0..<250 {
-            body += [UInt8(ascii: "h"), UInt8(level % 250), UInt8(ascii: "]"), UInt8(ascii: "q"), UInt8((level + 1) % 250),
-                     0x85, UInt8(ascii: "0"), UInt8(ascii: "h"), UInt8((level + 1) % 250), UInt8(ascii: "a"), UInt8(ascii: "0")]
+            body += [
+                UInt8(ascii: "h"), UInt8(level % 250), UInt8(ascii: "]"), UInt8(ascii: "q"), UInt8((level + 1) % 250),
+                0x85, UInt8(ascii: "0"), UInt8(ascii: "h"), UInt8((level + 1) % 250), UInt8(ascii: "a"), UInt8(ascii: "0"),
+            ]
         }
         #expect(throws: PickleError.nestedContainerDeepened(depth: 2)) {
             try PyTorchMaliciousInputTests.run(PyTorchMaliciousInputTests.pickle(body + [UInt8(ascii: "N")]))
@@ -81,7 +93,8 @@ import Tensors
     @Test func anIndexClaimingMoreThanItsFrameCanHoldIsRefusedBeforeAllocating() throws {
         let folder = try SharedFiles.temporaryDirectory()
         let path = folder.appendingPathComponent("one.mzst").path
-        try ZstdContainerWriter().write(ArraySource([("bytes", Tensor((0..<33).map { UInt8($0) }, shape: [33]))]), to: path, overwrite: false)
+        try ZstdContainerWriter().write(
+            ArraySource([("bytes", Tensor((0..<33).map { UInt8($0) }, shape: [33]))]), to: path, overwrite: false)
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let entry = try #require(try ZstdContainerFile(path: path).entries.first)
         // The same frame, now said to hold 1 TiB.
@@ -91,11 +104,16 @@ import Tensors
         let footer = original.count - ZstdContainer.footerSize
         let indexOffset = Int(original[footer..<(footer + 8)].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian })
         var file = Array(original[..<indexOffset]) + index
-        for field in [UInt64(indexOffset), UInt64(index.count), XXH64.hash(index)] { withUnsafeBytes(of: field.littleEndian) { file += $0 } }
+        for field in [UInt64(indexOffset), UInt64(index.count), XXH64.hash(index)] {
+            withUnsafeBytes(of: field.littleEndian) { file += $0 }
+        }
         file += ZstdContainer.footerMagic
         let hostile = folder.appendingPathComponent("claims-a-tebibyte.mzst").path
         try Data(file).write(to: URL(fileURLWithPath: hostile))
-        #expect(throws: ZstdContainerError.sizeBeyondFrameExpansion(path: hostile, tensor: "bytes", size: 1 << 40, compressedSize: entry.compressedSize)) {
+        #expect(
+            throws: ZstdContainerError.sizeBeyondFrameExpansion(
+                path: hostile, tensor: "bytes", size: 1 << 40, compressedSize: entry.compressedSize)
+        ) {
             try ZstdContainerFile(path: hostile)
         }
     }
@@ -124,8 +142,10 @@ import Tensors
     @Test func metadataThatWouldInflatePastItsBudgetIsRefused() throws {
         // 4 Mi one-byte elements: 4 MiB of file, 96 MiB as values, over 16 × 4 MiB + 16 MiB.
         var builder = GGUFTestBuilder()
-        builder.metadata = [("general.architecture", .string("llama")),
-                            ("bytes", .array(.uint8, [GGUFValue](repeating: .uint8(7), count: 4 << 20)))]
+        builder.metadata = [
+            ("general.architecture", .string("llama")),
+            ("bytes", .array(.uint8, [GGUFValue](repeating: .uint8(7), count: 4 << 20))),
+        ]
         let bytes = builder.bytes()
         let limit = 16 * bytes.count + (1 << 24)
         GGUFReaderTests.expectRefusal(bytes) { $0 == .metadataTooLarge(path: $0.path, key: "bytes", limit: limit) }
@@ -135,9 +155,11 @@ import Tensors
         // 50k tokens with scores and types, the shape of a real vocabulary, opens.
         var builder = GGUFTestBuilder()
         let count = 50_000
-        builder.metadata = [("tokenizer.ggml.tokens", .array(.string, (0..<count).map { .string("tok\($0)") })),
-                            ("tokenizer.ggml.scores", .array(.float32, (0..<count).map { .float32(Float($0)) })),
-                            ("tokenizer.ggml.token_type", .array(.int32, [GGUFValue](repeating: .int32(1), count: count)))]
+        builder.metadata = [
+            ("tokenizer.ggml.tokens", .array(.string, (0..<count).map { .string("tok\($0)") })),
+            ("tokenizer.ggml.scores", .array(.float32, (0..<count).map { .float32(Float($0)) })),
+            ("tokenizer.ggml.token_type", .array(.int32, [GGUFValue](repeating: .int32(1), count: count))),
+        ]
         let file = try openGGUF(builder.bytes())
         #expect(try file.strings("tokenizer.ggml.tokens").count == count)
     }
@@ -162,10 +184,14 @@ enum LegacyTorchStream {
         let version = pickle([UInt8(ascii: "M"), 0xE9, 0x03])
         let sysInfo = pickle([UInt8(ascii: "}")])
         let mark = UInt8(ascii: "(")
-        let storage: [UInt8] = [mark] + string("storage") + global("torch", "FloatStorage") + string("0") + string("cpu")
+        let storage: [UInt8] =
+            [mark] + string("storage") + global("torch", "FloatStorage") + string("0") + string("cpu")
             + [UInt8(ascii: "K"), 1, UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "Q")]
-        let tensor: [UInt8] = global("torch._utils", "_rebuild_tensor_v2") + [mark] + storage + [UInt8(ascii: "K"), 0]
-            + int32(size) + [0x85] + int32(stride) + [0x85, 0x89] + global("collections", "OrderedDict") + [UInt8(ascii: ")"), UInt8(ascii: "R")]
+        let tensor: [UInt8] =
+            global("torch._utils", "_rebuild_tensor_v2") + [mark] + storage + [UInt8(ascii: "K"), 0]
+            + int32(size) + [0x85] + int32(stride) + [0x85, 0x89] + global("collections", "OrderedDict") + [
+                UInt8(ascii: ")"), UInt8(ascii: "R"),
+            ]
             + [UInt8(ascii: "t"), UInt8(ascii: "R")]
         let object = pickle([UInt8(ascii: "}")] + string("w") + tensor + [UInt8(ascii: "s")])
         let keys = pickle([UInt8(ascii: "]")] + string("0") + [UInt8(ascii: "a")])

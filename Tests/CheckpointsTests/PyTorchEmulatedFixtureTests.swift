@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Files written by scripts/oracles/pytorch_fixtures.py (torch.save emulated without torch): every

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Seeded mutation fuzzing of the zip, legacy and pickle readers: every mutated file must either load
@@ -26,9 +27,9 @@ import Tensors
                 let checkpoint = try PyTorchCheckpoint(path: path)
                 loaded += 1
                 for name in checkpoint.tensorNames {
-                    do { _ = try checkpoint.tensor(named: name) } catch where Self.isTyped(error) {}
+                    do { _ = try checkpoint.tensor(named: name) } catch  where Self.isTyped(error) {}
                 }
-            } catch where Self.isTyped(error) {
+            } catch  where Self.isTyped(error) {
             } catch {
                 untyped.append("\(error)")
             }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// The official MEGALODON fixtures saved by real torch.save: every tensor under `state_dict.*` and

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Hostile pickles: each is refused with the specific typed error, and nothing is imported or run
@@ -23,8 +24,10 @@ import TestSupport
     /// Protocol 2 header + body + STOP.
     static func pickle(_ body: [UInt8]) -> [UInt8] { [0x80, 0x02] + body + [UInt8(ascii: ".")] }
 
-    @Test(arguments: [("os_system_p2.pkl", "posix.system"), ("os_system_p4.pkl", "posix.system"),
-                      ("builtins_eval_p2.pkl", "builtins.eval"), ("builtins_exec_p4.pkl", "builtins.exec")])
+    @Test(arguments: [
+        ("os_system_p2.pkl", "posix.system"), ("os_system_p4.pkl", "posix.system"),
+        ("builtins_eval_p2.pkl", "builtins.eval"), ("builtins_exec_p4.pkl", "builtins.exec"),
+    ])
     func globalsOutsideTheAllowListAreNamed(file: String, global: String) throws {
         #expect(throws: PickleError.disallowedGlobal(global)) { try Self.run(try Self.fixture(file)) }
     }
@@ -71,7 +74,9 @@ import TestSupport
     }
 
     @Test func malformedStreamsAreTypedErrors() throws {
-        #expect(throws: PickleError.unsupportedOpcode(opcode: UInt8(ascii: "I"), offset: 2)) { try Self.run(Self.pickle(Array("I1\n".utf8))) }
+        #expect(throws: PickleError.unsupportedOpcode(opcode: UInt8(ascii: "I"), offset: 2)) {
+            try Self.run(Self.pickle(Array("I1\n".utf8)))
+        }
         #expect(throws: PickleError.stackUnderflow(opcode: UInt8(ascii: "."), offset: 2)) { try Self.run(Self.pickle([])) }
         #expect(throws: PickleError.unsupportedProtocol(6)) { try Self.run([0x80, 0x06, UInt8(ascii: "N"), UInt8(ascii: ".")]) }
         #expect(throws: PickleError.markMissing(opcode: UInt8(ascii: "t"), offset: 2)) { try Self.run(Self.pickle([UInt8(ascii: "t")])) }
@@ -82,7 +87,9 @@ import TestSupport
         }
         // A persistent id that is not a storage (legacy 'module' ids are refused).
         let modulePID: [UInt8] = [UInt8(ascii: "("), 0x8C, 6] + Array("module".utf8) + [UInt8(ascii: "t"), UInt8(ascii: "Q")]
-        #expect(throws: PickleError.invalidPersistentID("type 'module' (only 'storage' is supported)")) { try Self.run(Self.pickle(modulePID)) }
+        #expect(throws: PickleError.invalidPersistentID("type 'module' (only 'storage' is supported)")) {
+            try Self.run(Self.pickle(modulePID))
+        }
     }
 
     @Test func selfReferenceIsACycleNotARecursion() throws {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Model-parallel directories: the oracle split the official golden state dict (and a small Llama
@@ -63,8 +64,11 @@ import Tensors
 
     @Test func inconsistentDirectoriesAreTypedErrors() throws {
         let badShape = Self.fixture("mp2_bad_shape")
-        #expect(throws: ModelParallelError.shapeMismatch(path: badShape, tensor: "layers.0.mega.wz.weight",
-                                                          detail: "rank 1 has shape [2, 5], rank 0 [2, 6] (concatenate(axis: 0))")) {
+        #expect(
+            throws: ModelParallelError.shapeMismatch(
+                path: badShape, tensor: "layers.0.mega.wz.weight",
+                detail: "rank 1 has shape [2, 5], rank 0 [2, 6] (concatenate(axis: 0))")
+        ) {
             try Self.open(badShape)
         }
         let badReplica = Self.fixture("mp2_bad_replica")
@@ -94,7 +98,8 @@ import Tensors
 
         // Llama tensors described as MEGALODON: no known split, refused rather than guessed.
         try manager.removeItem(atPath: folder.appendingPathComponent("consolidated.00.pth").path)
-        try manager.copyItem(atPath: Self.fixture("llama_mp2/consolidated.00.pth"), toPath: folder.appendingPathComponent("consolidated.00.pth").path)
+        try manager.copyItem(
+            atPath: Self.fixture("llama_mp2/consolidated.00.pth"), toPath: folder.appendingPathComponent("consolidated.00.pth").path)
         #expect(throws: ModelParallelError.unknownKey(path: folder.path, tensor: "tok_embeddings.weight")) {
             try Self.open(folder.path)
         }
@@ -108,14 +113,18 @@ import Tensors
         let folder = try SharedFiles.temporaryDirectory("mp-config")
         defer { try? manager.removeItem(at: folder) }
         let config = folder.appendingPathComponent("consolidate_config.json")
-        try manager.copyItem(atPath: Self.fixture("megalodon_mp2/consolidated.00.pth"), toPath: folder.appendingPathComponent("consolidated.pth").path)
+        try manager.copyItem(
+            atPath: Self.fixture("megalodon_mp2/consolidated.00.pth"), toPath: folder.appendingPathComponent("consolidated.pth").path)
         // Size 1 reads consolidated.pth alone.
         try Data(#"{"model_parallel_size": 1, "dtype": "bf16"}"#.utf8).write(to: config)
         let single = try Self.open(folder.path)
         #expect(single.tensorInfos.count == 62)
         #expect(single.metadata["dtype"] == "bf16")
         #expect(try single.tensor(named: "embed.weight").shape == [97, 32])
-        for bad in [#"{"model_parallel_size": 0}"#, #"{"model_parallel_size": true}"#, #"{"model_parallel_size": 100000000}"#, #"{"dtype": "bf16"}"#, "[1]"] {
+        for bad in [
+            #"{"model_parallel_size": 0}"#, #"{"model_parallel_size": true}"#, #"{"model_parallel_size": 100000000}"#,
+            #"{"dtype": "bf16"}"#, "[1]",
+        ] {
             try Data(bad.utf8).write(to: config)
             #expect(throws: ModelParallelError.self, "\(bad)") { try Self.open(folder.path) }
         }

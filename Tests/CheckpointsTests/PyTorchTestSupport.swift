@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+
 @testable import Checkpoints
 
 /// The reference .safetensors twins the parity tests compare against, read through `SafetensorsFile`

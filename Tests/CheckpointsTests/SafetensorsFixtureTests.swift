@@ -1,7 +1,8 @@
 import Foundation
 import Tensors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Files written by the reference (safetensors==0.8.0) read bit-exactly, and every crafted file gets

@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import TestSupport
+
 @testable import Checkpoints
 
 /// The fixtures written by scripts/oracles/safetensors_fixtures.py and its manifest.
@@ -32,9 +33,10 @@ enum SafetensorsFixtures {
     static func tensors(of entry: JSONObject) -> [ExpectedTensor] {
         (entry["tensors"]?.arrayValue ?? []).compactMap { value in
             guard let object = value.objectValue, let name = object["name"]?.stringValue,
-                  let dtype = object["dtype"]?.stringValue.flatMap(DType.init(rawValue:)),
-                  let shape = object["shape"]?.arrayValue?.compactMap({ $0.numberValue?.intValue }),
-                  let hex = object["hex"]?.stringValue else { return nil }
+                let dtype = object["dtype"]?.stringValue.flatMap(DType.init(rawValue:)),
+                let shape = object["shape"]?.arrayValue?.compactMap({ $0.numberValue?.intValue }),
+                let hex = object["hex"]?.stringValue
+            else { return nil }
             return ExpectedTensor(name: name, dtype: dtype, shape: shape, bytes: bytes(hex: hex), values: object["values"]?.arrayValue)
         }
     }

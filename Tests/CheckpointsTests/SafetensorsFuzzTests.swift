@@ -1,16 +1,19 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// A seeded mutation fuzzer over the reference fixtures: whatever the bytes, the reader either
 /// accepts a file whose tensors tile its data section exactly, or throws a typed error. Runs for
 /// MEGALODON_FUZZ_SECONDS (default 10) seconds; MEGALODON_FUZZ_SEED picks the seed.
 struct SafetensorsFuzzTests {
-    static let tokens = ["{", "}", "[", "]", "\"", ",", ":", " ", "\t", "null", "true", "-1", "-0", "0", "1.5", "1e400", "18446744073709551615",
-                         "18446744073709551616", "9223372036854775807", "\"dtype\"", "\"shape\"", "\"data_offsets\"", "\"__metadata__\"", "\"F4\"",
-                         "\"F6_E2M3\"", "\"BOOL\"", "\"U64\"", "\"X\"", "\\u0000", "\\ud800", "\\", "[0,0]", "[]", "{}", "\u{1}", "é", "[[[[[[[[", "]]]]"]
-        .map { Array($0.utf8) }
+    static let tokens = [
+        "{", "}", "[", "]", "\"", ",", ":", " ", "\t", "null", "true", "-1", "-0", "0", "1.5", "1e400", "18446744073709551615",
+        "18446744073709551616", "9223372036854775807", "\"dtype\"", "\"shape\"", "\"data_offsets\"", "\"__metadata__\"", "\"F4\"",
+        "\"F6_E2M3\"", "\"BOOL\"", "\"U64\"", "\"X\"", "\\u0000", "\\ud800", "\\", "[0,0]", "[]", "{}", "\u{1}", "é", "[[[[[[[[", "]]]]",
+    ]
+    .map { Array($0.utf8) }
 
     /// Format-blind edits plus two that aim at the header: a new length field, and a JSON token
     /// spliced inside the header with the length field kept consistent, so the mutation reaches the
@@ -20,7 +23,10 @@ struct SafetensorsFuzzTests {
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             switch Int.random(in: 0..<7, using: &random) {
             case 0 where bytes.count >= 8:
-                let edits: [UInt64] = [0, 1, 7, UInt64(bytes.count), UInt64(bytes.count - 8), 100_000_000, 100_000_001, .max, UInt64.random(in: 0...200, using: &random)]
+                let edits: [UInt64] = [
+                    0, 1, 7, UInt64(bytes.count), UInt64(bytes.count - 8), 100_000_000, 100_000_001, .max,
+                    UInt64.random(in: 0...200, using: &random),
+                ]
                 withUnsafeBytes(of: (edits.randomElement(using: &random) ?? 0).littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
             case 1, 2:
                 guard headerEnd > 9, headerEnd <= bytes.count, let token = tokens.randomElement(using: &random) else { continue }
@@ -30,7 +36,11 @@ struct SafetensorsFuzzTests {
                 let length = UInt64(headerEnd - 8 - removed + token.count)
                 withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
             default:
-                if bytes.isEmpty { bytes.append(UInt8.random(in: 0...255, using: &random)) } else { ByteMutations.applyOne(to: &bytes, using: &random) }
+                if bytes.isEmpty {
+                    bytes.append(UInt8.random(in: 0...255, using: &random))
+                } else {
+                    ByteMutations.applyOne(to: &bytes, using: &random)
+                }
             }
         }
     }
@@ -62,7 +72,9 @@ struct SafetensorsFuzzTests {
         let campaign = MutationFuzzCampaign(defaultSeconds: 10, defaultSeed: 0x5AFE_7E45)
         var outcomes: [String: Int] = [:]
         let executions = campaign.run(corpus: corpus, mutate: Self.mutate) { outcomes[Self.read($0), default: 0] += 1 }
-        print("safetensors fuzz: \(executions) executions in \(campaign.seconds) s, seed \(campaign.seed): \(outcomes.sorted { $0.key < $1.key })")
+        print(
+            "safetensors fuzz: \(executions) executions in \(campaign.seconds) s, seed \(campaign.seed): \(outcomes.sorted { $0.key < $1.key })"
+        )
         #expect(executions > 1000)
         // The mutations reach deep into validation, not just the first checks.
         #expect(outcomes.keys.count >= 7, "\(outcomes)")

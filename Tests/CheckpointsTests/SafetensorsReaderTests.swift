@@ -1,7 +1,8 @@
 import Foundation
 import Tensors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Byte strings from the reference's own unit tests (huggingface/safetensors `safetensors/src/tensor.rs`),
@@ -38,7 +39,8 @@ struct SafetensorsReaderTests {
     }
 
     @Test func acceptsScalarsZeroSizedTensorsAndWhitespace() throws {
-        let scalar = try Self.header(Self.file(length: 56, header: #"{"test":{"dtype":"I32","shape":[],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]))
+        let scalar = try Self.header(
+            Self.file(length: 56, header: #"{"test":{"dtype":"I32","shape":[],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]))
         #expect(scalar.entries[0].info.shape == [])
         let empty = try Self.header(Self.file(length: 60, header: #"{"test":{"dtype":"I32","shape":[2,0],"data_offsets":[0, 0]}}"#))
         #expect(empty.entries[0].info.shape == [2, 0])
@@ -53,15 +55,32 @@ struct SafetensorsReaderTests {
         #expect(Self.referenceCase(Self.file(length: 60, header: "")) == "InvalidHeaderLength")
         #expect(Self.referenceCase(Self.file(length: 1, header: "", data: [0xFF])) == "InvalidHeader")
         #expect(Self.referenceCase(Self.file(length: 1, header: "{")) == "InvalidHeaderDeserialization")
-        #expect(Self.referenceCase(Self.file(length: 60, header: Self.i32Header, data: zeros16 + Array("extra_bogus_data_for_polyglot_file".utf8))) == "MetadataIncompleteBuffer")
-        #expect(Self.referenceCase(Self.file(length: 60, header: Self.i32Header, data: Array(zeros16.dropLast(2)))) == "MetadataIncompleteBuffer")
-        #expect(Self.referenceCase(Self.file(length: 60, header: #"{"test":{"dtype":"I32","shape":[2,2],"data_offsets":[0, 4]}}"#)) == "TensorInvalidInfo")
-        #expect(Self.referenceCase(Self.file(length: 79, header: #"{"test":{"dtype":"I32","shape":[2,18446744073709551614],"data_offsets":[0,16]}}"#, data: zeros16)) == "ValidationOverflow")
-        #expect(Self.referenceCase(Self.file(length: 78, header: #"{"test":{"dtype":"I32","shape":[2,9223372036854775807],"data_offsets":[0,16]}}"#, data: zeros16)) == "ValidationOverflow")
-        let attack = "{" + (0..<10).map { #""weight_\#($0)":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}"# }.joined(separator: ",") + "}"
+        #expect(
+            Self.referenceCase(
+                Self.file(length: 60, header: Self.i32Header, data: zeros16 + Array("extra_bogus_data_for_polyglot_file".utf8)))
+                == "MetadataIncompleteBuffer")
+        #expect(
+            Self.referenceCase(Self.file(length: 60, header: Self.i32Header, data: Array(zeros16.dropLast(2))))
+                == "MetadataIncompleteBuffer")
+        #expect(
+            Self.referenceCase(Self.file(length: 60, header: #"{"test":{"dtype":"I32","shape":[2,2],"data_offsets":[0, 4]}}"#))
+                == "TensorInvalidInfo")
+        #expect(
+            Self.referenceCase(
+                Self.file(
+                    length: 79, header: #"{"test":{"dtype":"I32","shape":[2,18446744073709551614],"data_offsets":[0,16]}}"#, data: zeros16))
+                == "ValidationOverflow")
+        #expect(
+            Self.referenceCase(
+                Self.file(
+                    length: 78, header: #"{"test":{"dtype":"I32","shape":[2,9223372036854775807],"data_offsets":[0,16]}}"#, data: zeros16))
+                == "ValidationOverflow")
+        let attack =
+            "{" + (0..<10).map { #""weight_\#($0)":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}"# }.joined(separator: ",") + "}"
         #expect(Self.referenceCase(Self.file(length: UInt64(attack.utf8.count), header: attack, data: zeros16)) == "InvalidOffset")
         let misaligned = #"{"w":{"dtype":"F4","shape":[3],"data_offsets":[0,2]}}"#
-        #expect(Self.referenceCase(Self.file(length: UInt64(misaligned.utf8.count), header: misaligned, data: [0, 0])) == "MisalignedSlice")
+        #expect(
+            Self.referenceCase(Self.file(length: UInt64(misaligned.utf8.count), header: misaligned, data: [0, 0])) == "MisalignedSlice")
     }
 
     @Test func rejectsDuplicateKeysExplicitly() {

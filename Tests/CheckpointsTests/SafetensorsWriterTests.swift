@@ -1,7 +1,8 @@
 import Foundation
 import Tensors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Our writer reproduces the reference writer's files byte for byte.
@@ -21,7 +22,8 @@ struct SafetensorsWriterTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("out.safetensors").path
         var produced: [String] = []
-        try SafetensorsWriter.write(to: output, tensors: expected.map(\.info), metadata: reference.header.metadata, overwrite: false) { info in
+        try SafetensorsWriter.write(to: output, tensors: expected.map(\.info), metadata: reference.header.metadata, overwrite: false) {
+            info in
             produced.append(info.name)
             return try #require(byName[info.name]).tensor
         }
@@ -30,16 +32,19 @@ struct SafetensorsWriterTests {
     }
 
     @Test func sortsByDescendingReferenceDTypeThenNameBytes() {
-        let infos = [TensorInfo(name: "b", dtype: .f16, shape: [1]), TensorInfo(name: "a", dtype: .i32, shape: [1]),
-                     TensorInfo(name: "é", dtype: .u8, shape: [1]), TensorInfo(name: "e\u{301}", dtype: .u8, shape: [1]),
-                     TensorInfo(name: "z", dtype: .u64, shape: [1]), TensorInfo(name: "c", dtype: .bool, shape: [1])]
+        let infos = [
+            TensorInfo(name: "b", dtype: .f16, shape: [1]), TensorInfo(name: "a", dtype: .i32, shape: [1]),
+            TensorInfo(name: "é", dtype: .u8, shape: [1]), TensorInfo(name: "e\u{301}", dtype: .u8, shape: [1]),
+            TensorInfo(name: "z", dtype: .u64, shape: [1]), TensorInfo(name: "c", dtype: .bool, shape: [1]),
+        ]
         #expect(SafetensorsWriter.writeOrder(infos).map(\.name) == ["z", "a", "b", "e\u{301}", "é", "c"])
         #expect(DType.allCases.map(SafetensorsWriter.referenceRank) == Array(0..<DType.allCases.count))
     }
 
     /// `bindings/python/tests/test_simple.py`: the header of one 2x2 I32 tensor is padded with 4 spaces to 64 bytes.
     @Test func padsTheHeaderToEightBytes() throws {
-        let (header, _) = try SafetensorsWriter.header(for: [TensorInfo(name: "test", dtype: .i32, shape: [2, 2])], metadata: nil, path: "x")
+        let (header, _) = try SafetensorsWriter.header(
+            for: [TensorInfo(name: "test", dtype: .i32, shape: [2, 2])], metadata: nil, path: "x")
         #expect(String(decoding: header, as: UTF8.self) == #"{"test":{"dtype":"I32","shape":[2,2],"data_offsets":[0,16]}}    "#)
     }
 
@@ -48,7 +53,9 @@ struct SafetensorsWriterTests {
             try SafetensorsWriter.header(for: [TensorInfo(name: "__metadata__", dtype: .u8, shape: [1])], metadata: nil, path: "x")
         }
         #expect(throws: SafetensorsError.duplicateTensorName(path: "x", name: "a")) {
-            try SafetensorsWriter.header(for: [TensorInfo(name: "a", dtype: .u8, shape: [1]), TensorInfo(name: "a", dtype: .i8, shape: [1])], metadata: nil, path: "x")
+            try SafetensorsWriter.header(
+                for: [TensorInfo(name: "a", dtype: .u8, shape: [1]), TensorInfo(name: "a", dtype: .i8, shape: [1])], metadata: nil,
+                path: "x")
         }
         #expect(throws: SafetensorsError.self) {
             try SafetensorsWriter.header(for: [TensorInfo(name: "a", dtype: .f4, shape: [3])], metadata: nil, path: "x")
@@ -63,7 +70,9 @@ struct SafetensorsWriterTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("out.safetensors").path
         #expect(throws: SafetensorsError.self) {
-            try SafetensorsWriter.write(to: output, tensors: [TensorInfo(name: "a", dtype: .f32, shape: [2])], metadata: nil, overwrite: false) { _ in
+            try SafetensorsWriter.write(
+                to: output, tensors: [TensorInfo(name: "a", dtype: .f32, shape: [2])], metadata: nil, overwrite: false
+            ) { _ in
                 Tensor([Float(1), 2, 3], shape: [3])
             }
         }

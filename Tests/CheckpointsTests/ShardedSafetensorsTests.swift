@@ -1,7 +1,8 @@
 import Foundation
 import Tensors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// Sharded checkpoints against huggingface_hub's splitter and index writer (fixtures from the oracle).
@@ -20,7 +21,9 @@ struct ShardedSafetensorsTests {
             #expect(try Data(contentsOf: URL(fileURLWithPath: ours)) == Data(contentsOf: URL(fileURLWithPath: reference)), "\(reference)")
         } else {
             #expect(mine.header.entries == theirs.header.entries && mine.metadata == theirs.metadata, "\(reference)")
-            for info in theirs.tensorInfos { #expect(Array(try mine.tensor(named: info.name).bytes) == Array(try theirs.tensor(named: info.name).bytes)) }
+            for info in theirs.tensorInfos {
+                #expect(Array(try mine.tensor(named: info.name).bytes) == Array(try theirs.tensor(named: info.name).bytes))
+            }
         }
     }
 
@@ -30,11 +33,15 @@ struct ShardedSafetensorsTests {
         let expected = SafetensorsFixtures.tensors(of: entry)
         let byName = Dictionary(uniqueKeysWithValues: expected.map { ($0.name, $0) })
         let maximum = try #require(entry["max_shard_size"]?.numberValue?.intValue)
-        let metadata = (entry["metadata"]?.objectValue?.members ?? []).compactMap { member in member.value.stringValue.map { (member.key, $0) } }
+        let metadata = (entry["metadata"]?.objectValue?.members ?? []).compactMap { member in
+            member.value.stringValue.map { (member.key, $0) }
+        }
         let output = try SharedFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        let plan = try ShardedSafetensorsWriter.write(toDirectory: output.path, tensors: expected.map(\.info), metadata: metadata,
-                                                      maximumShardSize: maximum, overwrite: false) { try #require(byName[$0.name]).tensor }
+        let plan = try ShardedSafetensorsWriter.write(
+            toDirectory: output.path, tensors: expected.map(\.info), metadata: metadata,
+            maximumShardSize: maximum, overwrite: false
+        ) { try #require(byName[$0.name]).tensor }
         let files = entry["files"]?.arrayValue?.compactMap(\.stringValue) ?? []
         #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() == files)
         let referencePlan = entry["filename_to_tensors"]?.objectValue?.members.map { $0.value.arrayValue?.compactMap(\.stringValue) ?? [] }
@@ -63,14 +70,19 @@ struct ShardedSafetensorsTests {
         let total = sharded.tensorInfos.reduce(0) { $0 + $1.byteCount }
         #expect(sharded.metadata["total_size"] == String(total))
         let summary = CheckpointSummary(source)
-        #expect(summary == CheckpointSummary(kind: "sharded safetensors, \(sharded.shardNames.count) shards", tensorCount: 7, byteCount: total,
-                                             parameterCount: sharded.tensorInfos.reduce(0) { $0 + $1.elementCount }))
+        #expect(
+            summary
+                == CheckpointSummary(
+                    kind: "sharded safetensors, \(sharded.shardNames.count) shards", tensorCount: 7, byteCount: total,
+                    parameterCount: sharded.tensorInfos.reduce(0) { $0 + $1.elementCount }))
     }
 
     func writeShards(_ folder: URL, _ shards: [String: [String]]) throws {
         for (file, names) in shards {
-            try SafetensorsWriter.write(to: folder.appendingPathComponent(file).path, tensors: names.map { TensorInfo(name: $0, dtype: .u8, shape: [1]) },
-                                        metadata: nil, overwrite: true) { _ in Tensor([UInt8(1)], shape: [1]) }
+            try SafetensorsWriter.write(
+                to: folder.appendingPathComponent(file).path, tensors: names.map { TensorInfo(name: $0, dtype: .u8, shape: [1]) },
+                metadata: nil, overwrite: true
+            ) { _ in Tensor([UInt8(1)], shape: [1]) }
         }
     }
 
@@ -85,7 +97,9 @@ struct ShardedSafetensorsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try writeShards(folder, ["a.safetensors": ["x"], "b.safetensors": ["y", "x"]])
         var index = try writeIndex(folder, #"{"x":"a.safetensors","y":"c.safetensors"}"#)
-        #expect(throws: ShardedCheckpointError.missingShard(index: index, shard: "c.safetensors", tensor: "y")) { try ShardedSafetensors(indexPath: index) }
+        #expect(throws: ShardedCheckpointError.missingShard(index: index, shard: "c.safetensors", tensor: "y")) {
+            try ShardedSafetensors(indexPath: index)
+        }
         index = try writeIndex(folder, #"{"x":"a.safetensors","y":"b.safetensors"}"#)
         #expect(throws: ShardedCheckpointError.tensorInTwoShards(index: index, tensor: "x", shards: ["a.safetensors", "b.safetensors"])) {
             try ShardedSafetensors(indexPath: index)
@@ -96,9 +110,13 @@ struct ShardedSafetensorsTests {
             try ShardedSafetensors(indexPath: index)
         }
         index = try writeIndex(folder, #"{"x":"a.safetensors","w":"b.safetensors"}"#)
-        #expect(throws: ShardedCheckpointError.unlistedTensor(index: index, tensor: "y", shard: "b.safetensors")) { try ShardedSafetensors(indexPath: index) }
+        #expect(throws: ShardedCheckpointError.unlistedTensor(index: index, tensor: "y", shard: "b.safetensors")) {
+            try ShardedSafetensors(indexPath: index)
+        }
         index = try writeIndex(folder, #"{"x":"../a.safetensors"}"#)
-        #expect(throws: ShardedCheckpointError.invalidShardName(index: index, shard: "../a.safetensors")) { try ShardedSafetensors(indexPath: index) }
+        #expect(throws: ShardedCheckpointError.invalidShardName(index: index, shard: "../a.safetensors")) {
+            try ShardedSafetensors(indexPath: index)
+        }
         index = try writeIndex(folder, #"{"x":"a.safetensors","x":"b.safetensors"}"#)
         #expect(throws: ShardedCheckpointError.self) { try ShardedSafetensors(indexPath: index) }
         index = try writeIndex(folder, #"{"x":"a.safetensors","y":"b.safetensors"}"#)
@@ -123,11 +141,15 @@ struct ShardedSafetensorsTests {
         #expect(try CheckpointFormat.detect(path: single) == .safetensors)
         #expect(try ModelDirectory.open(single) is SafetensorsFile)
         #expect(try ModelDirectory.open(SafetensorsFixtures.url("sharded/single_shard").path) is SafetensorsFile)
-        #expect(try CheckpointFormat.detect(path: SafetensorsFixtures.url("sharded/limit_200/model.safetensors.index.json").path) == .safetensorsIndex)
+        #expect(
+            try CheckpointFormat.detect(path: SafetensorsFixtures.url("sharded/limit_200/model.safetensors.index.json").path)
+                == .safetensorsIndex)
         #expect(throws: CheckpointOpenError.ambiguousDirectory(path: SafetensorsFixtures.url("valid").path, candidates: Self.validNames)) {
             try ModelDirectory.open(SafetensorsFixtures.url("valid").path)
         }
-        #expect(throws: SafetensorsError.self) { try ModelDirectory.open(SafetensorsFixtures.url("crafted/ref_header_too_large.safetensors").path) }
+        #expect(throws: SafetensorsError.self) {
+            try ModelDirectory.open(SafetensorsFixtures.url("crafted/ref_header_too_large.safetensors").path)
+        }
         #expect(throws: CheckpointOpenError.self) { try ModelDirectory.open(SafetensorsFixtures.url("manifest.json").path) }
         #expect(throws: CheckpointOpenError.notFound(path: "/nonexistent")) { try ModelDirectory.open("/nonexistent") }
     }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 
 /// What kill -9 leaves (a hidden `.NAME.partial-PID-XXXXXX`) is removed by the next write of NAME,

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TestSupport
-@testable import Checkpoints
 import Tensors
+import TestSupport
+import Testing
+
+@testable import Checkpoints
 
 /// A few tensors held in memory, as a checkpoint.
 final class ArraySource: TensorSource, @unchecked Sendable {
@@ -67,7 +68,9 @@ struct ZstdContainerTests {
         }
     }
 
-    @Test("every tensor comes back bit for bit, with and without byte planes, at several levels", arguments: [(1, true), (3, false), (19, true)])
+    @Test(
+        "every tensor comes back bit for bit, with and without byte planes, at several levels",
+        arguments: [(1, true), (3, false), (19, true)])
     func roundTrip(level: Int, planes: Bool) throws {
         let source = try ArraySource.sample()
         let path = try SharedFiles.temporaryDirectory().appendingPathComponent("sample.mzst").path
@@ -126,10 +129,13 @@ struct ZstdContainerTests {
             switch Int.random(in: 0..<4, using: &random) {
             case 0: bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &random)))
             case 1:
-                for _ in 0..<Int.random(in: 1...4, using: &random) { bytes[Int.random(in: 0..<bytes.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random) }
+                for _ in 0..<Int.random(in: 1...4, using: &random) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
+                }
             case 2:
                 let at = Int.random(in: 0..<bytes.count, using: &random)
-                bytes.insert(contentsOf: (0..<Int.random(in: 1...16, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }, at: at)
+                bytes.insert(
+                    contentsOf: (0..<Int.random(in: 1...16, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }, at: at)
             default:
                 // Damage the index but keep its checksum valid, to reach the entry validation.
                 let footer = bytes.count - ZstdContainer.footerSize
@@ -147,7 +153,9 @@ struct ZstdContainerTests {
                 // A re-checksummed index may rename a tensor; values are compared by position.
                 for (info, (_, want)) in zip(container.tensorInfos, source.tensors) {
                     let got = try container.tensor(named: info.name)
-                    #expect(got.dtype == want.dtype && got.shape == want.shape && got.bytes.elementsEqual(want.bytes), "mutation gave wrong values for \(info.name)")
+                    #expect(
+                        got.dtype == want.dtype && got.shape == want.shape && got.bytes.elementsEqual(want.bytes),
+                        "mutation gave wrong values for \(info.name)")
                 }
                 intact += 1
             } catch is ZstdContainerError {

@@ -1,10 +1,11 @@
 import Foundation
-import Testing
+import Tensors
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 @testable import Conversion
 @testable import Models
-import Tensors
 
 /// Bad inputs give a typed error naming the file (and tensor), and nothing is written: the output
 /// folder is not created, and no final or temporary file is left behind.
@@ -75,7 +76,9 @@ struct ConvertErrorTests {
     func inconsistentIndex() throws {
         let folder = try copyOfFixture("safetensors/sharded/limit_200")
         try FileManager.default.removeItem(at: folder.appendingPathComponent("model-00002-of-00003.safetensors"))
-        guard case .missingShard? = try failure(folder.path) as? ShardedCheckpointError else { Issue.record("expected missingShard"); return }
+        guard case .missingShard? = try failure(folder.path) as? ShardedCheckpointError else {
+            Issue.record("expected missingShard"); return
+        }
     }
 
     @Test("MEGALODON weights with no configuration anywhere")
@@ -84,7 +87,9 @@ struct ConvertErrorTests {
         guard case .missingConfiguration? = error as? ConversionError else { Issue.record("got \(error)"); return }
     }
 
-    @Test("malicious pickles are refused and nothing is written", arguments: ["os_system_archive.pt", "os_system_p2.pkl", "os_system_p4.pkl", "builtins_eval_p2.pkl", "builtins_exec_p4.pkl"])
+    @Test(
+        "malicious pickles are refused and nothing is written",
+        arguments: ["os_system_archive.pt", "os_system_p2.pkl", "os_system_p4.pkl", "builtins_eval_p2.pkl", "builtins_exec_p4.pkl"])
     func maliciousPickle(name: String) throws {
         let error = try failure(ConvertFixtures.fixture("pytorch/malicious/" + name))
         #expect(error is PyTorchError)

@@ -1,10 +1,11 @@
 import Foundation
-import Testing
+import Tensors
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 @testable import Conversion
 @testable import Models
-import Tensors
 
 /// Llama conventions against the reference formulas (scripts/oracles/convert_fixtures.py):
 /// transformers' Meta→HF q/k permutation and llama.cpp's HF→GGUF one.
@@ -41,7 +42,9 @@ struct ConvertLlamaTests {
         // A checkpoint under GGUF names (with the HF config) converts back to the HF tensors.
         let ggufNamed = folder.appendingPathComponent("gguf-named")
         try FileManager.default.createDirectory(at: ggufNamed, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: ConvertFixtures.fixture("convert/llama_gguf_expected.safetensors"), toPath: ggufNamed.appendingPathComponent("model.safetensors").path)
+        try FileManager.default.copyItem(
+            atPath: ConvertFixtures.fixture("convert/llama_gguf_expected.safetensors"),
+            toPath: ggufNamed.appendingPathComponent("model.safetensors").path)
         try FileManager.default.copyItem(atPath: huggingFace + "/config.json", toPath: ggufNamed.appendingPathComponent("config.json").path)
         let back = folder.appendingPathComponent("back").path
         try ConvertFixtures.convert(ggufNamed.path, to: back)

@@ -1,10 +1,11 @@
 import Foundation
-import Testing
+import Tensors
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 @testable import Conversion
 @testable import Models
-import Tensors
 
 @Suite("Converting MEGALODON checkpoints")
 struct ConvertMegalodonTests {
@@ -14,7 +15,9 @@ struct ConvertMegalodonTests {
         golden = try PrefixedSource(SafetensorsFile(path: ConvertFixtures.goldenA), prefix: "weights")
     }
 
-    @Test("model-parallel shard sets (mp = 2, 4) merge to the original state dict, bit for bit", arguments: ["pytorch/megalodon_mp2", "convert/megalodon_mp4"])
+    @Test(
+        "model-parallel shard sets (mp = 2, 4) merge to the original state dict, bit for bit",
+        arguments: ["pytorch/megalodon_mp2", "convert/megalodon_mp4"])
     func modelParallelMerges(directory: String) throws {
         let output = try SharedFiles.temporaryDirectory().appendingPathComponent("model").path
         let conversion = try ConvertFixtures.convert(ConvertFixtures.fixture(directory), to: output)
@@ -70,7 +73,7 @@ struct ConvertMegalodonTests {
             let got = try converted.tensor(named: info.name)
             #expect(got.dtype == dtype)
             let (wide, narrow) = (try golden.tensor(named: info.name).floats(), try got.floats())
-            let step: Float = dtype == .bf16 ? 1.0 / 256 : 1.0 / 2048   // half an ulp, relative
+            let step: Float = dtype == .bf16 ? 1.0 / 256 : 1.0 / 2048  // half an ulp, relative
             for (value, rounded) in zip(wide, narrow) where value != 0 && abs(value) > 1e-4 {
                 #expect(abs(rounded - value) <= abs(value) * step, "\(info.name): \(value) → \(rounded)")
             }

@@ -1,10 +1,11 @@
 import Foundation
-import Testing
+import Tensors
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 @testable import Conversion
 @testable import Models
-import Tensors
 
 /// Round trips across output formats: every hop is verified (`--verify`), and the end of each
 /// chain must hold the original values bit for bit.
@@ -49,7 +50,10 @@ struct ConvertRoundTripTests {
             #expect(got.bytes.elementsEqual(rounded.bytes), "\(info.name)")
         }
         // GGUF tensors equal llama.cpp's permutation of the HF tensors (f32 case: exactly the reference file).
-        if dtype == .f32 { try ConvertFixtures.expectIdentical(gguf, try SafetensorsFile(path: ConvertFixtures.fixture("convert/llama_gguf_expected.safetensors"))) }
+        if dtype == .f32 {
+            try ConvertFixtures.expectIdentical(
+                gguf, try SafetensorsFile(path: ConvertFixtures.fixture("convert/llama_gguf_expected.safetensors")))
+        }
     }
 
     @Test("GGUF output is refused for MEGALODON, with nothing written")

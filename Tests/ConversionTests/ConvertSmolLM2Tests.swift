@@ -1,18 +1,20 @@
 import Foundation
-import Testing
+import Tensors
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 @testable import Conversion
 @testable import Models
-import Tensors
 
 /// The real SmolLM2-135M-Instruct (the Q4_1 GGUF `scripts/fetch-models` caches, dequantized to f32
 /// by the GGUF reader) through every output format and back. Runs in release builds only (model-sized).
 struct ConvertSmolLM2Tests {
     static let modelPath = SharedFiles.cachedModel(Prerequisite.smolLM2Name)
 
-    @Test("GGUF → HF dir (f32, sharded) → GGUF f32 / .mzst bf16 → HF dir → GGUF bf16: every value kept (or rounded to bf16)",
-          .requires(.smolLM2, .releaseBuild))
+    @Test(
+        "GGUF → HF dir (f32, sharded) → GGUF f32 / .mzst bf16 → HF dir → GGUF bf16: every value kept (or rounded to bf16)",
+        .requires(.smolLM2, .releaseBuild))
     func allFormats() throws {
         let folder = try SharedFiles.temporaryDirectory("smollm2-convert")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -48,10 +50,14 @@ struct ConvertSmolLM2Tests {
     /// llama.cpp (llama-cpp-python 0.3.36) computed bit-identical logits on the GGUF this conversion
     /// writes and on its own F32 requantization of the same model (scripts/oracles/convert_gguf_llamacpp.py).
     /// The record names our file by hash, so a writer change that alters a byte sends us back to the oracle.
-    @Test("the GGUF llama.cpp was checked on is still the one we write, and llama.cpp's logits on it were identical",
-          .requires(.smolLM2, .releaseBuild))
+    @Test(
+        "the GGUF llama.cpp was checked on is still the one we write, and llama.cpp's logits on it were identical",
+        .requires(.smolLM2, .releaseBuild))
     func llamaCppReadsOurGGUF() throws {
-        let record = try #require(try JSONParser.parse([UInt8](Data(contentsOf: SharedFiles.tests("CheckpointsTests/Fixtures/convert/llamacpp_reads_our_gguf.json")))).objectValue)
+        let record = try #require(
+            try JSONParser.parse(
+                [UInt8](Data(contentsOf: SharedFiles.tests("CheckpointsTests/Fixtures/convert/llamacpp_reads_our_gguf.json")))
+            ).objectValue)
         let prompts = record["prompts"]?.arrayValue ?? []
         #expect(prompts.count == 3)
         for prompt in prompts.compactMap(\.objectValue) {

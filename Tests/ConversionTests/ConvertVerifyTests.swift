@@ -1,9 +1,10 @@
 import Foundation
-import Testing
+import Tensors
 import TestSupport
+import Testing
+
 @testable import Checkpoints
 @testable import Conversion
-import Tensors
 
 /// `--verify` after a write compares the output with digests of what the writer was given (the input
 /// is not read again); without a write it compares with the input. Both must catch a changed byte.
@@ -26,8 +27,9 @@ struct ConvertVerifyTests {
             #expect(detail == "values differ")
         }
         // A conversion that did not write this output compares with its input instead.
-        let fresh = try Conversion(input: try CheckpointInput.open(ConvertFixtures.fixture("pytorch/llama_mp2")), kind: .directory,
-                                   names: .canonical, dtype: nil)
+        let fresh = try Conversion(
+            input: try CheckpointInput.open(ConvertFixtures.fixture("pytorch/llama_mp2")), kind: .directory,
+            names: .canonical, dtype: nil)
         do {
             try fresh.verify(output)
             Issue.record("a changed output passed verification against the input")

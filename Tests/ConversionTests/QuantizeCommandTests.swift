@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The `megalodon-quantize` executable itself: what it writes, refuses and reports. Runs the binary
 /// built beside the test bundle (`swift build --build-tests` builds it).
@@ -11,7 +11,9 @@ struct QuantizeCommandTests {
         let folder = try SharedFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let output = folder.appendingPathComponent("out").path
-        let result = try QuantizeModelFixtures.run([QuantizeModelFixtures.megalodonCheckpoint, "-o", output, "--scheme", "int4", "--dry-run"])
+        let result = try QuantizeModelFixtures.run([
+            QuantizeModelFixtures.megalodonCheckpoint, "-o", output, "--scheme", "int4", "--dry-run",
+        ])
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("layers.0.mega.wv.weight") && result.output.contains("int4-g32-asym-f16"))
         #expect(result.output.contains("kept (norm, bias, CEMA"))
@@ -55,18 +57,21 @@ struct QuantizeCommandTests {
             let result = try QuantizeModelFixtures.run([llama, "-o", output.path, "--scheme", "int4", "--keep", "lm_head.weight"])
             #expect(result.status == 0, "\(result.error)")
             let names = try FileManager.default.contentsOfDirectory(atPath: output.path).sorted()
-            outputs.append(try Dictionary(uniqueKeysWithValues: names.map { ($0, try Data(contentsOf: output.appendingPathComponent($0))) }))
+            outputs.append(
+                try Dictionary(uniqueKeysWithValues: names.map { ($0, try Data(contentsOf: output.appendingPathComponent($0))) }))
         }
         #expect(outputs[0].keys.contains("config.json"))
         #expect(outputs[1] == outputs[0] && outputs[2] == outputs[0])
     }
 
-    @Test("bad scheme, group size or GGUF scheme: a clear error, nothing written", arguments: [
-        (["--scheme", "q5_k"], "unknown quantization scheme 'q5_k'"),
-        (["--scheme", "int4", "--group-size", "48"], "--group-size must be 32, 64 or 128"),
-        (["--scheme", "q4_0", "--group-size", "64"], "contradicts the scheme q4_0"),
-        (["--scheme", "int4-g32", "--embeddings", "int8-row-sym"], ""),
-    ])
+    @Test(
+        "bad scheme, group size or GGUF scheme: a clear error, nothing written",
+        arguments: [
+            (["--scheme", "q5_k"], "unknown quantization scheme 'q5_k'"),
+            (["--scheme", "int4", "--group-size", "48"], "--group-size must be 32, 64 or 128"),
+            (["--scheme", "q4_0", "--group-size", "64"], "contradicts the scheme q4_0"),
+            (["--scheme", "int4-g32", "--embeddings", "int8-row-sym"], ""),
+        ])
     func badOptions(_ options: [String], _ message: String) throws {
         let folder = try SharedFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -80,20 +85,26 @@ struct QuantizeCommandTests {
 
     static let smolLM2 = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
-    @Test("--eval-text scores SmolLM2 and its int8 model directory (run on the quantized kernels) on the same tokens",
-          .requires(.smolLM2))
+    @Test(
+        "--eval-text scores SmolLM2 and its int8 model directory (run on the quantized kernels) on the same tokens",
+        .requires(.smolLM2))
     func evalText() throws {
         let folder = try SharedFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let text = folder.appendingPathComponent("text.txt")
-        let paragraph = "In the beginning God created the heaven and the earth. And the earth was without form, and void; and darkness was upon the face of the deep. And the Spirit of God moved upon the face of the waters. And God said, Let there be light: and there was light. "
+        let paragraph =
+            "In the beginning God created the heaven and the earth. And the earth was without form, and void; and darkness was upon the face of the deep. And the Spirit of God moved upon the face of the waters. And God said, Let there be light: and there was light. "
         try Data(String(repeating: paragraph, count: 8).utf8).write(to: text)
         let output = folder.appendingPathComponent("int8").path, report = folder.appendingPathComponent("report.json").path
-        let result = try QuantizeModelFixtures.run([Self.smolLM2, "-o", output, "--scheme", "int8", "--eval-text", text.path,
-                                                    "--eval-context", "128", "--eval-chunks", "2", "--report", report])
+        let result = try QuantizeModelFixtures.run([
+            Self.smolLM2, "-o", output, "--scheme", "int8", "--eval-text", text.path,
+            "--eval-context", "128", "--eval-chunks", "2", "--report", report,
+        ])
         #expect(result.status == 0, "\(result.error)")
         struct Report: Decodable {
-            struct Perplexity: Decodable { let original: Double; let quantized: Double; let scored_tokens: Int; let relative_change: Double }
+            struct Perplexity: Decodable {
+                let original: Double; let quantized: Double; let scored_tokens: Int; let relative_change: Double
+            }
             let perplexity: Perplexity
         }
         let perplexity = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: report))).perplexity

@@ -1,9 +1,10 @@
 import Checkpoints
 import Foundation
+import Models
 import Tensors
 import TestSupport
+
 @testable import Conversion
-import Models
 @testable import Quantization
 
 /// Small random checkpoints and a way to run the built `megalodon-quantize` for the model-level tests.
@@ -13,16 +14,21 @@ enum QuantizeModelFixtures {
     static func llamaFolder(in folder: URL, seed: UInt64 = 5) throws -> String {
         let path = folder.appendingPathComponent("llama-hf").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        let config = #"{"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 64, "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "max_position_embeddings": 256, "tie_word_embeddings": false}"#
+        let config =
+            #"{"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 64, "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "max_position_embeddings": 256, "tie_word_embeddings": false}"#
         try Data(config.utf8).write(to: URL(fileURLWithPath: path + "/config.json"))
-        var shapes: [(String, [Int])] = [("model.embed_tokens.weight", [64, 64]), ("model.norm.weight", [64]), ("lm_head.weight", [64, 64])]
+        var shapes: [(String, [Int])] = [
+            ("model.embed_tokens.weight", [64, 64]), ("model.norm.weight", [64]), ("lm_head.weight", [64, 64]),
+        ]
         for layer in 0..<2 {
             let prefix = "model.layers.\(layer)."
-            shapes += [(prefix + "input_layernorm.weight", [64]), (prefix + "post_attention_layernorm.weight", [64]),
-                       (prefix + "self_attn.q_proj.weight", [64, 64]), (prefix + "self_attn.k_proj.weight", [32, 64]),
-                       (prefix + "self_attn.v_proj.weight", [32, 64]), (prefix + "self_attn.o_proj.weight", [64, 64]),
-                       (prefix + "mlp.gate_proj.weight", [96, 64]), (prefix + "mlp.up_proj.weight", [96, 64]),
-                       (prefix + "mlp.down_proj.weight", [64, 96])]
+            shapes += [
+                (prefix + "input_layernorm.weight", [64]), (prefix + "post_attention_layernorm.weight", [64]),
+                (prefix + "self_attn.q_proj.weight", [64, 64]), (prefix + "self_attn.k_proj.weight", [32, 64]),
+                (prefix + "self_attn.v_proj.weight", [32, 64]), (prefix + "self_attn.o_proj.weight", [64, 64]),
+                (prefix + "mlp.gate_proj.weight", [96, 64]), (prefix + "mlp.up_proj.weight", [96, 64]),
+                (prefix + "mlp.down_proj.weight", [64, 96]),
+            ]
         }
         var generator = SeededGenerator(seed: seed)
         let tensors = try shapes.map { name, shape in

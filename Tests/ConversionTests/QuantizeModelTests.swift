@@ -1,22 +1,27 @@
 import Checkpoints
 import Foundation
-import Provenance
-import Testing
-import TestSupport
-import Tensors
-@testable import Conversion
 import Models
+import Provenance
+import Tensors
+import TestSupport
+import Testing
+
+@testable import Conversion
 @testable import Quantization
 
 /// `megalodon-quantize`'s library side (`ModelQuantization`) on small MEGALODON and Llama checkpoints:
 /// which tensors are quantized, what the output holds and how it reads back.
 @Suite("Quantizing whole models")
 struct QuantizeModelTests {
-    static func quantize(_ input: String, to output: String, scheme: String, embeddings: String? = nil, keep: [String] = [],
-                         only: [String] = [], overwrite: Bool = false) throws -> ModelQuantization {
-        let policy = QuantizationPolicy(scheme: try QuantizationScheme(parsing: scheme), embeddings: try embeddings.map { try QuantizationScheme(parsing: $0) },
-                                        keep: try keep.map(NamePattern.init), only: try only.map(NamePattern.init))
-        var quantization = try ModelQuantization(input: try CheckpointInput.open(input), kind: OutputKind.implied(by: output), policy: policy)
+    static func quantize(
+        _ input: String, to output: String, scheme: String, embeddings: String? = nil, keep: [String] = [],
+        only: [String] = [], overwrite: Bool = false
+    ) throws -> ModelQuantization {
+        let policy = QuantizationPolicy(
+            scheme: try QuantizationScheme(parsing: scheme), embeddings: try embeddings.map { try QuantizationScheme(parsing: $0) },
+            keep: try keep.map(NamePattern.init), only: try only.map(NamePattern.init))
+        var quantization = try ModelQuantization(
+            input: try CheckpointInput.open(input), kind: OutputKind.implied(by: output), policy: policy)
         quantization.overwrite = overwrite
         try quantization.write(to: output)
         return quantization
@@ -44,15 +49,20 @@ struct QuantizeModelTests {
         let written = try ModelDirectory.open(output)
         let float = try ModelDirectory.open(QuantizeModelFixtures.megalodonCheckpoint)
         let quantized = try Self.expectQuantizedWeights(written, match: float)
-        let expected = Set((0..<2).flatMap { layer in ["wv", "wz", "wr", "wh1", "wh2"].map { "layers.\(layer).mega.\($0).weight" }
-            + ["fc1", "fc2", "fc3"].map { "layers.\(layer).nffn.\($0).weight" } } + ["output.output.weight"])
+        let expected = Set(
+            (0..<2).flatMap { layer in
+                ["wv", "wz", "wr", "wh1", "wh2"].map { "layers.\(layer).mega.\($0).weight" }
+                    + ["fc1", "fc2", "fc3"].map { "layers.\(layer).nffn.\($0).weight" }
+            } + ["output.output.weight"])
         #expect(Set(quantized.keys) == expected)
         for name in float.tensorNames where !expected.contains(name) {
             #expect(written.contains(name), "\(name) kept under its own name")
             #expect(!written.contains(QuantizedCheckpointLayout.codesName(ofWeight: name)))
         }
-        for kept in ["layers.0.mega.gamma", "layers.0.mega.beta", "layers.0.mega.cema.alpha", "layers.1.mega.timenorm.weight",
-                     "layers.0.nffn.norm.weight", "layers.0.mega.wv.bias", "embed.weight"] {
+        for kept in [
+            "layers.0.mega.gamma", "layers.0.mega.beta", "layers.0.mega.cema.alpha", "layers.1.mega.timenorm.weight",
+            "layers.0.nffn.norm.weight", "layers.0.mega.wv.bias", "embed.weight",
+        ] {
             #expect(try written.tensor(named: kept).bytes.elementsEqual(float.tensor(named: kept).bytes), "\(kept) unchanged")
         }
         let config = try JSONFile.readObject(at: output + "/config.json")
@@ -61,7 +71,8 @@ struct QuantizeModelTests {
         #expect(try decoded.policy().scheme == QuantizationScheme(parsing: "int8-g32-sym-f16"))
         #expect(config["architecture"] == .string("megalodon"))
 
-        let report = quantization.report(manifest: .init(run: .current(tool: "test", threads: 1), input: "", inputFiles: [], output: output, settings: [:]))
+        let report = quantization.report(
+            manifest: .init(run: .current(tool: "test", threads: 1), input: "", inputFiles: [], output: output, settings: [:]))
         #expect(report.totals.quantized == expected.count && report.totals.tensors == float.tensorInfos.count)
         #expect(report.totals.bytesAfter < report.totals.bytesBefore)
         for entry in report.tensors where entry.scheme != nil {
@@ -144,7 +155,9 @@ struct QuantizeModelTests {
         #expect(throws: ModelQuantizationError.schemeNotInGGUF(scheme: "int4-g32-asym-f16", option: "--embeddings")) {
             _ = try Self.quantize(llama, to: output, scheme: "q8_0", embeddings: "int4-g32-asym-f16")
         }
-        #expect(throws: ConversionError.self) { _ = try Self.quantize(QuantizeModelFixtures.megalodonCheckpoint, to: output, scheme: "q8_0") }
+        #expect(throws: ConversionError.self) {
+            _ = try Self.quantize(QuantizeModelFixtures.megalodonCheckpoint, to: output, scheme: "q8_0")
+        }
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
@@ -154,7 +167,9 @@ struct QuantizeModelTests {
         #expect(try QuantizationScheme(parsing: "int8", groupSize: nil) == QuantizationScheme(parsing: "int8-g32-sym-f16"))
         #expect(try QuantizationScheme(parsing: "int8-asym-f32", groupSize: 128) == QuantizationScheme(parsing: "int8-g128-asym-f32"))
         #expect(try QuantizationScheme(parsing: "q4_0", groupSize: 32) == .q4_0)
-        #expect(throws: ModelQuantizationError.groupSizeConflict(scheme: "q4_0", groupSize: 64)) { try QuantizationScheme(parsing: "q4_0", groupSize: 64) }
+        #expect(throws: ModelQuantizationError.groupSizeConflict(scheme: "q4_0", groupSize: 64)) {
+            try QuantizationScheme(parsing: "q4_0", groupSize: 64)
+        }
         #expect(throws: ModelQuantizationError.groupSizeConflict(scheme: "int4-g32-asym-f16", groupSize: 64)) {
             try QuantizationScheme(parsing: "int4-g32", groupSize: 64)
         }
@@ -177,11 +192,14 @@ struct QuantizeModelTests {
 
     static let smolLM2 = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
 
-    @Test("SmolLM2 → GGUF Q8_0/Q4_0/Q4_1 equals llama-quantize --pure byte for byte",
-          .requires(.smolLM2),
-          arguments: ["q8_0", "q4_0", "q4_1"])
+    @Test(
+        "SmolLM2 → GGUF Q8_0/Q4_0/Q4_1 equals llama-quantize --pure byte for byte",
+        .requires(.smolLM2),
+        arguments: ["q8_0", "q4_0", "q4_1"])
     func smolLM2MatchesLlamaQuantize(_ scheme: String) throws {
-        let check = try JSONDecoder().decode(ExportCheck.self, from: Data(contentsOf: SharedFiles.tests("QuantizationTests/Fixtures/gguf_export/llamacpp_export_check.json")))
+        let check = try JSONDecoder().decode(
+            ExportCheck.self, from: Data(contentsOf: SharedFiles.tests("QuantizationTests/Fixtures/gguf_export/llamacpp_export_check.json"))
+        )
         let expected = try #require(check.types[scheme.uppercased()])
         let folder = try SharedFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every tool's and subcommand's `--help` fits an 80-column terminal (the text is wrapped by
 /// swift-argument-parser; usage lines and unbreakable defaults are what can overflow).
@@ -9,10 +9,12 @@ struct ToolHelpTests {
     static let commands: [[String]] = [
         ["megalodon-convert"], ["megalodon-convert", "convert"], ["megalodon-convert", "inspect"], ["megalodon-convert", "init"],
         ["megalodon-quantize"], ["megalodon-generate"],
-        ["megalodon-eval"], ["megalodon-eval", "run"], ["megalodon-eval", "perplexity"], ["megalodon-eval", "table"], ["megalodon-eval", "merge"],
+        ["megalodon-eval"], ["megalodon-eval", "run"], ["megalodon-eval", "perplexity"], ["megalodon-eval", "table"],
+        ["megalodon-eval", "merge"],
         ["megalodon-eval", "compare"], ["megalodon-eval", "submit"],
         ["megalodon-bench"], ["megalodon-bench", "megalodon"], ["megalodon-bench", "megalodon-longrun"], ["megalodon-bench", "llama"],
-        ["megalodon-bench", "quant"], ["megalodon-bench", "convert"], ["megalodon-bench", "perplexity-memory"], ["megalodon-bench", "quant-kernels"],
+        ["megalodon-bench", "quant"], ["megalodon-bench", "convert"], ["megalodon-bench", "perplexity-memory"],
+        ["megalodon-bench", "quant-kernels"],
         ["megalodon-bench", "blas"], ["megalodon-bench", "decode"],
     ]
 

@@ -1,15 +1,17 @@
 import Checkpoints
 import Foundation
-import Testing
-import TestSupport
-import Tensors
 import Models
+import Tensors
+import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// A random Llama in GGUF tensor names over the byte tokenizer's 259 tokens.
 final class RandomLlamaWeights: TensorSource, @unchecked Sendable {
-    static let config = LlamaConfig(vocabSize: 259, hiddenSize: 32, intermediateSize: 48, numLayers: 2, numHeads: 4, numKVHeads: 2,
-                                    rmsNormEps: 1e-5, bosTokenID: 1, eosTokenIDs: [2])
+    static let config = LlamaConfig(
+        vocabSize: 259, hiddenSize: 32, intermediateSize: 48, numLayers: 2, numHeads: 4, numKVHeads: 2,
+        rmsNormEps: 1e-5, bosTokenID: 1, eosTokenIDs: [2])
     private var tensors: [String: Tensor] = [:]
 
     init(seed: UInt64) {
@@ -21,8 +23,10 @@ final class RandomLlamaWeights: TensorSource, @unchecked Sendable {
         tensors["token_embd.weight"] = random([c.vocabSize, c.hiddenSize])
         for n in 0..<c.numLayers {
             let shapes: [(String, [Int], Float)] = [
-                ("attn_norm", [c.hiddenSize], 1), ("attn_q", [c.queryWidth, c.hiddenSize], 0), ("attn_k", [c.keyValueWidth, c.hiddenSize], 0),
-                ("attn_v", [c.keyValueWidth, c.hiddenSize], 0), ("attn_output", [c.hiddenSize, c.queryWidth], 0), ("ffn_norm", [c.hiddenSize], 1),
+                ("attn_norm", [c.hiddenSize], 1), ("attn_q", [c.queryWidth, c.hiddenSize], 0),
+                ("attn_k", [c.keyValueWidth, c.hiddenSize], 0),
+                ("attn_v", [c.keyValueWidth, c.hiddenSize], 0), ("attn_output", [c.hiddenSize, c.queryWidth], 0),
+                ("ffn_norm", [c.hiddenSize], 1),
                 ("ffn_gate", [c.intermediateSize, c.hiddenSize], 0), ("ffn_up", [c.intermediateSize, c.hiddenSize], 0),
                 ("ffn_down", [c.hiddenSize, c.intermediateSize], 0),
             ]
@@ -34,7 +38,9 @@ final class RandomLlamaWeights: TensorSource, @unchecked Sendable {
 
     var location: String { "random Llama" }
     var metadata: [String: String] { [:] }
-    var tensorInfos: [TensorInfo] { tensors.sorted { $0.key < $1.key }.map { TensorInfo(name: $0.key, dtype: $0.value.dtype, shape: $0.value.shape) } }
+    var tensorInfos: [TensorInfo] {
+        tensors.sorted { $0.key < $1.key }.map { TensorInfo(name: $0.key, dtype: $0.value.dtype, shape: $0.value.shape) }
+    }
 
     struct Missing: Error { let name: String }
 
@@ -63,7 +69,8 @@ struct BatchedRunnerTests {
     /// The LLaMA protocol's BoolQ: two request lists per item (conditional and calibration).
     static func calibratedTasks(_ data: URL) throws -> [LoadedTask] {
         let evals = RunnerFixtures.repositoryRoot.appendingPathComponent("evals")
-        let loader = TaskLoader(definitionsDirectory: ScoringProtocol.llama.definitionsDirectory(in: evals), dataDirectory: data, skipBad: false)
+        let loader = TaskLoader(
+            definitionsDirectory: ScoringProtocol.llama.definitionsDirectory(in: evals), dataDirectory: data, skipBad: false)
         return [try loader.load("boolq", numFewshot: 0, limit: nil)]
     }
 
@@ -79,7 +86,9 @@ struct BatchedRunnerTests {
                 #expect(a.context == b.context && a.continuation == b.continuation && a.isGreedy == b.isGreedy)
                 // A missing or NaN log-likelihood must fail, not vanish in `max` (which drops NaN).
                 let delta = abs((a.logLikelihood ?? .nan) - (b.logLikelihood ?? .nan))
-                #expect(delta.isFinite, "\(ours.task) doc \(ours.docIndex): \(String(describing: a.logLikelihood)) vs \(String(describing: b.logLikelihood))")
+                #expect(
+                    delta.isFinite,
+                    "\(ours.task) doc \(ours.docIndex): \(String(describing: a.logLikelihood)) vs \(String(describing: b.logLikelihood))")
                 worst = max(worst, delta.isFinite ? delta : .infinity)
             }
         }
@@ -90,8 +99,10 @@ struct BatchedRunnerTests {
     }
 
     @Test func aLlamaScorerBatchesAndAMegalodonScorerDoesNot() throws {
-        let llama: EvaluationScorer = try LanguageModelScorer(model: try RandomLlamaWeights.model(), decoder: ByteTokenizer(), maxLength: nil)
-        let megalodon: EvaluationScorer = try LanguageModelScorer(model: try RunnerFixtures.model(), decoder: ByteTokenizer(), maxLength: nil)
+        let llama: EvaluationScorer = try LanguageModelScorer(
+            model: try RandomLlamaWeights.model(), decoder: ByteTokenizer(), maxLength: nil)
+        let megalodon: EvaluationScorer = try LanguageModelScorer(
+            model: try RunnerFixtures.model(), decoder: ByteTokenizer(), maxLength: nil)
         #expect(llama is BatchedContextScorer)
         #expect(!(megalodon is BatchedContextScorer))
     }
@@ -122,7 +133,8 @@ struct BatchedRunnerTests {
         // A cache holding some items (as a killed run leaves it): they are reused exactly, the rest scored in batches.
         let cache = try ResumeCache(directory: data.appendingPathComponent("out"), key: "k")
         for index in [0, 2, 3, 9] { try cache.record(whole.samples[index]) }
-        let resumed = try Self.runner(batchSize: 4).run(tasks, cache: try ResumeCache(directory: data.appendingPathComponent("out"), key: "k"))
+        let resumed = try Self.runner(batchSize: 4).run(
+            tasks, cache: try ResumeCache(directory: data.appendingPathComponent("out"), key: "k"))
         _ = Self.expectSameOutput(resumed, whole)
         // Bit-identical, not just close: a batch with a cached item is still computed whole, so the
         // resumed run stacks exactly the sequences the uninterrupted run stacked.

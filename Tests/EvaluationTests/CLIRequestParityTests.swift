@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// The runner's items against the requests lm-eval 0.4.13 logged through its real CLI (`lm-eval run
@@ -18,7 +19,8 @@ struct CLIRequestParityTests {
     func requestsMatchLMEvalCLIWithASeparateTrainSplit(task: String) throws {
         let folder = try SharedFiles.temporaryDirectory("cli-parity")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let loader = TaskLoader(definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"), dataDirectory: Self.dataRoot)
+        let loader = TaskLoader(
+            definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"), dataDirectory: Self.dataRoot)
         let evalFile = Self.dataRoot.appendingPathComponent(try loader.definition(named: task).data)
         let taskFolder = folder.appendingPathComponent(evalFile.deletingLastPathComponent().lastPathComponent)
         try FileManager.default.createDirectory(at: taskFolder, withIntermediateDirectories: true)
@@ -34,8 +36,9 @@ struct CLIRequestParityTests {
     /// entries. ARC-Easy document 6 is one whose plain 25-shot prompt holds its own question.
     @Test(.requires(data), arguments: ["arc_easy", "arc_challenge"])
     func evalSplitPoolMatchesLMEvalWithFewshotSplitTest(task: String) throws {
-        let compared = try Self.compare(task: task, fixtureKey: "\(task)_fewshot_split_test", dataDirectory: Self.dataRoot,
-                                        expectedPool: "the eval split (no train.jsonl beside it)")
+        let compared = try Self.compare(
+            task: task, fixtureKey: "\(task)_fewshot_split_test", dataDirectory: Self.dataRoot,
+            expectedPool: "the eval split (no train.jsonl beside it)")
         print("\(task): \(compared) documents identical to lm-eval's CLI requests with fewshot_split = test")
     }
 
@@ -44,7 +47,8 @@ struct CLIRequestParityTests {
         let fixture = try loadFixture("lm_eval_cli_requests.json")
         #expect(fixture["lm_eval_version"] as? String == "0.4.13")
         let settings = try #require((fixture["tasks"] as? [String: Any])?[fixtureKey] as? [String: Any], "no \(fixtureKey) in the fixture")
-        let loader = TaskLoader(definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"), dataDirectory: dataDirectory)
+        let loader = TaskLoader(
+            definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"), dataDirectory: dataDirectory)
         var compared = 0
         for (shots, value) in settings {
             let records = try #require(value as? [[String: Any]])
@@ -62,7 +66,8 @@ struct CLIRequestParityTests {
                 if let expected = record["context"] as? String {
                     #expect(context == expected, "\(task) \(shots)-shot doc \(index)")
                 } else {
-                    #expect(SHA256.hex(Array(context.utf8)) == record["context_sha256"] as? String, "\(fixtureKey) \(shots)-shot doc \(index)")
+                    #expect(
+                        SHA256.hex(Array(context.utf8)) == record["context_sha256"] as? String, "\(fixtureKey) \(shots)-shot doc \(index)")
                     #expect(PythonText.length(context) == record["context_length"] as? Int)
                 }
                 compared += 1

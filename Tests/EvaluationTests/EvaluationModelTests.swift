@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// `megalodon-eval run|perplexity --model FILE.gguf`: the tool's model loading for a GGUF file.
@@ -14,9 +15,10 @@ struct EvaluationModelTests {
         #expect(opened.tokenizerFile.path == Self.gguf)
         #expect(opened.tokenizer.tokenizer.addsBOSByDefault == false, "SmolLM2's GGUF says tokenizer.ggml.add_bos_token = false")
         // llama.cpp's tokenization of this text with SmolLM2's vocabulary (smollm2_scores_llamacpp.json, arc_easy doc 0).
-        let pair = try EncodedPair.encode(LoglikelihoodRequest(
-            context: "Question: Which statement best explains why photosynthesis is the foundation of most food webs?\nAnswer:",
-            continuation: " Sunlight is the source of energy for nearly all ecosystems."), with: opened.tokenizer)
+        let pair = try EncodedPair.encode(
+            LoglikelihoodRequest(
+                context: "Question: Which statement best explains why photosynthesis is the foundation of most food webs?\nAnswer:",
+                continuation: " Sunlight is the source of energy for nearly all ecosystems."), with: opened.tokenizer)
         #expect(pair.continuation == [5430, 2501, 314, 260, 2257, 282, 1439, 327, 3920, 511, 8133, 30])
         // The manifest's hash covers everything before the tensor data: header, metadata, tensor table.
         let file = try GGUFFile(path: Self.gguf)

@@ -1,13 +1,15 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// Few-shot examples never include the scored document (issue: ARC 25-shot with the test split as
 /// pool put ARC-Easy document 6's own question and answer into its prompt).
 struct FewShotExclusionTests {
     static func arc(_ i: Int) -> ARCDocument {
-        ARCDocument(id: "q\(i)", question: "Question number \(i)?", choices: .init(text: ["yes", "no"], label: ["A", "B"]), answerKey: "A")
+        ARCDocument(
+            id: "q\(i)", question: "Question number \(i)?", choices: .init(text: ["yes", "no"], label: ["A", "B"]), answerKey: "A")
     }
 
     /// With three documents and two shots, the only examples that exclude the scored document are the
@@ -19,7 +21,9 @@ struct FewShotExclusionTests {
         for round in 0..<20 {
             for index in documents.indices {
                 let examples = try sampler.sample(2, forDocumentAt: index)
-                #expect(Set(examples.map(\.id)) == Set(documents.indices.filter { $0 != index }.map { "q\($0)" }), "round \(round) doc \(index)")
+                #expect(
+                    Set(examples.map(\.id)) == Set(documents.indices.filter { $0 != index }.map { "q\($0)" }), "round \(round) doc \(index)"
+                )
             }
         }
     }
@@ -53,7 +57,8 @@ struct FewShotExclusionTests {
     /// one whose prompt held its own question and answer before.
     @Test(.requires(.sharedData("data/arc_easy/test.jsonl")))
     func arcEasy25ShotPromptsNeverHoldTheirOwnQuestion() throws {
-        let loader = TaskLoader(definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"), dataDirectory: SharedFiles.shared("data"))
+        let loader = TaskLoader(
+            definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"), dataDirectory: SharedFiles.shared("data"))
         let task = try loader.load("arc_easy", numFewshot: 25, limit: 200)
         let documents = try JSONLines.load(ARCDocument.self, from: SharedFiles.shared("data/arc_easy/test.jsonl"))
         #expect(task.fewShotPool == "the eval split (no train.jsonl beside it)")
@@ -62,7 +67,9 @@ struct FewShotExclusionTests {
         let askedTwice = Set(Dictionary(grouping: documents, by: \.question).filter { $0.value.count > 1 }.keys)
         var checked = 0
         for (item, document) in zip(task.items, documents) {
-            guard case let .multipleChoice(requests, _, _) = item.work else { Issue.record("doc \(item.index) is not multiple choice"); continue }
+            guard case let .multipleChoice(requests, _, _) = item.work else {
+                Issue.record("doc \(item.index) is not multiple choice"); continue
+            }
             let context = requests[0].context
             let asked = "Question: \(document.question)\nAnswer:"
             #expect(context.hasSuffix(asked), "doc \(item.index)")

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Models
+import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// Generation items: the greedy text, cut at the stop strings, filtered and scored as the task
@@ -73,9 +74,9 @@ struct GenerationRunnerTests {
     @Test func exactMatchIgnoresCaseAndPunctuationAfterRemovingLeadingWhitespace() throws {
         let task = try Self.triviaQA()
         let scorer = ScriptedScorer(answers: [
-            "What colour is the sky": "  BLUE SKY!",   // → "BLUE SKY!"; without case and punctuation "blue sky" = alias 2: 1
-            "Who wrote Emma": " Jane-Austen",          // → "JaneAusten" once "-" goes; aliases become "Jane Austen", "Austen": 0
-            "Largest planet": " jupiter?",             // → "jupiter" = "Jupiter" ignoring case: 1
+            "What colour is the sky": "  BLUE SKY!",  // → "BLUE SKY!"; without case and punctuation "blue sky" = alias 2: 1
+            "Who wrote Emma": " Jane-Austen",  // → "JaneAusten" once "-" goes; aliases become "Jane Austen", "Austen": 0
+            "Largest planet": " jupiter?",  // → "jupiter" = "Jupiter" ignoring case: 1
         ])
         let output = try EvaluationRunner(itemScorer: ItemScorer(tokenizer: ByteTokenizer(), scorer: scorer)).run([task])
         #expect(output.samples.map(\.prediction) == ["BLUE SKY!", "Jane-Austen", "jupiter?"])

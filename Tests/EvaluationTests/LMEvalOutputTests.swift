@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// The lm-eval files of a real run (SmolLM2 on the demo items), checked by
@@ -31,13 +32,15 @@ import TestSupport
         let started = Date(timeIntervalSince1970: try #require(Double(dateLexeme)))
         let results = try RunResults.load(from: Self.fixtures.appendingPathComponent("results.json"))
         let samples = try RunOutput.readSamples(in: Self.fixtures)
-        let loader = TaskLoader(definitionsDirectory: SharedFiles.packageRoot.appendingPathComponent("evals"),
-                                dataDirectory: SharedFiles.packageRoot.appendingPathComponent("evals/demo"))
+        let loader = TaskLoader(
+            definitionsDirectory: SharedFiles.packageRoot.appendingPathComponent("evals"),
+            dataDirectory: SharedFiles.packageRoot.appendingPathComponent("evals/demo"))
         let tasks = try ["arc_easy", "boolq"].map { try loader.load($0, numFewshot: nil, limit: nil) }
         let folder = try SharedFiles.temporaryDirectory("lmeval-output")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let written = try LMEvalOutput.write(results, samples: samples, tasks: tasks, numFewshot: nil, to: folder,
-                                             started: started, finished: started.addingTimeInterval(1))
+        let written = try LMEvalOutput.write(
+            results, samples: samples, tasks: tasks, numFewshot: nil, to: folder,
+            started: started, finished: started.addingTimeInterval(1))
         #expect(written.samples.count == 2)
         for (task, url) in zip(["arc_easy", "boolq"], written.samples) {
             let committed = try #require(names.first { $0.hasPrefix("samples_\(task)_") })

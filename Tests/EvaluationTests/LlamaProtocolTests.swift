@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Evaluation
 
 /// `--protocol llama` (evals/llama): prompts and scoring checked by hand against the LLaMA-1 paper's
@@ -17,13 +18,17 @@ struct LlamaProtocolTests {
 
     @Test func triviaQAPromptIsThePapersOneShotExample() throws {
         // LLaMA-1 Appendix A, verbatim: the 1-shot prompt for "The ancient city of Troy ...".
-        let paper = "Answer these questions:\nQ: In Scotland a bothy/bothie is a?\nA: House\nQ: The ancient city of Troy is located in what modern country?\nA:"
+        let paper =
+            "Answer these questions:\nQ: In Scotland a bothy/bothie is a?\nA: House\nQ: The ancient city of Troy is located in what modern country?\nA:"
         let example = Self.trivia("In Scotland a bothy/bothie is a?", value: "House", aliases: ["Housing", "House", "Houses"])
-        let document = Self.trivia("The ancient city of Troy is located in what modern country?", value: "Turkey", aliases: ["Turkey", "Türkiye"])
+        let document = Self.trivia(
+            "The ancient city of Troy is located in what modern country?", value: "Turkey", aliases: ["Turkey", "Türkiye"])
         let builder = try PromptBuilder(definition: try Self.definition("triviaqa"))
         // The example's answer is its `value`, as the paper shows ("House"), not lm-eval's first alias.
         #expect(try builder.context(for: document, examples: [example]) == paper)
-        #expect(try builder.context(for: document, examples: []) == "Answer these questions:\nQ: The ancient city of Troy is located in what modern country?\nA:")
+        #expect(
+            try builder.context(for: document, examples: [])
+                == "Answer these questions:\nQ: The ancient city of Troy is located in what modern country?\nA:")
     }
 
     @Test func triviaQADefaultsToFiveShotsFromThePool() throws {
@@ -42,7 +47,10 @@ struct LlamaProtocolTests {
         let lines = request.context.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 1 + 5 * 2 + 2)
         #expect(!lines.dropLast(2).contains("Q: Question 0?"))
-        for (question, answer) in zip(lines.dropFirst().dropLast(2).enumerated().filter { $0.offset % 2 == 0 }, lines.dropFirst(2).enumerated().filter { $0.offset % 2 == 0 }) {
+        for (question, answer) in zip(
+            lines.dropFirst().dropLast(2).enumerated().filter { $0.offset % 2 == 0 },
+            lines.dropFirst(2).enumerated().filter { $0.offset % 2 == 0 })
+        {
             let number = question.element.dropFirst("Q: Question ".count).dropLast()
             #expect(answer.element == "A: Answer \(number)")
         }
@@ -54,11 +62,11 @@ struct LlamaProtocolTests {
         // Generation stops at the first line break, dot or comma (cut text), then normalisation.
         #expect(GenerationHandling.cut(" The Beatles, a band from Liverpool.\nQ:", at: stops) == " The Beatles")
         let cases: [(generation: String, aliases: [String], llama: Double, lmEval: Double)] = [
-            (" The Beatles", ["Beatles"], 1, 0),            // articles removed on both sides
+            (" The Beatles", ["Beatles"], 1, 0),  // articles removed on both sides
             (" beatles", ["The Beatles"], 1, 0),
             (" turkey", ["Turkey"], 1, 1),
-            ("  Rock  and   roll ", ["rock and roll"], 1, 0), // whitespace collapsed
-            (" St Louis", ["St. Louis"], 1, 1),             // punctuation deleted
+            ("  Rock  and   roll ", ["rock and roll"], 1, 0),  // whitespace collapsed
+            (" St Louis", ["St. Louis"], 1, 1),  // punctuation deleted
             (" an apple", ["apple pie"], 0, 0),
             (" Paris", ["London", "Lutetia"], 0, 0),
         ]
@@ -91,15 +99,24 @@ struct LlamaProtocolTests {
         guard case let .calibratedChoice(conditional, calibration, choices, gold) = requests else {
             Issue.record("LLaMA BoolQ must be calibrated: \(requests)"); return
         }
-        #expect(conditional == [LoglikelihoodRequest(context: prompt, continuation: " no"), LoglikelihoodRequest(context: prompt, continuation: " yes")])
-        #expect(calibration == [LoglikelihoodRequest(context: "Answer:", continuation: " no"), LoglikelihoodRequest(context: "Answer:", continuation: " yes")])
+        #expect(
+            conditional == [
+                LoglikelihoodRequest(context: prompt, continuation: " no"), LoglikelihoodRequest(context: prompt, continuation: " yes"),
+            ])
+        #expect(
+            calibration == [
+                LoglikelihoodRequest(context: "Answer:", continuation: " no"),
+                LoglikelihoodRequest(context: "Answer:", continuation: " yes"),
+            ])
         #expect(choices == ["no", "yes"] && gold == 0)
         // " yes" is likelier after the prompt (−1.0 > −1.5), but " yes" is far likelier after the bare
         // "Answer:" too: calibrated, no = −1.5 − (−4.0) = 2.5 beats yes = −1.0 − (−0.5) = −0.5.
         let scorer = TableScorer(table: [prompt + "| no": -1.5, prompt + "| yes": -1.0, "Answer:| no": -4.0, "Answer:| yes": -0.5])
-        let item = EvaluationItem(task: "boolq", index: 0, documentID: "0",
-                                  work: .calibratedChoice(requests: conditional, calibration: calibration, choices: choices, gold: gold))
-        let result = try ItemScorer(tokenizer: ByteTokenizer(), scorer: scorer).score(item, scoring: .multipleChoice(reportsExactMatch: false), dataset: nil)
+        let item = EvaluationItem(
+            task: "boolq", index: 0, documentID: "0",
+            work: .calibratedChoice(requests: conditional, calibration: calibration, choices: choices, gold: gold))
+        let result = try ItemScorer(tokenizer: ByteTokenizer(), scorer: scorer).score(
+            item, scoring: .multipleChoice(reportsExactMatch: false), dataset: nil)
         #expect(result.prediction == "no")
         #expect(result.metrics == ["acc": 1])
         #expect(result.requests.map { $0.logLikelihood } == [-1.5, -1.0, -4.0, -0.5])
@@ -108,8 +125,10 @@ struct LlamaProtocolTests {
     @Test func arcKeepsLMEvalPromptsAndReportsAccNorm() throws {
         for name in ["arc_easy", "arc_challenge"] {
             var llama = try Self.definition(name)
-            let lmEval = try TaskLoader(definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"),
-                                        dataDirectory: Self.definitions).definition(named: name)
+            let lmEval = try TaskLoader(
+                definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"),
+                dataDirectory: Self.definitions
+            ).definition(named: name)
             #expect(llama.paperMetric == "acc_norm")
             (llama.reference, llama.protocolNote, llama.paperMetric) = (lmEval.reference, nil, nil)
             #expect(llama == lmEval, "\(name): the LLaMA protocol scores ARC exactly as lm-eval")
@@ -125,8 +144,9 @@ struct LlamaProtocolTests {
         #expect(card["protocol"] == "llama")
         #expect(card["arc_easy"]?.hasSuffix("; 0-shot; reported metric: acc_norm") == true)
         #expect(card["boolq"]?.contains("log P(answer | prompt) − log P(answer | \"Answer:\")") == true)
-        let manifest = Manifest(tool: "t", toolVersion: "0", gitCommit: "x", model: .init(path: "m", sha256: "h"), dataFiles: [:],
-                                settings: [:], protocolCard: card)
+        let manifest = Manifest(
+            tool: "t", toolVersion: "0", gitCommit: "x", model: .init(path: "m", sha256: "h"), dataFiles: [:],
+            settings: [:], protocolCard: card)
         let decoded = try JSONDecoder().decode(RunResults.self, from: try RunResults(manifest: manifest).encoded())
         #expect(decoded.manifest.protocolCard == card)
     }

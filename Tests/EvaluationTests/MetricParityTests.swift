@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Evaluation
 
 /// Metric values against lm-eval 0.4.13, rouge_score 0.1.2 and the SCROLLS metric logic, recorded by
@@ -18,8 +19,9 @@ struct MetricParityTests {
             for ignoreCase in [false, true] {
                 for ignorePunctuation in [false, true] {
                     let key = "case\(ignoreCase ? 1 : 0)_punct\(ignorePunctuation ? 1 : 0)"
-                    let got = ExactMatch.anyMatch(prediction: prediction, references: [reference],
-                                                  ignoreCase: ignoreCase, ignorePunctuation: ignorePunctuation)
+                    let got = ExactMatch.anyMatch(
+                        prediction: prediction, references: [reference],
+                        ignoreCase: ignoreCase, ignorePunctuation: ignorePunctuation)
                     #expect(got == (row[key] as? Double), "\(prediction) vs \(reference) \(key)")
                 }
             }
@@ -69,7 +71,8 @@ struct MetricParityTests {
                 let got = Rouge.score(prediction: prediction, reference: reference)
                 for (name, score) in [("rouge1", got.rouge1), ("rouge2", got.rouge2), ("rougeL", got.rougeL)] {
                     let want = try #require(scores[name])
-                    #expect(abs(score.precision - want[0]) <= 1e-9 && abs(score.recall - want[1]) <= 1e-9
+                    #expect(
+                        abs(score.precision - want[0]) <= 1e-9 && abs(score.recall - want[1]) <= 1e-9
                             && abs(score.fmeasure - want[2]) <= 1e-9, "\(name) \(prediction) / \(reference)")
                 }
             }
@@ -78,8 +81,10 @@ struct MetricParityTests {
 
     @Test func scrollsAggregates() throws {
         let scrolls = try #require(Self.fixture["scrolls"] as? [String: [String: Any]])
-        let golden = (["exact match example", "hello there", "general kenobi"],
-                      [["exact match example"], ["hello", "hi there"], ["commander kenobi"]])
+        let golden = (
+            ["exact match example", "hello there", "general kenobi"],
+            [["exact match example"], ["hello", "hi there"], ["commander kenobi"]]
+        )
         let f1Pairs = try Self.rows("f1").map { ($0["prediction"] as? String ?? "", [$0["reference"] as? String ?? ""]) }
         let rougePairs = try Self.rows("rouge").map { ($0["prediction"] as? String ?? "", $0["references"] as? [String] ?? []) }
         let cases: [(String, ([String], [[String]]), ([String], [[String]]))] = [

@@ -1,7 +1,8 @@
 import Foundation
+import Models
 import Tensors
 import Testing
-import Models
+
 @testable import Evaluation
 
 /// The model binding on a random-weight MEGALODON model: scores from copied states and streamed
@@ -12,10 +13,13 @@ struct ModelScorerTests {
         let scorer = try LanguageModelScorer(model: model, decoder: ByteTokenizer(), maxLength: nil, rowsPerCall: 7)
         let tokenizer = ByteTokenizer()
         let context = try tokenizer.encode("Question: which of these is a planet, seen on a clear night?\nAnswer:", addSpecialTokens: true)
-        let continuations = try [" Mars", " a comet that passes by", " the Moon", " x"].map { try tokenizer.encode($0, addSpecialTokens: false) }
+        let continuations = try [" Mars", " a comet that passes by", " the Moon", " x"].map {
+            try tokenizer.encode($0, addSpecialTokens: false)
+        }
         let shared = try scorer.loglikelihoods(context: context, continuations: continuations)
         for (continuation, result) in zip(continuations, shared) {
-            let reference = try RunnerFixtures.referenceLogLikelihood(model: model, sequence: context + continuation, scoredFrom: context.count)
+            let reference = try RunnerFixtures.referenceLogLikelihood(
+                model: model, sequence: context + continuation, scoredFrom: context.count)
             let single = try scorer.loglikelihood(context: context, continuation: continuation)
             #expect(abs(result.logProbability - reference) <= 1e-4)
             #expect(abs(single.logProbability - reference) <= 1e-4)
@@ -80,7 +84,8 @@ struct ModelScorerTests {
         var generator = SplitMix64(seed: 12)
         let tokens = (0..<700).map { _ in Int.random(in: 3..<259, using: &generator) }
         let perplexity = LongContextPerplexity(model: model, beginningOfSequence: 1, rowsPerCall: 50)
-        let (contexts, budget) = try LongContextPerplexity<MegalodonModel>.plan(contexts: [64, 128, 256, 512, 4096], available: tokens.count)
+        let (contexts, budget) = try LongContextPerplexity<MegalodonModel>.plan(
+            contexts: [64, 128, 256, 512, 4096], available: tokens.count)
         #expect(contexts == [64, 128, 256, 512] && budget == 512)
         let curve = try perplexity.segmentCurve(tokens: tokens, contexts: contexts, budget: budget)
         let cumulative = try perplexity.cumulativeCurve(tokens: tokens, contexts: contexts)
@@ -101,7 +106,8 @@ struct CorpusTokensTests {
         let whole = try CorpusTokens.stream(documents, tokenizer: ToyTokenizer(), limit: nil)
         #expect(whole == (try documents.flatMap { try ToyTokenizer().encode($0, addSpecialTokens: false) }))
         for limit in [1, 10, 150, whole.count - 5, whole.count, whole.count + 100] {
-            #expect(try CorpusTokens.stream(documents, tokenizer: ToyTokenizer(), limit: limit) == Array(whole.prefix(limit)), "limit \(limit)")
+            #expect(
+                try CorpusTokens.stream(documents, tokenizer: ToyTokenizer(), limit: limit) == Array(whole.prefix(limit)), "limit \(limit)")
         }
     }
 }

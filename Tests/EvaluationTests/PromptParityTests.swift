@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// Our contexts, continuations, stop strings and targets against what lm-eval 0.4.13 built for the

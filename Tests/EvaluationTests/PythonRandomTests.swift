@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Evaluation
 
 /// Compares against sequences recorded from CPython 3.11 by scripts/oracles/eval_python_random.py.

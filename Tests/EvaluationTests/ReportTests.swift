@@ -1,19 +1,27 @@
 import Foundation
+import Testing
+
+@testable import Evaluation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Testing
-@testable import Evaluation
 
 /// Tables and the perplexity plot from results files.
 struct ReportTests {
     static func results(model: String, tasks: [String: RunResults.TaskResult] = [:], perplexity: [(Int, Double)] = []) -> RunResults {
-        let manifest = Manifest(tool: "t", toolVersion: "0", gitCommit: "unknown", model: .init(path: "/models/\(model)", sha256: "x"),
-                                dataFiles: [:], settings: [:])
-        let report = perplexity.isEmpty ? nil : PerplexityReport(
-            corpus: ["kjv.txt"], corpusTokens: 1 << 22, budget: 1 << 21,
-            segments: perplexity.map { .init(contextLength: $0.0, segments: (1 << 21) / $0.0, targets: 1 << 21, meanNLL: log($0.1), perplexity: $0.1) },
-            cumulative: [], rolling: nil)
+        let manifest = Manifest(
+            tool: "t", toolVersion: "0", gitCommit: "unknown", model: .init(path: "/models/\(model)", sha256: "x"),
+            dataFiles: [:], settings: [:])
+        let report =
+            perplexity.isEmpty
+            ? nil
+            : PerplexityReport(
+                corpus: ["kjv.txt"], corpusTokens: 1 << 22, budget: 1 << 21,
+                segments: perplexity.map {
+                    .init(contextLength: $0.0, segments: (1 << 21) / $0.0, targets: 1 << 21, meanNLL: log($0.1), perplexity: $0.1)
+                },
+                cumulative: [], rolling: nil)
         return RunResults(manifest: manifest, tasks: tasks, perplexity: report)
     }
 
@@ -22,10 +30,15 @@ struct ReportTests {
     }
 
     @Test func tableHasOneRowPerModelAndThePapersMetricPerTask() throws {
-        let a = Self.results(model: "mega,200M", tasks: ["arc_easy": Self.task(["acc": 0.5, "acc_norm": 0.625]), "boolq": Self.task(["acc": 0.75])])
+        let a = Self.results(
+            model: "mega,200M", tasks: ["arc_easy": Self.task(["acc": 0.5, "acc_norm": 0.625]), "boolq": Self.task(["acc": 0.75])])
         let aPerplexity = Self.results(model: "mega,200M", perplexity: [(4096, 12.5), (1 << 21, 10.25)])
-        let b = Self.results(model: "llama", tasks: ["boolq": Self.task(["acc": 0.5]),
-                                                     "scrolls_qasper": Self.task(["f1": 31.5])])
+        let b = Self.results(
+            model: "llama",
+            tasks: [
+                "boolq": Self.task(["acc": 0.5]),
+                "scrolls_qasper": Self.task(["f1": 31.5]),
+            ])
         let table = ResultsTable([a, aPerplexity, b])
         #expect(table.columns == ["arc_easy (acc_norm)", "boolq (acc)", "PPL@4K", "PPL@2M", "scrolls_qasper (f1)"])
         #expect(table.rows.map(\.model) == ["mega,200M", "llama"])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Evaluation
 
 /// The toy tokenizer the oracle gave lm-eval's TemplateLM: pieces ` ?[^\s]+|\s`, id = Σ (i+1)·codepoint
@@ -33,8 +34,9 @@ struct RequestEncodingTests {
         let pairs = try #require(fixture["pairs"] as? [[String: Any]])
         #expect(pairs.count >= 14)
         for pair in pairs {
-            let request = LoglikelihoodRequest(context: try #require(pair["context"] as? String),
-                                               continuation: try #require(pair["continuation"] as? String))
+            let request = LoglikelihoodRequest(
+                context: try #require(pair["context"] as? String),
+                continuation: try #require(pair["continuation"] as? String))
             let encoded = try EncodedPair.encode(request, with: ToyTokenizer())
             #expect(encoded.context == (pair["context_enc"] as? [Int]), "\(request)")
             #expect(encoded.continuation == (pair["continuation_enc"] as? [Int]), "\(request)")
@@ -61,7 +63,13 @@ struct GenerationHandlingTests {
         let stops = try #require(Self.generation["stop_sequences"] as? [[String: Any]])
         for entry in stops {
             let until: [String]
-            if let list = entry["until"] as? [String] { until = list } else if let one = entry["until"] as? String { until = [one] } else { until = [] }
+            if let list = entry["until"] as? [String] {
+                until = list
+            } else if let one = entry["until"] as? String {
+                until = [one]
+            } else {
+                until = []
+            }
             #expect(GenerationHandling.stopSequences(until: until, eos: entry["eos"] as? String) == (entry["result"] as? [String]))
         }
         for entry in try #require(Self.generation["cuts"] as? [[String: Any]]) {
@@ -72,12 +80,14 @@ struct GenerationHandlingTests {
 
     @Test func truncationMatchesTheHFBackendSlices() throws {
         for entry in try #require(Self.generation["truncation"] as? [[String: Any]]) {
-            let pair = EncodedPair(context: try #require(entry["context"] as? [Int]), continuation: try #require(entry["continuation"] as? [Int]))
+            let pair = EncodedPair(
+                context: try #require(entry["context"] as? [Int]), continuation: try #require(entry["continuation"] as? [Int]))
             let maxLength = try #require(entry["max_length"] as? Int)
             let maxGen = try #require(entry["max_gen_toks"] as? Int)
             #expect(GenerationHandling.loglikelihoodInput(pair, maxLength: maxLength) == (entry["loglikelihood_input"] as? [Int]))
             if let expected = entry["generation_context"] as? [Int] {
-                #expect(try GenerationHandling.generationContext(pair.context, maxLength: maxLength, maxGenerationTokens: maxGen) == expected)
+                #expect(
+                    try GenerationHandling.generationContext(pair.context, maxLength: maxLength, maxGenerationTokens: maxGen) == expected)
             } else {
                 #expect(throws: GenerationHandling.TruncationError.self) {
                     try GenerationHandling.generationContext(pair.context, maxLength: maxLength, maxGenerationTokens: maxGen)

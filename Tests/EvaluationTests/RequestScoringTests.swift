@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Evaluation
 
 /// A scorer that records what it is asked and gives each continuation token log-probability -1.

@@ -1,40 +1,48 @@
 import Foundation
 import Provenance
 import Testing
+
 @testable import Evaluation
 
 @Suite struct RunComparisonTests {
     static func item(_ index: Int, ll: Double, prediction: String = "yes", acc: Double = 1) -> ItemResult {
-        ItemResult(task: "boolq", docIndex: index, docID: "\(index)",
-                   requests: [.init(context: "c", continuation: " yes", logLikelihood: ll, isGreedy: true, generation: nil)],
-                   prediction: prediction, target: "yes", references: nil, metrics: ["acc": acc])
+        ItemResult(
+            task: "boolq", docIndex: index, docID: "\(index)",
+            requests: [.init(context: "c", continuation: " yes", logLikelihood: ll, isGreedy: true, generation: nil)],
+            prediction: prediction, target: "yes", references: nil, metrics: ["acc": acc])
     }
 
     static func results(_ acc: Double) -> RunResults {
-        let manifest = Manifest(tool: "t", toolVersion: "v", gitCommit: "c", model: .init(path: "m", sha256: "h"), dataFiles: [:], settings: [:])
-        return RunResults(manifest: manifest, tasks: ["boolq": .init(items: 2, skipped: 0, metrics: ["acc": .init(value: acc, stderr: 0)], scoring: nil)])
+        let manifest = Manifest(
+            tool: "t", toolVersion: "v", gitCommit: "c", model: .init(path: "m", sha256: "h"), dataFiles: [:], settings: [:])
+        return RunResults(
+            manifest: manifest, tasks: ["boolq": .init(items: 2, skipped: 0, metrics: ["acc": .init(value: acc, stderr: 0)], scoring: nil)])
     }
 
     @Test func roundingOfLogLikelihoodsWithinToleranceAgrees() {
-        let comparison = RunComparison.compare(left: Self.results(1), leftSamples: [Self.item(0, ll: -1.0), Self.item(1, ll: -2.0)],
-                                               right: Self.results(1), rightSamples: [Self.item(1, ll: -2.0 + 3e-6), Self.item(0, ll: -1.0)],
-                                               tolerance: 1e-4)
+        let comparison = RunComparison.compare(
+            left: Self.results(1), leftSamples: [Self.item(0, ll: -1.0), Self.item(1, ll: -2.0)],
+            right: Self.results(1), rightSamples: [Self.item(1, ll: -2.0 + 3e-6), Self.item(0, ll: -1.0)],
+            tolerance: 1e-4)
         #expect(comparison.agrees)
         #expect(comparison.commonItems == 2)
         #expect(abs(comparison.maxLogLikelihoodDifference - 3e-6) < 1e-9)
     }
 
     @Test func aChangedPredictionOrMetricOrMissingItemDisagrees() {
-        let flipped = RunComparison.compare(left: Self.results(1), leftSamples: [Self.item(0, ll: -1.0)],
-                                            right: Self.results(0.5), rightSamples: [Self.item(0, ll: -1.0, prediction: "no", acc: 0)], tolerance: 1e-4)
+        let flipped = RunComparison.compare(
+            left: Self.results(1), leftSamples: [Self.item(0, ll: -1.0)],
+            right: Self.results(0.5), rightSamples: [Self.item(0, ll: -1.0, prediction: "no", acc: 0)], tolerance: 1e-4)
         #expect(!flipped.agrees)
         #expect(flipped.differingItems == ["boolq#0"])
         #expect(flipped.metrics.contains { !$0.identical && $0.metric == "acc" })
-        let missing = RunComparison.compare(left: Self.results(1), leftSamples: [Self.item(0, ll: -1.0), Self.item(1, ll: -1.0)],
-                                            right: Self.results(1), rightSamples: [Self.item(0, ll: -1.0)], tolerance: 1e-4)
+        let missing = RunComparison.compare(
+            left: Self.results(1), leftSamples: [Self.item(0, ll: -1.0), Self.item(1, ll: -1.0)],
+            right: Self.results(1), rightSamples: [Self.item(0, ll: -1.0)], tolerance: 1e-4)
         #expect(missing.unmatchedItems == 1 && !missing.agrees)
-        let far = RunComparison.compare(left: Self.results(1), leftSamples: [Self.item(0, ll: -1.0)],
-                                        right: Self.results(1), rightSamples: [Self.item(0, ll: -1.01)], tolerance: 1e-4)
+        let far = RunComparison.compare(
+            left: Self.results(1), leftSamples: [Self.item(0, ll: -1.0)],
+            right: Self.results(1), rightSamples: [Self.item(0, ll: -1.01)], tolerance: 1e-4)
         #expect(!far.agrees)
     }
 

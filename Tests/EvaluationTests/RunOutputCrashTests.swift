@@ -1,13 +1,15 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// What a run killed at the end leaves, and what the next run does with it.
 struct RunOutputCrashTests {
-    static let sample = ItemResult(task: "arc_easy", docIndex: 0, docID: "q0", requests: [], prediction: "a", target: "a",
-                                   references: nil, metrics: ["acc": 1])
+    static let sample = ItemResult(
+        task: "arc_easy", docIndex: 0, docID: "q0", requests: [], prediction: "a", target: "a",
+        references: nil, metrics: ["acc": 1])
 
     /// results.json is committed after samples.jsonl, so a samples.jsonl alone is an interrupted
     /// commit: the next run replaces it without --force. With results.json there, the run finished
@@ -20,7 +22,8 @@ struct RunOutputCrashTests {
         let results = RunResults(manifest: RunnerTests.manifest(), tasks: [:])
         try RunOutput.write(results, samples: [Self.sample], to: folder, overwrite: false)
         #expect(try RunOutput.readSamples(in: folder) == [Self.sample])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == [RunOutput.resultsName, RunOutput.samplesName])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == [RunOutput.resultsName, RunOutput.samplesName])
         #expect(throws: AtomicOutputError.outputExists(path: samples.path)) {
             try RunOutput.write(results, samples: [Self.sample, Self.sample], to: folder, overwrite: false)
         }

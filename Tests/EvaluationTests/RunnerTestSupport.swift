@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import TestSupport
+
 @testable import Evaluation
 
 /// Bytes as tokens (id = byte + 3; 1 = BOS, 2 = EOS): a real, invertible tokenizer small enough for a
@@ -42,14 +43,17 @@ enum RunnerFixtures {
         return total
     }
 
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// A data folder with a few ARC and BoolQ documents in the real schemas.
     static func dataDirectory(arcLines: [String]? = nil) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("evalrun-\(UUID().uuidString)")
-        let arc = arcLines ?? (0..<7).map { i in
-            #"{"id": "q\#(i)", "question": "Which thing number \#(i) is bigger?", "choices": {"text": ["a cat", "the sun", "an ant", "a stone"], "label": ["A", "B", "C", "D"]}, "answerKey": "\#(["A", "B", "C", "D"][i % 4])"}"#
-        }
+        let arc =
+            arcLines
+            ?? (0..<7).map { i in
+                #"{"id": "q\#(i)", "question": "Which thing number \#(i) is bigger?", "choices": {"text": ["a cat", "the sun", "an ant", "a stone"], "label": ["A", "B", "C", "D"]}, "answerKey": "\#(["A", "B", "C", "D"][i % 4])"}"#
+            }
         let boolq = (0..<5).map { i in
             #"{"idx": \#(i), "passage": "The sky is blue on day \#(i).", "question": "is the sky blue", "label": \#(i % 2)}"#
         }

@@ -1,15 +1,17 @@
 import Checkpoints
 import Foundation
-import Testing
-import TestSupport
 import Models
+import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// The runner end to end on a random-weight model: resume, shards and bad data.
 struct RunnerTests {
     static func manifest(shard: Shard? = nil) -> Manifest {
-        Manifest(tool: "test", toolVersion: "0", gitCommit: "unknown", model: .init(path: "random", sha256: "0"),
-                 dataFiles: [:], settings: ["num_fewshot": "1"], shard: shard?.description)
+        Manifest(
+            tool: "test", toolVersion: "0", gitCommit: "unknown", model: .init(path: "random", sha256: "0"),
+            dataFiles: [:], settings: ["num_fewshot": "1"], shard: shard?.description)
     }
 
     static func tasks(_ data: URL) throws -> [LoadedTask] {
@@ -31,8 +33,10 @@ struct RunnerTests {
         let model = try RunnerFixtures.model()
         for sample in output.samples {
             for request in sample.requests {
-                let pair = try EncodedPair.encode(LoglikelihoodRequest(context: request.context, continuation: request.continuation ?? ""), with: ByteTokenizer())
-                let reference = try RunnerFixtures.referenceLogLikelihood(model: model, sequence: pair.context + pair.continuation, scoredFrom: pair.context.count)
+                let pair = try EncodedPair.encode(
+                    LoglikelihoodRequest(context: request.context, continuation: request.continuation ?? ""), with: ByteTokenizer())
+                let reference = try RunnerFixtures.referenceLogLikelihood(
+                    model: model, sequence: pair.context + pair.continuation, scoredFrom: pair.context.count)
                 #expect(abs((request.logLikelihood ?? .nan) - reference) <= 1e-4)
             }
             let lls = sample.requests.map { $0.logLikelihood ?? .nan }
@@ -82,20 +86,24 @@ struct RunnerTests {
         let tasks = try Self.tasks(data)
         let whole = try Self.runner().run(tasks)
         let wholeFolder = data.appendingPathComponent("whole")
-        try RunOutput.write(RunResults(manifest: Self.manifest(), tasks: whole.tasks), samples: whole.samples, to: wholeFolder, overwrite: false)
+        try RunOutput.write(
+            RunResults(manifest: Self.manifest(), tasks: whole.tasks), samples: whole.samples, to: wholeFolder, overwrite: false)
         var folders: [URL] = []
         for index in [2, 0, 1] {
             let shard = try Shard(index: index, count: 3)
             let part = try Self.runner().run(tasks, shard: shard)
             let folder = data.appendingPathComponent("shard\(index)")
-            try RunOutput.write(RunResults(manifest: Self.manifest(shard: shard), tasks: part.tasks), samples: part.samples, to: folder, overwrite: false)
+            try RunOutput.write(
+                RunResults(manifest: Self.manifest(shard: shard), tasks: part.tasks), samples: part.samples, to: folder, overwrite: false)
             folders.append(folder)
         }
         let merged = try ShardMerge.merge(folders)
         let mergedFolder = data.appendingPathComponent("merged")
         try RunOutput.write(merged.results, samples: merged.samples, to: mergedFolder, overwrite: false)
         for name in [RunOutput.resultsName, RunOutput.samplesName] {
-            #expect(try Data(contentsOf: mergedFolder.appendingPathComponent(name)) == Data(contentsOf: wholeFolder.appendingPathComponent(name)))
+            #expect(
+                try Data(contentsOf: mergedFolder.appendingPathComponent(name))
+                    == Data(contentsOf: wholeFolder.appendingPathComponent(name)))
         }
         #expect(throws: ShardMergeError.self) { try ShardMerge.merge(Array(folders.prefix(2))) }
         #expect(throws: AtomicOutputError.self) {
@@ -125,9 +133,13 @@ struct RunnerTests {
             #expect(skipping.items.count == 3 && skipping.skipped.count == 1 && skipping.skipped[0].line == 3)
         }
         let boolq = try RunnerFixtures.dataDirectory()
-        try RunnerFixtures.write([#"{"idx": 0, "passage": "p", "question": "q", "label": 2}"#], to: boolq.appendingPathComponent("boolq/validation.jsonl"))
-        #expect(throws: BadDataLine(file: boolq.appendingPathComponent("boolq/validation.jsonl").path, line: 1, field: "label",
-                                    reason: "2 is out of range (0 = no, 1 = yes)")) {
+        try RunnerFixtures.write(
+            [#"{"idx": 0, "passage": "p", "question": "q", "label": 2}"#], to: boolq.appendingPathComponent("boolq/validation.jsonl"))
+        #expect(
+            throws: BadDataLine(
+                file: boolq.appendingPathComponent("boolq/validation.jsonl").path, line: 1, field: "label",
+                reason: "2 is out of range (0 = no, 1 = yes)")
+        ) {
             _ = try RunnerFixtures.loader(data: boolq).load("boolq", numFewshot: 0, limit: nil)
         }
     }

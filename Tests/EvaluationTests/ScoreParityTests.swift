@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// Per-item scores of our evaluation path (`EvaluationModel.open` + the item scorer `megalodon-eval
@@ -39,7 +40,8 @@ struct ScoreParityTests {
         // llama.cpp's own quantized path does).
         let model = try EvaluationModel.open(reference.model, arithmetic: .float)
         let scorer = try model.itemScorer(maxLength: 4096)
-        let loader = TaskLoader(definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"), dataDirectory: Self.dataRoot)
+        let loader = TaskLoader(
+            definitionsDirectory: RunnerFixtures.repositoryRoot.appendingPathComponent("evals"), dataDirectory: Self.dataRoot)
         for key in tasks.keys.sorted() {
             let setting = try #require(tasks[key] as? [String: Any])
             let shots = try #require(setting["num_fewshot"] as? Int)
@@ -72,7 +74,8 @@ struct ScoreParityTests {
             maxDelta = max(maxDelta, delta)
             items += 1
             Self.check(result.requests.compactMap(\.isGreedy) == greedy, &sameGreedy, "\(label): is_greedy")
-            Self.check(MultipleChoiceScoring.argmax(ours) == MultipleChoiceScoring.argmax(expected), &samePrediction, "\(label): prediction")
+            Self.check(
+                MultipleChoiceScoring.argmax(ours) == MultipleChoiceScoring.argmax(expected), &samePrediction, "\(label): prediction")
             Self.check(result.metrics["acc"] == (record["acc"] as? Int).map(Double.init), &sameAcc, "\(label): acc")
             if let accNorm = record["acc_norm"] as? Int {
                 accNormItems += 1

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Evaluation
 
 /// SCROLLS documents and requests against lm-eval 0.4.13's own task classes on the shared data
@@ -8,8 +9,10 @@ import TestSupport
 struct ScrollsParityTests {
     static let fixture: [String: Any] = (try? loadFixture("lm_eval_scrolls.json")) ?? [:]
 
-    static let tasks = [("quality", "scrolls_quality"), ("qasper", "scrolls_qasper"), ("qmsum", "scrolls_qmsum"),
-                        ("gov_report", "scrolls_govreport"), ("summ_screen_fd", "scrolls_summscreenfd")]
+    static let tasks = [
+        ("quality", "scrolls_quality"), ("qasper", "scrolls_qasper"), ("qmsum", "scrolls_qmsum"),
+        ("gov_report", "scrolls_govreport"), ("summ_screen_fd", "scrolls_summscreenfd"),
+    ]
 
     @Test(arguments: tasks) func requestsMatchLmEval(dataset: String, definitionName: String) throws {
         let definition = try TaskDefinition.load(from: SharedFiles.packageRoot.appendingPathComponent("evals/\(definitionName).json"))
@@ -58,9 +61,11 @@ struct ScrollsParityTests {
         #expect(synthetic.count == 2)
         for entry in synthetic {
             let row = try #require(entry["row"] as? [String: String])
-            let task = try ScrollsTask(definition: definition, rows: [
-                ScrollsRow(id: row["id"] ?? "", pid: row["pid"] ?? "", input: row["input"] ?? "", output: row["output"] ?? ""),
-            ])
+            let task = try ScrollsTask(
+                definition: definition,
+                rows: [
+                    ScrollsRow(id: row["id"] ?? "", pid: row["pid"] ?? "", input: row["input"] ?? "", output: row["output"] ?? "")
+                ])
             let document = task.documents[0]
             #expect(document.question == (entry["question"] as? String))
             #expect(document.text == (entry["text"] as? String))
@@ -85,7 +90,9 @@ struct ScrollsParityTests {
         }
         let definition = try TaskDefinition.load(from: SharedFiles.packageRoot.appendingPathComponent("evals/scrolls_qasper.json"))
         let task = try ScrollsTask(definition: definition, rows: [ScrollsRow(id: "a", pid: "a", input: "q\n\nt", output: "Yes")])
-        #expect(throws: ScrollsError.fewShotNotSupported(task: "scrolls_qasper")) { try task.requests(for: task.documents[0], numFewshot: 1) }
+        #expect(throws: ScrollsError.fewShotNotSupported(task: "scrolls_qasper")) {
+            try task.requests(for: task.documents[0], numFewshot: 1)
+        }
         #expect(task.documents[0].isYesNo)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import Testing
+
 @testable import Models
 
 /// The complex EMA kernel (vector lanes of eight orders plus a scalar tail) against the recurrence
@@ -15,10 +16,13 @@ struct ComplexEMATests {
         let alpha = random(channels * orders, 0.5), delta = random(channels * orders, 0.5), theta = random(channels, 1)
         let gammaRe = random(channels * orders, 1), gammaIm = random(channels * orders, 1), omega = random(channels, 0.3)
         let x = random(rows * channels, 1)
-        let ema = ComplexEMA(alpha: alpha, delta: delta, theta: theta, gammaReal: gammaRe, gammaImaginary: gammaIm, omega: omega, orders: orders)
+        let ema = ComplexEMA(
+            alpha: alpha, delta: delta, theta: theta, gammaReal: gammaRe, gammaImaginary: gammaIm, omega: omega, orders: orders)
         var state = ema.initialState()
         // Two calls, so the carried state is exercised too.
-        let output = ema.apply(Array(x[0..<13 * channels]), rows: 13, state: &state) + ema.apply(Array(x[(13 * channels)...]), rows: rows - 13, state: &state)
+        let output =
+            ema.apply(Array(x[0..<13 * channels]), rows: 13, state: &state)
+            + ema.apply(Array(x[(13 * channels)...]), rows: rows - 13, state: &state)
 
         func sigmoid(_ v: Float) -> Double { 1 / (1 + exp(-Double(v))) }
         var worst = 0.0

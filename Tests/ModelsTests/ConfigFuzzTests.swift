@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Models
 
 /// Time-bounded mutation fuzzing of the config.json readers (the long campaign is `scripts/fuzz

@@ -1,9 +1,10 @@
 import Checkpoints
 import Conversion
 import Foundation
-import Testing
 import Tensors
 import TestSupport
+import Testing
+
 @testable import Models
 
 /// The converter's output is a model directory the engine loads: converting the official state
@@ -15,7 +16,8 @@ struct ConvertedModelGoldenTests {
 
     static func convert(_ input: String, prefix: String? = nil, dtype: DType? = nil) throws -> URL {
         let output = try SharedFiles.temporaryDirectory().appendingPathComponent("model")
-        let conversion = try Conversion(input: try CheckpointInput.open(input, prefix: prefix), kind: .directory, names: .canonical, dtype: dtype)
+        let conversion = try Conversion(
+            input: try CheckpointInput.open(input, prefix: prefix), kind: .directory, names: .canonical, dtype: dtype)
         try conversion.write(to: output.path)
         try conversion.verify(output.path)
         return output
@@ -40,7 +42,8 @@ struct ConvertedModelGoldenTests {
         #expect(error <= Self.tolerance)
     }
 
-    @Test("official model-parallel directories (mp = 2, 4) → model directory", arguments: ["pytorch/megalodon_mp2", "convert/megalodon_mp4"])
+    @Test(
+        "official model-parallel directories (mp = 2, 4) → model directory", arguments: ["pytorch/megalodon_mp2", "convert/megalodon_mp4"])
     func modelParallel(directory: String) throws {
         let output = try Self.convert(SharedFiles.tests("CheckpointsTests/Fixtures/" + directory).path)
         let error = try Self.fullLogitsError(output, golden: try MegalodonGolden("A_swiglu"))

@@ -1,5 +1,6 @@
 import Checkpoints
 import Tensors
+
 @testable import Models
 
 /// Tensors held in memory under chosen names, for building checkpoints the tests need (renamed,
@@ -26,7 +27,11 @@ final class InMemoryTensorSource: TensorSource, @unchecked Sendable {
     enum LookupFailure: Error { case notFound(String) }
 
     func set(_ name: String, _ tensor: Tensor) {
-        if let index = tensors.firstIndex(where: { $0.name == name }) { tensors[index].tensor = tensor } else { tensors.append((name, tensor)) }
+        if let index = tensors.firstIndex(where: { $0.name == name }) {
+            tensors[index].tensor = tensor
+        } else {
+            tensors.append((name, tensor))
+        }
     }
 
     func remove(_ name: String) { tensors.removeAll { $0.name == name } }

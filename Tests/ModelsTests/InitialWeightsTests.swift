@@ -2,8 +2,9 @@ import Checkpoints
 import Conversion
 import Foundation
 import Tensors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Models
 
 /// `megalodon-convert init`'s library side: official initialisation statistics, slices that equal
@@ -66,8 +67,10 @@ import TestSupport
 
     @Test func slicesEqualTheWholeTensorAndSeedsDiffer() throws {
         let weights = try InitialModel(preset: "debug-small").weights(seed: 9, dtype: .bf16)
-        for (name, rows, columns) in [("layers.1.mega.wh2.weight", 0..<64, 32..<96), ("embed.weight", 10..<20, 0..<64),
-                                      ("layers.0.mega.cema.gamma", 16..<32, 0..<8), ("layers.0.nffn.fc1.weight", 0..<96, 1..<63)] {
+        for (name, rows, columns) in [
+            ("layers.1.mega.wh2.weight", 0..<64, 32..<96), ("embed.weight", 10..<20, 0..<64),
+            ("layers.0.mega.cema.gamma", 16..<32, 0..<8), ("layers.0.nffn.fc1.weight", 0..<96, 1..<63),
+        ] {
             let whole = try weights.tensor(named: name)
             let part = try weights.tensor(named: name, rows: rows, columns: columns)
             #expect(Self.bytes(part) == Self.bytes(try whole.slice(rows: rows, columns: columns)), "\(name)")

@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Models
 
 /// `forward(batch:states:positions:)` stacks several sequences' rows through every linear layer; each

@@ -1,16 +1,18 @@
 import Checkpoints
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Models
 
 /// A tiny random Llama in GGUF names, and the same model in Hugging Face names (Q/K rows in the
 /// rotate-half layout), for loading, layout and state tests.
 enum TinyLlama {
-    static let config = LlamaConfig(vocabSize: 40, hiddenSize: 24, intermediateSize: 40, numLayers: 2, numHeads: 4, numKVHeads: 2,
-                                    ropeTheta: 10000, rmsNormEps: 1e-5, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
-                                    bosTokenID: 1, eosTokenIDs: [2])
+    static let config = LlamaConfig(
+        vocabSize: 40, hiddenSize: 24, intermediateSize: 40, numLayers: 2, numHeads: 4, numKVHeads: 2,
+        ropeTheta: 10000, rmsNormEps: 1e-5, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
+        bosTokenID: 1, eosTokenIDs: [2])
 
     static func ggufSource(seed: UInt64 = 7, config c: LlamaConfig = config) -> InMemoryTensorSource {
         var generator = SeededGenerator(seed: seed)
@@ -38,20 +40,22 @@ enum TinyLlama {
     /// The same model under Hugging Face names, Q/K rows permuted back to rotate-half.
     static func huggingFaceSource(seed: UInt64 = 7, config: LlamaConfig = config) throws -> InMemoryTensorSource {
         let gguf = ggufSource(seed: seed, config: config)
-        let names = [(LlamaNaming.Part.embedding), .finalNorm, .outputHead]
+        let names =
+            [(LlamaNaming.Part.embedding), .finalNorm, .outputHead]
             + (0..<config.numLayers).flatMap { n -> [LlamaNaming.Part] in
                 [.attentionNorm(n), .query(n), .key(n), .value(n), .attentionOutput(n), .feedForwardNorm(n), .gate(n), .up(n), .down(n)]
             }
-        return InMemoryTensorSource(try names.map { part in
-            let name = LlamaNaming.huggingFace.name(part)
-            var tensor = try gguf.tensor(named: LlamaNaming.gguf.name(part))
-            switch part {
-            case .query: tensor = try TensorRecipe.permuteRows(tensor, heads: config.numHeads, to: .halfSplit, location: name)
-            case .key: tensor = try TensorRecipe.permuteRows(tensor, heads: config.numKVHeads, to: .halfSplit, location: name)
-            default: break
-            }
-            return (name, tensor)
-        })
+        return InMemoryTensorSource(
+            try names.map { part in
+                let name = LlamaNaming.huggingFace.name(part)
+                var tensor = try gguf.tensor(named: LlamaNaming.gguf.name(part))
+                switch part {
+                case .query: tensor = try TensorRecipe.permuteRows(tensor, heads: config.numHeads, to: .halfSplit, location: name)
+                case .key: tensor = try TensorRecipe.permuteRows(tensor, heads: config.numKVHeads, to: .halfSplit, location: name)
+                default: break
+                }
+                return (name, tensor)
+            })
     }
 
     /// A Hugging Face `config.json` for `c`.
@@ -94,12 +98,15 @@ struct LlamaLoadingTests {
             }
         }
         let asRows = { (values: [Float]) in Tensor(values, shape: [values.count, 1]) }
-        var interleaved = try TensorRecipe.permuteRows(asRows(halves), heads: heads, to: .interleaved, location: "q").scalars(as: Float.self)
+        var interleaved = try TensorRecipe.permuteRows(asRows(halves), heads: heads, to: .interleaved, location: "q").scalars(
+            as: Float.self)
         interleaved.withUnsafeMutableBufferPointer { rotary.rotate($0.baseAddress!, vectors: heads, position: position) }
-        let expected = try TensorRecipe.permuteRows(asRows(rotatedHalves), heads: heads, to: .interleaved, location: "q").scalars(as: Float.self)
+        let expected = try TensorRecipe.permuteRows(asRows(rotatedHalves), heads: heads, to: .interleaved, location: "q").scalars(
+            as: Float.self)
         for (ours, theirs) in zip(interleaved, expected) { #expect(abs(ours - theirs) <= 1e-6) }
-        let back = try TensorRecipe.permuteRows(TensorRecipe.permuteRows(asRows(halves), heads: heads, to: .interleaved, location: "q"),
-                                                heads: heads, to: .halfSplit, location: "q")
+        let back = try TensorRecipe.permuteRows(
+            TensorRecipe.permuteRows(asRows(halves), heads: heads, to: .interleaved, location: "q"),
+            heads: heads, to: .halfSplit, location: "q")
         #expect(back.scalars(as: Float.self) == halves)
     }
 
@@ -108,8 +115,11 @@ struct LlamaLoadingTests {
         source.remove("blk.1.ffn_up.weight")
         source.set("blk.0.attn_k.weight", Tensor([Float](repeating: 0, count: 24 * 24), shape: [24, 24]))
         source.set("rope_freqs.weight", Tensor([Float](repeating: 1, count: 3), shape: [3]))
-        #expect(throws: WeightLoadingError.keyMismatch(location: source.location, missing: ["blk.1.ffn_up.weight"], unexpected: ["rope_freqs.weight"],
-                                                      misshaped: ["blk.0.attn_k.weight: shape [24, 24], expected [12, 24]"])) {
+        #expect(
+            throws: WeightLoadingError.keyMismatch(
+                location: source.location, missing: ["blk.1.ffn_up.weight"], unexpected: ["rope_freqs.weight"],
+                misshaped: ["blk.0.attn_k.weight: shape [24, 24], expected [12, 24]"])
+        ) {
             try LlamaModel(config: TinyLlama.config, weights: source)
         }
     }
@@ -139,19 +149,25 @@ struct LlamaLoadingTests {
     /// SmolLM2-135M's published Hugging Face config.json (fields as the Hub serves them).
     @Test func readsHuggingFaceConfig() throws {
         let json = """
-        {"architectures": ["LlamaForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 1,
-         "eos_token_id": 2, "hidden_act": "silu", "hidden_size": 576, "initializer_range": 0.041666666666666664,
-         "intermediate_size": 1536, "is_llama_config": true, "max_position_embeddings": 8192, "model_type": "llama",
-         "num_attention_heads": 9, "num_hidden_layers": 30, "num_key_value_heads": 3, "pretraining_tp": 1,
-         "rms_norm_eps": 1e-05, "rope_interleaved": false, "rope_scaling": null, "rope_theta": 100000,
-         "tie_word_embeddings": true, "torch_dtype": "bfloat16", "transformers_version": "4.42.3", "use_cache": true, "vocab_size": 49152}
-        """
+            {"architectures": ["LlamaForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 1,
+             "eos_token_id": 2, "hidden_act": "silu", "hidden_size": 576, "initializer_range": 0.041666666666666664,
+             "intermediate_size": 1536, "is_llama_config": true, "max_position_embeddings": 8192, "model_type": "llama",
+             "num_attention_heads": 9, "num_hidden_layers": 30, "num_key_value_heads": 3, "pretraining_tp": 1,
+             "rms_norm_eps": 1e-05, "rope_interleaved": false, "rope_scaling": null, "rope_theta": 100000,
+             "tie_word_embeddings": true, "torch_dtype": "bfloat16", "transformers_version": "4.42.3", "use_cache": true, "vocab_size": 49152}
+            """
         let config = try LlamaConfig.decode(Data(json.utf8))
-        #expect(config == LlamaConfig(vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9, numKVHeads: 3,
-                                      headDim: 64, ropeTheta: 100000, rmsNormEps: 1e-5, tieWordEmbeddings: true,
-                                      maxPositionEmbeddings: 8192, bosTokenID: 1, eosTokenIDs: [2]))
-        let scaled = json.replacingOccurrences(of: "\"rope_scaling\": null", with: "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}")
-        #expect(throws: LlamaConfig.Failure.unsupported(field: "rope_scaling", reason: "scaled RoPE")) { try LlamaConfig.decode(Data(scaled.utf8)) }
+        #expect(
+            config
+                == LlamaConfig(
+                    vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9, numKVHeads: 3,
+                    headDim: 64, ropeTheta: 100000, rmsNormEps: 1e-5, tieWordEmbeddings: true,
+                    maxPositionEmbeddings: 8192, bosTokenID: 1, eosTokenIDs: [2]))
+        let scaled = json.replacingOccurrences(
+            of: "\"rope_scaling\": null", with: "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}")
+        #expect(throws: LlamaConfig.Failure.unsupported(field: "rope_scaling", reason: "scaled RoPE")) {
+            try LlamaConfig.decode(Data(scaled.utf8))
+        }
         let grouped = json.replacingOccurrences(of: "\"num_key_value_heads\": 3", with: "\"num_key_value_heads\": 4")
         #expect(throws: LlamaConfig.Failure.self) { try LlamaConfig.decode(Data(grouped.utf8)) }
     }

@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Models
 
 /// SmolLM2-135M-Instruct (the released Q4_1 GGUF, float arithmetic on its dequantized blocks) against llama.cpp run on the
@@ -9,7 +10,9 @@ import TestSupport
 /// scripts/oracles/llama_logits.py): logits at every prompt position and 32 greedy tokens.
 @Suite(.serialized)
 struct LlamaParityTests {
-    static let model = Result { try LlamaModel(gguf: GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")), arithmetic: .float) }
+    static let model = Result {
+        try LlamaModel(gguf: GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")), arithmetic: .float)
+    }
 
     static func reference() throws -> SafetensorsFile {
         try SafetensorsFile(path: SharedFiles.tests("ModelsTests/Fixtures/llama/smollm2_logits.safetensors").path)
@@ -22,9 +25,12 @@ struct LlamaParityTests {
     @Test(.requires(.smolLM2))
     func configFromGGUFMetadata() throws {
         let config = try Self.model.get().config
-        #expect(config == LlamaConfig(vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9,
-                                      numKVHeads: 3, headDim: 64, ropeTheta: 100000, rmsNormEps: 1e-5, tieWordEmbeddings: true,
-                                      maxPositionEmbeddings: 8192, bosTokenID: 1, eosTokenIDs: [2]))
+        #expect(
+            config
+                == LlamaConfig(
+                    vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9,
+                    numKVHeads: 3, headDim: 64, ropeTheta: 100000, rmsNormEps: 1e-5, tieWordEmbeddings: true,
+                    maxPositionEmbeddings: 8192, bosTokenID: 1, eosTokenIDs: [2]))
     }
 
     @Test(.requires(.smolLM2))

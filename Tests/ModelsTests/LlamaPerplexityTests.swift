@@ -1,9 +1,10 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
-@testable import Models
+import Testing
 import Tokenizers
+
+@testable import Models
 
 /// Perplexity of SmolLM2-135M (Q4_1 GGUF, float arithmetic on its dequantized blocks) on the first 20 × 512 tokens of KJV Genesis,
 /// scored like llama.cpp's `llama-perplexity -c 512`, against its own figure on the same
@@ -17,9 +18,9 @@ struct LlamaPerplexityTests {
         let tokens: [Int]
     }
 
-
     static func reference() throws -> Reference {
-        try JSONDecoder().decode(Reference.self, from: Data(contentsOf: SharedFiles.tests("ModelsTests/Fixtures/llama/smollm2_perplexity.json")))
+        try JSONDecoder().decode(
+            Reference.self, from: Data(contentsOf: SharedFiles.tests("ModelsTests/Fixtures/llama/smollm2_perplexity.json")))
     }
 
     @Test(.requires(.smolLM2))
@@ -28,11 +29,14 @@ struct LlamaPerplexityTests {
         let file = try GGUFFile(path: SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf"))
         let tokenizer = try GGUFTokenizer.load(from: file)
         let model = try LlamaModel(gguf: file, arithmetic: .float)
-        let scoring = ChunkedPerplexity(context: reference.context, chunks: reference.chunks,
-                                        beginningOfSequence: tokenizer.addsBOSByDefault ? tokenizer.bosTokenID.map(Int.init) : nil)
+        let scoring = ChunkedPerplexity(
+            context: reference.context, chunks: reference.chunks,
+            beginningOfSequence: tokenizer.addsBOSByDefault ? tokenizer.bosTokenID.map(Int.init) : nil)
         let result = try scoring.score(model, tokens: reference.tokens)
         let relative = abs(result.perplexity / reference.llama_perplexity - 1)
-        print("SmolLM2 perplexity on KJV Genesis: ours \(result.perplexity), llama.cpp \(reference.llama_perplexity), relative difference \(relative)")
+        print(
+            "SmolLM2 perplexity on KJV Genesis: ours \(result.perplexity), llama.cpp \(reference.llama_perplexity), relative difference \(relative)"
+        )
         #expect(result.scoredTokens == reference.chunks * (reference.context / 2 - 1))
         #expect(relative <= 0.005)
     }

@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Testing
+
 @testable import Models
 
 @Suite("MEGALODON config")
@@ -41,14 +42,16 @@ struct MegalodonConfigTests {
         #expect(config.outputVocabularySize == 100 && config.effectiveRopeBase == 10000)
     }
 
-    @Test("inconsistent configs are refused with the field named", arguments: [
-        (#"{"vocab_size": 10, "num_heads": 3}"#, "z_dim"),
-        (#"{"vocab_size": 10, "norm_num_groups": 33}"#, "model_dim"),
-        (#"{"vocab_size": 10, "z_dim": 4, "num_heads": 4}"#, "z_dim"),
-        (#"{"vocab_size": -1}"#, "vocab_size"),
-        (#"{"vocab_size": 10, "share_emb": true, "output_size": 12}"#, "output_size"),
-        (#"{"vocab_size": 10, "norm_eps": 0}"#, "norm_eps"),
-    ])
+    @Test(
+        "inconsistent configs are refused with the field named",
+        arguments: [
+            (#"{"vocab_size": 10, "num_heads": 3}"#, "z_dim"),
+            (#"{"vocab_size": 10, "norm_num_groups": 33}"#, "model_dim"),
+            (#"{"vocab_size": 10, "z_dim": 4, "num_heads": 4}"#, "z_dim"),
+            (#"{"vocab_size": -1}"#, "vocab_size"),
+            (#"{"vocab_size": 10, "share_emb": true, "output_size": 12}"#, "output_size"),
+            (#"{"vocab_size": 10, "norm_eps": 0}"#, "norm_eps"),
+        ])
     func invalid(json: String, field: String) {
         do {
             _ = try MegalodonConfig.decode(Data(json.utf8))

@@ -1,8 +1,9 @@
 import Checkpoints
 import Foundation
 import Tensors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Models
 
 /// An official golden fixture (shared/fixtures/megalodon/<name>.{json,safetensors}).

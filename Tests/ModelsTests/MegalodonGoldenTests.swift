@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Models
 
 /// Parity with the official MEGALODON code (fp32 CPU goldens): logits of the full forward and of
@@ -87,8 +88,9 @@ struct MegalodonGoldenTests {
 
     private func normDifference(_ norm: TimestepNormState, _ golden: MegalodonGolden, _ prefix: String, _ batch: Int) throws -> Float {
         #expect(Float(norm.count) == (try golden.batchRow(prefix + "count", batch))[0])
-        return max(maxAbsDifference(norm.mean.map(Float.init), try golden.batchRow(prefix + "mean", batch)),
-                   maxAbsDifference(norm.variance.map(Float.init), try golden.batchRow(prefix + "var", batch)))
+        return max(
+            maxAbsDifference(norm.mean.map(Float.init), try golden.batchRow(prefix + "mean", batch)),
+            maxAbsDifference(norm.variance.map(Float.init), try golden.batchRow(prefix + "var", batch)))
     }
 
     private func transposed(_ values: [Float], rows: Int) -> [Float] {

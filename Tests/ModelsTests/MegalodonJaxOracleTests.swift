@@ -1,8 +1,9 @@
 import Checkpoints
 import Foundation
-import Testing
 import Tensors
 import TestSupport
+import Testing
+
 @testable import Models
 
 /// Parity with megalodon-jax 0.2.2 (itself within 4e-6 of the official code) on configurations

@@ -1,8 +1,9 @@
 import Checkpoints
 import Foundation
-import Testing
 import Tensors
 import TestSupport
+import Testing
+
 @testable import Models
 
 @Suite("MEGALODON weight loading")
@@ -67,8 +68,9 @@ struct MegalodonLoadingTests {
         #expect(computed.inverseFrequencies == (try golden.floats("weights.rope.freqs")))
     }
 
-    @Test("F16 and BF16 weights are used in place and match f32 weights holding the same values",
-          arguments: [DType.f16, .bf16])
+    @Test(
+        "F16 and BF16 weights are used in place and match f32 weights holding the same values",
+        arguments: [DType.f16, .bf16])
     func halfPrecisionWeights(dtype: DType) throws {
         let golden = try MegalodonGolden("B_pg19flags")
         let narrow = try InMemoryTensorSource(copying: golden.weights)

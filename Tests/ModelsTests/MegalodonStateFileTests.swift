@@ -1,8 +1,9 @@
 import Checkpoints
 import Foundation
-import Testing
 import Tensors
 import TestSupport
+import Testing
+
 @testable import Models
 
 @Suite("MEGALODON state files")

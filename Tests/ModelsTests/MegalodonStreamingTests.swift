@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Models
 
 /// Streaming on random models: any split of a sequence into calls gives the one-shot logits, states
@@ -72,7 +73,8 @@ struct MegalodonStreamingTests {
         var worst: Float = 0
         for (x, y) in zip(a.layers, b.layers) {
             worst = max(worst, maxAbsDifference(x.ema.real, y.ema.real), maxAbsDifference(x.ema.imaginary, y.ema.imaginary))
-            worst = max(worst, maxAbsDifference(x.attention.keys, y.attention.keys), maxAbsDifference(x.attention.values, y.attention.values))
+            worst = max(
+                worst, maxAbsDifference(x.attention.keys, y.attention.keys), maxAbsDifference(x.attention.values, y.attention.values))
             worst = max(worst, maxAbsDifference(x.timestepNorm.mean.map(Float.init), y.timestepNorm.mean.map(Float.init)))
         }
         return worst

@@ -1,5 +1,6 @@
-import Testing
 import Tensors
+import Testing
+
 @testable import Models
 
 /// TimestepNorm, the row norms and the attention softmax split their rows over `ThreadPool.shared`;

@@ -1,8 +1,9 @@
 import Checkpoints
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Models
 @testable import Tokenizers
 
@@ -15,8 +16,9 @@ struct ModelBundleTests {
         try SafetensorsWriter.write(to: folder.appendingPathComponent("model.safetensors").path, copying: source, overwrite: false)
         let config = TinyLlama.configJSON()
         try Data(config.utf8).write(to: folder.appendingPathComponent("config.json"))
-        try FileManager.default.copyItem(at: SharedFiles.tests("TokenizersTests/Fixtures/hf/smollm/tokenizer.json"),
-                                         to: folder.appendingPathComponent("tokenizer.json"))
+        try FileManager.default.copyItem(
+            at: SharedFiles.tests("TokenizersTests/Fixtures/hf/smollm/tokenizer.json"),
+            to: folder.appendingPathComponent("tokenizer.json"))
         let bundle = try ModelBundle.open(folder.path)
         #expect(bundle.architecture == "llama")
         let direct = try HuggingFaceTokenizer.load(path: folder.appendingPathComponent("tokenizer.json").path)
@@ -33,10 +35,12 @@ struct ModelBundleTests {
         (config.numLayers, config.modelDim, config.zDim, config.valueDim, config.numHeads) = (1, 32, 16, 32, 2)
         (config.ffnHiddenDim, config.cemaNdim, config.chunkSize, config.normNumGroups, config.vocabSize) = (32, 2, 8, 4, 64)
         try JSONEncoder().encode(config).write(to: folder.appendingPathComponent("config.json"))
-        try SafetensorsWriter.write(to: folder.appendingPathComponent("model.safetensors").path,
-                                    copying: RandomMegalodonWeights(config: config, seed: 1), overwrite: false)
-        try FileManager.default.copyItem(at: SharedFiles.tests("TokenizersTests/Fixtures/spm/collapse-spaces.model"),
-                                         to: folder.appendingPathComponent("tokenizer.model"))
+        try SafetensorsWriter.write(
+            to: folder.appendingPathComponent("model.safetensors").path,
+            copying: RandomMegalodonWeights(config: config, seed: 1), overwrite: false)
+        try FileManager.default.copyItem(
+            at: SharedFiles.tests("TokenizersTests/Fixtures/spm/collapse-spaces.model"),
+            to: folder.appendingPathComponent("tokenizer.model"))
         let bundle = try ModelBundle.open(folder.path)
         #expect(bundle.architecture == "megalodon")
         #expect(bundle.model is MegalodonModel)

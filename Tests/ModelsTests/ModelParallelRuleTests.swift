@@ -1,8 +1,8 @@
 import Checkpoints
 import Foundation
 import Models
-import Testing
 import TestSupport
+import Testing
 
 /// The merge tables in formats/names/*.json are the documented form of the wings'
 /// `modelParallelMergeRule`; this evaluates the JSON rules over real key sets and checks they agree
@@ -13,7 +13,9 @@ import TestSupport
         let golden = try PyTorchCheckpoint(path: SharedFiles.shared("fixtures/megalodon/B_pg19flags.pt").path, prefix: "state_dict")
         for info in golden.tensorInfos {
             let rank = info.shape.count
-            #expect(map.rule(for: info.name, rank: rank) == MegalodonArchitecture.modelParallelMergeRule(for: info.name, rank: rank), "\(info.name)")
+            #expect(
+                map.rule(for: info.name, rank: rank) == MegalodonArchitecture.modelParallelMergeRule(for: info.name, rank: rank),
+                "\(info.name)")
             #expect(map.rule(for: info.name, rank: rank) != nil, "\(info.name)")
         }
         #expect(map.rule(for: "layers.0.mystery.weight", rank: 2) == nil)
@@ -24,7 +26,9 @@ import TestSupport
         let expected = try PyTorchCheckpoint(path: SharedFiles.tests("CheckpointsTests/Fixtures/pytorch/llama_merged_expected.pth").path)
         for info in expected.tensorInfos {
             let rank = info.shape.count
-            #expect(map.rule(for: info.name, rank: rank) == LlamaArchitecture.modelParallelMergeRule(for: info.name, rank: rank), "\(info.name)")
+            #expect(
+                map.rule(for: info.name, rank: rank) == LlamaArchitecture.modelParallelMergeRule(for: info.name, rank: rank), "\(info.name)"
+            )
         }
     }
 

@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Models
 
 /// formats/names/*.json are the single documented source of every rename; the Swift tables the

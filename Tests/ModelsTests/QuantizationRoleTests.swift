@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import Quantization
-import Testing
 import TestSupport
+import Testing
 
 /// The roles each wing declares for the quantizer, over real tensor names.
 struct QuantizationRoleTests {
@@ -19,12 +19,18 @@ struct QuantizationRoleTests {
         let names = try Self.megalodonNames()
         #expect(names.count > 20)
         // The linear layers of megalodon-spec.md §3 (mega.wv/wz/wr/wh1/wh2, nffn.fc1/fc2/fc3).
-        let linear = ["mega.wv.weight", "mega.wz.weight", "mega.wr.weight", "mega.wh1.weight", "mega.wh2.weight",
-                      "nffn.fc1.weight", "nffn.fc2.weight", "nffn.fc3.weight"]
+        let linear = [
+            "mega.wv.weight", "mega.wz.weight", "mega.wr.weight", "mega.wh1.weight", "mega.wh2.weight",
+            "nffn.fc1.weight", "nffn.fc2.weight", "nffn.fc3.weight",
+        ]
         for name in names {
             let role = MegalodonArchitecture.quantizationRole(of: name)
-            let expected: TensorRole = name == "embed.weight" ? .embedding : name == "output.output.weight" ? .outputHead
-                : linear.contains(where: name.hasSuffix) ? .linearWeight : .alwaysFloat
+            let expected: TensorRole =
+                name == "embed.weight"
+                ? .embedding
+                : name == "output.output.weight"
+                    ? .outputHead
+                    : linear.contains(where: name.hasSuffix) ? .linearWeight : .alwaysFloat
             #expect(role == expected, "\(name)")
         }
         // 2-D parameters that must stay float regardless of shape.

@@ -1,11 +1,12 @@
 import Checkpoints
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+import Tokenizers
+
 @testable import Models
 @testable import Quantization
-import Tokenizers
 
 /// The engines on quantized weights against float references, at model size (run in release).
 @Suite(.serialized)
@@ -14,11 +15,11 @@ struct QuantizedEngineParityTests {
 
     /// 86 tokens of ordinary English (the text of scripts/oracles/llama_native_logits.py).
     static let prompt = """
-    The old lighthouse keeper climbed the spiral stairs every evening at dusk, carrying a lantern and a small notebook \
-    in which he recorded the weather, the ships that passed, and the birds that rested on the railing. Over forty years \
-    he had filled nearly two hundred notebooks, and the town's library kept them in a glass case near the entrance. \
-    Children who visited often asked him what the sea had taught him, and he always answered that
-    """
+        The old lighthouse keeper climbed the spiral stairs every evening at dusk, carrying a lantern and a small notebook \
+        in which he recorded the weather, the ships that passed, and the birds that rested on the railing. Over forty years \
+        he had filled nearly two hundred notebooks, and the town's library kept them in a glass case near the entrance. \
+        Children who visited often asked him what the sea had taught him, and he always answered that
+        """
 
     static func worst(_ a: [Float], _ b: [Float]) -> Float { maxAbsDifference(a, b) }
 
@@ -61,7 +62,8 @@ struct QuantizedEngineParityTests {
         let ours = indices.map { integerRun.prefill[$0] }, f32 = indices.map { expected.prefill[$0] }
         let versusLlamaCpp = maxAbsDifference(ours, llamaCpp), llamaCppVersusFloat = maxAbsDifference(f32, llamaCpp)
         let integerVersusFloatHere = maxAbsDifference(ours, f32)
-        print("""
+        print(
+            """
             SmolLM2 native vs dequantized f32 (\(tokens.count) tokens, max |logit| \(scale)):
               float arithmetic on the blocks: prefill max |Δ| \(floatPrefill), decode max |Δ| \(floatDecode)
               integer kernels (int8 activations): prefill max |Δ| \(intPrefill), decode max |Δ| \(intDecode); \
@@ -97,8 +99,9 @@ struct QuantizedEngineParityTests {
         (config.ffnHiddenDim, config.cemaNdim, config.chunkSize, config.normNumGroups, config.vocabSize) = (512, 8, 32, 16, 512)
         config.swiglu = true
         let weights = RandomMegalodonWeights(config: config, seed: 11)
-        let folder = try QuantizedDirectory.write(weights, policy: QuantizationPolicy(scheme: try QuantizationScheme(parsing: scheme)),
-                                                  config: try JSONEncoder().encode(config), name: "megalodon-int8-\(scheme)")
+        let folder = try QuantizedDirectory.write(
+            weights, policy: QuantizationPolicy(scheme: try QuantizationScheme(parsing: scheme)),
+            config: try JSONEncoder().encode(config), name: "megalodon-int8-\(scheme)")
         let quantized = try #require(try ModelBundle.open(folder.path).model as? MegalodonModel)
         let original = try MegalodonModel(config: config, weights: weights)
         let tokens = MegalodonStreamingTests.tokens(96, vocabulary: config.vocabSize, seed: 5)

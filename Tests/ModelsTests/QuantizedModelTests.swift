@@ -1,8 +1,9 @@
 import Checkpoints
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Models
 @testable import Quantization
 
@@ -28,9 +29,11 @@ enum QuantizedDirectory {
             tensors += try QuantizedCheckpointLayout.tensors(for: matrix, weightName: info.name)
         }
         let byName = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) })
-        try SafetensorsWriter.write(to: folder.appendingPathComponent("model.safetensors").path,
-                                    tensors: tensors.map { TensorInfo(name: $0.name, dtype: $0.tensor.dtype, shape: $0.tensor.shape) },
-                                    metadata: [(QuantizationManifest.metadataKey, manifest.metadataValue)], overwrite: false) {
+        try SafetensorsWriter.write(
+            to: folder.appendingPathComponent("model.safetensors").path,
+            tensors: tensors.map { TensorInfo(name: $0.name, dtype: $0.tensor.dtype, shape: $0.tensor.shape) },
+            metadata: [(QuantizationManifest.metadataKey, manifest.metadataValue)], overwrite: false
+        ) {
             byName[$0.name]!
         }
         try config.write(to: folder.appendingPathComponent("config.json"))
@@ -43,7 +46,9 @@ enum QuantizedDirectory {
 }
 
 /// Logits of `model` for a prefill of `prefill` (every position) followed by `decode` fed one token per call.
-func prefillAndDecodeLogits<Model: LanguageModel>(_ model: Model, prefill: [Int], decode: [Int]) throws -> (prefill: [Float], decode: [Float]) {
+func prefillAndDecodeLogits<Model: LanguageModel>(
+    _ model: Model, prefill: [Int], decode: [Int]
+) throws -> (prefill: [Float], decode: [Float]) {
     var state = model.makeState()
     let first = try model.forward(prefill, state: &state, positions: .all).values
     var rest: [Float] = []
@@ -54,9 +59,10 @@ func prefillAndDecodeLogits<Model: LanguageModel>(_ model: Model, prefill: [Int]
 @Suite("quantized models")
 struct QuantizedModelTests {
     /// Row lengths that are whole ggml blocks, so every scheme quantizes every matrix.
-    static let llamaConfig = LlamaConfig(vocabSize: 48, hiddenSize: 64, intermediateSize: 96, numLayers: 2, numHeads: 4, numKVHeads: 2,
-                                         ropeTheta: 10000, rmsNormEps: 1e-5, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
-                                         bosTokenID: 1, eosTokenIDs: [2])
+    static let llamaConfig = LlamaConfig(
+        vocabSize: 48, hiddenSize: 64, intermediateSize: 96, numLayers: 2, numHeads: 4, numKVHeads: 2,
+        ropeTheta: 10000, rmsNormEps: 1e-5, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
+        bosTokenID: 1, eosTokenIDs: [2])
 
     static var megalodonConfig: MegalodonConfig {
         var c = MegalodonConfig()
@@ -90,9 +96,11 @@ struct QuantizedModelTests {
 
     @Test(arguments: QuantizedDirectory.schemes)
     func llamaDirectoryMatchesDequantizedRun(scheme: String) throws {
-        let policy = QuantizationPolicy(scheme: try QuantizationScheme(parsing: scheme), embeddings: try QuantizationScheme(parsing: scheme))
-        let folder = try QuantizedDirectory.write(try TinyLlama.huggingFaceSource(config: Self.llamaConfig), policy: policy,
-                                                  config: Data(TinyLlama.configJSON(Self.llamaConfig).utf8), name: "quantized-llama-\(scheme)")
+        let policy = QuantizationPolicy(
+            scheme: try QuantizationScheme(parsing: scheme), embeddings: try QuantizationScheme(parsing: scheme))
+        let folder = try QuantizedDirectory.write(
+            try TinyLlama.huggingFaceSource(config: Self.llamaConfig), policy: policy,
+            config: Data(TinyLlama.configJSON(Self.llamaConfig).utf8), name: "quantized-llama-\(scheme)")
         let native = try #require(try ModelBundle.open(folder.path).model as? LlamaModel)
         #expect(native.matrixStorage == (try QuantizationScheme(parsing: scheme)).description)
         let reference = try LlamaModel(config: Self.llamaConfig, weights: DequantizedTensorSource(ModelDirectory.open(folder.path)))
@@ -106,12 +114,15 @@ struct QuantizedModelTests {
     func huggingFaceQuantizedRowsArePermutedWhole(scheme: String) throws {
         // Quantization is per row, so quantizing HF-ordered rows and moving them to the interleaved
         // order at load gives exactly the model quantized from GGUF-ordered rows.
-        let policy = QuantizationPolicy(scheme: try QuantizationScheme(parsing: scheme), embeddings: try QuantizationScheme(parsing: scheme))
+        let policy = QuantizationPolicy(
+            scheme: try QuantizationScheme(parsing: scheme), embeddings: try QuantizationScheme(parsing: scheme))
         let config = Data(TinyLlama.configJSON(Self.llamaConfig).utf8)
-        let huggingFace = try QuantizedDirectory.write(try TinyLlama.huggingFaceSource(config: Self.llamaConfig), policy: policy,
-                                                       config: config, name: "quantized-llama-hf")
-        let gguf = try QuantizedDirectory.write(TinyLlama.ggufSource(config: Self.llamaConfig), policy: policy, config: config,
-                                                name: "quantized-llama-gguf-names")
+        let huggingFace = try QuantizedDirectory.write(
+            try TinyLlama.huggingFaceSource(config: Self.llamaConfig), policy: policy,
+            config: config, name: "quantized-llama-hf")
+        let gguf = try QuantizedDirectory.write(
+            TinyLlama.ggufSource(config: Self.llamaConfig), policy: policy, config: config,
+            name: "quantized-llama-gguf-names")
         let a = try prefillAndDecodeLogits(try LlamaModel(directory: huggingFace), prefill: Self.prompt, decode: Self.continuation)
         let b = try prefillAndDecodeLogits(try LlamaModel(directory: gguf), prefill: Self.prompt, decode: Self.continuation)
         #expect(a.prefill == b.prefill && a.decode == b.decode)
@@ -120,9 +131,11 @@ struct QuantizedModelTests {
     @Test(arguments: QuantizedDirectory.schemes)
     func megalodonDirectoryMatchesDequantizedRun(scheme: String) throws {
         let config = Self.megalodonConfig
-        let policy = QuantizationPolicy(scheme: try QuantizationScheme(parsing: scheme), embeddings: try QuantizationScheme(parsing: scheme))
-        let folder = try QuantizedDirectory.write(RandomMegalodonWeights(config: config, seed: 3), policy: policy,
-                                                  config: try JSONEncoder().encode(config), name: "quantized-megalodon-\(scheme)")
+        let policy = QuantizationPolicy(
+            scheme: try QuantizationScheme(parsing: scheme), embeddings: try QuantizationScheme(parsing: scheme))
+        let folder = try QuantizedDirectory.write(
+            RandomMegalodonWeights(config: config, seed: 3), policy: policy,
+            config: try JSONEncoder().encode(config), name: "quantized-megalodon-\(scheme)")
         let native = try #require(try ModelBundle.open(folder.path).model as? MegalodonModel)
         let reference = try MegalodonModel(config: config, weights: DequantizedTensorSource(ModelDirectory.open(folder.path)))
         let float = try MegalodonModel(config: config, weights: ModelDirectory.open(folder.path), arithmetic: .float)
@@ -133,18 +146,24 @@ struct QuantizedModelTests {
     @Test func strictCheckNamesMissingAndMisshapedParts() throws {
         let policy = QuantizationPolicy(scheme: .q8_0)
         let source = TinyLlama.ggufSource(config: Self.llamaConfig)
-        let folder = try QuantizedDirectory.write(source, policy: policy, config: Data(TinyLlama.configJSON(Self.llamaConfig).utf8),
-                                                  name: "quantized-llama-broken")
+        let folder = try QuantizedDirectory.write(
+            source, policy: policy, config: Data(TinyLlama.configJSON(Self.llamaConfig).utf8),
+            name: "quantized-llama-broken")
         let complete = try ModelDirectory.open(folder.path)
         // Drop one part and reshape another, keeping the manifest.
-        let broken = InMemoryManifestSource(try complete.tensorNames.filter { $0 != "blk.0.attn_k.qweight" }.map { name in
-            var tensor = try complete.tensor(named: name)
-            if name == "blk.1.ffn_up.qweight" { tensor = try Tensor(dtype: .u8, shape: [tensor.shape[1], tensor.shape[0]], storage: tensor.storage) }
-            return (name, tensor)
-        }, metadata: complete.metadata)
-        #expect(throws: WeightLoadingError.keyMismatch(
-            location: broken.location, missing: ["blk.0.attn_k.qweight"], unexpected: [],
-            misshaped: ["blk.1.ffn_up.qweight: U8 [68, 96], expected U8 [96, 68] for q8_0"])) {
+        let broken = InMemoryManifestSource(
+            try complete.tensorNames.filter { $0 != "blk.0.attn_k.qweight" }.map { name in
+                var tensor = try complete.tensor(named: name)
+                if name == "blk.1.ffn_up.qweight" {
+                    tensor = try Tensor(dtype: .u8, shape: [tensor.shape[1], tensor.shape[0]], storage: tensor.storage)
+                }
+                return (name, tensor)
+            }, metadata: complete.metadata)
+        #expect(
+            throws: WeightLoadingError.keyMismatch(
+                location: broken.location, missing: ["blk.0.attn_k.qweight"], unexpected: [],
+                misshaped: ["blk.1.ffn_up.qweight: U8 [68, 96], expected U8 [96, 68] for q8_0"])
+        ) {
             try LlamaModel(config: Self.llamaConfig, weights: broken)
         }
     }

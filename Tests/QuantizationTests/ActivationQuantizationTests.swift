@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// The activation quantizer (vectorised where the CPU allows) against ggml's quantize_row_q8_0_ref
@@ -33,10 +34,10 @@ import TestSupport
         var x = generator.normals(columns)
         // Block 0: amax 127 makes d = 1, so these scale to exact halves (ties round away from zero).
         for (j, value) in [Float(127), 2.5, -2.5, 0.5, -0.5, 126.5, -3.5, 1.5].enumerated() { x[j] = value }
-        x[40] = .nan                 // block 1: ignored by amax, code 0
-        x[70] = .infinity            // block 2: infinite scale
+        x[40] = .nan  // block 1: ignored by amax, code 0
+        x[70] = .infinity  // block 2: infinite scale
         for j in 96..<128 { x[j] = 0 }  // block 3: all zero
-        x[130] = 1e-30               // block 4: tiny values
+        x[130] = 1e-30  // block 4: tiny values
         let quantized = QuantizedActivations(x, rows: 1, columns: columns)
         let expected = reference(x, columns: columns)
         #expect(quantized.codes == expected.codes)

@@ -1,7 +1,8 @@
 import Foundation
 import Tensors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// The bf16 decode kernels against the reference they replace: widen every weight to f32, then a
@@ -31,8 +32,9 @@ struct BFloat16MatVecTests {
                 w.withUnsafeBufferPointer { ws in
                     x.withUnsafeBufferPointer { xs in
                         y.withUnsafeMutableBufferPointer { ys in
-                            BFloat16MatVec.apply(ws.baseAddress!, outputs: outputs, inputs: inputs, x: xs.baseAddress!, into: ys.baseAddress!,
-                                                 accumulate: accumulate, variant: variant)
+                            BFloat16MatVec.apply(
+                                ws.baseAddress!, outputs: outputs, inputs: inputs, x: xs.baseAddress!, into: ys.baseAddress!,
+                                accumulate: accumulate, variant: variant)
                         }
                     }
                 }
@@ -41,7 +43,9 @@ struct BFloat16MatVecTests {
                 for row in 0..<outputs {
                     let want = expected[row] + (accumulate ? 1 : 0)
                     let error = abs(Double(y[row]) - want)
-                    #expect(error <= tolerance * magnitude[row] + 1e-6, "\(variant) row \(row) of [\(outputs), \(inputs)]: \(y[row]) vs \(want)")
+                    #expect(
+                        error <= tolerance * magnitude[row] + 1e-6, "\(variant) row \(row) of [\(outputs), \(inputs)]: \(y[row]) vs \(want)"
+                    )
                 }
             }
         }

@@ -1,6 +1,7 @@
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// The f32 one-row kernel against a Double reference on odd shapes (tails of 1–31 columns, row tiles
@@ -17,7 +18,9 @@ struct FloatMatrixVectorTests {
             var y = [Float](repeating: .nan, count: rows)
             w.withUnsafeBufferPointer { w in
                 x.withUnsafeBufferPointer { x in
-                    y.withUnsafeMutableBufferPointer { FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: x.baseAddress!, into: $0.baseAddress!) }
+                    y.withUnsafeMutableBufferPointer {
+                        FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: x.baseAddress!, into: $0.baseAddress!)
+                    }
                 }
             }
             for r in 0..<rows {
@@ -40,7 +43,9 @@ struct FloatMatrixVectorTests {
             var y = [Float](repeating: 0, count: rows)
             w.withUnsafeBufferPointer { w in
                 x.withUnsafeBufferPointer { x in
-                    y.withUnsafeMutableBufferPointer { FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: x.baseAddress!, into: $0.baseAddress!) }
+                    y.withUnsafeMutableBufferPointer {
+                        FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: x.baseAddress!, into: $0.baseAddress!)
+                    }
                 }
             }
             return y

@@ -1,5 +1,6 @@
-import Testing
 import Tensors
+import Testing
+
 @testable import Quantization
 
 /// Q8_0 / Q4_0 / Q4_1 against gguf-py 0.19.0 (scripts/oracles/quant_fixtures.py): same bytes out of
@@ -61,7 +62,9 @@ struct GGMLFixtureTests {
         }
         values[2 * 32 + 5] = -.infinity
         #expect(throws: QuantizationError.nonFiniteValue(tensor: "w", row: 2)) {
-            try values.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 3, columns: 32, scheme: .grouped(try GroupedScheme(parsing: "int4-g32")), name: "w") }
+            try values.withUnsafeBufferPointer {
+                try Quantizer.quantize($0, rows: 3, columns: 32, scheme: .grouped(try GroupedScheme(parsing: "int4-g32")), name: "w")
+            }
         }
     }
 

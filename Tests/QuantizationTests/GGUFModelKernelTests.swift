@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// The released SmolLM2-135M-Instruct Q4_1 GGUF (llama.cpp's own quantization, fetched by
@@ -26,7 +27,8 @@ struct GGUFModelKernelTests {
             var generator = SeededGenerator(seed: 42)
             let x = generator.normals(2 * matrix.columns)
             let activations = QuantizedActivations(x, rows: 2, columns: matrix.columns)
-            let expected = referenceLinear(weights: reference, rows: matrix.rows, columns: matrix.columns, x: activations.dequantized(), rows: 2)
+            let expected = referenceLinear(
+                weights: reference, rows: matrix.rows, columns: matrix.columns, x: activations.dequantized(), rows: 2)
             for variant in KernelVariant.available {
                 var y = [Float](repeating: .nan, count: 2 * matrix.rows)
                 y.withUnsafeMutableBufferPointer { QuantizedLinear.apply(matrix, to: activations, into: $0, variant: variant) }
@@ -49,7 +51,9 @@ struct GGUFModelKernelTests {
         let file = try GGUFFile(path: Self.modelPath)
         let raw = try file.rawTensor(named: "blk.3.attn_k.weight")
         let values = try file.tensor(named: "blk.3.attn_k.weight").floats()
-        let matrix = try values.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: raw.shape[0], columns: raw.shape[1], scheme: .q4_1) }
+        let matrix = try values.withUnsafeBufferPointer {
+            try Quantizer.quantize($0, rows: raw.shape[0], columns: raw.shape[1], scheme: .q4_1)
+        }
         let original = [UInt8](raw.storage.bytes), ours = [UInt8](matrix.codes.bytes)
         let blocks = original.count / 20
         let identical = (0..<blocks).filter { original[$0 * 20..<($0 + 1) * 20] == ours[$0 * 20..<($0 + 1) * 20] }.count

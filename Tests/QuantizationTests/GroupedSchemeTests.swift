@@ -1,6 +1,7 @@
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// Our int8/int4 group schemes: spelling, layout sizes, and the round-trip error bound
@@ -38,10 +39,10 @@ struct GroupedSchemeTests {
         var generator = SeededGenerator(seed: seed)
         var values = generator.normals(rows * columns, scale: 0.05)
         if rows > 2 && columns > 3 {
-            values[columns + 3] = 7.5                                        // outlier
-            for c in 0..<columns { values[2 * columns + c] = 0 }             // zero row
+            values[columns + 3] = 7.5  // outlier
+            for c in 0..<columns { values[2 * columns + c] = 0 }  // zero row
         }
-        if rows > 3 { for c in 0..<columns { values[3 * columns + c] = 1234.5 + Float(c % 3) * 1e-3 } } // large offset, tiny range
+        if rows > 3 { for c in 0..<columns { values[3 * columns + c] = 1234.5 + Float(c % 3) * 1e-3 } }  // large offset, tiny range
         return values
     }
 
@@ -73,9 +74,13 @@ struct GroupedSchemeTests {
     @Test func f16ScalesThatOverflowAreReported() throws {
         let values = [Float](repeating: 0, count: 31) + [1.0e7]
         #expect(throws: QuantizationError.scaleOverflow(tensor: "w", row: 0, scheme: "int8-g32-sym-f16")) {
-            try values.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 1, columns: 32, scheme: .grouped(GroupedScheme(parsing: "int8-g32-sym-f16")), name: "w") }
+            try values.withUnsafeBufferPointer {
+                try Quantizer.quantize($0, rows: 1, columns: 32, scheme: .grouped(GroupedScheme(parsing: "int8-g32-sym-f16")), name: "w")
+            }
         }
-        let wide = try values.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 1, columns: 32, scheme: .grouped(GroupedScheme(parsing: "int8-g32-sym-f32"))) }
+        let wide = try values.withUnsafeBufferPointer {
+            try Quantizer.quantize($0, rows: 1, columns: 32, scheme: .grouped(GroupedScheme(parsing: "int8-g32-sym-f32")))
+        }
         #expect(Dequantizer.dequantize(wide)[31] == 1.0e7)
     }
 
@@ -83,7 +88,9 @@ struct GroupedSchemeTests {
         // Values 0...31 in one asymmetric group of 32: code j = round(j·15/31). Byte j holds
         // value j (low nibble) and value j + 16 (high nibble).
         let values = (0..<32).map { Float($0) }
-        let matrix = try values.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 1, columns: 32, scheme: .grouped(GroupedScheme(parsing: "int4-g32-asym-f32"))) }
+        let matrix = try values.withUnsafeBufferPointer {
+            try Quantizer.quantize($0, rows: 1, columns: 32, scheme: .grouped(GroupedScheme(parsing: "int4-g32-asym-f32")))
+        }
         let bytes = matrix.codeBytes
         let scale: Float = 31 / 15
         for j in 0..<16 {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// Which kernel variants the tests exercise on this CPU. Every variant is listed in the parameterized
@@ -25,10 +26,13 @@ struct KernelVariantCoverageTests {
     @Test func everyKernelVariantRunsOnThisCPU() throws {
         let runnable = KernelVariant.allCases.filter(\.isAvailable).map(\.description)
         let missing = KernelVariant.allCases.filter { !$0.isAvailable }.map(\.description)
-        print("kernel variants: tested \(runnable.joined(separator: ", ")); cannot run here: "
-              + (missing.isEmpty ? "none" : missing.joined(separator: ", ")) + " (\(KernelVariantCoverage.cpuModel))")
-        try Prerequisite(kind: .cpu, isMet: missing.isEmpty,
-                         reason: "kernel variants \(missing.joined(separator: ", ")) cannot run on this CPU (\(KernelVariantCoverage.cpuModel))").check()
+        print(
+            "kernel variants: tested \(runnable.joined(separator: ", ")); cannot run here: "
+                + (missing.isEmpty ? "none" : missing.joined(separator: ", ")) + " (\(KernelVariantCoverage.cpuModel))")
+        try Prerequisite(
+            kind: .cpu, isMet: missing.isEmpty,
+            reason: "kernel variants \(missing.joined(separator: ", ")) cannot run on this CPU (\(KernelVariantCoverage.cpuModel))"
+        ).check()
         #expect(runnable.count == KernelVariant.allCases.count)
     }
 }

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// Manifest shapes are refused before any byte count is computed from them (issue 12): a shape of

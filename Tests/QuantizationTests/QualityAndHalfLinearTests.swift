@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Quantization
 
 struct QualityAndHalfLinearTests {
@@ -20,7 +21,9 @@ struct QualityAndHalfLinearTests {
     func llamaCppTotalErrorThreshold(_ text: String) throws {
         let n = 32 * 128
         let data = (0..<n).map { Float(0.1 + 2 * cos(Double($0) + 0.0)) }
-        let matrix = try data.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 1, columns: n, scheme: QuantizationScheme(parsing: text)) }
+        let matrix = try data.withUnsafeBufferPointer {
+            try Quantizer.quantize($0, rows: 1, columns: n, scheme: QuantizationScheme(parsing: text))
+        }
         let quality = QuantizationQuality(original: data, matrix: matrix)
         let totalError = quality.rmsError * Double(n).squareRoot() / Double(n)
         #expect(totalError < 0.002, "\(text): \(totalError)")
@@ -38,7 +41,9 @@ struct QualityAndHalfLinearTests {
             for variant in KernelVariant.available {
                 var y = [Float](repeating: .nan, count: rows * outputs)
                 try x.withUnsafeBufferPointer { xp in
-                    try y.withUnsafeMutableBufferPointer { try HalfPrecisionLinear.apply(weight, to: xp, rows: rows, into: $0, variant: variant) }
+                    try y.withUnsafeMutableBufferPointer {
+                        try HalfPrecisionLinear.apply(weight, to: xp, rows: rows, into: $0, variant: variant)
+                    }
                 }
                 for t in 0..<rows {
                     for r in 0..<outputs {
@@ -51,7 +56,9 @@ struct QualityAndHalfLinearTests {
             }
         }
         #expect(throws: HalfPrecisionLinear.Failure.unsupported(.f32)) {
-            try HalfPrecisionLinear.apply(Tensor([Float](repeating: 0, count: 4), shape: [2, 2]), to: UnsafeBufferPointer(start: nil, count: 0), rows: 0, into: UnsafeMutableBufferPointer(start: nil, count: 0))
+            try HalfPrecisionLinear.apply(
+                Tensor([Float](repeating: 0, count: 4), shape: [2, 2]), to: UnsafeBufferPointer(start: nil, count: 0), rows: 0,
+                into: UnsafeMutableBufferPointer(start: nil, count: 0))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// The policy maps the roles the architectures declare (their tests: ModelsTests'
@@ -25,9 +26,12 @@ struct QuantizationPolicyTests {
     }
 
     @Test func keepAndOnlyPatterns() throws {
-        let policy = QuantizationPolicy(scheme: .q4_1, keep: [try NamePattern("layers.0.*")],
-                                        only: [try NamePattern("*.mega.w?.weight"), try NamePattern("*.nffn.fc[13].weight")])
-        func decide(_ name: String, _ shape: [Int]) -> QuantizationPolicy.Decision { policy.decide(name: name, shape: shape, role: .linearWeight) }
+        let policy = QuantizationPolicy(
+            scheme: .q4_1, keep: [try NamePattern("layers.0.*")],
+            only: [try NamePattern("*.mega.w?.weight"), try NamePattern("*.nffn.fc[13].weight")])
+        func decide(_ name: String, _ shape: [Int]) -> QuantizationPolicy.Decision {
+            policy.decide(name: name, shape: shape, role: .linearWeight)
+        }
         #expect(decide("layers.0.mega.wv.weight", [64, 64]) == .keep(.keptByPattern))
         #expect(decide("layers.1.mega.wv.weight", [64, 64]) == .quantize(.q4_1))
         #expect(decide("layers.1.mega.wh1.weight", [64, 64]) == .keep(.notSelected))

@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import TestSupport
+
 @testable import Quantization
 
 enum Fixtures {

@@ -1,8 +1,9 @@
 import Checkpoints
 import Foundation
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// A checkpoint held in memory, standing in for a safetensors file.
@@ -34,7 +35,8 @@ struct QuantizedCheckpointLayoutTests {
         let matrix = try values.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: rows, columns: columns, scheme: scheme) }
         let weightName = "layers.0.mega.wv.weight"
         let parts = try QuantizedCheckpointLayout.tensors(for: matrix, weightName: weightName)
-        let expectedNames = ["layers.0.mega.wv.qweight"] + (scheme.ggmlBlockValues == nil ? ["layers.0.mega.wv.scales"] : [])
+        let expectedNames =
+            ["layers.0.mega.wv.qweight"] + (scheme.ggmlBlockValues == nil ? ["layers.0.mega.wv.scales"] : [])
             + (matrix.biases == nil ? [] : ["layers.0.mega.wv.biases"])
         #expect(parts.map(\.name) == expectedNames)
 
@@ -63,14 +65,18 @@ struct QuantizedCheckpointLayoutTests {
         }
         let wrongShape = QuantizedLayout(scheme: scheme, rows: 2, columns: 64)
         #expect(throws: QuantizationError.shapeMismatch(tensor: "w.qweight", expected: [2, 32], actual: [2, 16])) {
-            try QuantizedCheckpointLayout.matrix(weightName: "w.weight", layout: wrongShape, from: InMemorySource(tensors: parts, metadata: [:]))
+            try QuantizedCheckpointLayout.matrix(
+                weightName: "w.weight", layout: wrongShape, from: InMemorySource(tensors: parts, metadata: [:]))
         }
         let f32Scales = QuantizedLayout(scheme: try QuantizationScheme(parsing: "int4-g32-asym-f32"), rows: 2, columns: 32)
         #expect(throws: QuantizationError.unsupportedDType(tensor: "w.scales", dtype: "F16")) {
-            try QuantizedCheckpointLayout.matrix(weightName: "w.weight", layout: f32Scales, from: InMemorySource(tensors: parts, metadata: [:]))
+            try QuantizedCheckpointLayout.matrix(
+                weightName: "w.weight", layout: f32Scales, from: InMemorySource(tensors: parts, metadata: [:]))
         }
-        for bad in ["", "[]", #"{"format_version":2,"tensors":{}}"#, #"{"format_version":1,"tensors":{"a":{"scheme":"int5","shape":[1,1]}}}"#,
-                    #"{"format_version":1,"tensors":{"a":{"scheme":"q8_0","shape":[32]}}}"#] {
+        for bad in [
+            "", "[]", #"{"format_version":2,"tensors":{}}"#, #"{"format_version":1,"tensors":{"a":{"scheme":"int5","shape":[1,1]}}}"#,
+            #"{"format_version":1,"tensors":{"a":{"scheme":"q8_0","shape":[32]}}}"#,
+        ] {
             #expect(throws: QuantizationError.self) { try QuantizationManifest(metadataValue: bad) }
         }
     }

@@ -1,6 +1,7 @@
-import Testing
-import TestSupport
 import Tensors
+import TestSupport
+import Testing
+
 @testable import Quantization
 
 /// Every kernel variant, against the plain reference: dequantize W, then float math. A variant this
@@ -32,7 +33,8 @@ struct QuantizedKernelTests {
         let variant = try #require(KernelVariant.allCases.first { $0.description == parts[0] })
         try KernelVariantCoverage.prerequisite(variant).check()
         let scheme = try QuantizationScheme(parsing: parts[1])
-        let shapes: [(outputs: Int, columns: Int, rows: Int)] = scheme.ggmlBlockValues != nil
+        let shapes: [(outputs: Int, columns: Int, rows: Int)] =
+            scheme.ggmlBlockValues != nil
             ? [(7, 32, 1), (5, 96, 3), (33, 160, 2), (1, 64, 70), (6, 608, 7)]
             : [(7, 32, 1), (5, 97, 3), (17, 33, 2), (3, 1, 1), (9, 389, 4), (2, 200, 66), (5, 965, 8)]
         try Self.verify(label: label, schemeText: parts[1], scheme: scheme, variant: variant, shapes: shapes, usePanels: false)
@@ -63,8 +65,10 @@ struct QuantizedKernelTests {
         return matrix.flatMap { DecodePanels($0, variant: .avx512VNNI) }
     }
 
-    static func verify(label: String, schemeText: String, scheme: QuantizationScheme, variant: KernelVariant,
-                       shapes: [(outputs: Int, columns: Int, rows: Int)], usePanels: Bool) throws {
+    static func verify(
+        label: String, schemeText: String, scheme: QuantizationScheme, variant: KernelVariant,
+        shapes: [(outputs: Int, columns: Int, rows: Int)], usePanels: Bool
+    ) throws {
         let parts = [variant.description, schemeText]
         for (index, shape) in shapes.enumerated() {
             var generator = SeededGenerator(seed: UInt64(index * 7919 + parts[1].count))
@@ -98,7 +102,8 @@ struct QuantizedKernelTests {
                     let value = Double(y[t * shape.outputs + r])
                     let tolerance = 2e-5 * magnitude + 1e-30
                     worstRounding = max(worstRounding, abs(value - exact[t * shape.outputs + r]) / tolerance)
-                    worstActivation = max(worstActivation, abs(value - unquantized[t * shape.outputs + r]) / (activationBound * 1.0001 + tolerance))
+                    worstActivation = max(
+                        worstActivation, abs(value - unquantized[t * shape.outputs + r]) / (activationBound * 1.0001 + tolerance))
                 }
             }
             #expect(worstRounding <= 1, "\(label) \(shape): error reaches \(worstRounding) of the rounding tolerance")

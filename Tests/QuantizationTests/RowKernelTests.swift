@@ -1,7 +1,7 @@
 import CQuantKernels
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The row kernels (softmax, SiLU, one-row grouped attention) in both forms, portable and AVX-512
 /// (polynomial exp), against Double references. On a CPU without AVX-512F the vector form runs the
@@ -27,7 +27,9 @@ struct RowKernelTests {
                 let exact = exps[i] / total
                 // x − max is rounded to float first: a relative error of up to |x − max|·2⁻²⁴ in e^(x − max).
                 let rounding = 6e-8 * abs(Double(input[i]) - top)
-                #expect(abs(Double(x[i]) - exact) <= (4e-7 + rounding) * exact + 1e-30, "form \(vector) count \(count) [\(i)]: \(x[i]) vs \(exact)")
+                #expect(
+                    abs(Double(x[i]) - exact) <= (4e-7 + rounding) * exact + 1e-30,
+                    "form \(vector) count \(count) [\(i)]: \(x[i]) vs \(exact)")
             }
         }
     }
@@ -40,12 +42,17 @@ struct RowKernelTests {
             let gate = generator.normals(count)
             for gated in [false, true] {
                 var x = input
-                if gated { gate.withUnsafeBufferPointer { rk_silu_form(vector, &x, $0.baseAddress, count) } }
-                else { rk_silu_form(vector, &x, nil, count) }
+                if gated {
+                    gate.withUnsafeBufferPointer { rk_silu_form(vector, &x, $0.baseAddress, count) }
+                } else {
+                    rk_silu_form(vector, &x, nil, count)
+                }
                 for i in 0..<count {
                     let v = Double(input[i])
                     let exact = v / (1 + Foundation.exp(-v)) * (gated ? Double(gate[i]) : 1)
-                    #expect(abs(Double(x[i]) - exact) <= 4e-7 * abs(exact) + 1e-30, "form \(vector) \(gated ? "gated" : "plain") [\(i)] of \(v): \(x[i]) vs \(exact)")
+                    #expect(
+                        abs(Double(x[i]) - exact) <= 4e-7 * abs(exact) + 1e-30,
+                        "form \(vector) \(gated ? "gated" : "plain") [\(i)] of \(v): \(x[i]) vs \(exact)")
                 }
             }
         }
@@ -77,7 +84,9 @@ struct RowKernelTests {
                         magnitude += weights[j] / total2 * abs(Double(values[j * valueStride + d]))
                     }
                     let got = Double(out[h * headDim + d])
-                    #expect(abs(got - exact) <= 2e-6 * magnitude + 1e-30, "form \(vector) group \(group) dim \(headDim) total \(total) head \(h) [\(d)]: \(got) vs \(exact)")
+                    #expect(
+                        abs(got - exact) <= 2e-6 * magnitude + 1e-30,
+                        "form \(vector) group \(group) dim \(headDim) total \(total) head \(h) [\(d)]: \(got) vs \(exact)")
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensors
 
 /// binary16 value from its fields, straight from the IEEE 754 definition.
@@ -100,7 +101,9 @@ struct HalfPrecisionTests {
     func bfloat16RoundsToNearestEven() {
         var generator = SystemRandomNumberGenerator()
         var probes: [Float] = (0..<100_000).map { _ in Float(bitPattern: generator.next() as UInt32) }
-        probes += [Float(bitPattern: 0x3f80_8000), Float(bitPattern: 0x3f81_8000), Float(bitPattern: 0x7f7f_ffff), Float(bitPattern: 0x7f80_0001)]
+        probes += [
+            Float(bitPattern: 0x3f80_8000), Float(bitPattern: 0x3f81_8000), Float(bitPattern: 0x7f7f_ffff), Float(bitPattern: 0x7f80_0001),
+        ]
         var vector = [UInt16](repeating: 0, count: probes.count)
         probes.withUnsafeBufferPointer { src in vector.withUnsafeMutableBufferPointer { HalfPrecision.narrowToBFloat16(src, into: $0) } }
         for (index, value) in probes.enumerated() {

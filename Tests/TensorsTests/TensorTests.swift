@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 @Suite("Tensor values and conversions")

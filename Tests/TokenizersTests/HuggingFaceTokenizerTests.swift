@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Tokenizers
 
 /// tokenizer.json files trained by Hugging Face `tokenizers` 0.23.3, one per pre-tokenizer
@@ -25,7 +26,11 @@ struct HuggingFaceTokenizerTests {
         for (text, reference) in zip(strings, ids) {
             // Hugging Face always extracts added tokens, special ones included.
             let ours = tokenizer.encode(text, addBOS: false, parseSpecial: true).map(Int.init)
-            if ours == reference { passed += 1 } else { Issue.record("\(folder) \(text.debugDescription): got \(ours), expected \(reference)") }
+            if ours == reference {
+                passed += 1
+            } else {
+                Issue.record("\(folder) \(text.debugDescription): got \(ours), expected \(reference)")
+            }
             // `<custom>` strips the spaces before it (lstrip), so that string cannot round-trip.
             if !text.contains("<custom>") { #expect(tokenizer.decode(tokenizer.encode(text)) == text) }
         }
@@ -41,8 +46,12 @@ struct HuggingFaceTokenizerTests {
             do { _ = try HuggingFaceTokenizer.load(path: path); return nil } catch { return error }
         }
         #expect(attempt("{not json") as? TokenizerError != nil)
-        #expect(attempt(#"{"model": {"type": "Unigram", "vocab": []}}"#) as? TokenizerError == .unsupportedModel(source: path, model: "Unigram"))
-        #expect(attempt(#"{"model": {"type": "BPE", "vocab": {"a": 0}}}"#) as? TokenizerError == .missingField(source: path, field: "model.merges"))
+        #expect(
+            attempt(#"{"model": {"type": "Unigram", "vocab": []}}"#) as? TokenizerError == .unsupportedModel(source: path, model: "Unigram")
+        )
+        #expect(
+            attempt(#"{"model": {"type": "BPE", "vocab": {"a": 0}}}"#) as? TokenizerError
+                == .missingField(source: path, field: "model.merges"))
         #expect(attempt(#"{"model": {"type": "BPE", "vocab": {"a": "x"}, "merges": []}}"#) as? TokenizerError != nil)
         #expect(attempt(#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [3]}}"#) as? TokenizerError != nil)
         let metaspace = #"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "pre_tokenizer": {"type": "Metaspace"}}"#

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Tokenizers
 
 /// Tiny BPE models trained with the official `sentencepiece` 0.2.3 and the ids it gives
@@ -20,7 +21,11 @@ struct SentencePieceModelFileTests {
         var passed = 0
         for (text, reference) in zip(strings, ids) {
             let ours = tokenizer.encode(text).map(Int.init)
-            if ours == reference { passed += 1 } else { Issue.record("\(name) \(text.debugDescription): got \(ours), expected \(reference)") }
+            if ours == reference {
+                passed += 1
+            } else {
+                Issue.record("\(name) \(text.debugDescription): got \(ours), expected \(reference)")
+            }
         }
         #expect(passed == strings.count && strings.count == 49)
     }
@@ -39,7 +44,9 @@ struct SentencePieceModelFileTests {
             var bytes = [UInt8](original)
             for _ in 0..<4 { bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
             try Data(bytes).write(to: target)
-            do { _ = try SentencePieceModelFile.load(path: target.path) } catch is TokenizerError {} catch { Issue.record("untyped \(error)") }
+            do { _ = try SentencePieceModelFile.load(path: target.path) } catch is TokenizerError {} catch {
+                Issue.record("untyped \(error)")
+            }
         }
     }
 }

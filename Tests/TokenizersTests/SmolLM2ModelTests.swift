@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Tokenizers
 
 /// The released SmolLM2-135M-Instruct Q4_1 GGUF, when `scripts/fetch-models` has put it in the
@@ -10,7 +11,6 @@ import TestSupport
 /// (Fixtures/smollm2-reference.json, from scripts/oracles/smollm2_reference.py).
 struct SmolLM2ModelTests {
     static let modelPath = SharedFiles.cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf")
-
 
     static func reference() throws -> [String: Any] {
         let data = try Data(contentsOf: SharedFiles.tests("TokenizersTests/Fixtures/smollm2-reference.json"))

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Tokenizers
 
 /// tokenizer.json ids size the vocabulary table, so they are bounded by what the file names (issue 12).
@@ -31,9 +32,11 @@ import TestSupport
 
     @Test func aLoneHugeIdIsRefusedInsteadOfAllocatingEveryIdBelowIt() throws {
         // 70 bytes that asked for a 2-billion-entry vocabulary.
-        Self.expectTooSparse(#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 2000000000}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#,
-                             highestID: 2_000_000_000, named: 2)
-        let addedToken = #"{"added_tokens": [{"id": 1500000000, "content": "<x>"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#
+        Self.expectTooSparse(
+            #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 2000000000}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#,
+            highestID: 2_000_000_000, named: 2)
+        let addedToken =
+            #"{"added_tokens": [{"id": 1500000000, "content": "<x>"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#
         Self.expectTooSparse(addedToken, highestID: 1_500_000_000, named: 2)
     }
 
@@ -42,14 +45,16 @@ import TestSupport
         let gaps = #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1027}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#
         #expect(try Self.load(gaps).vocabulary.count == 1028)
         // One more gap is refused.
-        Self.expectTooSparse(#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1028}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#,
-                             highestID: 1028, named: 2)
+        Self.expectTooSparse(
+            #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1028}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#,
+            highestID: 1028, named: 2)
     }
 
     @Test func theFuzzerTimeoutInputIsRefusedQuickly() throws {
         // Found by `scripts/fuzz tokenizer-json` (a > 1 s unit under load): a mutated merge list plus a
         // vocabulary naming a few tokens up to id 24266, which built 24k placeholder tokens per load.
-        Self.expectTooSparse(#"{"model": {"type": "BPE", "vocab": {"!": 1, "8": 24266, "ĠHello": 268}, "merges": ["Ġ Hello"]}, "pre_tokenizer": {"type": "ByteLevel"}}"#,
-                             highestID: 24266, named: 3)
+        Self.expectTooSparse(
+            #"{"model": {"type": "BPE", "vocab": {"!": 1, "8": 24266, "ĠHello": 268}, "merges": ["Ġ Hello"]}, "pre_tokenizer": {"type": "ByteLevel"}}"#,
+            highestID: 24266, named: 3)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Tokenizers
 
 /// Time-bounded mutation fuzzing of the tokenizer readers (the long campaigns are `scripts/fuzz

@@ -1,7 +1,8 @@
 import Checkpoints
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Tokenizers
 
 /// llama.cpp's tokenizer test vectors (Hugging Face reference ids) for the five shared
@@ -28,9 +29,15 @@ struct TokenizerVectorTests {
     }
 
     /// Each vocabulary is loaded once for all tests (the BPE ones hold 50k–150k merges).
-    static let loaded: [String: Result<any Tokenizer, Error>] = Dictionary(uniqueKeysWithValues: vocabularies.map { name in
-        (name, Result { try GGUFTokenizer.load(from: GGUFFile(path: SharedFiles.shared("fixtures/tokenizers/ggml-vocab-\(name).gguf").path)) })
-    })
+    static let loaded: [String: Result<any Tokenizer, Error>] = Dictionary(
+        uniqueKeysWithValues: vocabularies.map { name in
+            (
+                name,
+                Result {
+                    try GGUFTokenizer.load(from: GGUFFile(path: SharedFiles.shared("fixtures/tokenizers/ggml-vocab-\(name).gguf").path))
+                }
+            )
+        })
 
     static func tokenizer(_ name: String) throws -> any Tokenizer {
         guard let result = loaded[name] else { throw TokenizerError.unsupportedModel(source: name, model: "unknown test vocabulary") }
@@ -64,7 +71,9 @@ extension TokenizerVectorTests {
         for (index, vector) in try Self.vectors(name).enumerated() {
             var expected = Array(vector.text.utf8)
             if let bpe = tokenizer as? ByteLevelBPETokenizer, bpe.cleansSpaces { expected = ByteLevelBPETokenizer.cleaningSpaces(expected) }
-            #expect(tokenizer.decodeBytes(vector.ids) == expected, "\(name) #\(index) \(vector.text.debugDescription) → \(tokenizer.decode(vector.ids).debugDescription)")
+            #expect(
+                tokenizer.decodeBytes(vector.ids) == expected,
+                "\(name) #\(index) \(vector.text.debugDescription) → \(tokenizer.decode(vector.ids).debugDescription)")
             #expect(tokenizer.decode(tokenizer.encode(vector.text)) == tokenizer.decode(vector.ids))
         }
     }
@@ -107,9 +116,11 @@ extension TokenizerVectorTests {
     @Test(arguments: vocabularies)
     func randomTextRoundTrips(name: String) throws {
         let tokenizer = try Self.tokenizer(name)
-        let alphabet: [Unicode.Scalar] = Array("aZ09 \t\n\r'.,!?-_ßéÄ".unicodeScalars) + [
-            "\u{0301}", "\u{200D}", "\u{00A0}", "\u{3000}", "\u{0007}", "\u{FFFD}", "ж", "ک", "क", "中", "語", "🦙", "😶", "🌫", "\u{FE0F}", "½", "٣",
-        ]
+        let alphabet: [Unicode.Scalar] =
+            Array("aZ09 \t\n\r'.,!?-_ßéÄ".unicodeScalars) + [
+                "\u{0301}", "\u{200D}", "\u{00A0}", "\u{3000}", "\u{0007}", "\u{FFFD}", "ж", "ک", "क", "中", "語", "🦙", "😶", "🌫", "\u{FE0F}",
+                "½", "٣",
+            ]
         var generator = SeededGenerator(seed: 0x746F_6B)
         for _ in 0..<150 {
             let length = Int.random(in: 0..<40, using: &generator)

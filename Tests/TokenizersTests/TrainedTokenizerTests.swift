@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Tokenizers
 
 /// Tokenizers trained by the official libraries on varied text (Unicode, emoji, digits, runs of
@@ -14,7 +15,8 @@ struct TrainedTokenizerTests {
     }
 
     static func expected(_ name: String) throws -> Expected {
-        try JSONDecoder().decode(Expected.self, from: Data(contentsOf: SharedFiles.tests("TokenizersTests/Fixtures/trained/\(name).expected.json")))
+        try JSONDecoder().decode(
+            Expected.self, from: Data(contentsOf: SharedFiles.tests("TokenizersTests/Fixtures/trained/\(name).expected.json")))
     }
 
     static func check(_ tokenizer: any Tokenizer, against name: String) throws {
@@ -33,11 +35,13 @@ struct TrainedTokenizerTests {
 
     @Test(arguments: ["spm-keep-spaces", "spm-collapse"])
     func sentencePieceModels(name: String) throws {
-        try Self.check(SentencePieceModelFile.load(path: SharedFiles.tests("TokenizersTests/Fixtures/trained/\(name).model").path), against: name)
+        try Self.check(
+            SentencePieceModelFile.load(path: SharedFiles.tests("TokenizersTests/Fixtures/trained/\(name).model").path), against: name)
     }
 
     @Test(arguments: ["bpe-small", "bpe-special"])
     func byteLevelBPEModels(name: String) throws {
-        try Self.check(HuggingFaceTokenizer.load(path: SharedFiles.tests("TokenizersTests/Fixtures/trained/\(name).json").path), against: name)
+        try Self.check(
+            HuggingFaceTokenizer.load(path: SharedFiles.tests("TokenizersTests/Fixtures/trained/\(name).json").path), against: name)
     }
 }

@@ -65,7 +65,8 @@ public enum GGMLDequantization {
         switch type {
         case .f32: return { input, output in for i in 0..<output.count { output[i] = Float(bitPattern: input.u32(i * 4)) } }
         case .f16: return { input, output in for i in 0..<output.count { output[i] = input.half(i * 2) } }
-        case .bf16: return { input, output in for i in 0..<output.count { output[i] = HalfPrecision.float(fromBFloat16Bits: input.u16(i * 2)) } }
+        case .bf16:
+            return { input, output in for i in 0..<output.count { output[i] = HalfPrecision.float(fromBFloat16Bits: input.u16(i * 2)) } }
         case .q8_0: return q8_0
         case .q4_0: return q4_0
         case .q4_1: return q4_1

@@ -154,7 +154,8 @@ public final class GGUFFile: TensorSource, @unchecked Sendable {
             guard !overflowStart, !overflowEnd, end <= file.count else {
                 throw GGUFError.dataOutOfBounds(path: path, tensor: item.name, end: end, fileSize: file.count)
             }
-            tensors.append(GGUFTensorInfo(name: item.name, type: item.type, ggmlShape: item.ggmlShape, offset: expected, byteRange: start..<end))
+            tensors.append(
+                GGUFTensorInfo(name: item.name, type: item.type, ggmlShape: item.ggmlShape, offset: expected, byteRange: start..<end))
             let padded = (item.byteCount + alignment - 1) / alignment * alignment
             expected += padded
         }

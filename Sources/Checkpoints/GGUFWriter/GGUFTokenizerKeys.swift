@@ -6,20 +6,26 @@ import Foundation
 /// CONTROL, other added tokens USER_DEFINED, the rest NORMAL; merges as `"left right"` strings;
 /// BOS/EOS from `tokenizer_config.json`.
 public enum GGUFTokenizerKeys {
-    public static func byteLevelBPE(tokenizerJSON path: String, tokenizerConfig configPath: String?, preTokenizer: String = "default") throws -> [(key: String, value: GGUFValue)] {
+    public static func byteLevelBPE(
+        tokenizerJSON path: String, tokenizerConfig configPath: String?, preTokenizer: String = "default"
+    ) throws -> [(key: String, value: GGUFValue)] {
         let root = try JSONFile.readObject(at: path)
         guard let model = root["model"]?.objectValue, model["type"]?.stringValue == "BPE", let vocab = model["vocab"]?.objectValue else {
-            throw ConversionError.invalidConfiguration(path: path, field: "model", problem: "not a BPE tokenizer.json (model.type \"BPE\" with a vocab)")
+            throw ConversionError.invalidConfiguration(
+                path: path, field: "model", problem: "not a BPE tokenizer.json (model.type \"BPE\" with a vocab)")
         }
         var byID: [Int: String] = [:]
         for (token, value) in vocab.members {
-            guard let id = value.numberValue?.intValue, id >= 0 else { throw ConversionError.invalidConfiguration(path: path, field: "model.vocab.\(token)", problem: "expected a token id") }
+            guard let id = value.numberValue?.intValue, id >= 0 else {
+                throw ConversionError.invalidConfiguration(path: path, field: "model.vocab.\(token)", problem: "expected a token id")
+            }
             byID[id] = token
         }
         var kinds: [Int: Int32] = [:]
         for added in root["added_tokens"]?.arrayValue ?? [] {
             guard let object = added.objectValue, let id = object["id"]?.numberValue?.intValue, id >= 0,
-                  let content = object["content"]?.stringValue else { continue }
+                let content = object["content"]?.stringValue
+            else { continue }
             byID[id] = content
             kinds[id] = object["special"]?.boolValue == true ? 3 : 4
         }
@@ -29,7 +35,8 @@ public enum GGUFTokenizerKeys {
         let merges: [String] = try (model["merges"]?.arrayValue ?? []).map { merge in
             if let text = merge.stringValue { return text }
             if let pair = merge.arrayValue?.compactMap(\.stringValue), pair.count == 2 { return pair.joined(separator: " ") }
-            throw ConversionError.invalidConfiguration(path: path, field: "model.merges", problem: "expected \"a b\" strings or [a, b] pairs")
+            throw ConversionError.invalidConfiguration(
+                path: path, field: "model.merges", problem: "expected \"a b\" strings or [a, b] pairs")
         }
         var keys: [(key: String, value: GGUFValue)] = [
             ("tokenizer.ggml.model", .string("gpt2")),
@@ -40,8 +47,10 @@ public enum GGUFTokenizerKeys {
         ]
         if let configPath, let config = try? JSONFile.readObject(at: configPath) {
             let ids = Dictionary(tokens.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
-            for (field, key) in [("bos_token", "tokenizer.ggml.bos_token_id"), ("eos_token", "tokenizer.ggml.eos_token_id"),
-                                 ("unk_token", "tokenizer.ggml.unknown_token_id"), ("pad_token", "tokenizer.ggml.padding_token_id")] {
+            for (field, key) in [
+                ("bos_token", "tokenizer.ggml.bos_token_id"), ("eos_token", "tokenizer.ggml.eos_token_id"),
+                ("unk_token", "tokenizer.ggml.unknown_token_id"), ("pad_token", "tokenizer.ggml.padding_token_id"),
+            ] {
                 let text = config[field]?.stringValue ?? config[field]?.objectValue?["content"]?.stringValue
                 if let text, let id = ids[text] { keys.append((key, .uint32(UInt32(id)))) }
             }

@@ -77,7 +77,9 @@ public struct GGUFWriter {
     /// The ggml type and value shape a tensor is recorded with.
     static func stored(_ info: TensorInfo, blockType: GGMLType?, path: String) throws -> (GGMLType, [Int]) {
         guard let blockType else {
-            guard let type = ggmlType(for: info.dtype) else { throw GGUFWriteError.unsupportedDType(path: path, tensor: info.name, dtype: info.dtype) }
+            guard let type = ggmlType(for: info.dtype) else {
+                throw GGUFWriteError.unsupportedDType(path: path, tensor: info.name, dtype: info.dtype)
+            }
             return (type, info.shape)
         }
         guard info.dtype == .u8, let rowBytes = info.shape.last, info.shape.count >= 2, rowBytes % blockType.blockByteCount == 0 else {
@@ -140,9 +142,12 @@ public enum GGUFWriteError: Error, Equatable, Sendable, CustomStringConvertible 
         switch self {
         case let .duplicateKey(path, key): return "\(path): metadata key \(key) given twice"
         case let .nameTooLong(path, tensor): return "\(path): tensor name \"\(tensor)\" is longer than GGUF's 63 bytes"
-        case let .tooManyDimensions(path, tensor, shape): return "\(path): tensor \"\(tensor)\" has shape \(shape); GGUF allows at most 4 dimensions"
-        case let .unsupportedDType(path, tensor, dtype): return "\(path): tensor \"\(tensor)\" is \(dtype), which this GGUF writer does not store"
-        case let .notWholeBlocks(path, tensor, type, shape): return "\(path): tensor \"\(tensor)\" (U8 \(shape)) is not whole rows of \(type) blocks"
+        case let .tooManyDimensions(path, tensor, shape):
+            return "\(path): tensor \"\(tensor)\" has shape \(shape); GGUF allows at most 4 dimensions"
+        case let .unsupportedDType(path, tensor, dtype):
+            return "\(path): tensor \"\(tensor)\" is \(dtype), which this GGUF writer does not store"
+        case let .notWholeBlocks(path, tensor, type, shape):
+            return "\(path): tensor \"\(tensor)\" (U8 \(shape)) is not whole rows of \(type) blocks"
         case let .producedTensorMismatch(path, tensor): return "\(path): tensor \"\(tensor)\" does not have the promised dtype and shape"
         }
     }

@@ -11,7 +11,9 @@ public enum JSONFile {
         do { value = try JSONParser.parse([UInt8](data)) } catch {
             throw ConversionError.invalidConfiguration(path: path, field: "", problem: "not valid JSON: \(error)")
         }
-        guard let object = value.objectValue else { throw ConversionError.invalidConfiguration(path: path, field: "", problem: "expected a JSON object") }
+        guard let object = value.objectValue else {
+            throw ConversionError.invalidConfiguration(path: path, field: "", problem: "expected a JSON object")
+        }
         return object
     }
 }

@@ -48,8 +48,10 @@ public struct JSONWriter: Sendable {
         return ": "
     }
 
-    private func writeContainer(open: Character, close: Character, count: Int, into output: inout [UInt8], level: Int,
-                                element: (Int, inout [UInt8]) -> Void) {
+    private func writeContainer(
+        open: Character, close: Character, count: Int, into output: inout [UInt8], level: Int,
+        element: (Int, inout [UInt8]) -> Void
+    ) {
         output.append(contentsOf: String(open).utf8)
         guard count > 0 else {
             output.append(contentsOf: String(close).utf8)
@@ -87,15 +89,23 @@ public struct JSONWriter: Sendable {
     }
 
     private func appendSerdeEscaped(_ byte: UInt8, into output: inout [UInt8]) {
-        if let escape = Self.shortEscape(UInt16(byte)) { output.append(contentsOf: escape.utf8) }
-        else if byte < 0x20 { appendUnicodeEscape(UInt16(byte), into: &output) }
-        else { output.append(byte) }
+        if let escape = Self.shortEscape(UInt16(byte)) {
+            output.append(contentsOf: escape.utf8)
+        } else if byte < 0x20 {
+            appendUnicodeEscape(UInt16(byte), into: &output)
+        } else {
+            output.append(byte)
+        }
     }
 
     private func appendPythonEscaped(_ unit: UInt16, into output: inout [UInt8]) {
-        if let escape = Self.shortEscape(unit) { output.append(contentsOf: escape.utf8) }
-        else if (0x20..<0x7F).contains(unit) { output.append(UInt8(unit)) }
-        else { appendUnicodeEscape(unit, into: &output) }
+        if let escape = Self.shortEscape(unit) {
+            output.append(contentsOf: escape.utf8)
+        } else if (0x20..<0x7F).contains(unit) {
+            output.append(UInt8(unit))
+        } else {
+            appendUnicodeEscape(unit, into: &output)
+        }
     }
 
     /// The two-character escapes serde_json and Python's json module share.

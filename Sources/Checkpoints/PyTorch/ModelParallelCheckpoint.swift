@@ -38,14 +38,17 @@ public final class ModelParallelCheckpoint: TensorSource {
             layout = .consolidateConfig
             let consolidate = try Self.jsonObject(at: directory + "/consolidate_config.json")
             guard let size = consolidate["model_parallel_size"]?.numberValue?.intValue, (1...Self.maxRanks).contains(size) else {
-                throw ModelParallelError.invalidConfig(path: directory + "/consolidate_config.json",
-                                                       detail: "model_parallel_size must be an integer from 1 to \(Self.maxRanks)")
+                throw ModelParallelError.invalidConfig(
+                    path: directory + "/consolidate_config.json",
+                    detail: "model_parallel_size must be an integer from 1 to \(Self.maxRanks)")
             }
             Self.flatten(consolidate, prefix: "", into: &metadata)
             if manager.fileExists(atPath: directory + "/config.json") {
                 Self.flatten(try Self.jsonObject(at: directory + "/config.json"), prefix: "", into: &metadata)
             }
-            shardPaths = size == 1 ? [directory + "/consolidated.pth"]
+            shardPaths =
+                size == 1
+                ? [directory + "/consolidated.pth"]
                 : (0..<size).map { directory + "/" + String(format: "consolidated.%02d.pth", $0) }
         } else if manager.fileExists(atPath: directory + "/params.json") {
             layout = .params
@@ -107,8 +110,10 @@ public final class ModelParallelCheckpoint: TensorSource {
     }
 
     /// Checks key sets, dtypes and shapes across ranks and derives each merged tensor's shape.
-    private static func plan(_ shards: [PyTorchCheckpoint], directory: String,
-                             rule: (String, Int) -> MergeRule?) throws -> ([TensorInfo], [String: MergeRule]) {
+    private static func plan(
+        _ shards: [PyTorchCheckpoint], directory: String,
+        rule: (String, Int) -> MergeRule?
+    ) throws -> ([TensorInfo], [String: MergeRule]) {
         let first = shards[0]
         let names = Set(first.tensorNames)
         for (rank, shard) in shards.enumerated().dropFirst() {
@@ -130,7 +135,8 @@ public final class ModelParallelCheckpoint: TensorSource {
             var shape = base.shape
             for (rank, piece) in pieces.enumerated() {
                 guard piece.dtype == base.dtype else {
-                    throw ModelParallelError.shapeMismatch(path: directory, tensor: base.name, detail: "rank \(rank) holds \(piece.dtype), rank 0 \(base.dtype)")
+                    throw ModelParallelError.shapeMismatch(
+                        path: directory, tensor: base.name, detail: "rank \(rank) holds \(piece.dtype), rank 0 \(base.dtype)")
                 }
                 try checkShape(piece.shape, against: base.shape, rule: rule, tensor: base.name, rank: rank, directory: directory)
             }
@@ -143,26 +149,33 @@ public final class ModelParallelCheckpoint: TensorSource {
         return (infos, rules)
     }
 
-    private static func checkShape(_ shape: [Int], against base: [Int], rule: MergeRule, tensor: String, rank: Int, directory: String) throws {
+    private static func checkShape(
+        _ shape: [Int], against base: [Int], rule: MergeRule, tensor: String, rank: Int, directory: String
+    ) throws {
         let agrees: Bool
         switch rule {
         case .replicated:
             agrees = shape == base
         case let .concatenate(axis):
             guard axis < base.count else {
-                throw ModelParallelError.shapeMismatch(path: directory, tensor: tensor, detail: "cannot concatenate a \(base.count)-D tensor along axis \(axis)")
+                throw ModelParallelError.shapeMismatch(
+                    path: directory, tensor: tensor, detail: "cannot concatenate a \(base.count)-D tensor along axis \(axis)")
             }
-            agrees = shape.count == base.count && zip(shape, base).enumerated().allSatisfy { $0.offset == axis || $0.element.0 == $0.element.1 }
+            agrees =
+                shape.count == base.count && zip(shape, base).enumerated().allSatisfy { $0.offset == axis || $0.element.0 == $0.element.1 }
         }
         guard agrees else {
-            throw ModelParallelError.shapeMismatch(path: directory, tensor: tensor, detail: "rank \(rank) has shape \(shape), rank 0 \(base) (\(rule))")
+            throw ModelParallelError.shapeMismatch(
+                path: directory, tensor: tensor, detail: "rank \(rank) has shape \(shape), rank 0 \(base) (\(rule))")
         }
     }
 
     /// The small config files beside the rank files, read with the strict parser (integers, booleans
     /// and floats stay apart, so `"model_parallel_size": true` is refused rather than read as 1).
     private static func jsonObject(at path: String) throws -> JSONObject {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelParallelError.invalidConfig(path: path, detail: "cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelParallelError.invalidConfig(path: path, detail: "cannot read the file")
+        }
         guard let object = (try? JSONParser.parse([UInt8](data)))?.objectValue else {
             throw ModelParallelError.invalidConfig(path: path, detail: "not a JSON object")
         }
@@ -204,7 +217,8 @@ public enum ModelParallelError: Error, Equatable, CustomStringConvertible {
         case let .keySetsDiffer(path, detail): return "\(path): \(detail)"
         case let .unknownKey(path, tensor): return "\(path): no known model-parallel split for tensor '\(tensor)'"
         case let .shapeMismatch(path, tensor, detail): return "\(path): tensor '\(tensor)': \(detail)"
-        case let .replicatedDiffers(path, tensor, rank): return "\(path): replicated tensor '\(tensor)' differs between rank 0 and rank \(rank)"
+        case let .replicatedDiffers(path, tensor, rank):
+            return "\(path): replicated tensor '\(tensor)' differs between rank 0 and rank \(rank)"
         case let .noMergeRules(path): return "\(path): a model-parallel folder needs its architecture's merge rules to be opened here"
         }
     }

@@ -57,7 +57,8 @@ public struct ModelParallelWriter {
                     return (info, 0..<rows, 0..<columns)
                 case let .concatenate(axis):
                     guard axis < max(info.shape.count, 1), axis <= 1, info.shape[axis] % ranks == 0 else {
-                        throw Failure.indivisible(tensor: info.name, axis: axis, size: info.shape.count > axis ? info.shape[axis] : 0, ranks: ranks)
+                        throw Failure.indivisible(
+                            tensor: info.name, axis: axis, size: info.shape.count > axis ? info.shape[axis] : 0, ranks: ranks)
                     }
                     var shape = info.shape
                     let part = info.shape[axis] / ranks

@@ -39,10 +39,12 @@ public enum PickleError: Error, Equatable, CustomStringConvertible {
         case let .memoTooLarge(limit): return "pickle stores more than \(limit) memo entries"
         case let .nestingTooDeep(limit): return "pickle nests containers deeper than \(limit) levels"
         case let .nestedContainerDeepened(depth):
-            return "pickle adds to a container after placing it inside another, making it \(depth) levels deep (a cyclic object; torch never writes this)"
+            return
+                "pickle adds to a container after placing it inside another, making it \(depth) levels deep (a cyclic object; torch never writes this)"
         case let .nodeBudgetExceeded(limit):
             return "pickle describes more than \(limit) nodes for its size (memo references shared exponentially)"
-        case let .lengthExceedsStream(length, offset): return "pickle operand at byte \(offset) claims \(length) bytes, more than the stream holds"
+        case let .lengthExceedsStream(length, offset):
+            return "pickle operand at byte \(offset) claims \(length) bytes, more than the stream holds"
         case let .integerTooLarge(bytes, offset): return "pickle integer of \(bytes) bytes at byte \(offset) is too large"
         case let .invalidUTF8(offset): return "pickle string at byte \(offset) is not valid UTF-8"
         case let .unhashableKey(type): return "pickle uses a \(type) as a dict key"

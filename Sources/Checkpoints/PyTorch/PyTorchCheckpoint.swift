@@ -87,7 +87,7 @@ public final class PyTorchCheckpoint: TensorSource {
 
     public func tensor(named name: String) throws -> Tensor {
         guard let reference = references[name], let fileRange = storageRanges[reference.storage.key],
-              let width = reference.dtype.byteWidth, let storageWidth = reference.storage.dtype.byteWidth
+            let width = reference.dtype.byteWidth, let storageWidth = reference.storage.dtype.byteWidth
         else { throw PyTorchError.unknownTensor(path: location, name: name) }
         let base = fileRange.lowerBound + reference.storage.elementOffset * storageWidth + reference.storageOffset * width
         let count = Tensor.elementCount(of: reference.shape) ?? 0
@@ -98,8 +98,9 @@ public final class PyTorchCheckpoint: TensorSource {
         } else if StridedCopy.isContiguous(shape: reference.shape, strides: reference.strides), !bigEndian || width == 1 {
             storage = Storage(file: file, range: base..<(base + count * width))
         } else {
-            storage = StridedCopy.gather(from: file.bytes, base: base, width: width, shape: reference.shape,
-                                         strides: reference.strides, swapBytes: bigEndian && width > 1)
+            storage = StridedCopy.gather(
+                from: file.bytes, base: base, width: width, shape: reference.shape,
+                strides: reference.strides, swapBytes: bigEndian && width > 1)
         }
         return try Tensor(dtype: reference.dtype, shape: reference.shape, storage: storage)
     }
@@ -120,13 +121,17 @@ public final class PyTorchCheckpoint: TensorSource {
             throw PyTorchError.tensorOutOfBounds(path: path, tensor: name, detail: "storage view exceeds the stored bytes")
         }
         guard count > 0 else { return }
-        guard let lastElement = StridedCopy.lastElementIndex(offset: tensor.storageOffset, shape: tensor.shape, strides: tensor.strides) else {
+        guard let lastElement = StridedCopy.lastElementIndex(offset: tensor.storageOffset, shape: tensor.shape, strides: tensor.strides)
+        else {
             throw PyTorchError.tensorOutOfBounds(path: path, tensor: name, detail: "offset and strides overflow")
         }
         let (end, overflow) = (lastElement + 1).multipliedReportingOverflow(by: width)
         guard !overflow, end <= storageBytes else {
-            throw PyTorchError.tensorOutOfBounds(path: path, tensor: name,
-                detail: "offset \(tensor.storageOffset), size \(tensor.shape), stride \(tensor.strides) reach byte \(overflow ? Int.max : end) of a \(storageBytes)-byte storage")
+            throw PyTorchError.tensorOutOfBounds(
+                path: path, tensor: name,
+                detail:
+                    "offset \(tensor.storageOffset), size \(tensor.shape), stride \(tensor.strides) reach byte \(overflow ? Int.max : end) of a \(storageBytes)-byte storage"
+            )
         }
         // Stride 0 (an expanded view) repeats elements, so reading the tensor can allocate far more
         // than the file holds: [2^40] with stride [0] over one float would ask for 4 TiB.

@@ -38,17 +38,20 @@ public enum PyTorchError: Error, Equatable, CustomStringConvertible {
         case let .pickle(path, error): return "\(path): \(error)"
         case let .storageMissing(path, key): return "\(path): storage '\(key)' is referenced but not stored"
         case let .storageSize(path, key, detail): return "\(path): storage '\(key)': \(detail)"
-        case let .unsupportedStorage(path, type): return "\(path): storage type \(type) is not supported (complex and quantized tensors cannot be read)"
+        case let .unsupportedStorage(path, type):
+            return "\(path): storage type \(type) is not supported (complex and quantized tensors cannot be read)"
         case let .tensorOutOfBounds(path, tensor, detail): return "\(path): tensor '\(tensor)': \(detail)"
         case let .duplicateTensorName(path, name): return "\(path): two tensors flatten to the same name '\(name)'"
         case let .cyclicStructure(path, at): return "\(path): the pickled object refers to itself at '\(at)'"
         case let .nestingTooDeep(path, at): return "\(path): the pickled object nests too deeply at '\(at)'"
         case let .expandedViewTooLarge(path, tensor, bytes, storageBytes):
-            return "\(path): tensor '\(tensor)' repeats its \(storageBytes)-byte storage into \(bytes) bytes, more than a view may expand to"
+            return
+                "\(path): tensor '\(tensor)' repeats its \(storageBytes)-byte storage into \(bytes) bytes, more than a view may expand to"
         case let .noTensors(path): return "\(path): the checkpoint holds no tensors"
         case let .unknownTensor(path, name): return "\(path): no tensor named '\(name)'"
         case let .prefixNotFound(path, prefix, available):
-            return "\(path): no tensors under '\(prefix)'; top-level entries holding tensors: \(available.isEmpty ? "none" : available.joined(separator: ", "))"
+            return
+                "\(path): no tensors under '\(prefix)'; top-level entries holding tensors: \(available.isEmpty ? "none" : available.joined(separator: ", "))"
         }
     }
 }

@@ -54,7 +54,7 @@ final class StorageCatalog {
             return .storage(StorageReference(key: key, dtype: dtype, elementCount: count, elementOffset: 0))
         }
         guard view.items.count == 3, let offset = view.items[1].intValue, let size = view.items[2].intValue,
-              offset >= 0, size >= 0, offset <= count, size <= count - offset
+            offset >= 0, size >= 0, offset <= count, size <= count - offset
         else { throw PickleError.invalidPersistentID("storage '\(key)' has an invalid view (view_key, offset, size)") }
         return .storage(StorageReference(key: key, dtype: dtype, elementCount: size, elementOffset: offset))
     }

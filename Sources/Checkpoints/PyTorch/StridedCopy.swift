@@ -28,7 +28,8 @@ enum StridedCopy {
 
     /// Copies the view into a new row-major buffer, reversing each element's bytes when `swapBytes`.
     /// The caller has checked that every addressed element lies inside `source`.
-    static func gather(from source: UnsafeRawBufferPointer, base: Int, width: Int, shape: [Int], strides: [Int], swapBytes: Bool) -> Storage {
+    static func gather(from source: UnsafeRawBufferPointer, base: Int, width: Int, shape: [Int], strides: [Int], swapBytes: Bool) -> Storage
+    {
         let count = Tensor.elementCount(of: shape) ?? 0
         return Storage(count: count * width) { target in
             guard count > 0, let sourceBase = source.baseAddress, let targetBase = target.baseAddress else { return }
@@ -48,8 +49,9 @@ enum StridedCopy {
                     (targetBase + written * width).copyMemory(from: sourceBase + offset, byteCount: innerSize * width)
                 } else {
                     for inner in 0..<innerSize {
-                        copyElement(from: sourceBase + offset + inner * innerStride, to: targetBase + (written + inner) * width,
-                                    width: width, swap: swapBytes)
+                        copyElement(
+                            from: sourceBase + offset + inner * innerStride, to: targetBase + (written + inner) * width,
+                            width: width, swap: swapBytes)
                     }
                 }
                 written += innerSize
@@ -67,7 +69,9 @@ enum StridedCopy {
 
     private static func copyElement(from source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, width: Int, swap: Bool) {
         if swap {
-            for byte in 0..<width { target.storeBytes(of: source.load(fromByteOffset: width - 1 - byte, as: UInt8.self), toByteOffset: byte, as: UInt8.self) }
+            for byte in 0..<width {
+                target.storeBytes(of: source.load(fromByteOffset: width - 1 - byte, as: UInt8.self), toByteOffset: byte, as: UInt8.self)
+            }
         } else {
             target.copyMemory(from: source, byteCount: width)
         }

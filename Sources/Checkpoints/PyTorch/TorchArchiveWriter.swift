@@ -44,7 +44,7 @@ public final class TorchArchiveWriter {
         func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { header += $0 } }
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { header += $0 } }
         u32(0x0403_4B50)
-        u16(20); u16(0); u16(0); u16(0); u16(0x21)               // version, flags, stored, time, date (1980-01-01)
+        u16(20); u16(0); u16(0); u16(0); u16(0x21)  // version, flags, stored, time, date (1980-01-01)
         u32(crc)
         u32(UInt32(clamping: bytes.count)); u32(UInt32(clamping: bytes.count))
         u16(fullName.count); u16(4 + padding)

@@ -16,7 +16,9 @@ struct ParsedTorchFile {
 }
 
 enum TorchFileLayouts {
-    static func unpickle(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, path: String, catalog: StorageCatalog) throws -> (PickleFlattener, end: Int) {
+    static func unpickle(
+        _ bytes: UnsafeRawBufferPointer, from start: Int = 0, path: String, catalog: StorageCatalog
+    ) throws -> (PickleFlattener, end: Int) {
         do {
             let (flattener, end) = try Unpickler.load(bytes, from: start, persistentLoad: catalog.load) { root in
                 var flattener = PickleFlattener(path: path, streamBytes: bytes.count - start)
@@ -43,8 +45,10 @@ enum TorchFileLayouts {
         }
 
         var formatMetadata = ["pytorch.format": "zip"]
-        for (record, key) in [("version", "pytorch.archive_version"), (".data/version", "pytorch.archive_version"),
-                              (".format_version", "pytorch.format_version"), (".storage_alignment", "pytorch.storage_alignment")] {
+        for (record, key) in [
+            ("version", "pytorch.archive_version"), (".data/version", "pytorch.archive_version"),
+            (".format_version", "pytorch.format_version"), (".storage_alignment", "pytorch.storage_alignment"),
+        ] {
             if let entry = archive.entry(named: prefix + record) {
                 formatMetadata[key] = String(decoding: try archive.bytes(of: entry), as: UTF8.self).trimmingWhitespace
             }
@@ -64,12 +68,14 @@ enum TorchFileLayouts {
             guard let entry = archive.entry(named: "\(prefix)data/\(key)") else { throw PyTorchError.storageMissing(path: path, key: key) }
             let range = try archive.dataRange(of: entry)
             guard range.count >= root.byteCount else {
-                throw PyTorchError.storageSize(path: path, key: key, detail: "holds \(range.count) bytes, the pickle says \(root.byteCount)")
+                throw PyTorchError.storageSize(
+                    path: path, key: key, detail: "holds \(range.count) bytes, the pickle says \(root.byteCount)")
             }
             ranges[key] = range
         }
-        return ParsedTorchFile(tensors: flattener.tensors, scalars: flattener.scalars, storages: catalog.roots,
-                               storageRanges: ranges, bigEndian: bigEndian, formatMetadata: formatMetadata, rootKeys: flattener.rootKeys)
+        return ParsedTorchFile(
+            tensors: flattener.tensors, scalars: flattener.scalars, storages: catalog.roots,
+            storageRanges: ranges, bigEndian: bigEndian, formatMetadata: formatMetadata, rootKeys: flattener.rootKeys)
     }
 
     /// 0x1950a86a20f9469cfc6c as pickle LONG1 bytes (little-endian two's complement).
@@ -83,7 +89,9 @@ enum TorchFileLayouts {
         let bytes = file.bytes
         let ignoreStorages: Unpickler.PersistentLoad = { _ in throw PickleError.invalidPersistentID("header pickles hold no storages") }
         func header<T>(from start: Int, _ extract: (PickleValue) throws -> T) throws -> (T, end: Int) {
-            do { return try Unpickler.load(bytes, from: start, persistentLoad: ignoreStorages, extract: extract) } catch let error as PickleError {
+            do { return try Unpickler.load(bytes, from: start, persistentLoad: ignoreStorages, extract: extract) } catch let error
+                as PickleError
+            {
                 throw PyTorchError.pickle(path: path, error)
             }
         }
@@ -94,7 +102,8 @@ enum TorchFileLayouts {
         guard magicMatches else { throw PyTorchError.legacyHeader(path: path, detail: "wrong magic number") }
         let (protocolVersion, afterProtocol) = try header(from: afterMagic) { value in value.intValue }
         guard protocolVersion.map(Int64.init) == legacyProtocolVersion else {
-            throw PyTorchError.legacyHeader(path: path, detail: "protocol version \(protocolVersion.map(String.init) ?? "?"), expected 1001")
+            throw PyTorchError.legacyHeader(
+                path: path, detail: "protocol version \(protocolVersion.map(String.init) ?? "?"), expected 1001")
         }
         let (littleEndian, afterSysInfo) = try header(from: afterProtocol) { value -> Bool in
             guard case let .dict(info) = value else { return true }
@@ -115,11 +124,14 @@ enum TorchFileLayouts {
         var cursor = dataStart
         var ranges: [String: Range<Int>] = [:]
         for key in keys {
-            guard let root = catalog.roots[key] else { throw PyTorchError.storageSize(path: path, key: key, detail: "listed but never referenced") }
+            guard let root = catalog.roots[key] else {
+                throw PyTorchError.storageSize(path: path, key: key, detail: "listed but never referenced")
+            }
             guard let rawCount = view.u64(at: cursor) else { throw PyTorchError.storageMissing(path: path, key: key) }
             let count = littleEndian ? rawCount : rawCount.byteSwapped
             guard count == UInt64(root.elementCount) else {
-                throw PyTorchError.storageSize(path: path, key: key, detail: "the file stores \(count) elements, the pickle says \(root.elementCount)")
+                throw PyTorchError.storageSize(
+                    path: path, key: key, detail: "the file stores \(count) elements, the pickle says \(root.elementCount)")
             }
             let start = cursor + 8
             guard view.contains(start, length: root.byteCount) else { throw PyTorchError.storageMissing(path: path, key: key) }
@@ -128,8 +140,9 @@ enum TorchFileLayouts {
         }
         for key in catalog.roots.keys where ranges[key] == nil { throw PyTorchError.storageMissing(path: path, key: key) }
         let formatMetadata = ["pytorch.format": "legacy", "pytorch.byteorder": littleEndian ? "little" : "big"]
-        return ParsedTorchFile(tensors: flattener.tensors, scalars: flattener.scalars, storages: catalog.roots,
-                               storageRanges: ranges, bigEndian: !littleEndian, formatMetadata: formatMetadata, rootKeys: flattener.rootKeys)
+        return ParsedTorchFile(
+            tensors: flattener.tensors, scalars: flattener.scalars, storages: catalog.roots,
+            storageRanges: ranges, bigEndian: !littleEndian, formatMetadata: formatMetadata, rootKeys: flattener.rootKeys)
     }
 }
 

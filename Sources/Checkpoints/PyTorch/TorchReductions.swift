@@ -18,9 +18,12 @@ extension Unpickler {
             // (storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype[, metadata])
             try expectCount(global, args, 7...8)
             guard case let .global(.dtype(name, dtype)) = args[6] else {
-                throw PickleError.invalidCall(callable: global.qualifiedName, detail: "argument 7 is a \(args[6].typeName), not a torch dtype")
+                throw PickleError.invalidCall(
+                    callable: global.qualifiedName, detail: "argument 7 is a \(args[6].typeName), not a torch dtype")
             }
-            guard let dtype else { throw PickleError.invalidCall(callable: global.qualifiedName, detail: "dtype torch.\(name) is not supported") }
+            guard let dtype else {
+                throw PickleError.invalidCall(callable: global.qualifiedName, detail: "dtype torch.\(name) is not supported")
+            }
             return .tensor(try tensor(global, args, dtypeOverride: dtype))
         case .rebuildParameter, .rebuildParameterWithState, .parameterType:
             // A Parameter is its data tensor; requires_grad, hooks and Python state do not change the bytes.
@@ -37,7 +40,8 @@ extension Unpickler {
             }
             guard case .global(.tensorType) = args[1] else {
                 if case .global(.parameterType) = args[1] { return try call(function, inner.items) }
-                throw PickleError.invalidCall(callable: global.qualifiedName, detail: "tensor subclass \(args[1].typeName) is not supported")
+                throw PickleError.invalidCall(
+                    callable: global.qualifiedName, detail: "tensor subclass \(args[1].typeName) is not supported")
             }
             return try call(function, inner.items)
         case .size:
@@ -57,13 +61,17 @@ extension Unpickler {
             try expectCount(global, args, 0...1)
             let items: [PickleValue]
             if let source = args.first {
-                if case let .set(container) = source { items = container.items } else {
+                if case let .set(container) = source {
+                    items = container.items
+                } else {
                     guard let sequence = source.sequenceItems else {
                         throw PickleError.invalidCall(callable: global.qualifiedName, detail: "cannot make a set from a \(source.typeName)")
                     }
                     items = sequence
                 }
-            } else { items = [] }
+            } else {
+                items = []
+            }
             return .set(try makeContainer(items))
         case .bytearray:
             try expectCount(global, args, 0...1)
@@ -75,12 +83,16 @@ extension Unpickler {
         case .codecsEncode:
             // Protocol 2 pickles Python 3 bytes as _codecs.encode(text, "latin1").
             try expectCount(global, args, 2...2)
-            guard case let .string(text) = args[0], let encoding = args[1].stringValue, ["latin1", "latin-1"].contains(encoding.lowercased()) else {
+            guard case let .string(text) = args[0], let encoding = args[1].stringValue,
+                ["latin1", "latin-1"].contains(encoding.lowercased())
+            else {
                 throw PickleError.invalidCall(callable: global.qualifiedName, detail: "only (str, 'latin1') is accepted")
             }
             var raw: [UInt8] = []
             for scalar in text.unicodeScalars {
-                guard scalar.value <= 0xFF else { throw PickleError.invalidCall(callable: global.qualifiedName, detail: "text is not latin-1") }
+                guard scalar.value <= 0xFF else {
+                    throw PickleError.invalidCall(callable: global.qualifiedName, detail: "text is not latin-1")
+                }
                 raw.append(UInt8(scalar.value))
             }
             return .bytes(raw)
@@ -109,7 +121,11 @@ extension Unpickler {
 
     private func expectCount(_ global: TorchGlobal, _ args: [PickleValue], _ allowed: ClosedRange<Int>) throws {
         guard allowed.contains(args.count) else {
-            throw PickleError.invalidCall(callable: global.qualifiedName, detail: "\(args.count) arguments, expected \(allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound)–\(allowed.upperBound)")")
+            throw PickleError.invalidCall(
+                callable: global.qualifiedName,
+                detail:
+                    "\(args.count) arguments, expected \(allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound)–\(allowed.upperBound)")"
+            )
         }
     }
 
@@ -150,7 +166,8 @@ extension Unpickler {
         if args.count > 5, case let .dict(hooks) = args[5], !hooks.entries.isEmpty {
             throw PickleError.invalidCall(callable: name, detail: "backward hooks are not supported")
         }
-        return TensorReference(storage: storage, dtype: dtypeOverride ?? storage.dtype, storageOffset: offset, shape: shape, strides: strides)
+        return TensorReference(
+            storage: storage, dtype: dtypeOverride ?? storage.dtype, storageOffset: offset, shape: shape, strides: strides)
     }
 
     private func integers(_ value: PickleValue) -> [Int]? {

@@ -34,9 +34,9 @@ public enum TorchStateDictPickle {
 
     /// Tensor `i` of `infos` is stored in record `data/i`.
     public static func encode(_ infos: [TensorInfo]) throws -> [UInt8] {
-        var out: [UInt8] = [0x80, 2]                              // PROTO 2
+        var out: [UInt8] = [0x80, 2]  // PROTO 2
         func global(_ module: String, _ name: String) { out.append(UInt8(ascii: "c")); out += Array("\(module)\n\(name)\n".utf8) }
-        func string(_ text: String) {                             // BINUNICODE
+        func string(_ text: String) {  // BINUNICODE
             let bytes = Array(text.utf8)
             out.append(UInt8(ascii: "X"))
             withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { out += $0 }
@@ -51,7 +51,7 @@ public enum TorchStateDictPickle {
             } else if (Int(Int32.min)...Int(Int32.max)).contains(value) {
                 out.append(UInt8(ascii: "J"))
                 withUnsafeBytes(of: Int32(value).littleEndian) { out += $0 }
-            } else {                                              // LONG1, 8 bytes little-endian two's complement
+            } else {  // LONG1, 8 bytes little-endian two's complement
                 out += [0x8A, 8]
                 withUnsafeBytes(of: Int64(value).littleEndian) { out += $0 }
             }
@@ -75,32 +75,32 @@ public enum TorchStateDictPickle {
         }
 
         emptyOrderedDict()
-        out.append(UInt8(ascii: "("))                             // MARK for SETITEMS
+        out.append(UInt8(ascii: "("))  // MARK for SETITEMS
         for (key, info) in infos.enumerated() {
             guard let storage = storageClass(info.dtype) else { throw Failure.unsupportedDType(info.name, info.dtype) }
             string(info.name)
             global("torch._utils", "_rebuild_tensor_v2")
-            out.append(UInt8(ascii: "("))                         // MARK: arguments
-            out.append(UInt8(ascii: "("))                         // MARK: persistent id
+            out.append(UInt8(ascii: "("))  // MARK: arguments
+            out.append(UInt8(ascii: "("))  // MARK: persistent id
             string("storage")
             global("torch", storage)
             string(String(key))
             string("cpu")
             integer(info.elementCount)
             out.append(UInt8(ascii: "t"))
-            out.append(UInt8(ascii: "Q"))                         // BINPERSID
-            integer(0)                                            // storage offset
+            out.append(UInt8(ascii: "Q"))  // BINPERSID
+            integer(0)  // storage offset
             tuple(info.shape)
             var strides = [Int](repeating: 1, count: info.shape.count)
             for axis in stride(from: info.shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * info.shape[axis + 1] }
             tuple(strides)
-            out.append(0x89)                                      // NEWFALSE: requires_grad
-            emptyOrderedDict()                                    // backward hooks
+            out.append(0x89)  // NEWFALSE: requires_grad
+            emptyOrderedDict()  // backward hooks
             out.append(UInt8(ascii: "t"))
             out.append(UInt8(ascii: "R"))
         }
-        out.append(UInt8(ascii: "u"))                             // SETITEMS
-        out.append(UInt8(ascii: "."))                             // STOP
+        out.append(UInt8(ascii: "u"))  // SETITEMS
+        out.append(UInt8(ascii: "."))  // STOP
         return out
     }
 }

@@ -109,19 +109,19 @@ final class Unpickler {
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     private func execute(_ opcode: UInt8, at offset: Int) throws {
         switch opcode {
-        case 0x80: // PROTO
+        case 0x80:  // PROTO
             let version = Int(try readUnsigned(1))
             guard version <= 5 else { throw PickleError.unsupportedProtocol(version) }
-        case 0x95: // FRAME: a length hint only; the bytes follow inline.
+        case 0x95:  // FRAME: a length hint only; the bytes follow inline.
             let length = try readUnsigned(8)
             guard length <= UInt64(view.count - position) else { throw PickleError.lengthExceedsStream(length: length, offset: offset) }
-        case UInt8(ascii: "("): // MARK
+        case UInt8(ascii: "("):  // MARK
             marks.append(stack.count)
-        case UInt8(ascii: "0"): // POP
+        case UInt8(ascii: "0"):  // POP
             _ = try pop(opcode, offset)
-        case UInt8(ascii: "1"): // POP_MARK
+        case UInt8(ascii: "1"):  // POP_MARK
             _ = try popMark(opcode, offset)
-        case UInt8(ascii: "2"): // DUP
+        case UInt8(ascii: "2"):  // DUP
             stack.append(try top(opcode, offset))
 
         case UInt8(ascii: "N"): stack.append(.none)
@@ -135,7 +135,7 @@ final class Unpickler {
             let length = Int32(truncatingIfNeeded: try readUnsigned(4))
             guard length >= 0 else { throw PickleError.invalidOperand(opcode: opcode, offset: offset, detail: "negative length") }
             try pushLong(length: Int(length), at: offset)
-        case UInt8(ascii: "G"): // BINFLOAT, big-endian
+        case UInt8(ascii: "G"):  // BINFLOAT, big-endian
             stack.append(.float(Double(bitPattern: try readUnsigned(8).byteSwapped)))
 
         case UInt8(ascii: "X"): stack.append(.string(try readString(lengthBytes: 4, at: offset)))
@@ -146,14 +146,14 @@ final class Unpickler {
         case UInt8(ascii: "C"): stack.append(.bytes(try readBytes(lengthBytes: 1, at: offset)))
         case UInt8(ascii: "B"): stack.append(.bytes(try readBytes(lengthBytes: 4, at: offset)))
         case 0x8E: stack.append(.bytes(try readBytes(lengthBytes: 8, at: offset)))
-        case 0x96: stack.append(.bytes(try readBytes(lengthBytes: 8, at: offset))) // BYTEARRAY8
+        case 0x96: stack.append(.bytes(try readBytes(lengthBytes: 8, at: offset)))  // BYTEARRAY8
 
         case UInt8(ascii: ")"): stack.append(.tuple(try makeContainer()))
         case UInt8(ascii: "]"): stack.append(.list(try makeContainer()))
         case UInt8(ascii: "}"): stack.append(.dict(makeDict()))
         case 0x8F: stack.append(.set(try makeContainer()))
         case UInt8(ascii: "t"): stack.append(.tuple(try makeContainer(try popMark(opcode, offset))))
-        case 0x85, 0x86, 0x87: // TUPLE1..3
+        case 0x85, 0x86, 0x87:  // TUPLE1..3
             let count = Int(opcode - 0x84)
             guard stack.count >= count + (marks.last ?? 0) else { throw PickleError.stackUnderflow(opcode: opcode, offset: offset) }
             let items = Array(stack.suffix(count))
@@ -165,15 +165,15 @@ final class Unpickler {
             let dict = makeDict()
             try fill(dict, pairs: items, opcode, offset)
             stack.append(.dict(dict))
-        case 0x91: stack.append(.set(try makeContainer(try popMark(opcode, offset)))) // FROZENSET
+        case 0x91: stack.append(.set(try makeContainer(try popMark(opcode, offset))))  // FROZENSET
 
-        case UInt8(ascii: "a"): // APPEND
+        case UInt8(ascii: "a"):  // APPEND
             let value = try pop(opcode, offset)
             try appendItems([value], opcode, offset)
-        case UInt8(ascii: "e"): // APPENDS
+        case UInt8(ascii: "e"):  // APPENDS
             let items = try popMark(opcode, offset)
             try appendItems(items, opcode, offset)
-        case 0x90: // ADDITEMS
+        case 0x90:  // ADDITEMS
             let items = try popMark(opcode, offset)
             guard case let .set(container) = try top(opcode, offset) else {
                 throw PickleError.invalidOperand(opcode: opcode, offset: offset, detail: "ADDITEMS target is not a set")
@@ -181,11 +181,11 @@ final class Unpickler {
             try budget.spend(items.count)
             for item in items { try container.append(item) }
             try checkDepth(container.depth)
-        case UInt8(ascii: "s"): // SETITEM
+        case UInt8(ascii: "s"):  // SETITEM
             let value = try pop(opcode, offset)
             let key = try pop(opcode, offset)
             try fill(try topDict(opcode, offset), pairs: [key, value], opcode, offset)
-        case UInt8(ascii: "u"): // SETITEMS
+        case UInt8(ascii: "u"):  // SETITEMS
             let items = try popMark(opcode, offset)
             try fill(try topDict(opcode, offset), pairs: items, opcode, offset)
 
@@ -193,23 +193,23 @@ final class Unpickler {
         case UInt8(ascii: "j"): try memoGet(Int(try readUnsigned(4)), offset)
         case UInt8(ascii: "q"): try memoPut(Int(try readUnsigned(1)), opcode, offset)
         case UInt8(ascii: "r"): try memoPut(Int(try readUnsigned(4)), opcode, offset)
-        case 0x94: try memoPut(memo.count, opcode, offset) // MEMOIZE
+        case 0x94: try memoPut(memo.count, opcode, offset)  // MEMOIZE
 
-        case UInt8(ascii: "c"): // GLOBAL "module\nname\n"
+        case UInt8(ascii: "c"):  // GLOBAL "module\nname\n"
             let module = try readLine(at: offset)
             let name = try readLine(at: offset)
             stack.append(.global(try TorchGlobal.resolve(module: module, name: name)))
-        case 0x93: // STACK_GLOBAL
+        case 0x93:  // STACK_GLOBAL
             let name = try pop(opcode, offset)
             let module = try pop(opcode, offset)
             guard case let .string(moduleName) = module, case let .string(globalName) = name else {
                 throw PickleError.invalidOperand(opcode: opcode, offset: offset, detail: "STACK_GLOBAL needs two strings")
             }
             stack.append(.global(try TorchGlobal.resolve(module: moduleName, name: globalName)))
-        case UInt8(ascii: "Q"): // BINPERSID
+        case UInt8(ascii: "Q"):  // BINPERSID
             let pid = try pop(opcode, offset)
             stack.append(try persistentLoad(pid))
-        case UInt8(ascii: "R"): // REDUCE
+        case UInt8(ascii: "R"):  // REDUCE
             let arguments = try pop(opcode, offset)
             let callable = try pop(opcode, offset)
             guard case let .global(global) = callable else {
@@ -219,14 +219,14 @@ final class Unpickler {
                 throw PickleError.invalidCall(callable: global.qualifiedName, detail: "arguments are a \(arguments.typeName), not a tuple")
             }
             stack.append(try call(global, args.items))
-        case 0x81: // NEWOBJ: cls.__new__(cls, *args)
+        case 0x81:  // NEWOBJ: cls.__new__(cls, *args)
             let arguments = try pop(opcode, offset)
             let cls = try pop(opcode, offset)
             guard case let .global(global) = cls, case let .tuple(args) = arguments else {
                 throw PickleError.invalidCall(callable: cls.typeName, detail: "NEWOBJ needs an allow-listed class and a tuple")
             }
             stack.append(try instantiate(global, args.items))
-        case UInt8(ascii: "b"): // BUILD
+        case UInt8(ascii: "b"):  // BUILD
             let state = try pop(opcode, offset)
             try build(try top(opcode, offset), state: state)
         default:
@@ -251,7 +251,8 @@ final class Unpickler {
 
     private func topDict(_ opcode: UInt8, _ offset: Int) throws -> PickleDict {
         guard case let .dict(dict) = try top(opcode, offset) else {
-            throw PickleError.invalidOperand(opcode: opcode, offset: offset, detail: "item assignment on a \(stack.last?.typeName ?? "nothing")")
+            throw PickleError.invalidOperand(
+                opcode: opcode, offset: offset, detail: "item assignment on a \(stack.last?.typeName ?? "nothing")")
         }
         return dict
     }
@@ -265,7 +266,8 @@ final class Unpickler {
 
     private func appendItems(_ items: [PickleValue], _ opcode: UInt8, _ offset: Int) throws {
         guard case let .list(list) = try top(opcode, offset) else {
-            throw PickleError.invalidOperand(opcode: opcode, offset: offset, detail: "append to a \(stack.last?.typeName ?? "nothing"), not a list")
+            throw PickleError.invalidOperand(
+                opcode: opcode, offset: offset, detail: "append to a \(stack.last?.typeName ?? "nothing"), not a list")
         }
         try budget.spend(items.count)
         for item in items { try list.append(item) }

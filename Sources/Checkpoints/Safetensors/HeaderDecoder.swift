@@ -20,7 +20,9 @@ struct HeaderDecoder {
     func decode(_ text: UnsafeRawBufferPointer) throws(SafetensorsError) -> DeclaredHeader {
         if let offset = JSONParser.firstInvalidUTF8Offset(text) { throw .headerNotUTF8(path: path, byteOffset: offset) }
         var syntax = JSONScanner(bytes: text)
-        do { try syntax.validateDocument(maximumDepth: JSONParser.defaultMaximumDepth) } catch { throw .invalidHeaderJSON(path: path, error) }
+        do { try syntax.validateDocument(maximumDepth: JSONParser.defaultMaximumDepth) } catch {
+            throw .invalidHeaderJSON(path: path, error)
+        }
         var reader = Reader(scanner: JSONScanner(bytes: text), path: path)
         do {
             return try reader.header()
@@ -81,13 +83,15 @@ private struct Reader {
                 let (key, _) = try scanner.readKey()
                 guard keys.insert(key).inserted else { throw SafetensorsError.duplicateKey(path: path, key: key) }
                 guard scanner.peek() == UInt8(ascii: "\"") else {
-                    throw SafetensorsError.invalidMetadata(path: path, key: key, problem: "values must be strings, found \(scanner.kindAhead)")
+                    throw SafetensorsError.invalidMetadata(
+                        path: path, key: key, problem: "values must be strings, found \(scanner.kindAhead)")
                 }
                 members.append((key, try scanner.readString()))
             } while try scanner.next(inObject: true)
             return members
         default:
-            throw SafetensorsError.invalidMetadata(path: path, key: nil, problem: "expected an object of strings, found \(scanner.kindAhead)")
+            throw SafetensorsError.invalidMetadata(
+                path: path, key: nil, problem: "expected an object of strings, found \(scanner.kindAhead)")
         }
     }
 

@@ -64,7 +64,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case .tensorInvalidInfo: return "TensorInvalidInfo"
         case .metadataIncompleteBuffer: return "MetadataIncompleteBuffer"
         case .tensorNotFound: return "TensorNotFound"
-        case .cannotOpen, .duplicateKey, .shapeRankTooLarge, .dimensionTooLarge, .reservedTensorName, .duplicateTensorName, .producedTensorMismatch:
+        case .cannotOpen, .duplicateKey, .shapeRankTooLarge, .dimensionTooLarge, .reservedTensorName, .duplicateTensorName,
+            .producedTensorMismatch:
             return nil
         }
     }
@@ -96,7 +97,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             if let key { return "\(path): __metadata__ entry \"\(key)\": \(problem)" }
             return "\(path): __metadata__: \(problem)"
         case let .invalidOffset(path, tensor, begin, end, expected):
-            let rule = end < begin ? "ends before it begins" : "must start at \(expected) (tensors must tile the data without holes or overlaps)"
+            let rule =
+                end < begin ? "ends before it begins" : "must start at \(expected) (tensors must tile the data without holes or overlaps)"
             return "\(path): tensor \"\(tensor)\": invalid data_offsets [\(begin), \(end)]: \(rule)"
         case let .validationOverflow(path, tensor, shape):
             return "\(path): tensor \"\(tensor)\": shape \(shape) overflows when computing its size"
@@ -106,7 +108,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(path): tensor \"\(tensor)\": shape and dtype need \(expected) bytes but data_offsets span \(declared)"
         case let .metadataIncompleteBuffer(path, declared, size):
             if let declared {
-                return "\(path): header and tensors account for \(declared) bytes but the file has \(size) (truncated file or trailing data)"
+                return
+                    "\(path): header and tensors account for \(declared) bytes but the file has \(size) (truncated file or trailing data)"
             }
             return "\(path): tensor offsets overflow the file size \(size)"
         case let .dimensionTooLarge(path, tensor, shape):

@@ -57,13 +57,16 @@ public enum SafetensorsWriter {
     }
 
     /// Header text (padded) and the tensors in file order. `path` is for messages.
-    public static func header(for tensors: [TensorInfo], metadata: SafetensorsMetadata?, path: String) throws(SafetensorsError) -> (bytes: [UInt8], order: [TensorInfo]) {
+    public static func header(
+        for tensors: [TensorInfo], metadata: SafetensorsMetadata?, path: String
+    ) throws(SafetensorsError) -> (bytes: [UInt8], order: [TensorInfo]) {
         var seen = Set<String>()
         for tensor in tensors {
             if tensor.name == HeaderDecoder.metadataKey { throw .reservedTensorName(path: path) }
             guard seen.insert(tensor.name).inserted else { throw .duplicateTensorName(path: path, name: tensor.name) }
             guard let elements = Tensor.elementCount(of: tensor.shape), tensor.dtype.byteCount(elements: elements) != nil else {
-                throw .misalignedSlice(path: path, tensor: tensor.name, dtype: tensor.dtype, shape: tensor.shape.map { UInt64(clamping: $0) })
+                throw .misalignedSlice(
+                    path: path, tensor: tensor.name, dtype: tensor.dtype, shape: tensor.shape.map { UInt64(clamping: $0) })
             }
         }
         let order = writeOrder(tensors)
@@ -79,7 +82,8 @@ public enum SafetensorsWriter {
             entry.append(key: "dtype", value: .string(tensor.dtype.rawValue))
             entry.append(key: "shape", value: .array(tensor.shape.map { .number(JSONNumber(lexeme: String($0))) }))
             let end = offset + tensor.byteCount
-            entry.append(key: "data_offsets", value: .array([.number(JSONNumber(lexeme: String(offset))), .number(JSONNumber(lexeme: String(end)))]))
+            entry.append(
+                key: "data_offsets", value: .array([.number(JSONNumber(lexeme: String(offset))), .number(JSONNumber(lexeme: String(end)))]))
             header.append(key: tensor.name, value: .object(entry))
             offset = end
         }
@@ -87,14 +91,18 @@ public enum SafetensorsWriter {
         JSONWriter(style: .compact).write(.object(header), into: &bytes, level: 0)
         let padded = (bytes.count + 7) / 8 * 8
         bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padded - bytes.count))
-        guard UInt64(padded) <= SafetensorsHeader.maximumHeaderLength else { throw .headerWouldBeTooLarge(path: path, headerLength: padded) }
+        guard UInt64(padded) <= SafetensorsHeader.maximumHeaderLength else {
+            throw .headerWouldBeTooLarge(path: path, headerLength: padded)
+        }
         return (bytes, order)
     }
 
     /// Writes `tensors` to `path` atomically. `produce` is called once per tensor, in file order,
     /// and must return a tensor of the promised dtype and shape; only that tensor is held at a time.
-    public static func write(to path: String, tensors: [TensorInfo], metadata: SafetensorsMetadata?, overwrite: Bool,
-                             produce: (TensorInfo) throws -> Tensor) throws {
+    public static func write(
+        to path: String, tensors: [TensorInfo], metadata: SafetensorsMetadata?, overwrite: Bool,
+        produce: (TensorInfo) throws -> Tensor
+    ) throws {
         try AtomicOutput.writeFile(at: path, overwrite: overwrite) { file in
             try write(into: file, tensors: tensors, metadata: metadata, produce: produce)
         }
@@ -108,16 +116,19 @@ public enum SafetensorsWriter {
     }
 
     /// Streams a whole file into an open output.
-    public static func write(into file: OutputFile, tensors: [TensorInfo], metadata: SafetensorsMetadata?,
-                             produce: (TensorInfo) throws -> Tensor) throws {
+    public static func write(
+        into file: OutputFile, tensors: [TensorInfo], metadata: SafetensorsMetadata?,
+        produce: (TensorInfo) throws -> Tensor
+    ) throws {
         let (header, order) = try header(for: tensors, metadata: metadata, path: file.path)
         try withUnsafeBytes(of: UInt64(header.count).littleEndian) { try file.write($0) }
         try file.write(header)
         for info in order {
             let tensor = try produce(info)
             guard tensor.dtype == info.dtype, tensor.shape == info.shape, tensor.byteCount == info.byteCount else {
-                throw SafetensorsError.producedTensorMismatch(path: file.path, tensor: info.name, expected: "\(info.dtype) \(info.shape)",
-                                                              produced: "\(tensor.dtype) \(tensor.shape)")
+                throw SafetensorsError.producedTensorMismatch(
+                    path: file.path, tensor: info.name, expected: "\(info.dtype) \(info.shape)",
+                    produced: "\(tensor.dtype) \(tensor.shape)")
             }
             try file.write(tensor.bytes)
         }

@@ -22,8 +22,10 @@ public enum ShardedCheckpointError: Error, Equatable, Sendable, CustomStringConv
         case let .invalidIndex(index, problem): return "\(index): invalid index: \(problem)"
         case let .invalidShardName(index, shard): return "\(index): shard name \"\(shard)\" must be a file name in the index's folder"
         case let .missingShard(index, shard, tensor): return "\(index): shard \(shard) (holding \"\(tensor)\") does not exist"
-        case let .tensorMissingFromShard(index, tensor, shard): return "\(index): \"\(tensor)\" is mapped to \(shard), which does not contain it"
-        case let .tensorInTwoShards(index, tensor, shards): return "\(index): \"\(tensor)\" is stored in both \(shards.joined(separator: " and "))"
+        case let .tensorMissingFromShard(index, tensor, shard):
+            return "\(index): \"\(tensor)\" is mapped to \(shard), which does not contain it"
+        case let .tensorInTwoShards(index, tensor, shards):
+            return "\(index): \"\(tensor)\" is stored in both \(shards.joined(separator: " and "))"
         case let .unlistedTensor(index, tensor, shard): return "\(index): \(shard) holds \"\(tensor)\", which the weight map does not list"
         case let .tensorNotFound(index, name): return "\(index): no tensor named \"\(name)\""
         case let .invalidMaximumShardSize(size): return "maximum shard size must be at least 1 byte, got \(size)"

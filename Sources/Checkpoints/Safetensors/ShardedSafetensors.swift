@@ -44,7 +44,8 @@ public final class ShardedSafetensors: TensorSource {
         var shardByTensor: [String: String] = [:]
         for (tensor, value) in weightMap.members {
             guard let shard = value.stringValue else {
-                throw ShardedCheckpointError.invalidIndex(index: indexPath, problem: "weight_map[\"\(tensor)\"] must be a file name, found \(value.kindName)")
+                throw ShardedCheckpointError.invalidIndex(
+                    index: indexPath, problem: "weight_map[\"\(tensor)\"] must be a file name, found \(value.kindName)")
             }
             guard !shard.isEmpty, !shard.contains("/"), shard != ".", shard != ".." else {
                 throw ShardedCheckpointError.invalidShardName(index: indexPath, shard: shard)
@@ -62,7 +63,9 @@ public final class ShardedSafetensors: TensorSource {
             }
             let file = try CheckpointFormat.detect(path: path).open(path)
             for name in file.tensorNames {
-                if let other = holder[name] { throw ShardedCheckpointError.tensorInTwoShards(index: indexPath, tensor: name, shards: [other, shard]) }
+                if let other = holder[name] {
+                    throw ShardedCheckpointError.tensorInTwoShards(index: indexPath, tensor: name, shards: [other, shard])
+                }
                 holder[name] = shard
             }
             shards[shard] = file
@@ -72,7 +75,8 @@ public final class ShardedSafetensors: TensorSource {
         }
         tensorInfos = try weightMap.members.map { member in
             guard let shard = member.value.stringValue, let info = shards[shard]?.info(named: member.key) else {
-                throw ShardedCheckpointError.tensorMissingFromShard(index: indexPath, tensor: member.key, shard: member.value.stringValue ?? "")
+                throw ShardedCheckpointError.tensorMissingFromShard(
+                    index: indexPath, tensor: member.key, shard: member.value.stringValue ?? "")
             }
             return info
         }

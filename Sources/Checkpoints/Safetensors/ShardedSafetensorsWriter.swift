@@ -11,23 +11,33 @@ public enum ShardedSafetensorsWriter {
 
     /// Returns the plan that was written.
     @discardableResult
-    public static func write(toDirectory directory: String, tensors: [TensorInfo], metadata: SafetensorsMetadata = [],
-                             maximumShardSize: Int, overwrite: Bool, produce: (TensorInfo) throws -> Tensor) throws -> ShardPlan {
+    public static func write(
+        toDirectory directory: String, tensors: [TensorInfo], metadata: SafetensorsMetadata = [],
+        maximumShardSize: Int, overwrite: Bool, produce: (TensorInfo) throws -> Tensor
+    ) throws -> ShardPlan {
         try AtomicOutput.writing(overwrite: overwrite) { output in
-            try write(into: output, directory: directory, tensors: tensors, metadata: metadata, maximumShardSize: maximumShardSize, produce: produce)
+            try write(
+                into: output, directory: directory, tensors: tensors, metadata: metadata, maximumShardSize: maximumShardSize,
+                produce: produce)
         }
     }
 
     /// Adds the shards (and index) to an output being written, so that other files (config,
     /// tokenizer) commit together with them.
     @discardableResult
-    public static func write(into output: AtomicOutput, directory: String, tensors: [TensorInfo], metadata: SafetensorsMetadata = [],
-                             maximumShardSize: Int, produce: (TensorInfo) throws -> Tensor) throws -> ShardPlan {
+    public static func write(
+        into output: AtomicOutput, directory: String, tensors: [TensorInfo], metadata: SafetensorsMetadata = [],
+        maximumShardSize: Int, produce: (TensorInfo) throws -> Tensor
+    ) throws -> ShardPlan {
         let plan = try ShardPlan(tensors: tensors, maximumShardSize: maximumShardSize)
         var fileMetadata: SafetensorsMetadata = [("format", "pt")]
         if plan.shards.count == 1 {
             for (key, value) in metadata {
-                if let position = fileMetadata.firstIndex(where: { $0.key == key }) { fileMetadata[position].value = value } else { fileMetadata.append((key, value)) }
+                if let position = fileMetadata.firstIndex(where: { $0.key == key }) {
+                    fileMetadata[position].value = value
+                } else {
+                    fileMetadata.append((key, value))
+                }
             }
         }
         let folder = URL(fileURLWithPath: directory)
@@ -54,7 +64,9 @@ public enum ShardedSafetensorsWriter {
         var index = JSONObject()
         var merged = JSONObject()
         // Python's {**split.metadata, **metadata}: caller keys override total_size in place.
-        for (key, value) in indexMetadata.members { merged.append(key: key, value: metadata.first { $0.key == key }.map { .string($0.value) } ?? value) }
+        for (key, value) in indexMetadata.members {
+            merged.append(key: key, value: metadata.first { $0.key == key }.map { .string($0.value) } ?? value)
+        }
         for (key, value) in metadata where merged[key] == nil { merged.append(key: key, value: .string(value)) }
         index.append(key: "metadata", value: .object(merged))
         index.append(key: "weight_map", value: .object(weightMap))

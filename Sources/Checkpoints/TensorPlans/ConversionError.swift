@@ -29,11 +29,13 @@ public enum ConversionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .missingTensor(input, tensor): return "\(input): tensor \"\(tensor)\" is missing"
         case let .shapeDisagreement(input, tensor, expected, found):
             return "\(input): tensor \"\(tensor)\" has shape \(found), expected \(expected)"
-        case let .unsupportedDType(input, tensor, dtype, target): return "\(input): tensor \"\(tensor)\" is \(dtype), which cannot be written as \(target)"
+        case let .unsupportedDType(input, tensor, dtype, target):
+            return "\(input): tensor \"\(tensor)\" is \(dtype), which cannot be written as \(target)"
         case let .unmappedTensors(input, names):
             let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", … (\(names.count) in all)" : "")
             return "\(input): tensors with no name in the target convention: \(shown)"
-        case let .tiedTensorsDiffer(input, tensor, tiedTo): return "\(input): \"\(tensor)\" is declared tied to \"\(tiedTo)\" but their values differ"
+        case let .tiedTensorsDiffer(input, tensor, tiedTo):
+            return "\(input): \"\(tensor)\" is declared tied to \"\(tiedTo)\" but their values differ"
         case let .unsupportedConversion(input, detail): return "\(input): \(detail)"
         case let .verificationFailed(output, tensor, detail): return "\(output): verification failed for \"\(tensor)\": \(detail)"
         case let .cannotCopy(path, reason): return "\(path): cannot copy: \(reason)"

@@ -34,7 +34,8 @@ public final class PlannedSource: TensorSource, @unchecked Sendable {
         let entry = plan[position]
         let made = try entry.recipe.make(from: input, shape: entry.info.shape)
         guard made.shape == entry.info.shape else {
-            throw ConversionError.shapeDisagreement(input: location, tensor: entry.recipe.summary, expected: entry.info.shape, found: made.shape)
+            throw ConversionError.shapeDisagreement(
+                input: location, tensor: entry.recipe.summary, expected: entry.info.shape, found: made.shape)
         }
         return try DTypeCast.cast(made, to: entry.info.dtype, name: name, location: location)
     }
@@ -52,7 +53,8 @@ public final class PlannedSource: TensorSource, @unchecked Sendable {
 
     /// Every input tensor as is, under its own name.
     public static func identity(_ source: TensorSource) -> PlannedSource {
-        PlannedSource(input: source, plan: source.tensorInfos.map { PlannedTensor(info: $0, recipe: .stored($0.name)) }, metadata: source.metadata)
+        PlannedSource(
+            input: source, plan: source.tensorInfos.map { PlannedTensor(info: $0, recipe: .stored($0.name)) }, metadata: source.metadata)
     }
 }
 
@@ -64,7 +66,8 @@ public enum DTypeCast {
     public static func cast(_ tensor: Tensor, to target: DType, name: String, location: String) throws -> Tensor {
         if tensor.dtype == target { return tensor }
         guard tensor.dtype.isFloatingPoint, [.f32, .f16, .bf16, .f64].contains(target), let sourceWidth = tensor.dtype.byteWidth,
-              let targetWidth = target.byteWidth else {
+            let targetWidth = target.byteWidth
+        else {
             throw ConversionError.unsupportedDType(input: location, tensor: name, dtype: tensor.dtype, target: target.rawValue)
         }
         let count = tensor.elementCount
@@ -75,11 +78,13 @@ public enum DTypeCast {
                 while start < count {
                     let length = min(chunkElements, count - start)
                     let chunk = UnsafeMutableBufferPointer(rebasing: floats[0..<length])
-                    try ElementConversion.toFloat32(UnsafeRawBufferPointer(rebasing: tensor.bytes[(start * sourceWidth)..<((start + length) * sourceWidth)]),
-                                                    dtype: tensor.dtype, into: chunk)
-                    try ElementConversion.fromFloat32(UnsafeBufferPointer(chunk),
-                                                      into: UnsafeMutableRawBufferPointer(rebasing: output[(start * targetWidth)..<((start + length) * targetWidth)]),
-                                                      dtype: target)
+                    try ElementConversion.toFloat32(
+                        UnsafeRawBufferPointer(rebasing: tensor.bytes[(start * sourceWidth)..<((start + length) * sourceWidth)]),
+                        dtype: tensor.dtype, into: chunk)
+                    try ElementConversion.fromFloat32(
+                        UnsafeBufferPointer(chunk),
+                        into: UnsafeMutableRawBufferPointer(rebasing: output[(start * targetWidth)..<((start + length) * targetWidth)]),
+                        dtype: target)
                     start += length
                 }
             }

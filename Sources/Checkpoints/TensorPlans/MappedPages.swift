@@ -24,7 +24,7 @@ enum MappedPages {
         let start = Int(bitPattern: base) / page * page
         let end = Int(bitPattern: base) + tensor.byteCount
         guard let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        let populateRead: Int32 = 22   // MADV_POPULATE_READ
+        let populateRead: Int32 = 22  // MADV_POPULATE_READ
         if madvise(pointer, end - start, populateRead) != 0 { _ = madvise(pointer, end - start, Int32(MADV_WILLNEED)) }
     }
 }

@@ -9,7 +9,9 @@ extension PlannedTensor {
             case let .reshaped(base, shape): return .reshaped(substitute(base), shape)
             case let .ropeRows(base, heads, layout):
                 let resolved = substitute(base)
-                if case let .ropeRows(innermost, innerHeads, innerLayout) = resolved, innerHeads == heads, innerLayout != layout { return innermost }
+                if case let .ropeRows(innermost, innerHeads, innerLayout) = resolved, innerHeads == heads, innerLayout != layout {
+                    return innermost
+                }
                 return .ropeRows(resolved, heads: heads, to: layout)
             case let .lastAxisEntry(base, index, count): return .lastAxisEntry(substitute(base), index: index, count: count)
             case let .stackedOnLastAxis(parts): return .stackedOnLastAxis(parts.map(substitute))

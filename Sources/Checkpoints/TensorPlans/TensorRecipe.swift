@@ -51,10 +51,10 @@ public enum RoPELayout: String, Sendable {
     func sourceRow(of row: Int, headRows: Int) -> Int {
         let half = headRows / 2
         switch self {
-        case .halfSplit:   // out (part, j) ← in (j, part)
+        case .halfSplit:  // out (part, j) ← in (j, part)
             let (part, j) = (row / half, row % half)
             return 2 * j + part
-        case .interleaved: // out (j, part) ← in (part, j)
+        case .interleaved:  // out (j, part) ← in (part, j)
             let (j, part) = (row / 2, row % 2)
             return part * half + j
         }
@@ -79,13 +79,15 @@ extension TensorRecipe {
             let tensor = try inner.make(from: source, shape: shape + [count])
             defer { MappedPages.release(tensor) }
             guard let width = tensor.dtype.byteWidth, tensor.shape.last == count else {
-                throw ConversionError.shapeDisagreement(input: source.location, tensor: inner.summary, expected: shape + [count], found: tensor.shape)
+                throw ConversionError.shapeDisagreement(
+                    input: source.location, tensor: inner.summary, expected: shape + [count], found: tensor.shape)
             }
             let outer = tensor.elementCount / count
             let storage = Storage(count: outer * width) { target in
                 for element in 0..<outer {
                     let from = (element * count + index) * width
-                    target.baseAddress!.advanced(by: element * width).copyMemory(from: tensor.bytes.baseAddress!.advanced(by: from), byteCount: width)
+                    target.baseAddress!.advanced(by: element * width).copyMemory(
+                        from: tensor.bytes.baseAddress!.advanced(by: from), byteCount: width)
                 }
             }
             return try Tensor(dtype: tensor.dtype, shape: Array(tensor.shape.dropLast()), storage: storage)
@@ -93,8 +95,10 @@ extension TensorRecipe {
             let pieces = try parts.map { try $0.make(from: source, shape: Array(shape.dropLast())) }
             defer { pieces.forEach(MappedPages.release) }
             guard let first = pieces.first, let width = first.dtype.byteWidth,
-                  pieces.allSatisfy({ $0.dtype == first.dtype && $0.shape == first.shape }) else {
-                throw ConversionError.shapeDisagreement(input: source.location, tensor: summary, expected: shape, found: pieces.first?.shape ?? [])
+                pieces.allSatisfy({ $0.dtype == first.dtype && $0.shape == first.shape })
+            else {
+                throw ConversionError.shapeDisagreement(
+                    input: source.location, tensor: summary, expected: shape, found: pieces.first?.shape ?? [])
             }
             let outer = first.elementCount
             let storage = Storage(count: outer * width * pieces.count) { target in
@@ -107,7 +111,9 @@ extension TensorRecipe {
             }
             return try Tensor(dtype: first.dtype, shape: first.shape + [pieces.count], storage: storage)
         case let .zeros(dtype, shape):
-            return try Tensor(dtype: dtype, shape: shape, storage: Storage(count: dtype.byteCount(elements: Tensor.elementCount(of: shape) ?? 0) ?? 0) { _ in })
+            return try Tensor(
+                dtype: dtype, shape: shape,
+                storage: Storage(count: dtype.byteCount(elements: Tensor.elementCount(of: shape) ?? 0) ?? 0) { _ in })
         case let .values(values, shape):
             return try Tensor(floats: values, shape: shape, dtype: .f32)
         }
@@ -118,7 +124,8 @@ extension TensorRecipe {
     public static func permuteRows(_ tensor: Tensor, heads: Int, to layout: RoPELayout, location: String) throws -> Tensor {
         let rows = tensor.shape.first ?? 0
         guard heads > 0, rows % heads == 0, (rows / heads) % 2 == 0, let width = tensor.dtype.byteWidth else {
-            throw ConversionError.shapeDisagreement(input: location, tensor: "RoPE projection with \(heads) heads", expected: [heads * 2], found: tensor.shape)
+            throw ConversionError.shapeDisagreement(
+                input: location, tensor: "RoPE projection with \(heads) heads", expected: [heads * 2], found: tensor.shape)
         }
         let headRows = rows / heads
         let rowBytes = rows == 0 ? 0 : tensor.elementCount / rows * width

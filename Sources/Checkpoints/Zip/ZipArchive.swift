@@ -87,7 +87,7 @@ private struct ZipDirectoryParser {
     func entries() throws -> [ZipEntry] {
         let end = try findEndRecord()
         guard let diskNumber = view.u16(at: end + 4), let directoryDisk = view.u16(at: end + 6),
-              let count16 = view.u16(at: end + 10), let size32 = view.u32(at: end + 12), let offset32 = view.u32(at: end + 16)
+            let count16 = view.u16(at: end + 10), let size32 = view.u32(at: end + 12), let offset32 = view.u32(at: end + 16)
         else { throw ZipError.truncated(path: path, what: "end-of-central-directory record") }
         var entryCount = Int(count16)
         var directorySize = Int(size32)
@@ -95,7 +95,7 @@ private struct ZipDirectoryParser {
 
         if let zip64 = try zip64EndRecord(before: end) {
             guard let count = view.u64(at: zip64 + 32), let size = view.u64(at: zip64 + 40), let offset = view.u64(at: zip64 + 48),
-                  let disk = view.u32(at: zip64 + 16), let cdDisk = view.u32(at: zip64 + 20)
+                let disk = view.u32(at: zip64 + 16), let cdDisk = view.u32(at: zip64 + 20)
             else { throw ZipError.truncated(path: path, what: "ZIP64 end-of-central-directory record") }
             guard disk == 0, cdDisk == 0 else { throw ZipError.multiDisk(path: path) }
             guard let count = Int(exactly: count), let size = Int(exactly: size), let offset = Int(exactly: offset) else {
@@ -144,23 +144,23 @@ private struct ZipDirectoryParser {
         let locator = end - 20
         guard locator >= 0, view.u32(at: locator) == Self.zip64LocatorSignature else { return nil }
         guard let offset = view.u64(at: locator + 8), let record = Int(exactly: offset),
-              view.u32(at: record) == Self.zip64EndSignature
+            view.u32(at: record) == Self.zip64EndSignature
         else { throw ZipError.centralDirectoryCorrupt(path: path, detail: "ZIP64 locator points to no ZIP64 end record") }
         return record
     }
 
     private func centralEntry(at offset: Int, limit: Int) throws -> (ZipEntry, Int) {
         guard offset + 46 <= limit, view.u32(at: offset) == Self.centralSignature,
-              let flags = view.u16(at: offset + 8), let method = view.u16(at: offset + 10),
-              let compressed32 = view.u32(at: offset + 20), let uncompressed32 = view.u32(at: offset + 24),
-              let nameLength = view.u16(at: offset + 28), let extraLength = view.u16(at: offset + 30),
-              let commentLength = view.u16(at: offset + 32), let local32 = view.u32(at: offset + 42)
+            let flags = view.u16(at: offset + 8), let method = view.u16(at: offset + 10),
+            let compressed32 = view.u32(at: offset + 20), let uncompressed32 = view.u32(at: offset + 24),
+            let nameLength = view.u16(at: offset + 28), let extraLength = view.u16(at: offset + 30),
+            let commentLength = view.u16(at: offset + 32), let local32 = view.u32(at: offset + 42)
         else { throw ZipError.centralDirectoryCorrupt(path: path, detail: "bad central header at offset \(offset)") }
         let nameStart = offset + 46
         let extraStart = nameStart + Int(nameLength)
         let next = extraStart + Int(extraLength) + Int(commentLength)
         guard next <= limit, let nameBytes = view.slice(at: nameStart, length: Int(nameLength)),
-              let extra = view.slice(at: extraStart, length: Int(extraLength))
+            let extra = view.slice(at: extraStart, length: Int(extraLength))
         else { throw ZipError.centralDirectoryCorrupt(path: path, detail: "central header at offset \(offset) overruns the directory") }
         guard let name = String(validating: nameBytes, as: UTF8.self) else {
             throw ZipError.centralDirectoryCorrupt(path: path, detail: "entry name at offset \(offset) is not UTF-8")
@@ -173,21 +173,24 @@ private struct ZipDirectoryParser {
         try applyZip64Extra(ByteView(extra), entry: name, uncompressed: &uncompressed, compressed: &compressed, localOffset: &localOffset)
 
         guard let compressedSize = Int(exactly: compressed), let uncompressedSize = Int(exactly: uncompressed),
-              let localHeader = Int(exactly: localOffset)
+            let localHeader = Int(exactly: localOffset)
         else { throw ZipError.entryOutOfBounds(path: path, entry: name) }
         let dataOffset = try dataStart(localHeader: localHeader, entry: name)
         let storedSize = method == 0 ? uncompressedSize : compressedSize
         guard view.contains(dataOffset, length: storedSize), method != 0 || compressedSize == uncompressedSize else {
             throw ZipError.entryOutOfBounds(path: path, entry: name)
         }
-        let entry = ZipEntry(name: name, compressionMethod: method, compressedSize: compressedSize,
-                             uncompressedSize: uncompressedSize, dataOffset: dataOffset)
+        let entry = ZipEntry(
+            name: name, compressionMethod: method, compressedSize: compressedSize,
+            uncompressedSize: uncompressedSize, dataOffset: dataOffset)
         return (entry, next)
     }
 
     /// ZIP64 "extended information" (id 1) carries the 64-bit value of each 32-bit field saturated at 0xFFFFFFFF, in
     /// the order uncompressed size, compressed size, local header offset.
-    private func applyZip64Extra(_ extra: ByteView, entry: String, uncompressed: inout UInt64, compressed: inout UInt64, localOffset: inout UInt64) throws {
+    private func applyZip64Extra(
+        _ extra: ByteView, entry: String, uncompressed: inout UInt64, compressed: inout UInt64, localOffset: inout UInt64
+    ) throws {
         var cursor = 0
         while cursor + 4 <= extra.count {
             guard let id = extra.u16(at: cursor), let size = extra.u16(at: cursor + 2) else { break }
@@ -215,7 +218,7 @@ private struct ZipDirectoryParser {
 
     private func dataStart(localHeader: Int, entry: String) throws -> Int {
         guard view.u32(at: localHeader) == Self.localSignature,
-              let nameLength = view.u16(at: localHeader + 26), let extraLength = view.u16(at: localHeader + 28)
+            let nameLength = view.u16(at: localHeader + 26), let extraLength = view.u16(at: localHeader + 28)
         else { throw ZipError.localHeaderCorrupt(path: path, entry: entry) }
         return localHeader + 30 + Int(nameLength) + Int(extraLength)
     }

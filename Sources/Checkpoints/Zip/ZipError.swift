@@ -26,7 +26,8 @@ public enum ZipError: Error, Equatable, CustomStringConvertible {
         case let .localHeaderCorrupt(path, entry):
             return "\(path): zip entry '\(entry)' has a corrupt local header"
         case let .compressedEntry(path, entry, method):
-            return "\(path): zip entry '\(entry)' is compressed (method \(method)); only stored (uncompressed) entries are supported, as torch.save writes them — re-save the checkpoint with torch.save or unzip and re-zip with `zip -0`"
+            return
+                "\(path): zip entry '\(entry)' is compressed (method \(method)); only stored (uncompressed) entries are supported, as torch.save writes them — re-save the checkpoint with torch.save or unzip and re-zip with `zip -0`"
         case let .encryptedEntry(path, entry):
             return "\(path): zip entry '\(entry)' is encrypted"
         case let .duplicateEntry(path, entry):

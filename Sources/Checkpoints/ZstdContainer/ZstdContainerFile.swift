@@ -28,7 +28,9 @@ public final class ZstdContainerFile: TensorSource, @unchecked Sendable {
         let version = bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian
         guard version == ZstdContainer.version else { throw ZstdContainerError.unsupportedVersion(path: path, version: version) }
         let footer = size - ZstdContainer.footerSize
-        guard bytes[(footer + 24)..<size].elementsEqual(ZstdContainer.footerMagic) else { throw ZstdContainerError.badMagic(path: path, where: "footer") }
+        guard bytes[(footer + 24)..<size].elementsEqual(ZstdContainer.footerMagic) else {
+            throw ZstdContainerError.badMagic(path: path, where: "footer")
+        }
         let indexOffset = bytes.loadUnaligned(fromByteOffset: footer, as: UInt64.self).littleEndian
         let indexLength = bytes.loadUnaligned(fromByteOffset: footer + 8, as: UInt64.self).littleEndian
         let indexChecksum = bytes.loadUnaligned(fromByteOffset: footer + 16, as: UInt64.self).littleEndian
@@ -57,15 +59,21 @@ public final class ZstdContainerFile: TensorSource, @unchecked Sendable {
         let frame = UnsafeRawBufferPointer(rebasing: file.bytes[entry.offset..<(entry.offset + entry.compressedSize)])
         let size = entry.info.byteCount
         if let declared = ZstdDecompressor.declaredSize(of: frame), declared != UInt64(size) {
-            throw ZstdContainerError.sizeMismatch(path: location, tensor: name, expected: size, produced: declared > UInt64(Int.max) ? Int.max : Int(declared))
+            throw ZstdContainerError.sizeMismatch(
+                path: location, tensor: name, expected: size, produced: declared > UInt64(Int.max) ? Int.max : Int(declared))
         }
-        guard let decompressor = ZstdDecompressor() else { throw ZstdContainerError.decompressionFailed(path: location, tensor: name, reason: "cannot create a zstd context") }
+        guard let decompressor = ZstdDecompressor() else {
+            throw ZstdContainerError.decompressionFailed(path: location, tensor: name, reason: "cannot create a zstd context")
+        }
         let elements = entry.bytePlanes > 1 ? size / entry.bytePlanes : size
         let storage = try Storage(count: size) { target in
             var produced = 0
             do {
                 try decompressor.decode(frame) { chunk in
-                    guard produced + chunk.count <= size else { throw ZstdContainerError.sizeMismatch(path: location, tensor: name, expected: size, produced: produced + chunk.count) }
+                    guard produced + chunk.count <= size else {
+                        throw ZstdContainerError.sizeMismatch(
+                            path: location, tensor: name, expected: size, produced: produced + chunk.count)
+                    }
                     if entry.bytePlanes > 1 {
                         BytePlanes.scatter(chunk, streamOffset: produced, planes: entry.bytePlanes, elements: elements, into: target)
                     } else {
@@ -76,8 +84,12 @@ public final class ZstdContainerFile: TensorSource, @unchecked Sendable {
             } catch let failure as ZstdFailure {
                 throw ZstdContainerError.decompressionFailed(path: location, tensor: name, reason: failure.reason)
             }
-            guard produced == size else { throw ZstdContainerError.sizeMismatch(path: location, tensor: name, expected: size, produced: produced) }
-            guard XXH64.hash(UnsafeRawBufferPointer(target)) == entry.checksum else { throw ZstdContainerError.checksumMismatch(path: location, tensor: name) }
+            guard produced == size else {
+                throw ZstdContainerError.sizeMismatch(path: location, tensor: name, expected: size, produced: produced)
+            }
+            guard XXH64.hash(UnsafeRawBufferPointer(target)) == entry.checksum else {
+                throw ZstdContainerError.checksumMismatch(path: location, tensor: name)
+            }
         }
         return try Tensor(dtype: entry.info.dtype, shape: entry.info.shape, storage: storage)
     }

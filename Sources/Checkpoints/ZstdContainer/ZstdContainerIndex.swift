@@ -57,7 +57,9 @@ private struct IndexReader {
         repeat {
             let (key, offset) = try scanner.readKey()
             if ["format", "metadata", "tensors"].contains(key) {
-                guard positions.updateValue(scanner.position, forKey: key) == nil else { throw invalid(JSONParseError.duplicateKey(key, offset: offset).description) }
+                guard positions.updateValue(scanner.position, forKey: key) == nil else {
+                    throw invalid(JSONParseError.duplicateKey(key, offset: offset).description)
+                }
             }
             try scanner.skipValue(depth: 1, maximumDepth: depthLimit)
         } while try scanner.next(inObject: true)
@@ -101,7 +103,9 @@ private struct IndexReader {
         guard scanner.peek() == UInt8(ascii: "{") else { throw invalid("tensors[\(position)] must be an object with a string \"name\"") }
         var fields = IndexFields()
         var seen = Set<String>()
-        if try scanner.enter(depth: 3, maximumDepth: depthLimit) { throw invalid("tensors[\(position)] must be an object with a string \"name\"") }
+        if try scanner.enter(depth: 3, maximumDepth: depthLimit) {
+            throw invalid("tensors[\(position)] must be an object with a string \"name\"")
+        }
         repeat {
             let (key, keyOffset) = try scanner.readKey()
             guard IndexFields.keys.contains(key) else {
@@ -194,7 +198,9 @@ private struct IndexFields {
         guard let elements = Tensor.elementCount(of: shape), let expected = dtype.byteCount(elements: elements) else {
             throw fail("shape \(shape) is too large")
         }
-        let (offset, compressed, size, planes) = (try count("offset"), try count("compressed_size"), try count("size"), try count("byte_planes"))
+        let (offset, compressed, size, planes) = (
+            try count("offset"), try count("compressed_size"), try count("size"), try count("byte_planes")
+        )
         guard size == expected else { throw fail("size \(size) does not match \(dtype) \(shape) (\(expected) bytes)") }
         guard planes == 1 || planes == dtype.byteWidth else { throw fail("byte_planes must be 1 or the element width") }
         let (end, overflow) = offset.addingReportingOverflow(compressed)
@@ -208,7 +214,8 @@ private struct IndexFields {
         guard let hex = xxh64, hex.utf8.count == 16, let checksum = UInt64(hex, radix: 16) else {
             throw fail("\"xxh64\" must be 16 hex digits")
         }
-        return ZstdContainer.Entry(info: TensorInfo(name: name, dtype: dtype, shape: shape), offset: offset, compressedSize: compressed,
-                                   bytePlanes: planes, checksum: checksum)
+        return ZstdContainer.Entry(
+            info: TensorInfo(name: name, dtype: dtype, shape: shape), offset: offset, compressedSize: compressed,
+            bytePlanes: planes, checksum: checksum)
     }
 }

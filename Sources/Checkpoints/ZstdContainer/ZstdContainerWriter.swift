@@ -46,8 +46,10 @@ public struct ZstdContainerWriter {
             } catch let failure as ZstdFailure {
                 throw ZstdContainerError.compressionFailed(path: file.path, tensor: info.name, reason: failure.reason)
             }
-            entries.append(ZstdContainer.Entry(info: info, offset: offset, compressedSize: file.bytesWritten - offset, bytePlanes: planes,
-                                               checksum: XXH64.hash(tensor.bytes)))
+            entries.append(
+                ZstdContainer.Entry(
+                    info: info, offset: offset, compressedSize: file.bytesWritten - offset, bytePlanes: planes,
+                    checksum: XXH64.hash(tensor.bytes)))
             MappedPages.release(tensor)
             done += info.byteCount
             progress(done)
@@ -63,8 +65,10 @@ public struct ZstdContainerWriter {
 
     /// Feeds the bytes in the order they are compressed: as stored, or plane by plane (byte k of
     /// every element, for k = 0 ..< planes), in chunks of at most `chunkSize` bytes.
-    static func forEachChunk(of bytes: UnsafeRawBufferPointer, planes: Int, scratch: inout [UInt8],
-                             _ body: (UnsafeRawBufferPointer, Bool) throws -> Void) throws {
+    static func forEachChunk(
+        of bytes: UnsafeRawBufferPointer, planes: Int, scratch: inout [UInt8],
+        _ body: (UnsafeRawBufferPointer, Bool) throws -> Void
+    ) throws {
         guard bytes.count > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0), true) }
         guard planes > 1 else {
             var start = 0
@@ -97,18 +101,21 @@ public struct ZstdContainerWriter {
         var meta = JSONObject()
         for (key, value) in metadata.sortedMetadata { meta.append(key: key, value: .string(value)) }
         root.append(key: "metadata", value: .object(meta))
-        root.append(key: "tensors", value: .array(entries.map { entry in
-            var object = JSONObject()
-            object.append(key: "name", value: .string(entry.info.name))
-            object.append(key: "dtype", value: .string(entry.info.dtype.rawValue))
-            object.append(key: "shape", value: .array(entry.info.shape.map(number)))
-            object.append(key: "offset", value: number(entry.offset))
-            object.append(key: "compressed_size", value: number(entry.compressedSize))
-            object.append(key: "size", value: number(entry.info.byteCount))
-            object.append(key: "byte_planes", value: number(entry.bytePlanes))
-            object.append(key: "xxh64", value: .string(BytePlanes.hex(entry.checksum)))
-            return .object(object)
-        }))
+        root.append(
+            key: "tensors",
+            value: .array(
+                entries.map { entry in
+                    var object = JSONObject()
+                    object.append(key: "name", value: .string(entry.info.name))
+                    object.append(key: "dtype", value: .string(entry.info.dtype.rawValue))
+                    object.append(key: "shape", value: .array(entry.info.shape.map(number)))
+                    object.append(key: "offset", value: number(entry.offset))
+                    object.append(key: "compressed_size", value: number(entry.compressedSize))
+                    object.append(key: "size", value: number(entry.info.byteCount))
+                    object.append(key: "byte_planes", value: number(entry.bytePlanes))
+                    object.append(key: "xxh64", value: .string(BytePlanes.hex(entry.checksum)))
+                    return .object(object)
+                }))
         return JSONValue.object(root).serialized(.compact)
     }
 }
@@ -116,9 +123,12 @@ public struct ZstdContainerWriter {
 /// The byte-plane transform: plane k holds byte k of every element, so the slowly varying
 /// exponent bytes of floats sit together and compress better.
 enum BytePlanes {
-    static func gather(_ bytes: UnsafeRawBufferPointer, plane: Int, planes: Int, elements: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) {
+    static func gather(
+        _ bytes: UnsafeRawBufferPointer, plane: Int, planes: Int, elements: Range<Int>, into buffer: UnsafeMutableRawBufferPointer
+    ) {
         guard let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-              let target = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            let target = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        else { return }
         var input = source + elements.lowerBound * planes + plane
         for index in 0..<elements.count {
             target[index] = input.pointee
@@ -127,9 +137,12 @@ enum BytePlanes {
     }
 
     /// Places decoded plane bytes (stream positions `start ..< start + chunk.count`) into the tensor.
-    static func scatter(_ chunk: UnsafeRawBufferPointer, streamOffset start: Int, planes: Int, elements: Int, into tensor: UnsafeMutableRawBufferPointer) {
+    static func scatter(
+        _ chunk: UnsafeRawBufferPointer, streamOffset start: Int, planes: Int, elements: Int, into tensor: UnsafeMutableRawBufferPointer
+    ) {
         guard let source = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self),
-              let target = tensor.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            let target = tensor.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        else { return }
         var (plane, element) = (start / elements, start % elements)
         var consumed = 0
         // Runs within one plane: a tight strided store loop the compiler can unroll.

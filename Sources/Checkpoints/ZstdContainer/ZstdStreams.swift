@@ -74,8 +74,8 @@ final class ZstdDecompressor {
             }
             if produced > 0 { try output.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) } }
             lastResult = result
-            if result == 0 { break }                    // frame complete
-            if input.pos == input.size, produced == 0 { break } // no progress possible: truncated
+            if result == 0 { break }  // frame complete
+            if input.pos == input.size, produced == 0 { break }  // no progress possible: truncated
         }
         guard lastResult == 0 else { throw ZstdFailure(reason: "the frame ends early") }
         guard input.pos == input.size else { throw ZstdFailure(reason: "bytes follow the frame") }

@@ -21,8 +21,10 @@ public struct ArrayJobPlan: Equatable, Sendable {
     /// Where scripts and logs go.
     public var jobDirectory: String
 
-    public init(name: String, count: Int, values: [String: [String]] = [:], command: [String], finalCommand: [String]?,
-                workingDirectory: String, jobDirectory: String) throws {
+    public init(
+        name: String, count: Int, values: [String: [String]] = [:], command: [String], finalCommand: [String]?,
+        workingDirectory: String, jobDirectory: String
+    ) throws {
         guard count >= 1 else { throw ClusterPlanError.noTasks }
         for (key, list) in values where list.count != count {
             throw ClusterPlanError.valueCount(name: key, expected: count, found: list.count)
@@ -72,8 +74,15 @@ enum ShellWords {
             guard let close = rest[open...].firstIndex(of: "}") else { break }
             let key = String(rest[rest.index(after: open)..<close])
             let replacement: String?
-            if key == "index" { replacement = "\"$index\"" } else if key == "count" { replacement = String(count) }
-            else if variables.contains(key) { replacement = "\"$\(key)\"" } else { replacement = nil }
+            if key == "index" {
+                replacement = "\"$index\""
+            } else if key == "count" {
+                replacement = String(count)
+            } else if variables.contains(key) {
+                replacement = "\"$\(key)\""
+            } else {
+                replacement = nil
+            }
             if let replacement {
                 literal += rest[..<open]
                 if !literal.isEmpty { pieces.append(quote(literal)) }

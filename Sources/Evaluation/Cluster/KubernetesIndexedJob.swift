@@ -15,8 +15,10 @@ public struct KubernetesOptions: Equatable, Sendable {
     /// Retries of each index before the Job gives it up (`backoffLimitPerIndex`).
     public var retries: Int
 
-    public init(image: String, volumeClaim: String, mountPath: String, cpusPerTask: Int = 1, memory: String = "2Gi",
-                parallelism: Int, retries: Int = 2) {
+    public init(
+        image: String, volumeClaim: String, mountPath: String, cpusPerTask: Int = 1, memory: String = "2Gi",
+        parallelism: Int, retries: Int = 2
+    ) {
         self.image = image
         self.volumeClaim = volumeClaim
         self.mountPath = mountPath
@@ -40,13 +42,16 @@ public enum KubernetesIndexedJob {
         script.append("exec " + ShellWords.line(plan.command, count: plan.count, variables: variables))
         var documents = [job(name: k8sName(plan.name), plan: plan, options: options, script: script, indexed: true)]
         if let final = plan.finalCommand {
-            documents.append(job(name: k8sName(plan.name + "-final"), plan: plan, options: options,
-                                 script: ["exec " + ShellWords.line(final, count: plan.count, variables: [])], indexed: false))
+            documents.append(
+                job(
+                    name: k8sName(plan.name + "-final"), plan: plan, options: options,
+                    script: ["exec " + ShellWords.line(final, count: plan.count, variables: [])], indexed: false))
         }
-        let header = [
-            "# Written by megalodon-eval submit --kubernetes: \(plan.count) task(s) of \(plan.name), one per completion index.",
-            "# kubectl apply -f THIS --selector=step=tasks; kubectl wait --for=condition=complete --timeout=24h job/\(k8sName(plan.name))",
-        ] + (plan.finalCommand == nil ? [] : ["# then: kubectl apply -f THIS --selector=step=final"])
+        let header =
+            [
+                "# Written by megalodon-eval submit --kubernetes: \(plan.count) task(s) of \(plan.name), one per completion index.",
+                "# kubectl apply -f THIS --selector=step=tasks; kubectl wait --for=condition=complete --timeout=24h job/\(k8sName(plan.name))",
+            ] + (plan.finalCommand == nil ? [] : ["# then: kubectl apply -f THIS --selector=step=final"])
         return header.joined(separator: "\n") + "\n" + documents.joined(separator: "---\n")
     }
 

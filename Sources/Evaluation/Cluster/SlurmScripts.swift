@@ -12,8 +12,10 @@ public struct SlurmOptions: Equatable, Sendable {
     /// Further `#SBATCH` options, verbatim (e.g. "--account=lab").
     public var extra: [String]
 
-    public init(partition: String? = nil, timeLimit: String? = nil, cpusPerTask: Int = 1, memory: String? = nil,
-                retries: Int = 2, extra: [String] = []) {
+    public init(
+        partition: String? = nil, timeLimit: String? = nil, cpusPerTask: Int = 1, memory: String? = nil,
+        retries: Int = 2, extra: [String] = []
+    ) {
         self.partition = partition
         self.timeLimit = timeLimit
         self.cpusPerTask = cpusPerTask
@@ -128,7 +130,9 @@ public enum SlurmSubmission {
         guard !dryRun else { return submitted }
         let arrayJob = try sbatch([arrayURL.path])
         submitted.arrayJob = arrayJob
-        if let finalURL { submitted.finalJob = try sbatch(["--dependency=afterok:\(arrayJob)", "--kill-on-invalid-dep=yes", finalURL.path]) }
+        if let finalURL {
+            submitted.finalJob = try sbatch(["--dependency=afterok:\(arrayJob)", "--kill-on-invalid-dep=yes", finalURL.path])
+        }
         return submitted
     }
 
@@ -137,8 +141,9 @@ public enum SlurmSubmission {
         let outcome = try ExternalCommand.run("sbatch", ["--parsable"] + arguments)
         let text = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
         guard outcome.status == 0, !text.isEmpty else {
-            throw SlurmSubmissionError.sbatchFailed(script: arguments.last ?? "", status: outcome.status,
-                                                    message: outcome.error.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw SlurmSubmissionError.sbatchFailed(
+                script: arguments.last ?? "", status: outcome.status,
+                message: outcome.error.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         // --parsable prints "jobid" or "jobid;cluster".
         return String(text.split(separator: ";")[0])

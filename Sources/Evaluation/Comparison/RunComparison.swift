@@ -27,22 +27,30 @@ public struct RunComparison: Equatable, Sendable {
         metrics.allSatisfy(\.identical) && unmatchedItems == 0 && differingItems.isEmpty && maxLogLikelihoodDifference <= tolerance
     }
 
-    public static func compare(left: RunResults, leftSamples: [ItemResult], right: RunResults, rightSamples: [ItemResult],
-                               tolerance: Double) -> RunComparison {
+    public static func compare(
+        left: RunResults, leftSamples: [ItemResult], right: RunResults, rightSamples: [ItemResult],
+        tolerance: Double
+    ) -> RunComparison {
         var rows: [MetricRow] = []
         for task in Set(left.tasks.keys).union(right.tasks.keys).sorted() {
-            let names = Set(left.tasks[task].map { Array($0.metrics.keys) } ?? []).union(right.tasks[task].map { Array($0.metrics.keys) } ?? [])
+            let names = Set(left.tasks[task].map { Array($0.metrics.keys) } ?? []).union(
+                right.tasks[task].map { Array($0.metrics.keys) } ?? [])
             for metric in names.sorted() {
-                rows.append(MetricRow(task: task, metric: metric, left: left.tasks[task]?.metrics[metric]?.value,
-                                      right: right.tasks[task]?.metrics[metric]?.value))
-                rows.append(MetricRow(task: task, metric: metric + "_stderr", left: left.tasks[task]?.metrics[metric]?.stderr,
-                                      right: right.tasks[task]?.metrics[metric]?.stderr))
+                rows.append(
+                    MetricRow(
+                        task: task, metric: metric, left: left.tasks[task]?.metrics[metric]?.value,
+                        right: right.tasks[task]?.metrics[metric]?.value))
+                rows.append(
+                    MetricRow(
+                        task: task, metric: metric + "_stderr", left: left.tasks[task]?.metrics[metric]?.stderr,
+                        right: right.tasks[task]?.metrics[metric]?.stderr))
             }
         }
         func key(_ item: ItemResult) -> String { "\(item.task)#\(item.docIndex)" }
         let rightByKey = Dictionary(rightSamples.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
-        var comparison = RunComparison(metrics: rows, commonItems: 0, unmatchedItems: 0, differingItems: [], logLikelihoods: 0,
-                                       maxLogLikelihoodDifference: 0, tolerance: tolerance)
+        var comparison = RunComparison(
+            metrics: rows, commonItems: 0, unmatchedItems: 0, differingItems: [], logLikelihoods: 0,
+            maxLogLikelihoodDifference: 0, tolerance: tolerance)
         var seen = Set<String>()
         for item in leftSamples {
             guard let other = rightByKey[key(item)] else { comparison.unmatchedItems += 1; continue }
@@ -63,19 +71,29 @@ public struct RunComparison: Equatable, Sendable {
 
     /// Loads `results.json` and `samples.jsonl` of two run folders and compares them.
     public static func compare(_ left: URL, _ right: URL, tolerance: Double) throws -> RunComparison {
-        compare(left: try RunResults.load(from: left.appendingPathComponent(RunOutput.resultsName)), leftSamples: try RunOutput.readSamples(in: left),
-                right: try RunResults.load(from: right.appendingPathComponent(RunOutput.resultsName)), rightSamples: try RunOutput.readSamples(in: right),
-                tolerance: tolerance)
+        compare(
+            left: try RunResults.load(from: left.appendingPathComponent(RunOutput.resultsName)),
+            leftSamples: try RunOutput.readSamples(in: left),
+            right: try RunResults.load(from: right.appendingPathComponent(RunOutput.resultsName)),
+            rightSamples: try RunOutput.readSamples(in: right),
+            tolerance: tolerance)
     }
 
     /// A Markdown report: one row per metric, then the item-level verdict.
     public func report(leftName: String, rightName: String) -> String {
         func show(_ value: Double?) -> String { value.map { String(format: "%.17g", $0) } ?? "–" }
         var lines = ["| task | metric | \(leftName) | \(rightName) | identical |", "|---|---|---:|---:|---|"]
-        for row in metrics { lines.append("| \(row.task) | \(row.metric) | \(show(row.left)) | \(show(row.right)) | \(row.identical ? "yes" : "NO") |") }
+        for row in metrics {
+            lines.append("| \(row.task) | \(row.metric) | \(show(row.left)) | \(show(row.right)) | \(row.identical ? "yes" : "NO") |")
+        }
         lines.append("")
-        lines.append("items compared: \(commonItems); only in one run: \(unmatchedItems); with a different prediction or item metric: \(differingItems.count)\(differingItems.isEmpty ? "" : " (" + differingItems.prefix(10).joined(separator: ", ") + ")")")
-        lines.append(String(format: "log-likelihoods compared: %d; max |difference|: %.3g (tolerance %.3g)", logLikelihoods, maxLogLikelihoodDifference, tolerance))
+        lines.append(
+            "items compared: \(commonItems); only in one run: \(unmatchedItems); with a different prediction or item metric: \(differingItems.count)\(differingItems.isEmpty ? "" : " (" + differingItems.prefix(10).joined(separator: ", ") + ")")"
+        )
+        lines.append(
+            String(
+                format: "log-likelihoods compared: %d; max |difference|: %.3g (tolerance %.3g)", logLikelihoods, maxLogLikelihoodDifference,
+                tolerance))
         lines.append(agrees ? "verdict: the runs agree" : "verdict: the runs DIFFER")
         return lines.joined(separator: "\n") + "\n"
     }

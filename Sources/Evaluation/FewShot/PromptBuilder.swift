@@ -20,10 +20,12 @@ public struct PromptBuilder: Sendable {
     public func context<Document: TaskDocument>(for document: Document, examples: [Document]) throws -> String {
         var context = definition.description.map { $0 + definition.fewshotDelimiter } ?? ""
         for example in examples {
-            let answer = try answerTemplate.map { try $0.render(example.templateFields) }
+            let answer =
+                try answerTemplate.map { try $0.render(example.templateFields) }
                 ?? example.fewShotAnswer(fixedChoices: definition.choices)
             // lm-eval treats an empty answer as "no answer": the example text gets no delimiters at all.
-            context += answer.isEmpty
+            context +=
+                answer.isEmpty
                 ? try text(example)
                 : try text(example) + definition.targetDelimiter + answer + definition.fewshotDelimiter
         }

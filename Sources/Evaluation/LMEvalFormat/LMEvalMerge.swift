@@ -25,8 +25,12 @@ extension LMEvalOutput {
         for shard in shards {
             guard let resultsURL = latestResults(in: shard) else { throw LMEvalMergeError.missing(shard.path) }
             let document = try JSONParser.parse(String(contentsOf: resultsURL, encoding: .utf8))
-            guard let root = document.objectValue, let results = root["results"]?.objectValue else { throw LMEvalMergeError.unreadable(resultsURL.path) }
-            if let date = root["date"]?.numberValue.flatMap({ Double($0.lexeme) }) { started = min(started, Date(timeIntervalSince1970: date)) }
+            guard let root = document.objectValue, let results = root["results"]?.objectValue else {
+                throw LMEvalMergeError.unreadable(resultsURL.path)
+            }
+            if let date = root["date"]?.numberValue.flatMap({ Double($0.lexeme) }) {
+                started = min(started, Date(timeIntervalSince1970: date))
+            }
             let stamp = stampOf(resultsURL.lastPathComponent)
             for member in results.members {
                 let task = member.key
@@ -36,7 +40,8 @@ extension LMEvalOutput {
                 infos[task] = LMEvalTaskInfo(
                     config: root["configs"]?.objectValue?[task] ?? .null, version: root["versions"]?.objectValue?[task] ?? .null,
                     numFewshot: root["n-shot"]?.objectValue?[task]?.numberValue.flatMap { Int($0.lexeme) } ?? 0, filter: filter,
-                    originalCount: root["n-samples"]?.objectValue?[task]?.objectValue?["original"]?.numberValue.flatMap { Int($0.lexeme) } ?? 0)
+                    originalCount: root["n-samples"]?.objectValue?[task]?.objectValue?["original"]?.numberValue.flatMap { Int($0.lexeme) }
+                        ?? 0)
                 let samplesURL = shard.appendingPathComponent("samples_\(task)_\(stamp).jsonl")
                 let data = try Data(contentsOf: samplesURL)
                 for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
@@ -57,7 +62,8 @@ public enum LMEvalMergeError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .missing(folder): return "\(folder) has no lm-eval results_<timestamp>.json (was the shard run with --output-format lm-eval?)"
+        case let .missing(folder):
+            return "\(folder) has no lm-eval results_<timestamp>.json (was the shard run with --output-format lm-eval?)"
         case let .unreadable(file): return "\(file) is not an lm-eval results file"
         }
     }

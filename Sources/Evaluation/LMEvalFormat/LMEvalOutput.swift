@@ -22,25 +22,32 @@ public enum LMEvalOutput {
     }
 
     /// Writes a finished run's files into `folder`.
-    public static func write(_ results: RunResults, samples: [ItemResult], tasks: [LoadedTask], numFewshot: Int?, to folder: URL,
-                             started: Date, finished: Date, timeZone: TimeZone = .current) throws -> Written {
+    public static func write(
+        _ results: RunResults, samples: [ItemResult], tasks: [LoadedTask], numFewshot: Int?, to folder: URL,
+        started: Date, finished: Date, timeZone: TimeZone = .current
+    ) throws -> Written {
         var infos: [String: LMEvalTaskInfo] = [:]
         var lines: [String: [JSONValue]] = [:]
         for task in tasks {
             let (documents, count) = try LMEvalSamples.documents(of: task)
             let info = LMEvalTaskInfo(task: task, numFewshot: numFewshot ?? task.definition.numFewshot, originalCount: count)
             infos[task.definition.name] = info
-            lines[task.definition.name] = LMEvalSamples.lines(task: task, info: info, results: samples.filter { $0.task == task.definition.name },
-                                                               documents: documents)
+            lines[task.definition.name] = LMEvalSamples.lines(
+                task: task, info: info, results: samples.filter { $0.task == task.definition.name },
+                documents: documents)
         }
-        return try write(results, infos: infos, sampleLines: lines, taskOrder: tasks.map(\.definition.name), to: folder,
-                         started: started, finished: finished, timeZone: timeZone)
+        return try write(
+            results, infos: infos, sampleLines: lines, taskOrder: tasks.map(\.definition.name), to: folder,
+            started: started, finished: finished, timeZone: timeZone)
     }
 
-    static func write(_ results: RunResults, infos: [String: LMEvalTaskInfo], sampleLines: [String: [JSONValue]], taskOrder: [String],
-                      to folder: URL, started: Date, finished: Date, timeZone: TimeZone = .current) throws -> Written {
+    static func write(
+        _ results: RunResults, infos: [String: LMEvalTaskInfo], sampleLines: [String: [JSONValue]], taskOrder: [String],
+        to folder: URL, started: Date, finished: Date, timeZone: TimeZone = .current
+    ) throws -> Written {
         let stamp = timestamp(finished, timeZone: timeZone)
-        let document = resultsDocument(results, infos: infos, sampleLines: sampleLines, taskOrder: taskOrder, started: started, finished: finished)
+        let document = resultsDocument(
+            results, infos: infos, sampleLines: sampleLines, taskOrder: taskOrder, started: started, finished: finished)
         let resultsURL = folder.appendingPathComponent("results_\(stamp).json")
         var sampleURLs: [URL] = []
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -71,8 +78,10 @@ public enum LMEvalOutput {
     }
 
     /// The results dict: lm-eval's evaluator keys, then simple_evaluate's metadata.
-    static func resultsDocument(_ results: RunResults, infos: [String: LMEvalTaskInfo], sampleLines: [String: [JSONValue]],
-                                taskOrder: [String], started: Date, finished: Date) -> JSONValue {
+    static func resultsDocument(
+        _ results: RunResults, infos: [String: LMEvalTaskInfo], sampleLines: [String: [JSONValue]],
+        taskOrder: [String], started: Date, finished: Date
+    ) -> JSONValue {
         let manifest = results.manifest
         let sortedTasks = taskOrder.sorted()
         var perTask: [(String, JSONValue)] = []
@@ -98,7 +107,10 @@ public enum LMEvalOutput {
         let settings = manifest.settings
         let limit: JSONValue = Int(settings["limit"] ?? "").map(integer) ?? .null
         let environment = manifest.environment
-        let envText = environment.map { "megalodon-eval \(manifest.toolVersion); CPU: \($0.cpu) (\($0.logicalCPUs) logical CPUs); threads: \($0.threads); host: \($0.host)" }
+        let envText =
+            environment.map {
+                "megalodon-eval \(manifest.toolVersion); CPU: \($0.cpu) (\($0.logicalCPUs) logical CPUs); threads: \($0.threads); host: \($0.host)"
+            }
             ?? "megalodon-eval \(manifest.toolVersion)"
         let modelName = manifest.model.path
         let sanitized = modelName.replacingOccurrences(of: #"[\"<>:/|\\?*\[\]]+"#, with: "__", options: .regularExpression)
@@ -108,28 +120,45 @@ public enum LMEvalOutput {
             ("configs", object(sortedTasks.compactMap { name in infos[name].map { (name, $0.config) } })),
             ("versions", object(sortedTasks.map { ($0, infos[$0]?.version ?? .null) })),
             ("n-shot", object(sortedTasks.map { ($0, integer(infos[$0]?.numFewshot ?? 0)) })),
-            ("higher_is_better", object(sortedTasks.map { name in
-                (name, object(reportedMetrics(name, results, infos).map { ($0, .bool(true)) }))
-            })),
-            ("n-samples", object(taskOrder.map { name in
-                (name, object([("original", integer(infos[name]?.originalCount ?? 0)), ("effective", integer(results.tasks[name]?.items ?? 0))]))
-            })),
-            ("config", object([
-                ("model", .string("megalodon-eval")),
-                ("model_args", .string("pretrained=\(modelName),sha256=\(manifest.model.sha256)")),
-                ("batch_size", .string(settings["batch_size"] ?? "1")),
-                ("batch_sizes", .array([])),
-                ("device", .string("cpu")),
-                ("use_cache", .null),
-                ("limit", limit),
-                // Means carry lm-eval's closed-form stderr; nothing is bootstrapped.
-                ("bootstrap_iters", integer(0)),
-                ("gen_kwargs", .null),
-                ("random_seed", integer(0)),
-                ("numpy_seed", integer(1234)),
-                ("torch_seed", integer(1234)),
-                ("fewshot_seed", integer(Int(settings["fewshot_seed"] ?? "") ?? 1234)),
-            ])),
+            (
+                "higher_is_better",
+                object(
+                    sortedTasks.map { name in
+                        (name, object(reportedMetrics(name, results, infos).map { ($0, .bool(true)) }))
+                    })
+            ),
+            (
+                "n-samples",
+                object(
+                    taskOrder.map { name in
+                        (
+                            name,
+                            object([
+                                ("original", integer(infos[name]?.originalCount ?? 0)),
+                                ("effective", integer(results.tasks[name]?.items ?? 0)),
+                            ])
+                        )
+                    })
+            ),
+            (
+                "config",
+                object([
+                    ("model", .string("megalodon-eval")),
+                    ("model_args", .string("pretrained=\(modelName),sha256=\(manifest.model.sha256)")),
+                    ("batch_size", .string(settings["batch_size"] ?? "1")),
+                    ("batch_sizes", .array([])),
+                    ("device", .string("cpu")),
+                    ("use_cache", .null),
+                    ("limit", limit),
+                    // Means carry lm-eval's closed-form stderr; nothing is bootstrapped.
+                    ("bootstrap_iters", integer(0)),
+                    ("gen_kwargs", .null),
+                    ("random_seed", integer(0)),
+                    ("numpy_seed", integer(1234)),
+                    ("torch_seed", integer(1234)),
+                    ("fewshot_seed", integer(Int(settings["fewshot_seed"] ?? "") ?? 1234)),
+                ])
+            ),
             ("git_hash", .string(manifest.gitCommit)),
             ("date", number(started.timeIntervalSince1970)),
             ("pretty_env_info", .string(envText)),

@@ -48,8 +48,10 @@ public enum LMEvalSamples {
                 call.append(key: "arg_0", value: .string(request.context))
                 call.append(key: "arg_1", value: .string(request.continuation ?? ""))
                 arguments.append(key: "gen_args_\(index)", value: .object(call))
-                let pair: JSONValue = .array([.string(PythonLiteral.float(request.logLikelihood ?? .nan)),
-                                             .string(PythonLiteral.bool(request.isGreedy ?? false))])
+                let pair: JSONValue = .array([
+                    .string(PythonLiteral.float(request.logLikelihood ?? .nan)),
+                    .string(PythonLiteral.bool(request.isGreedy ?? false)),
+                ])
                 resps.append(.array([pair]))
                 filtered.append(pair)
             }
@@ -82,7 +84,8 @@ public enum LMEvalSamples {
         // The same line rule as DataFile: byte lines, blank ones (spaces, tabs, CR) skipped.
         for (number, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }), !skippedLines.contains(number + 1),
-                  let value = try? JSONParser.parse(String(decoding: line, as: UTF8.self)) else { continue }
+                let value = try? JSONParser.parse(String(decoding: line, as: UTF8.self))
+            else { continue }
             documents[index] = value
             index += 1
         }

@@ -54,20 +54,25 @@ public struct LMEvalTaskInfo: Equatable, Sendable {
         add("target_delimiter", .string(definition.targetDelimiter))
         add("fewshot_delimiter", .string(definition.fewshotDelimiter))
         add("num_fewshot", .number(JSONNumber(lexeme: String(numFewshot))))
-        add("metric_list", .array(definition.metrics.map { metric in
-            var entry = JSONObject()
-            entry.append(key: "metric", value: .string(metric))
-            entry.append(key: "aggregation", value: .string("mean"))
-            entry.append(key: "higher_is_better", value: .bool(true))
-            return .object(entry)
-        }))
+        add(
+            "metric_list",
+            .array(
+                definition.metrics.map { metric in
+                    var entry = JSONObject()
+                    entry.append(key: "metric", value: .string(metric))
+                    entry.append(key: "aggregation", value: .string("mean"))
+                    entry.append(key: "higher_is_better", value: .bool(true))
+                    return .object(entry)
+                }))
         add("output_type", .string(definition.outputType.rawValue))
         if definition.outputType == .generateUntil {
             var kwargs = JSONObject()
             kwargs.append(key: "until", value: .array((definition.until ?? []).map(JSONValue.string)))
             kwargs.append(key: "do_sample", value: .bool(false))
             kwargs.append(key: "temperature", value: .number(JSONNumber(lexeme: "0.0")))
-            kwargs.append(key: "max_gen_toks", value: .number(JSONNumber(lexeme: String(definition.maxGenToks ?? TaskDefinition.defaultMaxGenerationTokens))))
+            kwargs.append(
+                key: "max_gen_toks",
+                value: .number(JSONNumber(lexeme: String(definition.maxGenToks ?? TaskDefinition.defaultMaxGenerationTokens))))
             add("generation_kwargs", .object(kwargs))
         }
         add("repeats", .number(JSONNumber(lexeme: "1")))

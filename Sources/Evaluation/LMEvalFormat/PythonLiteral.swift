@@ -13,10 +13,15 @@ enum PythonLiteral {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if Character(scalar) == quote { out += "\\" + String(quote) }
-                else if scalar.value < 0x20 || scalar.value == 0x7F { out += "\\x" + hex(scalar.value, width: 2) }
-                else if (0x80..<0xA0).contains(scalar.value) { out += "\\x" + hex(scalar.value, width: 2) }
-                else { out.unicodeScalars.append(scalar) }
+                if Character(scalar) == quote {
+                    out += "\\" + String(quote)
+                } else if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\x" + hex(scalar.value, width: 2)
+                } else if (0x80..<0xA0).contains(scalar.value) {
+                    out += "\\x" + hex(scalar.value, width: 2)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         out.append(quote)

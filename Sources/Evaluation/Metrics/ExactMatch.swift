@@ -6,7 +6,8 @@ public enum ExactMatch {
     /// form that grows (İ → i̇) is cut to the array width. The prediction's width is its own length.
     public static func anyMatch(prediction: String, references: [String], ignoreCase: Bool, ignorePunctuation: Bool) -> Double {
         let referenceWidth = references.map(PythonText.length).max() ?? 0
-        let predicted = normalize(prediction, width: PythonText.length(prediction), ignoreCase: ignoreCase, ignorePunctuation: ignorePunctuation)
+        let predicted = normalize(
+            prediction, width: PythonText.length(prediction), ignoreCase: ignoreCase, ignorePunctuation: ignorePunctuation)
         for reference in references
         where normalize(reference, width: referenceWidth, ignoreCase: ignoreCase, ignorePunctuation: ignorePunctuation) == predicted {
             return 1
@@ -28,11 +29,14 @@ public enum ExactMatch {
 
     /// A generation request's score under a task's exact-match settings: the model binding has already
     /// cut the text at the stop strings; the filters strip it, then any reference may match.
-    public static func scoreGeneration(_ generation: String, references: [String],
-                                       options: TaskDefinition.ExactMatchOptions) -> Double {
+    public static func scoreGeneration(
+        _ generation: String, references: [String],
+        options: TaskDefinition.ExactMatchOptions
+    ) -> Double {
         if options.squadNormalization == true { return llamaAnyMatch(prediction: removeWhitespace(generation), aliases: references) }
-        return anyMatch(prediction: removeWhitespace(generation), references: references,
-                 ignoreCase: options.ignoreCase, ignorePunctuation: options.ignorePunctuation)
+        return anyMatch(
+            prediction: removeWhitespace(generation), references: references,
+            ignoreCase: options.ignoreCase, ignorePunctuation: options.ignorePunctuation)
     }
 
     /// The LLaMA-paper TriviaQA protocol: SQuAD-normalised exact match against any alias.

@@ -34,9 +34,10 @@ public enum Rouge {
     public static func score(prediction: String, reference: String) -> Scores {
         let predicted = tokenize(prediction)
         let target = tokenize(reference)
-        return Scores(rouge1: ngramScore(target: target, prediction: predicted, n: 1),
-                      rouge2: ngramScore(target: target, prediction: predicted, n: 2),
-                      rougeL: lcsScore(target: target, prediction: predicted))
+        return Scores(
+            rouge1: ngramScore(target: target, prediction: predicted, n: 1),
+            rouge2: ngramScore(target: target, prediction: predicted, n: 2),
+            rougeL: lcsScore(target: target, prediction: predicted))
     }
 
     static func ngramScore(target: [String], prediction: [String], n: Int) -> Score {
@@ -46,8 +47,9 @@ public enum Rouge {
         for (gram, count) in targetCounts { overlap += min(count, predictionCounts[gram] ?? 0) }
         let targetTotal = targetCounts.values.reduce(0, +)
         let predictionTotal = predictionCounts.values.reduce(0, +)
-        return fmeasure(precision: Double(overlap) / Double(max(predictionTotal, 1)),
-                        recall: Double(overlap) / Double(max(targetTotal, 1)))
+        return fmeasure(
+            precision: Double(overlap) / Double(max(predictionTotal, 1)),
+            recall: Double(overlap) / Double(max(targetTotal, 1)))
     }
 
     static func lcsScore(target: [String], prediction: [String]) -> Score {

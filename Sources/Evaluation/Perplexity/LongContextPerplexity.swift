@@ -55,8 +55,10 @@ public struct LongContextPerplexity<Model: LanguageModel> {
     }
 
     /// PPL(L) for each context over `tokens[..<budget]` cut into budget / L segments.
-    public func segmentCurve(tokens: [Int], contexts: [Int], budget: Int,
-                             progress: (Int) -> Void = { _ in }) throws -> [PerplexityReport.SegmentPoint] {
+    public func segmentCurve(
+        tokens: [Int], contexts: [Int], budget: Int,
+        progress: (Int) -> Void = { _ in }
+    ) throws -> [PerplexityReport.SegmentPoint] {
         try contexts.map { length in
             let count = budget / length
             var total = 0.0
@@ -65,13 +67,16 @@ public struct LongContextPerplexity<Model: LanguageModel> {
                 progress(length)
             }
             let targets = count * length
-            return .init(contextLength: length, segments: count, targets: targets,
-                         meanNLL: total / Double(targets), perplexity: exp(total / Double(targets)))
+            return .init(
+                contextLength: length, segments: count, targets: targets,
+                meanNLL: total / Double(targets), perplexity: exp(total / Double(targets)))
         }
     }
 
     /// One pass over the first max(contexts) tokens; the point for L is the mean NLL of the first L targets.
-    public func cumulativeCurve(tokens: [Int], contexts: [Int], progress: (Int) -> Void = { _ in }) throws -> [PerplexityReport.CumulativePoint] {
+    public func cumulativeCurve(
+        tokens: [Int], contexts: [Int], progress: (Int) -> Void = { _ in }
+    ) throws -> [PerplexityReport.CumulativePoint] {
         let lengths = Array(Set(contexts)).sorted()
         guard let longest = lengths.last, longest <= tokens.count else {
             throw Failure.corpusTooShort(tokens: tokens.count, shortestContext: lengths.last ?? 0)
@@ -95,8 +100,10 @@ public struct LongContextPerplexity<Model: LanguageModel> {
 
 /// lm-eval's rolling perplexity over whole documents with word and byte normalisation.
 public enum RollingPerplexity {
-    public static func measure(documents: [String], tokenizer: EvaluationTokenizer, scorer: EvaluationScorer,
-                               maxLength: Int) throws -> PerplexityReport.Rolling {
+    public static func measure(
+        documents: [String], tokenizer: EvaluationTokenizer, scorer: EvaluationScorer,
+        maxLength: Int
+    ) throws -> PerplexityReport.Rolling {
         var perDocument: [Perplexity.Document] = []
         var tokens = 0
         for text in documents {
@@ -105,9 +112,10 @@ public enum RollingPerplexity {
             perDocument.append(Perplexity.document(text: text, logLikelihood: logLikelihood))
         }
         let total = perDocument.reduce(0) { $0 + $1.logLikelihood }
-        return .init(maxLength: maxLength, documents: documents.count, tokens: tokens, logLikelihood: total,
-                     tokenPerplexity: exp(-total / Double(max(tokens, 1))),
-                     wordPerplexity: Perplexity.wordPerplexity(perDocument), bytePerplexity: Perplexity.bytePerplexity(perDocument),
-                     bitsPerByte: Perplexity.bitsPerByte(perDocument))
+        return .init(
+            maxLength: maxLength, documents: documents.count, tokens: tokens, logLikelihood: total,
+            tokenPerplexity: exp(-total / Double(max(tokens, 1))),
+            wordPerplexity: Perplexity.wordPerplexity(perDocument), bytePerplexity: Perplexity.bytePerplexity(perDocument),
+            bitsPerByte: Perplexity.bitsPerByte(perDocument))
     }
 }

@@ -58,25 +58,31 @@ public struct PerplexityJob {
         let model = try EvaluationModel.open(path, tokenizerPath: settings.tokenizerPath, arithmetic: settings.arithmetic)
         let stream = try CorpusTokens.stream(documents, tokenizer: model.tokenizer, limit: settings.maxTokens)
         let plan = try LongContextPerplexity<MegalodonModel>.plan(contexts: settings.contexts, available: stream.count)
-        let total = plan.budget * plan.contexts.count + (settings.cumulative ? plan.contexts.last ?? 0 : 0)
+        let total =
+            plan.budget * plan.contexts.count + (settings.cumulative ? plan.contexts.last ?? 0 : 0)
             + (settings.rollingWindow == nil ? 0 : stream.count)
         let meter = meters("\(model.location.lastPathComponent) perplexity", total, .tokens)
         let report = try curves(model.model, tokenizer: model.tokenizer, stream: stream, plan: plan, progress: meter.advance)
         meter.finish()
         let settings: [String: String] = [
-            "contexts": plan.contexts.map(String.init).joined(separator: ","), "max_tokens": self.settings.maxTokens.map(String.init) ?? "all",
+            "contexts": plan.contexts.map(String.init).joined(separator: ","),
+            "max_tokens": self.settings.maxTokens.map(String.init) ?? "all",
             "budget": String(plan.budget), "rolling_window": self.settings.rollingWindow.map(String.init) ?? "none",
             "tokenizer": model.tokenizerFile.path, "tokenizer_sha256": model.tokenizerHash, "bos": String(model.tokenizer.prefixTokenID),
         ]
-        let results = RunResults(manifest: Manifest(run: run, model: model.identity, dataFiles: dataFiles, settings: settings), perplexity: report)
+        let results = RunResults(
+            manifest: Manifest(run: run, model: model.identity, dataFiles: dataFiles, settings: settings), perplexity: report)
         try RunOutput.write(results, samples: [], to: folder, overwrite: self.settings.overwrite)
         return Outcome(results: results, report: report, folder: folder, modelName: model.location.lastPathComponent)
     }
 
     /// The segment curve, the cumulative curve and rolling perplexity for one concrete model type.
-    private func curves<Model: LanguageModel>(_ model: Model, tokenizer: TokenizerBinding, stream: [Int], plan: (contexts: [Int], budget: Int),
-                                              progress: @escaping (Int) -> Void) throws -> PerplexityReport {
-        let perplexity = LongContextPerplexity(model: model, beginningOfSequence: tokenizer.prefixTokenID, rowsPerCall: settings.rowsPerCall)
+    private func curves<Model: LanguageModel>(
+        _ model: Model, tokenizer: TokenizerBinding, stream: [Int], plan: (contexts: [Int], budget: Int),
+        progress: @escaping (Int) -> Void
+    ) throws -> PerplexityReport {
+        let perplexity = LongContextPerplexity(
+            model: model, beginningOfSequence: tokenizer.prefixTokenID, rowsPerCall: settings.rowsPerCall)
         let segments = try perplexity.segmentCurve(tokens: stream, contexts: plan.contexts, budget: plan.budget, progress: progress)
         let curve = settings.cumulative ? try perplexity.cumulativeCurve(tokens: stream, contexts: plan.contexts, progress: progress) : []
         var rolling: PerplexityReport.Rolling?
@@ -85,7 +91,8 @@ public struct PerplexityJob {
             rolling = try RollingPerplexity.measure(documents: documents, tokenizer: tokenizer, scorer: scorer, maxLength: window)
             progress(stream.count)
         }
-        return PerplexityReport(corpus: texts.map(\.lastPathComponent), corpusTokens: stream.count, budget: plan.budget,
-                                segments: segments, cumulative: curve, rolling: rolling)
+        return PerplexityReport(
+            corpus: texts.map(\.lastPathComponent), corpusTokens: stream.count, budget: plan.budget,
+            segments: segments, cumulative: curve, rolling: rolling)
     }
 }

@@ -53,7 +53,9 @@ public struct PerplexityReport: Codable, Equatable, Sendable {
     public var cumulative: [CumulativePoint]
     public var rolling: Rolling?
 
-    public init(corpus: [String], corpusTokens: Int, budget: Int, segments: [SegmentPoint], cumulative: [CumulativePoint], rolling: Rolling?) {
+    public init(
+        corpus: [String], corpusTokens: Int, budget: Int, segments: [SegmentPoint], cumulative: [CumulativePoint], rolling: Rolling?
+    ) {
         self.corpus = corpus
         self.corpusTokens = corpusTokens
         self.budget = budget

@@ -7,8 +7,10 @@ public struct PerplexityPlot {
     public init(_ results: [RunResults], labelling: ResultsLabel = .model) {
         series = results.compactMap { result in
             guard let segments = result.perplexity?.segments, !segments.isEmpty else { return nil }
-            return (labelling.label(result),
-                    segments.map { ($0.contextLength, $0.perplexity) })
+            return (
+                labelling.label(result),
+                segments.map { ($0.contextLength, $0.perplexity) }
+            )
         }
     }
 
@@ -18,8 +20,10 @@ public struct PerplexityPlot {
         let (left, right, top, bottom) = (90.0, 170.0, 30.0, 50.0)
         let points = series.flatMap(\.points).filter { $0.perplexity.isFinite }
         guard let minX = points.map(\.context).min(), let maxX = points.map(\.context).max(),
-              let minY = points.map(\.perplexity).min(), let maxY = points.map(\.perplexity).max() else {
-            return ##"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="10" y="25">no perplexity data</text></svg>"## + "\n"
+            let minY = points.map(\.perplexity).min(), let maxY = points.map(\.perplexity).max()
+        else {
+            return ##"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="10" y="25">no perplexity data</text></svg>"##
+                + "\n"
         }
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let (lowX, highX) = (log2(Double(minX)), max(log2(Double(maxX)), log2(Double(minX)) + 1))
@@ -29,32 +33,45 @@ public struct PerplexityPlot {
         func y(_ value: Double) -> Double { top + (highY - value) / (highY - lowY) * plotHeight }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
-        var svg = [##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(f(width))" height="\##(f(height))" font-family="sans-serif" font-size="12">"##,
-                   ##"<rect width="100%" height="100%" fill="white"/>"##,
-                   ##"<rect x="\##(f(left))" y="\##(f(top))" width="\##(f(plotWidth))" height="\##(f(plotHeight))" fill="none" stroke="#444"/>"##]
+        var svg = [
+            ##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(f(width))" height="\##(f(height))" font-family="sans-serif" font-size="12">"##,
+            ##"<rect width="100%" height="100%" fill="white"/>"##,
+            ##"<rect x="\##(f(left))" y="\##(f(top))" width="\##(f(plotWidth))" height="\##(f(plotHeight))" fill="none" stroke="#444"/>"##,
+        ]
         var tick = 1 << Int(lowX.rounded(.up))
         while Double(tick) <= pow(2, highX) {
             let position = x(tick)
-            svg.append(##"<line x1="\##(f(position))" y1="\##(f(top))" x2="\##(f(position))" y2="\##(f(top + plotHeight))" stroke="#ddd"/>"##)
-            svg.append(##"<text x="\##(f(position))" y="\##(f(top + plotHeight + 18))" text-anchor="middle">\##(ResultsTable.shortLength(tick))</text>"##)
+            svg.append(
+                ##"<line x1="\##(f(position))" y1="\##(f(top))" x2="\##(f(position))" y2="\##(f(top + plotHeight))" stroke="#ddd"/>"##)
+            svg.append(
+                ##"<text x="\##(f(position))" y="\##(f(top + plotHeight + 18))" text-anchor="middle">\##(ResultsTable.shortLength(tick))</text>"##
+            )
             tick *= 2
         }
         for step in 0...5 {
             let value = lowY + (highY - lowY) * Double(step) / 5
-            svg.append(##"<line x1="\##(f(left))" y1="\##(f(y(value)))" x2="\##(f(left + plotWidth))" y2="\##(f(y(value)))" stroke="#eee"/>"##)
-            svg.append(##"<text x="\##(f(left - 6))" y="\##(f(y(value) + 4))" text-anchor="end">\##(String(format: value < 10 ? "%.3f" : value < 1000 ? "%.2f" : "%.0f", value))</text>"##)
+            svg.append(
+                ##"<line x1="\##(f(left))" y1="\##(f(y(value)))" x2="\##(f(left + plotWidth))" y2="\##(f(y(value)))" stroke="#eee"/>"##)
+            svg.append(
+                ##"<text x="\##(f(left - 6))" y="\##(f(y(value) + 4))" text-anchor="end">\##(String(format: value < 10 ? "%.3f" : value < 1000 ? "%.2f" : "%.0f", value))</text>"##
+            )
         }
-        svg.append(##"<text x="\##(f(left + plotWidth / 2))" y="\##(f(height - 12))" text-anchor="middle">context length (tokens, log scale)</text>"##)
+        svg.append(
+            ##"<text x="\##(f(left + plotWidth / 2))" y="\##(f(height - 12))" text-anchor="middle">context length (tokens, log scale)</text>"##
+        )
         svg.append(##"<text transform="translate(16 \##(f(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">perplexity</text>"##)
         for (index, line) in series.enumerated() {
             let colour = Self.palette[index % Self.palette.count]
-            let path = line.points.filter { $0.perplexity.isFinite }.map { "\(f(x($0.context))),\(f(y($0.perplexity)))" }.joined(separator: " ")
+            let path = line.points.filter { $0.perplexity.isFinite }.map { "\(f(x($0.context))),\(f(y($0.perplexity)))" }.joined(
+                separator: " ")
             svg.append(##"<polyline points="\##(path)" fill="none" stroke="\##(colour)" stroke-width="2"/>"##)
             for point in line.points where point.perplexity.isFinite {
                 svg.append(##"<circle cx="\##(f(x(point.context)))" cy="\##(f(y(point.perplexity)))" r="3" fill="\##(colour)"/>"##)
             }
             let legendY = top + 16 + Double(index) * 20
-            svg.append(##"<line x1="\##(f(width - right + 12))" y1="\##(f(legendY - 4))" x2="\##(f(width - right + 36))" y2="\##(f(legendY - 4))" stroke="\##(colour)" stroke-width="2"/>"##)
+            svg.append(
+                ##"<line x1="\##(f(width - right + 12))" y1="\##(f(legendY - 4))" x2="\##(f(width - right + 36))" y2="\##(f(legendY - 4))" stroke="\##(colour)" stroke-width="2"/>"##
+            )
             svg.append(##"<text x="\##(f(width - right + 42))" y="\##(f(legendY))">\##(Self.escape(line.model))</text>"##)
         }
         svg.append("</svg>")
@@ -62,6 +79,7 @@ public struct PerplexityPlot {
     }
 
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;")
     }
 }

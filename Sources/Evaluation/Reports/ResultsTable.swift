@@ -13,8 +13,10 @@ public struct ResultsTable: Equatable, Sendable {
 
     /// The metric shown for a task, and whether it is a fraction to scale by 100.
     static func headline(_ task: String, _ result: RunResults.TaskResult) -> (metric: String, percent: Bool)? {
-        let preferences: [(String, Bool)] = [("acc_norm", true), ("exact_match", true), ("acc", true), ("f1", false),
-                                             ("exact_match_scrolls", false), ("rouge/geometric_mean", false), ("em", false)]
+        let preferences: [(String, Bool)] = [
+            ("acc_norm", true), ("exact_match", true), ("acc", true), ("f1", false),
+            ("exact_match_scrolls", false), ("rouge/geometric_mean", false), ("em", false),
+        ]
         let ordered = task == "boolq" ? [("acc", true)] + preferences : (task.hasPrefix("scrolls_") ? preferences.reversed() : preferences)
         return ordered.first { result.metrics[$0.0] != nil }
     }
@@ -45,10 +47,13 @@ public struct ResultsTable: Equatable, Sendable {
     }
 
     public func markdown() -> String {
-        var lines = ["| model | " + columns.joined(separator: " | ") + " |",
-                     "|---|" + String(repeating: "---:|", count: columns.count)]
+        var lines = [
+            "| model | " + columns.joined(separator: " | ") + " |",
+            "|---|" + String(repeating: "---:|", count: columns.count),
+        ]
         for row in rows {
-            lines.append("| \(row.model) | " + row.cells.map { $0.map { String(format: "%.2f", $0) } ?? "–" }.joined(separator: " | ") + " |")
+            lines.append(
+                "| \(row.model) | " + row.cells.map { $0.map { String(format: "%.2f", $0) } ?? "–" }.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

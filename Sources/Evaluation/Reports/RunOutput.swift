@@ -18,7 +18,8 @@ public enum RunOutput {
         // the two renames left: complete, but not a finished run's, and replaced like a temporary.
         let samplesPath = directory.appendingPathComponent(samplesName).path
         if !overwrite, !FileManager.default.fileExists(atPath: directory.appendingPathComponent(resultsName).path),
-           FileManager.default.fileExists(atPath: samplesPath) {
+            FileManager.default.fileExists(atPath: samplesPath)
+        {
             try FileManager.default.removeItem(atPath: samplesPath)
         }
         try AtomicOutput.writing(overwrite: overwrite) { output in
@@ -62,7 +63,9 @@ public enum ShardMerge {
         var shards: [Shard] = []
         for part in parts {
             guard let text = part.results.manifest.shard else { throw ShardMergeError.notAShard(part.url.path) }
-            guard part.results.manifest.identity == manifest.identity else { throw ShardMergeError.differentRuns(first.url.path, part.url.path) }
+            guard part.results.manifest.identity == manifest.identity else {
+                throw ShardMergeError.differentRuns(first.url.path, part.url.path)
+            }
             shards.append(try Shard(parsing: text))
         }
         let count = shards[0].count
@@ -77,7 +80,8 @@ public enum ShardMerge {
         for sample in samples where !taskOrder.contains(sample.task) { taskOrder.append(sample.task) }
         for (name, summary) in first.results.tasks where !taskOrder.contains(name) { _ = summary; taskOrder.append(name) }
         for name in taskOrder {
-            guard let summary = first.results.tasks[name], let scoringName = summary.scoring, let scoring = TaskScoring(name: scoringName) else {
+            guard let summary = first.results.tasks[name], let scoringName = summary.scoring, let scoring = TaskScoring(name: scoringName)
+            else {
                 throw ShardMergeError.unknownScoring(task: name)
             }
             let items = samples.filter { $0.task == name }.sorted { $0.docIndex < $1.docIndex }

@@ -71,9 +71,11 @@ public struct Manifest: Codable, Equatable, Sendable {
 
     public static let followedLMEvalVersion = "0.4.13"
 
-    public init(tool: String, toolVersion: String, gitCommit: String, model: ModelIdentity, dataFiles: [String: String],
-                settings: [String: String], shard: String? = nil, protocolCard: [String: String]? = nil,
-                environment: RunEnvironment? = nil) {
+    public init(
+        tool: String, toolVersion: String, gitCommit: String, model: ModelIdentity, dataFiles: [String: String],
+        settings: [String: String], shard: String? = nil, protocolCard: [String: String]? = nil,
+        environment: RunEnvironment? = nil
+    ) {
         self.tool = tool
         self.toolVersion = toolVersion
         self.gitCommit = gitCommit
@@ -87,10 +89,13 @@ public struct Manifest: Codable, Equatable, Sendable {
     }
 
     /// The manifest of a run by `run` (tool, version, commit, machine).
-    public init(run: ToolRun, model: ModelIdentity, dataFiles: [String: String], settings: [String: String], shard: String? = nil,
-                protocolCard: [String: String]? = nil) {
-        self.init(tool: run.tool, toolVersion: run.toolVersion, gitCommit: run.gitCommit, model: model, dataFiles: dataFiles,
-                  settings: settings, shard: shard, protocolCard: protocolCard, environment: run.environment)
+    public init(
+        run: ToolRun, model: ModelIdentity, dataFiles: [String: String], settings: [String: String], shard: String? = nil,
+        protocolCard: [String: String]? = nil
+    ) {
+        self.init(
+            tool: run.tool, toolVersion: run.toolVersion, gitCommit: run.gitCommit, model: model, dataFiles: dataFiles,
+            settings: settings, shard: shard, protocolCard: protocolCard, environment: run.environment)
     }
 
     /// What decides the results: everything but the shard and the environment. Resume keys and the

@@ -9,8 +9,9 @@ public enum TaskAggregation {
             metrics[name] = RunResults.MetricValue(value: Aggregation.mean(values), stderr: stderr.isFinite ? stderr : nil)
         }
         if case .scrolls(let kind) = scoring, !items.isEmpty {
-            let result = try ScrollsMetric.compute(kind, predictions: items.map(\.prediction),
-                                                   references: items.map { $0.references ?? [] })
+            let result = try ScrollsMetric.compute(
+                kind, predictions: items.map(\.prediction),
+                references: items.map { $0.references ?? [] })
             for (name, value) in result.values { metrics[name] = RunResults.MetricValue(value: value, stderr: nil) }
         }
         return RunResults.TaskResult(items: items.count, skipped: skipped, metrics: metrics, scoring: scoring.name)

@@ -2,8 +2,10 @@
 /// supplies the model, this supplies the harness's tokenisation and windowing.
 public enum RequestScoring {
     /// Summed log-likelihood of one request's continuation.
-    public static func loglikelihood(_ request: LoglikelihoodRequest, tokenizer: EvaluationTokenizer,
-                                     scorer: EvaluationScorer) throws -> (logProbability: Double, isGreedy: Bool) {
+    public static func loglikelihood(
+        _ request: LoglikelihoodRequest, tokenizer: EvaluationTokenizer,
+        scorer: EvaluationScorer
+    ) throws -> (logProbability: Double, isGreedy: Bool) {
         let pair = try EncodedPair.encode(request, with: tokenizer)
         return try scorer.loglikelihood(context: pair.context, continuation: pair.continuation)
     }
@@ -11,8 +13,10 @@ public enum RequestScoring {
     /// `loglikelihood_rolling`: the whole text, tokenised with the tokenizer's default special tokens
     /// (as lm-eval's `tok_encode(string)`; for a BOS-adding tokenizer the first window also scores
     /// that BOS), cut into disjoint windows of `maxLength`, log-likelihoods summed.
-    public static func rollingLoglikelihood(_ text: String, tokenizer: EvaluationTokenizer, scorer: EvaluationScorer,
-                                            maxLength: Int) throws -> Double {
+    public static func rollingLoglikelihood(
+        _ text: String, tokenizer: EvaluationTokenizer, scorer: EvaluationScorer,
+        maxLength: Int
+    ) throws -> Double {
         let tokens = try tokenizer.encode(text, addSpecialTokens: true)
         var total = 0.0
         for window in try RollingWindows.windows(tokens: tokens, prefixToken: tokenizer.prefixTokenID, maxLength: maxLength) {

@@ -41,7 +41,10 @@ extension LanguageModelScorer: BatchedContextScorer where Model: BatchedLanguage
         }
         // One entry per continuation: its group and its place in the group.
         let continuations = stackable.flatMap { group in groups[group].continuations.indices.map { (group: group, choice: $0) } }
-        for part in Self.parts(continuations.indices.map { $0 }, rows: { groups[continuations[$0].group].continuations[continuations[$0].choice].count }, budget: stream.rowsPerCall) {
+        for part in Self.parts(
+            continuations.indices.map { $0 }, rows: { groups[continuations[$0].group].continuations[continuations[$0].choice].count },
+            budget: stream.rowsPerCall)
+        {
             let entries = part.map { continuations[$0] }
             var states = entries.map { contextStates[$0.group] }
             let targets = entries.map { groups[$0.group].continuations[$0.choice] }

@@ -54,13 +54,16 @@ public struct EvaluationJob {
 
     /// One line per task that skipped malformed data lines (`skipBad`).
     public var skippedLineWarnings: [String] {
-        tasks.filter { !$0.skipped.isEmpty }.map { "\($0.definition.name): skipped \($0.skipped.count) bad line(s), first: \($0.skipped[0])" }
+        tasks.filter { !$0.skipped.isEmpty }.map {
+            "\($0.definition.name): skipped \($0.skipped.count) bad line(s), first: \($0.skipped[0])"
+        }
     }
 
     /// The manifest of `model`'s run: everything needed to reproduce it.
     public func manifest(for model: EvaluationModel) -> Manifest {
         let settings: [String: String] = [
-            "tasks": self.settings.taskNames.joined(separator: ","), "num_fewshot": self.settings.numFewshot.map(String.init) ?? "task default",
+            "tasks": self.settings.taskNames.joined(separator: ","),
+            "num_fewshot": self.settings.numFewshot.map(String.init) ?? "task default",
             "limit": self.settings.limit.map(String.init) ?? "none", "protocol": self.settings.scoringProtocol.rawValue,
             "max_length": self.settings.maxLength.map(String.init) ?? "none (no truncation)", "skip_bad": String(self.settings.skipBad),
             "fewshot_seed": String(FewShotSampler<ARCDocument>.defaultSeed), "tokenizer": model.tokenizerFile.path,
@@ -68,14 +71,17 @@ public struct EvaluationJob {
             "batch_size": String(self.settings.batchSize),
             "fewshot_pool": tasks.map { "\($0.definition.name): \($0.fewShotPool)" }.joined(separator: "; "),
         ]
-        return Manifest(run: run, model: model.identity, dataFiles: dataFiles, settings: settings, shard: self.settings.shard?.description,
-                        protocolCard: self.settings.scoringProtocol.card(for: tasks, numFewshot: self.settings.numFewshot))
+        return Manifest(
+            run: run, model: model.identity, dataFiles: dataFiles, settings: settings, shard: self.settings.shard?.description,
+            protocolCard: self.settings.scoringProtocol.card(for: tasks, numFewshot: self.settings.numFewshot))
     }
 
     /// Scores the model at `path` into `folder`, resuming from the folder's cache of an interrupted
     /// run with the same manifest; `notice` receives lines worth telling the user (a resume).
-    public func evaluate(model path: String, into folder: URL, meters: ProgressMeters = ProgressMeter.silent,
-                         notice: (String) -> Void = { _ in }) throws -> Outcome {
+    public func evaluate(
+        model path: String, into folder: URL, meters: ProgressMeters = ProgressMeter.silent,
+        notice: (String) -> Void = { _ in }
+    ) throws -> Outcome {
         let started = Date()
         let model = try EvaluationModel.open(path, tokenizerPath: settings.tokenizerPath, arithmetic: settings.arithmetic)
         let manifest = manifest(for: model)
@@ -90,8 +96,9 @@ public struct EvaluationJob {
         try RunOutput.write(results, samples: scored.samples, to: folder, overwrite: settings.overwrite)
         var lmEvalFiles: [URL] = []
         if settings.lmEvalFiles {
-            let written = try LMEvalOutput.write(results, samples: scored.samples, tasks: tasks, numFewshot: settings.numFewshot,
-                                                 to: folder, started: started, finished: Date())
+            let written = try LMEvalOutput.write(
+                results, samples: scored.samples, tasks: tasks, numFewshot: settings.numFewshot,
+                to: folder, started: started, finished: Date())
             lmEvalFiles = [written.results] + written.samples
         }
         try cache.remove()

@@ -16,13 +16,16 @@ public struct EvaluationModel {
     /// `tokenizerPath` overrides the tokenizer the model carries (a GGUF file's own vocabulary, or the
     /// tokenizer file inside a model directory).
     /// `arithmetic`: how quantized weights compute (integer kernels unless told otherwise).
-    public static func open(_ path: String, tokenizerPath: String? = nil, arithmetic: QuantizedArithmetic = .integer) throws -> EvaluationModel {
+    public static func open(
+        _ path: String, tokenizerPath: String? = nil, arithmetic: QuantizedArithmetic = .integer
+    ) throws -> EvaluationModel {
         let location = URL(fileURLWithPath: path)
         let tokenizerFile = try tokenizerPath.map { URL(fileURLWithPath: $0) } ?? TokenizerBinding.file(for: location)
-        return EvaluationModel(location: location, model: try ModelBundle.open(path, arithmetic: arithmetic).model,
-                               tokenizer: try TokenizerBinding.load(path: tokenizerFile.path),
-                               identity: try Manifest.ModelIdentity.of(model: location),
-                               tokenizerFile: tokenizerFile, tokenizerHash: try SHA256.hex(fileAt: tokenizerFile))
+        return EvaluationModel(
+            location: location, model: try ModelBundle.open(path, arithmetic: arithmetic).model,
+            tokenizer: try TokenizerBinding.load(path: tokenizerFile.path),
+            identity: try Manifest.ModelIdentity.of(model: location),
+            tokenizerFile: tokenizerFile, tokenizerHash: try SHA256.hex(fileAt: tokenizerFile))
     }
 
     /// The item scorer `megalodon-eval run` uses: lm-eval's request encoding through this model's
@@ -31,7 +34,8 @@ public struct EvaluationModel {
         try Self.itemScorer(model, tokenizer: tokenizer, maxLength: maxLength)
     }
 
-    private static func itemScorer<Model: LanguageModel>(_ model: Model, tokenizer: TokenizerBinding, maxLength: Int?) throws -> ItemScorer {
+    private static func itemScorer<Model: LanguageModel>(_ model: Model, tokenizer: TokenizerBinding, maxLength: Int?) throws -> ItemScorer
+    {
         ItemScorer(tokenizer: tokenizer, scorer: try LanguageModelScorer(model: model, decoder: tokenizer, maxLength: maxLength))
     }
 }

@@ -26,8 +26,10 @@ public struct EvaluationRunner {
         tasks.reduce(0) { $0 + $1.items.filter { shard?.contains($0) ?? true }.count }
     }
 
-    public func run(_ tasks: [LoadedTask], shard: Shard? = nil, cache: ResumeCache? = nil,
-                    progress: (Int) -> Void = { _ in }) throws -> Output {
+    public func run(
+        _ tasks: [LoadedTask], shard: Shard? = nil, cache: ResumeCache? = nil,
+        progress: (Int) -> Void = { _ in }
+    ) throws -> Output {
         var output = Output(tasks: [:], samples: [])
         for task in tasks {
             var results: [ItemResult] = []

@@ -83,22 +83,25 @@ public struct ItemScorer {
             let outcome = MultipleChoiceScoring.score(logLikelihoods: lls.map(\.logProbability), choices: choices, gold: gold)
             var metrics = ["acc": outcome.acc, "acc_norm": outcome.accNorm]
             if case .multipleChoice(reportsExactMatch: true) = scoring { metrics["em"] = outcome.accNorm * 100 }
-            return ItemResult(task: item.task, docIndex: item.index, docID: item.documentID,
-                              requests: records(requests, lls), prediction: choices[MultipleChoiceScoring.argmax(lls.map(\.logProbability))],
-                              target: choices.indices.contains(gold) ? choices[gold] : nil, references: nil, metrics: metrics)
+            return ItemResult(
+                task: item.task, docIndex: item.index, docID: item.documentID,
+                requests: records(requests, lls), prediction: choices[MultipleChoiceScoring.argmax(lls.map(\.logProbability))],
+                target: choices.indices.contains(gold) ? choices[gold] : nil, references: nil, metrics: metrics)
         case let .calibratedChoice(requests, calibration, choices, gold):
             let conditional = try loglikelihoods(requests), unconditioned = try loglikelihoods(calibration)
             let scores = zip(conditional, unconditioned).map { $0.logProbability - $1.logProbability }
             let predicted = MultipleChoiceScoring.argmax(scores)
-            return ItemResult(task: item.task, docIndex: item.index, docID: item.documentID,
-                              requests: records(requests, conditional) + records(calibration, unconditioned), prediction: choices[predicted],
-                              target: choices.indices.contains(gold) ? choices[gold] : nil, references: nil,
-                              metrics: ["acc": predicted == gold ? 1 : 0])
+            return ItemResult(
+                task: item.task, docIndex: item.index, docID: item.documentID,
+                requests: records(requests, conditional) + records(calibration, unconditioned), prediction: choices[predicted],
+                target: choices.indices.contains(gold) ? choices[gold] : nil, references: nil,
+                metrics: ["acc": predicted == gold ? 1 : 0])
         case let .yesNo(requests, references):
             let lls = try loglikelihoods(requests)
             let prediction = ScrollsTask.yesNoPrediction(logLikelihoodYes: lls[0].logProbability, logLikelihoodNo: lls[1].logProbability)
-            return ItemResult(task: item.task, docIndex: item.index, docID: item.documentID, requests: records(requests, lls),
-                              prediction: prediction, target: nil, references: references, metrics: [:])
+            return ItemResult(
+                task: item.task, docIndex: item.index, docID: item.documentID, requests: records(requests, lls),
+                prediction: prediction, target: nil, references: references, metrics: [:])
         case let .generation(request, references):
             let context = try tokenizer.encode(request.context, addSpecialTokens: true)
             let generation = try scorer.generate(context: context, until: request.until, maxNewTokens: request.maxGenerationTokens)
@@ -113,9 +116,11 @@ public struct ItemScorer {
             default:
                 break
             }
-            let record = ItemResult.RequestRecord(context: request.context, continuation: nil, logLikelihood: nil, isGreedy: nil, generation: generation)
-            return ItemResult(task: item.task, docIndex: item.index, docID: item.documentID, requests: [record],
-                              prediction: prediction, target: nil, references: references, metrics: metrics)
+            let record = ItemResult.RequestRecord(
+                context: request.context, continuation: nil, logLikelihood: nil, isGreedy: nil, generation: generation)
+            return ItemResult(
+                task: item.task, docIndex: item.index, docID: item.documentID, requests: [record],
+                prediction: prediction, target: nil, references: references, metrics: metrics)
         }
     }
 
@@ -130,10 +135,13 @@ public struct ItemScorer {
         return try pairs.map { try scorer.loglikelihood(context: $0.context, continuation: $0.continuation) }
     }
 
-    private func records(_ requests: [LoglikelihoodRequest], _ lls: [(logProbability: Double, isGreedy: Bool)]) -> [ItemResult.RequestRecord] {
+    private func records(
+        _ requests: [LoglikelihoodRequest], _ lls: [(logProbability: Double, isGreedy: Bool)]
+    ) -> [ItemResult.RequestRecord] {
         zip(requests, lls).map {
-            ItemResult.RequestRecord(context: $0.context, continuation: $0.continuation, logLikelihood: $1.logProbability,
-                                     isGreedy: $1.isGreedy, generation: nil)
+            ItemResult.RequestRecord(
+                context: $0.context, continuation: $0.continuation, logLikelihood: $1.logProbability,
+                isGreedy: $1.isGreedy, generation: nil)
         }
     }
 }

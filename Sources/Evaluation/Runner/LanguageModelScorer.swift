@@ -77,9 +77,10 @@ public final class LanguageModelScorer<Model: LanguageModel>: EvaluationScorer {
     /// the task's stop strings plus the EOS text, generation ending at EOS, at a stop string or after
     /// `maxNewTokens` tokens; the text is cut before the first stop string.
     public func generate(context: [Int], until: [String], maxNewTokens: Int) throws -> String {
-        let prompt = try maxLength.map {
-            try GenerationHandling.generationContext(context, maxLength: $0, maxGenerationTokens: maxNewTokens)
-        } ?? context
+        let prompt =
+            try maxLength.map {
+                try GenerationHandling.generationContext(context, maxLength: $0, maxGenerationTokens: maxNewTokens)
+            } ?? context
         guard !prompt.isEmpty else { throw ScorerError.emptyContext }
         let stops = GenerationHandling.stopSequences(until: until, eos: decoder.endOfSequenceText)
         var generated: [Int] = []

@@ -61,19 +61,23 @@ public struct TaskLoader {
         let dataURL = dataDirectory.appendingPathComponent(definition.data)
         let poolURL = dataURL.deletingLastPathComponent().appendingPathComponent("train.jsonl")
         let hasPool = FileManager.default.fileExists(atPath: poolURL.path) && poolURL.path != dataURL.path
-        var loaded = LoadedTask(definition: definition, items: [], scoring: .multipleChoice(reportsExactMatch: false), skipped: [],
-                                dataFiles: hasPool ? [dataURL, poolURL] : [dataURL],
-                                fewShotPool: hasPool ? poolURL.lastPathComponent : "the eval split (no train.jsonl beside it)")
+        var loaded = LoadedTask(
+            definition: definition, items: [], scoring: .multipleChoice(reportsExactMatch: false), skipped: [],
+            dataFiles: hasPool ? [dataURL, poolURL] : [dataURL],
+            fewShotPool: hasPool ? poolURL.lastPathComponent : "the eval split (no train.jsonl beside it)")
         switch definition.suite {
         case "arc":
-            try loadPrompted(ARCDocument.self, into: &loaded, numFewshot: numFewshot, limit: limit, poolURL: hasPool ? poolURL : nil,
-                             id: \.id, validate: Self.validateARC)
+            try loadPrompted(
+                ARCDocument.self, into: &loaded, numFewshot: numFewshot, limit: limit, poolURL: hasPool ? poolURL : nil,
+                id: \.id, validate: Self.validateARC)
         case "boolq":
-            try loadPrompted(BoolQDocument.self, into: &loaded, numFewshot: numFewshot, limit: limit, poolURL: hasPool ? poolURL : nil,
-                             id: { String($0.idx) }, validate: Self.validateBoolQ)
+            try loadPrompted(
+                BoolQDocument.self, into: &loaded, numFewshot: numFewshot, limit: limit, poolURL: hasPool ? poolURL : nil,
+                id: { String($0.idx) }, validate: Self.validateBoolQ)
         case "triviaqa":
-            try loadPrompted(TriviaQADocument.self, into: &loaded, numFewshot: numFewshot, limit: limit, poolURL: hasPool ? poolURL : nil,
-                             id: \.questionID, validate: { $0.answer.aliases.isEmpty ? ("answer.aliases", "no aliases to score against") : nil })
+            try loadPrompted(
+                TriviaQADocument.self, into: &loaded, numFewshot: numFewshot, limit: limit, poolURL: hasPool ? poolURL : nil,
+                id: \.questionID, validate: { $0.answer.aliases.isEmpty ? ("answer.aliases", "no aliases to score against") : nil })
             loaded.scoring = .exactMatch(definition.exactMatch ?? .init(ignoreCase: false, ignorePunctuation: false))
         case "scrolls":
             try loadScrolls(into: &loaded, numFewshot: numFewshot, limit: limit)

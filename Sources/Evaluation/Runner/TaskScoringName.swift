@@ -15,8 +15,10 @@ extension TaskScoring {
         if name == "multiple_choice" || name == "multiple_choice+em" {
             self = .multipleChoice(reportsExactMatch: name.hasSuffix("+em"))
         } else if name.hasPrefix("exact_match") {
-            self = .exactMatch(.init(ignoreCase: name.contains("+ignore_case"), ignorePunctuation: name.contains("+ignore_punctuation"),
-                                     squadNormalization: name.hasSuffix("+squad") ? true : nil))
+            self = .exactMatch(
+                .init(
+                    ignoreCase: name.contains("+ignore_case"), ignorePunctuation: name.contains("+ignore_punctuation"),
+                    squadNormalization: name.hasSuffix("+squad") ? true : nil))
         } else if name.hasPrefix("scrolls:"), let kind = ScrollsMetric.Kind(rawValue: String(name.dropFirst(8))) {
             self = .scrolls(kind)
         } else {

@@ -47,8 +47,10 @@ public struct StreamingTokenScorer<Model: LanguageModel> {
 
     /// Feeds `inputs` and reports, for each position i, log p(targets[i] | everything before and
     /// inputs[...i]) and whether it was the argmax, in order.
-    public func score(inputs: ArraySlice<Int>, targets: ArraySlice<Int>, state: inout Model.State,
-                      observe: (_ logProbability: Double, _ isArgmax: Bool) -> Void) throws {
+    public func score(
+        inputs: ArraySlice<Int>, targets: ArraySlice<Int>, state: inout Model.State,
+        observe: (_ logProbability: Double, _ isArgmax: Bool) -> Void
+    ) throws {
         precondition(inputs.count == targets.count, "one target per input position")
         var offset = 0
         while offset < inputs.count {
@@ -64,9 +66,13 @@ public struct StreamingTokenScorer<Model: LanguageModel> {
     }
 
     /// Summed log-probability of `targets` and whether every one was the argmax.
-    public func sum(inputs: ArraySlice<Int>, targets: ArraySlice<Int>, state: inout Model.State) throws -> (logProbability: Double, isGreedy: Bool) {
+    public func sum(
+        inputs: ArraySlice<Int>, targets: ArraySlice<Int>, state: inout Model.State
+    ) throws -> (logProbability: Double, isGreedy: Bool) {
         var total = 0.0, greedy = true
-        try score(inputs: inputs, targets: targets, state: &state) { total += $0; greedy = greedy && $1 }
+        try score(inputs: inputs, targets: targets, state: &state) {
+            total += $0; greedy = greedy && $1
+        }
         return (total, greedy)
     }
 }

@@ -9,8 +9,10 @@ public struct PromptedTask<Document: TaskDocument>: Sendable {
 
     /// `pool` is the few-shot source: a separate split (lm-eval: the train split), or `.evalSplit`
     /// when none exists.
-    public init(definition: TaskDefinition, documents: [Document], pool: FewShotPool<Document>, numFewshot: Int? = nil,
-                seed: Int = FewShotSampler<Document>.defaultSeed) throws {
+    public init(
+        definition: TaskDefinition, documents: [Document], pool: FewShotPool<Document>, numFewshot: Int? = nil,
+        seed: Int = FewShotSampler<Document>.defaultSeed
+    ) throws {
         self.definition = definition
         self.documents = documents
         self.numFewshot = numFewshot ?? definition.numFewshot

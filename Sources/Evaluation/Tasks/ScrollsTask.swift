@@ -25,15 +25,18 @@ public struct ScrollsTask: Sendable {
         guard numFewshot == 0 else { throw ScrollsError.fewShotNotSupported(task: definition.name) }
         let context = try builder.template.render(document.templateFields)
         if let choices = document.choices, let gold = document.gold {
-            return .multipleChoice(requests: choices.map { LoglikelihoodRequest(context: context, continuation: " " + $0) },
-                                   choices: choices, gold: gold)
+            return .multipleChoice(
+                requests: choices.map { LoglikelihoodRequest(context: context, continuation: " " + $0) },
+                choices: choices, gold: gold)
         }
         if document.isYesNo {
-            return .yesNo(requests: [" yes", " no"].map { LoglikelihoodRequest(context: context, continuation: $0) },
-                          references: document.outputs)
+            return .yesNo(
+                requests: [" yes", " no"].map { LoglikelihoodRequest(context: context, continuation: $0) },
+                references: document.outputs)
         }
-        let request = GenerationRequest(context: context, until: definition.until ?? ["\n"],
-                                        maxGenerationTokens: definition.maxGenToks ?? TaskDefinition.defaultMaxGenerationTokens)
+        let request = GenerationRequest(
+            context: context, until: definition.until ?? ["\n"],
+            maxGenerationTokens: definition.maxGenToks ?? TaskDefinition.defaultMaxGenerationTokens)
         return .generation(request, references: document.outputs)
     }
 

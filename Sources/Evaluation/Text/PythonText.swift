@@ -23,7 +23,8 @@ public enum PythonText {
     public static func strip(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+            let last = scalars.lastIndex(where: { !isSpace($0) })
+        else { return "" }
         return string(scalars[first...last])
     }
 

@@ -78,16 +78,21 @@ public struct InitialModel: Sendable {
         let d = c.modelDim
         let entries = MegalodonModel.schema(c, .official).entries.map { entry -> InitialTensor in
             let name = entry.name
-            func tensor(_ distribution: InitialDistribution) -> InitialTensor { InitialTensor(name: name, shape: entry.shape, distribution: distribution) }
+            func tensor(_ distribution: InitialDistribution) -> InitialTensor {
+                InitialTensor(name: name, shape: entry.shape, distribution: distribution)
+            }
             switch name {
             case "embed.weight": return tensor(.gaussian(dim: d))
             case "output.output.weight":
-                return InitialTensor(name: name, shape: entry.shape, distribution: .gaussian(dim: d), sameValuesAs: c.shareEmb ? "embed.weight" : nil)
+                return InitialTensor(
+                    name: name, shape: entry.shape, distribution: .gaussian(dim: d), sameValuesAs: c.shareEmb ? "embed.weight" : nil)
             case "rope.freqs":
                 return tensor(.values(MegalodonNames.ropeFrequencies(headDim: c.zHeadDim, base: c.ropeBase ?? 10000)))
             default: break
             }
-            if name.hasSuffix(".prior_count") { return InitialTensor(name: name, shape: entry.shape, distribution: .constant(0), isInteger: true) }
+            if name.hasSuffix(".prior_count") {
+                return InitialTensor(name: name, shape: entry.shape, distribution: .constant(0), isInteger: true)
+            }
             if name.hasSuffix(".cema.alpha") || name.hasSuffix(".cema.delta") { return tensor(.normal(std: 0.2)) }
             if name.hasSuffix(".cema.theta") { return tensor(.cemaTheta) }
             if name.hasSuffix(".cema.gamma") { return tensor(.complexRealNormal) }
@@ -166,8 +171,10 @@ public struct InitialModel: Sendable {
             consolidate.append(key: "model_parallel_size", value: .number(JSONNumber(lexeme: String(ranks))))
             let officialDType = ["BF16": "bf16", "F16": "fp16", "F32": "fp32"][dtype.rawValue] ?? "fp32"
             consolidate.append(key: "dtype", value: .string(officialDType))
-            return [("config.json", JSONValue.object(training).serialized(.pythonIndented(1))),
-                    ("consolidate_config.json", JSONValue.object(consolidate).serialized(.compact))]
+            return [
+                ("config.json", JSONValue.object(training).serialized(.pythonIndented(1))),
+                ("consolidate_config.json", JSONValue.object(consolidate).serialized(.compact)),
+            ]
         }
     }
 
@@ -192,9 +199,12 @@ public struct InitialModel: Sendable {
     /// The official code splits whole heads (and TimestepNorm groups) over ranks: refuse what it would.
     public func checkSplit(ranks: Int) throws {
         guard family == .megalodon, let heads = configuration["num_heads"]?.numberValue?.intValue,
-              let groups = configuration["norm_num_groups"]?.numberValue?.intValue else { return }
+            let groups = configuration["norm_num_groups"]?.numberValue?.intValue
+        else { return }
         if heads % ranks != 0 || groups % ranks != 0 {
-            throw Failure.indivisible("\(preset) has \(heads) heads and \(groups) norm groups; the official code needs both divisible by the \(ranks) model-parallel ranks")
+            throw Failure.indivisible(
+                "\(preset) has \(heads) heads and \(groups) norm groups; the official code needs both divisible by the \(ranks) model-parallel ranks"
+            )
         }
     }
 }

@@ -74,7 +74,7 @@ public final class InitialWeights: SlicedTensorSource, @unchecked Sendable {
         let nameKey = Self.stableHash(entry.streamName) ^ seed &* 0x9e37_79b9_7f4a_7c15
         let theta = entry.distribution == .cemaTheta ? Self.cemaTheta(dim: entry.rows, key: nameKey) : []
         let storage = Storage(count: rows.count * rowBytes) { target in
-            guard let base = target.baseAddress, !entry.isInteger else { return }   // integers: zero
+            guard let base = target.baseAddress, !entry.isInteger else { return }  // integers: zero
             ThreadPool.shared.parallelFor(rows.count, minimumChunk: max(1, 4096 / max(1, columns.count))) { part in
                 var scratch = [Float](repeating: 0, count: columns.count)
                 scratch.withUnsafeMutableBufferPointer { values in
@@ -90,7 +90,9 @@ public final class InitialWeights: SlicedTensorSource, @unchecked Sendable {
     }
 
     /// Fills `values` with elements `columns` of `row`.
-    static func fill(_ values: UnsafeMutableBufferPointer<Float>, entry: InitialTensor, row: Int, columns: Range<Int>, key: UInt64, theta: [Float]) {
+    static func fill(
+        _ values: UnsafeMutableBufferPointer<Float>, entry: InitialTensor, row: Int, columns: Range<Int>, key: UInt64, theta: [Float]
+    ) {
         switch entry.distribution {
         case let .constant(value):
             values.update(repeating: value)
@@ -114,8 +116,10 @@ public final class InitialWeights: SlicedTensorSource, @unchecked Sendable {
     }
 
     /// Element (row, c) is the (c mod 256)-th draw of the generator seeded by (key, row, c / 256).
-    private static func fillRandom(_ values: UnsafeMutableBufferPointer<Float>, row: Int, columns: Range<Int>, key: UInt64,
-                                   draw: (inout NormalStream) -> Float) {
+    private static func fillRandom(
+        _ values: UnsafeMutableBufferPointer<Float>, row: Int, columns: Range<Int>, key: UInt64,
+        draw: (inout NormalStream) -> Float
+    ) {
         guard !columns.isEmpty else { return }
         let firstBlock = columns.lowerBound / blockColumns
         let lastBlock = (columns.upperBound - 1) / blockColumns
@@ -132,9 +136,11 @@ public final class InitialWeights: SlicedTensorSource, @unchecked Sendable {
     private static func store(_ values: UnsafeBufferPointer<Float>, as dtype: DType, into target: UnsafeMutableRawPointer) {
         switch dtype {
         case .bf16:
-            HalfPrecision.narrowToBFloat16(values, into: UnsafeMutableBufferPointer(start: target.assumingMemoryBound(to: UInt16.self), count: values.count))
+            HalfPrecision.narrowToBFloat16(
+                values, into: UnsafeMutableBufferPointer(start: target.assumingMemoryBound(to: UInt16.self), count: values.count))
         case .f16:
-            HalfPrecision.narrowToHalf(values, into: UnsafeMutableBufferPointer(start: target.assumingMemoryBound(to: UInt16.self), count: values.count))
+            HalfPrecision.narrowToHalf(
+                values, into: UnsafeMutableBufferPointer(start: target.assumingMemoryBound(to: UInt16.self), count: values.count))
         default:
             target.copyMemory(from: UnsafeRawPointer(values.baseAddress!), byteCount: values.count * 4)
         }
@@ -171,7 +177,7 @@ struct NormalStream {
             return value
         }
         let bits = generator.next()
-        let u1 = (Float(bits >> 40) + 0.5) * (1 / 16_777_216)          // (0, 1): log never sees 0
+        let u1 = (Float(bits >> 40) + 0.5) * (1 / 16_777_216)  // (0, 1): log never sees 0
         let u2 = Float((bits >> 16) & 0xFF_FFFF) * (1 / 16_777_216)
         let radius = (-2 * logf(u1)).squareRoot()
         let angle = 2 * Float.pi * u2

@@ -19,13 +19,16 @@ public enum GGUFLlamaMetadata {
     }
 
     /// `blockTypes` names the tensors stored in ggml blocks (see `GGUFWriter.blockTypes`).
-    public static func keys(configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
-                            blockTypes: [String: GGMLType] = [:]) throws -> [(key: String, value: GGUFValue)] {
+    public static func keys(
+        configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
+        blockTypes: [String: GGMLType] = [:]
+    ) throws -> [(key: String, value: GGUFValue)] {
         let matrixTypes = tensors.filter { $0.shape.count > 1 }.compactMap { blockTypes[$0.name] ?? GGUFWriter.ggmlType(for: $0.dtype) }
         let hidden = try configuration.int("hidden_size")
         let heads = try configuration.int("num_attention_heads")
         guard heads > 0, hidden % heads == 0 else {
-            throw ConversionError.invalidConfiguration(path: configuration.origin, field: "num_attention_heads", problem: "must divide hidden_size")
+            throw ConversionError.invalidConfiguration(
+                path: configuration.origin, field: "num_attention_heads", problem: "must divide hidden_size")
         }
         func u32(_ value: Int) -> GGUFValue { .uint32(UInt32(clamping: value)) }
         var keys: [(key: String, value: GGUFValue)] = [

@@ -31,16 +31,22 @@ public enum LlamaArchitecture: ModelArchitecture {
     }
 
     /// A Hugging Face config.json (`model_type`/`architectures`) or Meta's params.json (`dim`, `n_layers`).
-    public static func configuration(recognizing object: JSONObject, origin: String, convention: NameConvention) throws -> ModelConfiguration? {
-        if object["model_type"] != nil || object["architectures"] != nil { return ModelConfiguration(family: family, fields: object, origin: origin) }
+    public static func configuration(
+        recognizing object: JSONObject, origin: String, convention: NameConvention
+    ) throws -> ModelConfiguration? {
+        if object["model_type"] != nil || object["architectures"] != nil {
+            return ModelConfiguration(family: family, fields: object, origin: origin)
+        }
         if object["dim"] != nil, object["n_layers"] != nil { return try MetaLlamaNames.configuration(fromParams: object, origin: origin) }
         return nil
     }
 
     /// Any convention to Hugging Face names (filling the fields the tensors decide), then on to GGUF
     /// names when asked.
-    public static func plan(_ source: TensorSource, from convention: NameConvention, to target: NameConvention,
-                            configuration: ModelConfiguration?) throws -> (tensors: [PlannedTensor], configuration: ModelConfiguration?)? {
+    public static func plan(
+        _ source: TensorSource, from convention: NameConvention, to target: NameConvention,
+        configuration: ModelConfiguration?
+    ) throws -> (tensors: [PlannedTensor], configuration: ModelConfiguration?)? {
         if convention == target { return (PlannedSource.identity(source).plan, configuration) }
         guard target == .huggingFaceLlama || target == .ggufLlama else { return nil }
         var llama = try configuration.required(by: source)
@@ -69,7 +75,10 @@ public enum LlamaArchitecture: ModelArchitecture {
         }
         let derived: [(String, JSONValue)] = [
             ("vocab_size", .number(JSONNumber(lexeme: String(embedding[0])))),
-            ("intermediate_size", shapes["model.layers.0.mlp.gate_proj.weight"].map { .number(JSONNumber(lexeme: String($0[0]))) } ?? .null),
+            (
+                "intermediate_size",
+                shapes["model.layers.0.mlp.gate_proj.weight"].map { .number(JSONNumber(lexeme: String($0[0]))) } ?? .null
+            ),
             ("tie_word_embeddings", .bool(shapes["lm_head.weight"] == nil)),
         ]
         for (key, value) in configuration.fields.members {
@@ -86,8 +95,10 @@ public enum LlamaArchitecture: ModelArchitecture {
         try GGUFLlamaNames.configuration(fromMetadata: ggufMetadata, source: source)
     }
 
-    public static func ggufMetadata(configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
-                                    blockTypes: [String: GGMLType]) throws -> [(key: String, value: GGUFValue)] {
+    public static func ggufMetadata(
+        configuration: ModelConfiguration, name: String, tensors: [TensorInfo],
+        blockTypes: [String: GGMLType]
+    ) throws -> [(key: String, value: GGUFValue)] {
         try GGUFLlamaMetadata.keys(configuration: configuration, name: name, tensors: tensors, blockTypes: blockTypes)
     }
 

@@ -37,10 +37,11 @@ extension LlamaModel {
         let blocks = try (0..<config.numLayers).map { n in
             LlamaBlock(
                 attentionNormScale: try floats(.attentionNorm(n)),
-                attention: LlamaAttention(query: try linear(.query(n), permutedHeads: config.numHeads),
-                                          key: try linear(.key(n), permutedHeads: config.numKVHeads),
-                                          value: try linear(.value(n)), output: try linear(.attentionOutput(n)),
-                                          heads: config.numHeads, keyValueHeads: config.numKVHeads, headDim: config.headDim),
+                attention: LlamaAttention(
+                    query: try linear(.query(n), permutedHeads: config.numHeads),
+                    key: try linear(.key(n), permutedHeads: config.numKVHeads),
+                    value: try linear(.value(n)), output: try linear(.attentionOutput(n)),
+                    heads: config.numHeads, keyValueHeads: config.numKVHeads, headDim: config.headDim),
                 feedForwardNormScale: try floats(.feedForwardNorm(n)),
                 feedForward: SiLUFeedForward(gate: try linear(.gate(n)), up: try linear(.up(n)), down: try linear(.down(n))),
                 eps: config.rmsNormEps)
@@ -56,7 +57,8 @@ extension LlamaModel {
 
     /// A model directory: Hugging Face `config.json` and safetensors weights (HF or GGUF names).
     public init(directory: URL, arithmetic: QuantizedArithmetic = .integer) throws {
-        try self.init(config: try LlamaConfig.load(from: directory), weights: try ModelDirectory.open(directory.path), arithmetic: arithmetic)
+        try self.init(
+            config: try LlamaConfig.load(from: directory), weights: try ModelDirectory.open(directory.path), arithmetic: arithmetic)
     }
 
     static func schema(_ c: LlamaConfig, _ naming: LlamaNaming) -> CheckpointSchema {

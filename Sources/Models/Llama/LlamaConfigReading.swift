@@ -56,15 +56,16 @@ extension LlamaConfig {
         let heads = try file.int("llama.attention.head_count")
         let vocabulary = try (try? file.int("llama.vocab_size")) ?? file.array("tokenizer.ggml.tokens").count
         let headDim = (try? file.int("llama.attention.key_length")) ?? (try? file.int("llama.rope.dimension_count"))
-        self.init(vocabSize: vocabulary, hiddenSize: hidden, intermediateSize: try file.int("llama.feed_forward_length"),
-                  numLayers: try file.int("llama.block_count"), numHeads: heads,
-                  numKVHeads: (try? file.int("llama.attention.head_count_kv")) ?? heads, headDim: headDim,
-                  ropeTheta: (try? file.double("llama.rope.freq_base")) ?? 10000,
-                  rmsNormEps: Float(try file.double("llama.attention.layer_norm_rms_epsilon")),
-                  tieWordEmbeddings: !file.contains("output.weight"),
-                  maxPositionEmbeddings: (try? file.int("llama.context_length")) ?? 2048,
-                  bosTokenID: try? file.int("tokenizer.ggml.bos_token_id"),
-                  eosTokenIDs: (try? file.int("tokenizer.ggml.eos_token_id")).map { [$0] } ?? [])
+        self.init(
+            vocabSize: vocabulary, hiddenSize: hidden, intermediateSize: try file.int("llama.feed_forward_length"),
+            numLayers: try file.int("llama.block_count"), numHeads: heads,
+            numKVHeads: (try? file.int("llama.attention.head_count_kv")) ?? heads, headDim: headDim,
+            ropeTheta: (try? file.double("llama.rope.freq_base")) ?? 10000,
+            rmsNormEps: Float(try file.double("llama.attention.layer_norm_rms_epsilon")),
+            tieWordEmbeddings: !file.contains("output.weight"),
+            maxPositionEmbeddings: (try? file.int("llama.context_length")) ?? 2048,
+            bosTokenID: try? file.int("tokenizer.ggml.bos_token_id"),
+            eosTokenIDs: (try? file.int("tokenizer.ggml.eos_token_id")).map { [$0] } ?? [])
         try validate()
     }
 }

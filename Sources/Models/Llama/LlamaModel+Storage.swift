@@ -8,10 +8,13 @@ extension LlamaModel {
 
     /// Bytes of matrix weights one decoded token streams through (the embedding row lookup aside).
     public var weightBytesPerToken: Int {
-        let matrices = blocks.flatMap { block in
-            [block.attention.query.weight, block.attention.key.weight, block.attention.value.weight, block.attention.output.weight,
-             block.feedForward.gate.weight, block.feedForward.down.weight] + (block.feedForward.up.map { [$0.weight] } ?? [])
-        } + [output]
+        let matrices =
+            blocks.flatMap { block in
+                [
+                    block.attention.query.weight, block.attention.key.weight, block.attention.value.weight, block.attention.output.weight,
+                    block.feedForward.gate.weight, block.feedForward.down.weight,
+                ] + (block.feedForward.up.map { [$0.weight] } ?? [])
+            } + [output]
         return matrices.reduce(0) { $0 + $1.byteCount }
     }
 }

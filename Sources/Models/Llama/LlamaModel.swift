@@ -19,9 +19,11 @@ public struct LlamaConfig: Equatable, Sendable, Codable {
     public var bosTokenID: Int?
     public var eosTokenIDs: [Int]
 
-    public init(vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numLayers: Int, numHeads: Int, numKVHeads: Int,
-                headDim: Int? = nil, ropeTheta: Double = 10000, rmsNormEps: Float = 1e-6, tieWordEmbeddings: Bool = false,
-                maxPositionEmbeddings: Int = 2048, bosTokenID: Int? = nil, eosTokenIDs: [Int] = []) {
+    public init(
+        vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numLayers: Int, numHeads: Int, numKVHeads: Int,
+        headDim: Int? = nil, ropeTheta: Double = 10000, rmsNormEps: Float = 1e-6, tieWordEmbeddings: Bool = false,
+        maxPositionEmbeddings: Int = 2048, bosTokenID: Int? = nil, eosTokenIDs: [Int] = []
+    ) {
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
@@ -68,8 +70,12 @@ public struct LlamaConfig: Equatable, Sendable, Codable {
             throw Failure.invalid(field: "num_key_value_heads", reason: "\(numKVHeads) does not divide num_attention_heads \(numHeads)")
         }
         guard headDim % 2 == 0 else { throw Failure.invalid(field: "head_dim", reason: "\(headDim) must be even for rotary embedding") }
-        guard ropeTheta > 0, ropeTheta.isFinite else { throw Failure.invalid(field: "rope_theta", reason: "must be a positive number, got \(ropeTheta)") }
-        guard rmsNormEps > 0, rmsNormEps.isFinite else { throw Failure.invalid(field: "rms_norm_eps", reason: "must be a positive number, got \(rmsNormEps)") }
+        guard ropeTheta > 0, ropeTheta.isFinite else {
+            throw Failure.invalid(field: "rope_theta", reason: "must be a positive number, got \(ropeTheta)")
+        }
+        guard rmsNormEps > 0, rmsNormEps.isFinite else {
+            throw Failure.invalid(field: "rms_norm_eps", reason: "must be a positive number, got \(rmsNormEps)")
+        }
         for id in [bosTokenID].compactMap({ $0 }) + eosTokenIDs where !(0..<vocabSize).contains(id) {
             throw Failure.invalid(field: "bos_token_id/eos_token_id", reason: "token \(id) is outside the vocabulary 0..<\(vocabSize)")
         }
@@ -133,7 +139,8 @@ public struct LlamaModel: BatchedLanguageModel {
         let width = config.keyValueWidth
         for (index, cache) in state.layers.enumerated() {
             guard cache.count == state.position, cache.keys.count == cache.count * width, cache.values.count == cache.count * width else {
-                throw Failure.stateMismatch("layer \(index) caches \(cache.count) positions of the wrong width or count for position \(state.position)")
+                throw Failure.stateMismatch(
+                    "layer \(index) caches \(cache.count) positions of the wrong width or count for position \(state.position)")
             }
         }
     }

@@ -83,15 +83,20 @@ public enum GGUFLlamaNames {
     static let fromHF = NameTemplates(pairs.map { ($0.huggingFace, $0.gguf) })
 
     public static func toHuggingFace(_ source: TensorSource, configuration: ModelConfiguration) throws -> [PlannedTensor] {
-        try rename(source, configuration: configuration, names: toHF, layout: .halfSplit, qSuffix: ".attn_q.weight", kSuffix: ".attn_k.weight")
+        try rename(
+            source, configuration: configuration, names: toHF, layout: .halfSplit, qSuffix: ".attn_q.weight", kSuffix: ".attn_k.weight")
     }
 
     public static func fromHuggingFace(_ source: TensorSource, configuration: ModelConfiguration) throws -> [PlannedTensor] {
-        try rename(source, configuration: configuration, names: fromHF, layout: .interleaved, qSuffix: ".self_attn.q_proj.weight", kSuffix: ".self_attn.k_proj.weight")
+        try rename(
+            source, configuration: configuration, names: fromHF, layout: .interleaved, qSuffix: ".self_attn.q_proj.weight",
+            kSuffix: ".self_attn.k_proj.weight")
     }
 
-    private static func rename(_ source: TensorSource, configuration: ModelConfiguration, names: NameTemplates, layout: RoPELayout,
-                               qSuffix: String, kSuffix: String) throws -> [PlannedTensor] {
+    private static func rename(
+        _ source: TensorSource, configuration: ModelConfiguration, names: NameTemplates, layout: RoPELayout,
+        qSuffix: String, kSuffix: String
+    ) throws -> [PlannedTensor] {
         let heads = try configuration.int("num_attention_heads")
         let kvHeads = try configuration.optionalInt("num_key_value_heads") ?? heads
         var plan: [PlannedTensor] = []
@@ -110,17 +115,23 @@ public enum GGUFLlamaNames {
     /// GGUF `llama.*` keys as Hugging Face `LlamaConfig` fields.
     public static func configuration(fromMetadata metadata: [String: String], source: TensorSource) throws -> ModelConfiguration {
         func required(_ key: String) throws -> String {
-            guard let value = metadata[key] else { throw ConversionError.invalidConfiguration(path: source.location, field: key, problem: "missing") }
+            guard let value = metadata[key] else {
+                throw ConversionError.invalidConfiguration(path: source.location, field: key, problem: "missing")
+            }
             return value
         }
         func integer(_ key: String) throws -> JSONValue {
             let text = try required(key)
-            guard Int(text) != nil else { throw ConversionError.invalidConfiguration(path: source.location, field: key, problem: "expected an integer, found \(text)") }
+            guard Int(text) != nil else {
+                throw ConversionError.invalidConfiguration(path: source.location, field: key, problem: "expected an integer, found \(text)")
+            }
             return .number(JSONNumber(lexeme: text))
         }
         func float(_ key: String, default fallback: String) throws -> JSONValue {
             let text = metadata[key] ?? fallback
-            guard let value = Double(text), value.isFinite else { throw ConversionError.invalidConfiguration(path: source.location, field: key, problem: "expected a number, found \(text)") }
+            guard let value = Double(text), value.isFinite else {
+                throw ConversionError.invalidConfiguration(path: source.location, field: key, problem: "expected a number, found \(text)")
+            }
             return .number(JSONNumber(lexeme: String(value)))
         }
         var fields = JSONObject()
@@ -130,7 +141,10 @@ public enum GGUFLlamaNames {
         fields.append(key: "intermediate_size", value: try integer("llama.feed_forward_length"))
         fields.append(key: "num_hidden_layers", value: try integer("llama.block_count"))
         fields.append(key: "num_attention_heads", value: try integer("llama.attention.head_count"))
-        fields.append(key: "num_key_value_heads", value: metadata["llama.attention.head_count_kv"] != nil ? try integer("llama.attention.head_count_kv") : try integer("llama.attention.head_count"))
+        fields.append(
+            key: "num_key_value_heads",
+            value: metadata["llama.attention.head_count_kv"] != nil
+                ? try integer("llama.attention.head_count_kv") : try integer("llama.attention.head_count"))
         fields.append(key: "max_position_embeddings", value: try integer("llama.context_length"))
         fields.append(key: "rms_norm_eps", value: try float("llama.attention.layer_norm_rms_epsilon", default: "1e-06"))
         fields.append(key: "rope_theta", value: try float("llama.rope.freq_base", default: "10000.0"))

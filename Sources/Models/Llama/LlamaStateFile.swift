@@ -29,7 +29,8 @@ extension LlamaModel {
         func tensor(_ name: String, _ dtype: DType, _ shape: [Int]) throws -> Tensor {
             guard let info = file.info(named: name) else { throw StateFileFailure.badTensor(path: path, tensor: name, reason: "missing") }
             guard info.dtype == dtype, info.shape == shape else {
-                throw StateFileFailure.badTensor(path: path, tensor: name, reason: "found \(info.dtype) \(info.shape), expected \(dtype) \(shape)")
+                throw StateFileFailure.badTensor(
+                    path: path, tensor: name, reason: "found \(info.dtype) \(info.shape), expected \(dtype) \(shape)")
             }
             return try file.tensor(named: name)
         }
@@ -39,11 +40,13 @@ extension LlamaModel {
         }
         let shape = [position, config.numKVHeads, config.headDim]
         let layers = try (0..<config.numLayers).map { index in
-            ChunkKVCache(keys: try tensor("layers.\(index).k", .f32, shape).scalars(as: Float.self),
-                         values: try tensor("layers.\(index).v", .f32, shape).scalars(as: Float.self), count: position)
+            ChunkKVCache(
+                keys: try tensor("layers.\(index).k", .f32, shape).scalars(as: Float.self),
+                values: try tensor("layers.\(index).v", .f32, shape).scalars(as: Float.self), count: position)
         }
         guard file.tensorInfos.count == 1 + 2 * config.numLayers else {
-            throw StateFileFailure.badTensor(path: path, tensor: "(file)", reason: "holds \(file.tensorInfos.count) tensors, expected \(1 + 2 * config.numLayers)")
+            throw StateFileFailure.badTensor(
+                path: path, tensor: "(file)", reason: "holds \(file.tensorInfos.count) tensors, expected \(1 + 2 * config.numLayers)")
         }
         return LlamaState(layers: layers, position: position)
     }

@@ -9,7 +9,8 @@ extension LlamaArchitecture {
 
     public static func modelParallelMergeRule(for name: String, rank: Int) -> MergeRule? {
         if rank <= 1 { return .replicated }
-        let byColumns = name.hasPrefix("tok_embeddings.") || name.hasSuffix(".attention.wo.weight") || name.hasSuffix(".feed_forward.w2.weight")
+        let byColumns =
+            name.hasPrefix("tok_embeddings.") || name.hasSuffix(".attention.wo.weight") || name.hasSuffix(".feed_forward.w2.weight")
         return .concatenate(axis: byColumns ? 1 : 0)
     }
 }

@@ -19,8 +19,12 @@ struct ChunkAttention: Sendable {
         var queries = queries, keys = keys
         for row in 0..<rows {
             let position = cache.count + row
-            queries.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { rotary.rotate(base + row * zDim, vectors: heads, position: position) } }
-            keys.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { rotary.rotate(base + row * zDim, vectors: heads, position: position) } }
+            queries.withUnsafeMutableBufferPointer {
+                if let base = $0.baseAddress { rotary.rotate(base + row * zDim, vectors: heads, position: position) }
+            }
+            keys.withUnsafeMutableBufferPointer {
+                if let base = $0.baseAddress { rotary.rotate(base + row * zDim, vectors: heads, position: position) }
+            }
         }
         cache.keys.append(contentsOf: keys)
         cache.values.append(contentsOf: values)

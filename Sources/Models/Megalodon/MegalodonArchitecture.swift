@@ -20,14 +20,18 @@ public enum MegalodonArchitecture: ModelArchitecture {
     public static let conventions: [NameConvention] = [.megalodonOfficial, .megalodonJax]
 
     public static func convention(of names: Set<String>) -> NameConvention? {
-        if names.contains("model.embed.weight") || names.contains(where: { $0.hasPrefix("model.layers.") && $0.contains(".attn.cema.") }) { return .megalodonJax }
+        if names.contains("model.embed.weight") || names.contains(where: { $0.hasPrefix("model.layers.") && $0.contains(".attn.cema.") }) {
+            return .megalodonJax
+        }
         if names.contains("embed.weight") || names.contains(where: { $0.contains(".mega.cema.") }) { return .megalodonOfficial }
         return nil
     }
 
     /// A MEGALODON training config (`model` object), a bare `ModelConf` (`model_dim`), or any
     /// configuration that came with MEGALODON tensors.
-    public static func configuration(recognizing object: JSONObject, origin: String, convention: NameConvention) throws -> ModelConfiguration? {
+    public static func configuration(
+        recognizing object: JSONObject, origin: String, convention: NameConvention
+    ) throws -> ModelConfiguration? {
         if let model = object["model"]?.objectValue { return ModelConfiguration(family: family, fields: model, origin: origin) }
         if object["model_dim"] != nil || (convention.family == family && object["model_type"] == nil) {
             return ModelConfiguration(family: family, fields: object, origin: origin)
@@ -35,8 +39,10 @@ public enum MegalodonArchitecture: ModelArchitecture {
         return nil
     }
 
-    public static func plan(_ source: TensorSource, from convention: NameConvention, to target: NameConvention,
-                            configuration: ModelConfiguration?) throws -> (tensors: [PlannedTensor], configuration: ModelConfiguration?)? {
+    public static func plan(
+        _ source: TensorSource, from convention: NameConvention, to target: NameConvention,
+        configuration: ModelConfiguration?
+    ) throws -> (tensors: [PlannedTensor], configuration: ModelConfiguration?)? {
         switch (convention, target) {
         case _ where convention == target: return (PlannedSource.identity(source).plan, configuration)
         case (.megalodonOfficial, .megalodonJax):

@@ -112,19 +112,22 @@ private struct MegalodonTensorReader {
     }
 
     func timestepNorm(_ prefix: String, config: MegalodonConfig) throws -> TimestepNorm {
-        var prior = TimestepNormState(count: 0, mean: .init(repeating: 0, count: config.normNumGroups),
-                                      variance: .init(repeating: 1, count: config.normNumGroups))
+        var prior = TimestepNormState(
+            count: 0, mean: .init(repeating: 0, count: config.normNumGroups),
+            variance: .init(repeating: 1, count: config.normNumGroups))
         if naming == .official {
             let count = try floats(prefix + ".prior_count")[0]
             guard count >= 0, count == count.rounded() else {
-                throw WeightLoadingError.inconsistent(location: source.location, tensor: prefix + ".prior_count", reason: "must be a count, found \(count)")
+                throw WeightLoadingError.inconsistent(
+                    location: source.location, tensor: prefix + ".prior_count", reason: "must be a count, found \(count)")
             }
             prior.count = Int(count)
             prior.mean = try floats(prefix + ".prior_mean").map(Double.init)
             prior.variance = try floats(prefix + ".prior_logv").map { exp(Double($0)) }
         }
-        return TimestepNorm(scale: try offsetFromOne(prefix + ".weight"), bias: try floats(prefix + ".bias"),
-                            groups: config.normNumGroups, eps: config.normEps, prior: prior)
+        return TimestepNorm(
+            scale: try offsetFromOne(prefix + ".weight"), bias: try floats(prefix + ".bias"),
+            groups: config.normNumGroups, eps: config.normEps, prior: prior)
     }
 
     func block(_ index: Int, config c: MegalodonConfig, rotary: RotaryEmbedding) throws -> MegalodonBlock {
@@ -140,9 +143,10 @@ private struct MegalodonTensorReader {
             gammaImaginary = try floats(mega + ".cema.gamma_imag")
             omega = try floats(mega + ".cema.omega")
         }
-        let ema = ComplexEMA(alpha: try floats(mega + ".cema.alpha"), delta: try floats(mega + ".cema.delta"),
-                             theta: try floats(mega + ".cema.theta"), gammaReal: gammaReal, gammaImaginary: gammaImaginary,
-                             omega: omega, orders: c.cemaNdim)
+        let ema = ComplexEMA(
+            alpha: try floats(mega + ".cema.alpha"), delta: try floats(mega + ".cema.delta"),
+            theta: try floats(mega + ".cema.theta"), gammaReal: gammaReal, gammaImaginary: gammaImaginary,
+            omega: omega, orders: c.cemaNdim)
         let headScale = 1 / Float(c.zHeadDim).squareRoot()
         let gamma = try offsetFromOne(mega + ".gamma").map { $0 * headScale }
         let beta = try floats(mega + ".beta")
@@ -150,8 +154,9 @@ private struct MegalodonTensorReader {
         let feedForward = NormalizedFeedForward(
             normScale: c.normAffine ? try offsetFromOne(ffn + ".norm.weight") : nil,
             normBias: c.normAffine ? try floats(ffn + ".norm.bias") : nil,
-            network: SiLUFeedForward(gate: try linear(ffn + ".fc1", bias: false), up: c.swiglu ? try linear(ffn + ".fc3", bias: false) : nil,
-                                     down: try linear(ffn + ".fc2", bias: false)),
+            network: SiLUFeedForward(
+                gate: try linear(ffn + ".fc1", bias: false), up: c.swiglu ? try linear(ffn + ".fc3", bias: false) : nil,
+                down: try linear(ffn + ".fc2", bias: false)),
             outputScale: c.rescaleNffn ? try floats(ffn + ".alpha") : nil, eps: c.normEps)
         return MegalodonBlock(
             index: index, timestepNorm: try timestepNorm(mega + ".timenorm", config: c), ema: ema,
@@ -160,23 +165,26 @@ private struct MegalodonTensorReader {
             wh1: try linear(mega + ".wh1"), wh2: try linear(mega + ".wh2", bias: false),
             queryScale: Array(gamma[0..<z]), queryBias: Array(beta[0..<z]),
             keyScale: Array(gamma[z..<2 * z]), keyBias: Array(beta[z..<2 * z]),
-            attention: ChunkAttention(heads: c.numHeads, keyHeadDim: c.zHeadDim, valueHeadDim: c.valueHeadDim,
-                                      chunkSize: c.chunkSize, rotary: rotary),
+            attention: ChunkAttention(
+                heads: c.numHeads, keyHeadDim: c.zHeadDim, valueHeadDim: c.valueHeadDim,
+                chunkSize: c.chunkSize, rotary: rotary),
             feedForward: feedForward, eps: c.normEps)
     }
 
     /// A tied head stored under its own key must be the embedding, bit for bit.
     func requireTiedHead() throws {
-        try matrices.requireIdentical(naming.key("output.output.weight"), to: naming.key("embed.weight"),
-                                    because: "share_emb is set")
+        try matrices.requireIdentical(
+            naming.key("output.output.weight"), to: naming.key("embed.weight"),
+            because: "share_emb is set")
     }
 
     /// The stored RoPE frequencies are what the official code uses; they must belong to the config's
     /// base (bf16 checkpoints round them, hence the loose tolerance).
     func checkFrequencies(_ stored: RotaryEmbedding, against expected: RotaryEmbedding) throws {
         for (s, e) in zip(stored.inverseFrequencies, expected.inverseFrequencies) where !(abs(s - e) <= 1e-2 * e) {
-            throw WeightLoadingError.inconsistent(location: source.location, tensor: "rope.freqs",
-                                                  reason: "stored frequency \(s) does not belong to the config's rope_base (expected \(e))")
+            throw WeightLoadingError.inconsistent(
+                location: source.location, tensor: "rope.freqs",
+                reason: "stored frequency \(s) does not belong to the config's rope_base (expected \(e))")
         }
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 extension MegalodonModel {
     public init(directory: URL, arithmetic: QuantizedArithmetic = .integer) throws {
         let configFile = directory.appendingPathComponent("config.json")
-        try self.init(config: try MegalodonConfig.load(from: configFile), weights: try ModelDirectory.open(directory.path), arithmetic: arithmetic)
+        try self.init(
+            config: try MegalodonConfig.load(from: configFile), weights: try ModelDirectory.open(directory.path), arithmetic: arithmetic)
     }
 }

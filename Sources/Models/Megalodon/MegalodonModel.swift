@@ -1,7 +1,5 @@
 import Foundation
 
-import Foundation
-
 /// The official `ModelConf` fields (XuezheMax/megalodon `megalodon/config.py`) that shape inference.
 /// Read from a model directory's `config.json`, whose keys are the official snake_case names plus
 /// `"architecture": "megalodon"`; a missing field takes the official default.
@@ -80,7 +78,9 @@ public struct MegalodonConfig: Codable, Equatable, Sendable {
         guard modelDim % normNumGroups == 0 else {
             throw Failure.invalid(field: "model_dim", reason: "\(modelDim) is not divisible by norm_num_groups \(normNumGroups)")
         }
-        guard normEps > 0, normEps.isFinite else { throw Failure.invalid(field: "norm_eps", reason: "must be a positive number, got \(normEps)") }
+        guard normEps > 0, normEps.isFinite else {
+            throw Failure.invalid(field: "norm_eps", reason: "must be a positive number, got \(normEps)")
+        }
         if let ropeBase, !(ropeBase > 0 && ropeBase.isFinite) {
             throw Failure.invalid(field: "rope_base", reason: "must be a positive number or null, got \(ropeBase)")
         }
@@ -88,7 +88,8 @@ public struct MegalodonConfig: Codable, Equatable, Sendable {
             throw Failure.invalid(field: "output_size", reason: "must be -1 (= vocab_size) or positive, got \(outputSize)")
         }
         if shareEmb, outputVocabularySize != vocabSize {
-            throw Failure.invalid(field: "output_size", reason: "share_emb ties the output to the embedding, so it must equal vocab_size \(vocabSize)")
+            throw Failure.invalid(
+                field: "output_size", reason: "share_emb ties the output to the embedding, so it must equal vocab_size \(vocabSize)")
         }
     }
 }
@@ -182,8 +183,8 @@ public struct MegalodonModel: LanguageModel {
         for (index, layer) in state.layers.enumerated() {
             let norm = layer.timestepNorm, ema = layer.ema, kv = layer.attention
             guard norm.mean.count == c.normNumGroups, norm.variance.count == c.normNumGroups,
-                  ema.real.count == c.modelDim * c.cemaNdim, ema.imaginary.count == c.modelDim * c.cemaNdim,
-                  kv.count == attentionRows, kv.keys.count == kv.count * c.zDim, kv.values.count == kv.count * c.valueDim
+                ema.real.count == c.modelDim * c.cemaNdim, ema.imaginary.count == c.modelDim * c.cemaNdim,
+                kv.count == attentionRows, kv.keys.count == kv.count * c.zDim, kv.values.count == kv.count * c.valueDim
             else { throw Failure.stateMismatch("layer \(index) has the wrong sizes for this configuration or position \(state.position)") }
         }
         guard state.finalNorm.mean.count == c.normNumGroups, state.finalNorm.variance.count == c.normNumGroups else {

@@ -14,8 +14,10 @@ extension MegalodonArchitecture {
         if name.contains(".cema.") { return .concatenate(axis: 0) }
         if [".wh2.weight", ".fc2.weight", ".mega.gamma", ".mega.beta"].contains(where: name.hasSuffix) { return .concatenate(axis: 1) }
         // TimestepNorm splits features and groups; the column-parallel projections split output rows.
-        let rowSplit = [".wz.weight", ".wz.bias", ".wv.weight", ".wv.bias", ".wr.weight", ".wr.bias", ".wh1.weight", ".wh1.bias",
-                        ".fc1.weight", ".fc3.weight"]
+        let rowSplit = [
+            ".wz.weight", ".wz.bias", ".wv.weight", ".wv.bias", ".wr.weight", ".wr.bias", ".wh1.weight", ".wh1.bias",
+            ".fc1.weight", ".fc3.weight",
+        ]
         if name.contains(".timenorm.") || name.hasPrefix("output.final_norm.") || rowSplit.contains(where: name.hasSuffix) {
             return .concatenate(axis: 0)
         }

@@ -47,7 +47,9 @@ public enum MegalodonNames {
         var unmapped: [String] = []
         for info in source.tensorInfos {
             let name = info.name
-            if name == "rope.freqs" || name.hasSuffix(".prior_count") || name.hasSuffix(".prior_mean") || name.hasSuffix(".prior_logv") { continue }
+            if name == "rope.freqs" || name.hasSuffix(".prior_count") || name.hasSuffix(".prior_mean") || name.hasSuffix(".prior_logv") {
+                continue
+            }
             if name == "output.output.weight", tied {
                 try requireIdentical(source, name, "embed.weight")
                 continue
@@ -55,16 +57,27 @@ public enum MegalodonNames {
             if name.hasSuffix(".mega.cema.gamma") {
                 let base = jaxName(ofReshaped: name)
                 guard info.shape.count == 3, info.shape[2] == 2 else {
-                    throw ConversionError.shapeDisagreement(input: source.location, tensor: name, expected: [info.shape.first ?? 0, info.shape.dropFirst().first ?? 0, 2], found: info.shape)
+                    throw ConversionError.shapeDisagreement(
+                        input: source.location, tensor: name, expected: [info.shape.first ?? 0, info.shape.dropFirst().first ?? 0, 2],
+                        found: info.shape)
                 }
                 let shape = Array(info.shape.dropLast())
-                plan.append(PlannedTensor(info: TensorInfo(name: base + "_real", dtype: info.dtype, shape: shape), recipe: .lastAxisEntry(.stored(name), index: 0, count: 2)))
-                plan.append(PlannedTensor(info: TensorInfo(name: base + "_imag", dtype: info.dtype, shape: shape), recipe: .lastAxisEntry(.stored(name), index: 1, count: 2)))
+                plan.append(
+                    PlannedTensor(
+                        info: TensorInfo(name: base + "_real", dtype: info.dtype, shape: shape),
+                        recipe: .lastAxisEntry(.stored(name), index: 0, count: 2)))
+                plan.append(
+                    PlannedTensor(
+                        info: TensorInfo(name: base + "_imag", dtype: info.dtype, shape: shape),
+                        recipe: .lastAxisEntry(.stored(name), index: 1, count: 2)))
                 continue
             }
             if name.hasSuffix(".mega.cema.omega") {
                 let jax = jaxName(ofReshaped: name)
-                plan.append(PlannedTensor(info: TensorInfo(name: jax, dtype: info.dtype, shape: [info.elementCount]), recipe: .reshaped(.stored(name), [info.elementCount])))
+                plan.append(
+                    PlannedTensor(
+                        info: TensorInfo(name: jax, dtype: info.dtype, shape: [info.elementCount]),
+                        recipe: .reshaped(.stored(name), [info.elementCount])))
                 continue
             }
             guard let jax = officialToJax.map(name) else { unmapped.append(name); continue }
@@ -91,18 +104,26 @@ public enum MegalodonNames {
             if name.hasSuffix(".attn.cema.gamma_imag") { continue }
             if name.hasSuffix(".attn.cema.gamma_real") {
                 let stem = String(name.dropLast("_real".count))
-                guard let imaginary = source.info(named: stem + "_imag") else { throw ConversionError.missingTensor(input: source.location, tensor: stem + "_imag") }
+                guard let imaginary = source.info(named: stem + "_imag") else {
+                    throw ConversionError.missingTensor(input: source.location, tensor: stem + "_imag")
+                }
                 guard imaginary.shape == info.shape else {
-                    throw ConversionError.shapeDisagreement(input: source.location, tensor: imaginary.name, expected: info.shape, found: imaginary.shape)
+                    throw ConversionError.shapeDisagreement(
+                        input: source.location, tensor: imaginary.name, expected: info.shape, found: imaginary.shape)
                 }
                 let official = String(stem.dropFirst("model.".count)).replacingOccurrences(of: ".attn.", with: ".mega.")
-                plan.append(PlannedTensor(info: TensorInfo(name: official, dtype: info.dtype, shape: info.shape + [2]),
-                                          recipe: .stackedOnLastAxis([.stored(name), .stored(stem + "_imag")])))
+                plan.append(
+                    PlannedTensor(
+                        info: TensorInfo(name: official, dtype: info.dtype, shape: info.shape + [2]),
+                        recipe: .stackedOnLastAxis([.stored(name), .stored(stem + "_imag")])))
                 continue
             }
             if name.hasSuffix(".attn.cema.omega") {
                 let official = String(name.dropFirst("model.".count)).replacingOccurrences(of: ".attn.", with: ".mega.")
-                plan.append(PlannedTensor(info: TensorInfo(name: official, dtype: info.dtype, shape: info.shape + [1]), recipe: .reshaped(.stored(name), info.shape + [1])))
+                plan.append(
+                    PlannedTensor(
+                        info: TensorInfo(name: official, dtype: info.dtype, shape: info.shape + [1]),
+                        recipe: .reshaped(.stored(name), info.shape + [1])))
                 continue
             }
             guard let official = jaxToOfficial.map(name) else { unmapped.append(name); continue }
@@ -113,15 +134,23 @@ public enum MegalodonNames {
         }
         guard unmapped.isEmpty else { throw ConversionError.unmappedTensors(input: source.location, names: unmapped) }
         if !plan.contains(where: { $0.info.name == "output.output.weight" }), try configuration.bool("share_emb", default: false),
-           let embedding = source.info(named: "model.embed.weight") {
-            plan.append(PlannedTensor(info: TensorInfo(name: "output.output.weight", dtype: embedding.dtype, shape: embedding.shape), recipe: .stored(embedding.name)))
+            let embedding = source.info(named: "model.embed.weight")
+        {
+            plan.append(
+                PlannedTensor(
+                    info: TensorInfo(name: "output.output.weight", dtype: embedding.dtype, shape: embedding.shape),
+                    recipe: .stored(embedding.name)))
         }
         let (heads, zDim) = (try configuration.int("num_heads"), try configuration.int("z_dim"))
         guard heads > 0, zDim % heads == 0, (zDim / heads) % 2 == 0 else {
-            throw ConversionError.invalidConfiguration(path: configuration.origin, field: "z_dim", problem: "z_dim / num_heads must be a positive even number")
+            throw ConversionError.invalidConfiguration(
+                path: configuration.origin, field: "z_dim", problem: "z_dim / num_heads must be a positive even number")
         }
         let frequencies = ropeFrequencies(headDim: zDim / heads, base: try configuration.double("rope_base") ?? 10000)
-        plan.insert(PlannedTensor(info: TensorInfo(name: "rope.freqs", dtype: .f32, shape: [frequencies.count]), recipe: .values(frequencies, shape: [frequencies.count])), at: min(1, plan.count))
+        plan.insert(
+            PlannedTensor(
+                info: TensorInfo(name: "rope.freqs", dtype: .f32, shape: [frequencies.count]),
+                recipe: .values(frequencies, shape: [frequencies.count])), at: min(1, plan.count))
         return plan
     }
 
@@ -132,9 +161,11 @@ public enum MegalodonNames {
     }
 
     private static func priors(under stem: String, groups: Int, dtype: DType) -> [PlannedTensor] {
-        [PlannedTensor(info: TensorInfo(name: stem + "prior_count", dtype: .i64, shape: []), recipe: .zeros(.i64, [])),
-         PlannedTensor(info: TensorInfo(name: stem + "prior_mean", dtype: dtype, shape: [groups]), recipe: .zeros(dtype, [groups])),
-         PlannedTensor(info: TensorInfo(name: stem + "prior_logv", dtype: dtype, shape: [groups]), recipe: .zeros(dtype, [groups]))]
+        [
+            PlannedTensor(info: TensorInfo(name: stem + "prior_count", dtype: .i64, shape: []), recipe: .zeros(.i64, [])),
+            PlannedTensor(info: TensorInfo(name: stem + "prior_mean", dtype: dtype, shape: [groups]), recipe: .zeros(dtype, [groups])),
+            PlannedTensor(info: TensorInfo(name: stem + "prior_logv", dtype: dtype, shape: [groups]), recipe: .zeros(dtype, [groups])),
+        ]
     }
 
     static func requireIdentical(_ source: TensorSource, _ name: String, _ other: String) throws {

@@ -6,7 +6,8 @@ import Quantization
 /// the FFN rescale `nffn.alpha` and all biases stay float (megalodon-spec.md §3).
 extension MegalodonArchitecture {
     public static func quantizationRole(of name: String) -> TensorRole {
-        TensorRole.of(name, embeddings: ["embed.weight", "model.embed.weight"],
-                      outputHeads: ["output.output.weight", "lm_head.weight"], floatComponents: ["cema"])
+        TensorRole.of(
+            name, embeddings: ["embed.weight", "model.embed.weight"],
+            outputHeads: ["output.output.weight", "lm_head.weight"], floatComponents: ["cema"])
     }
 }

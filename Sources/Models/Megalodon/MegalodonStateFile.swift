@@ -43,7 +43,9 @@ extension MegalodonModel {
         func values<Scalar: TensorScalar>(_ name: String, _ shape: [Int]?, as _: Scalar.Type) throws -> (values: [Scalar], shape: [Int]) {
             guard let info = file.info(named: name) else { throw StateFileFailure.badTensor(path: path, tensor: name, reason: "missing") }
             if info.dtype != Scalar.dtype || (shape.map { $0 != info.shape } ?? false) {
-                throw StateFileFailure.badTensor(path: path, tensor: name, reason: "found \(info.dtype) \(info.shape), expected \(Scalar.dtype) \(shape.map { "\($0)" } ?? "")")
+                throw StateFileFailure.badTensor(
+                    path: path, tensor: name,
+                    reason: "found \(info.dtype) \(info.shape), expected \(Scalar.dtype) \(shape.map { "\($0)" } ?? "")")
             }
             return (try file.tensor(named: name).scalars(as: Scalar.self), info.shape)
         }
@@ -53,8 +55,9 @@ extension MegalodonModel {
             return Int(value)
         }
         func norm(_ prefix: String) throws -> TimestepNormState {
-            TimestepNormState(count: try count(prefix + "count"), mean: try values(prefix + "mean", [c.normNumGroups], as: Double.self).values,
-                              variance: try values(prefix + "var", [c.normNumGroups], as: Double.self).values)
+            TimestepNormState(
+                count: try count(prefix + "count"), mean: try values(prefix + "mean", [c.normNumGroups], as: Double.self).values,
+                variance: try values(prefix + "var", [c.normNumGroups], as: Double.self).values)
         }
         let position = try count("position")
         let rows = position % c.chunkSize
@@ -63,15 +66,18 @@ extension MegalodonModel {
             let prefix = "layers.\(index)."
             let keys = try values(prefix + "attn.k", [rows, c.numHeads, c.zHeadDim], as: Float.self).values
             let cached = try values(prefix + "attn.v", [rows, c.numHeads, c.valueHeadDim], as: Float.self).values
-            layers.append(MegalodonLayerState(
-                timestepNorm: try norm(prefix + "norm."),
-                ema: ComplexEMAState(real: try values(prefix + "ema.h_real", [c.modelDim, c.cemaNdim], as: Float.self).values,
-                                     imaginary: try values(prefix + "ema.h_imag", [c.modelDim, c.cemaNdim], as: Float.self).values),
-                attention: ChunkKVCache(keys: keys, values: cached, count: rows)))
+            layers.append(
+                MegalodonLayerState(
+                    timestepNorm: try norm(prefix + "norm."),
+                    ema: ComplexEMAState(
+                        real: try values(prefix + "ema.h_real", [c.modelDim, c.cemaNdim], as: Float.self).values,
+                        imaginary: try values(prefix + "ema.h_imag", [c.modelDim, c.cemaNdim], as: Float.self).values),
+                    attention: ChunkKVCache(keys: keys, values: cached, count: rows)))
         }
         let expectedNames = 1 + 7 * c.numLayers + 3
         guard file.tensorInfos.count == expectedNames else {
-            throw StateFileFailure.badTensor(path: path, tensor: "(file)", reason: "holds \(file.tensorInfos.count) tensors, expected \(expectedNames)")
+            throw StateFileFailure.badTensor(
+                path: path, tensor: "(file)", reason: "holds \(file.tensorInfos.count) tensors, expected \(expectedNames)")
         }
         return MegalodonState(layers: layers, finalNorm: try norm("final_norm."), position: position)
     }

@@ -35,7 +35,8 @@ public final class RandomMegalodonWeights: TensorSource, @unchecked Sendable {
         let count = info.elementCount
         // Matrices scaled like a trained layer (unit-variance outputs); other parameters near their
         // "+1"-offset zero with some spread so every path is exercised.
-        let spread: Float = info.shape.count == 2 && !name.contains("gamma") && !name.contains("beta")
+        let spread: Float =
+            info.shape.count == 2 && !name.contains("gamma") && !name.contains("beta")
             ? 1 / Float(info.shape[1]).squareRoot() : 0.2
         let values = (0..<count).map { _ in generator.nextGaussian() * spread }
         return try Tensor(floats: values, shape: info.shape, dtype: info.dtype)
