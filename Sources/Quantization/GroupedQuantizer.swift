@@ -19,7 +19,11 @@ struct GroupedQuantizer {
         let groupSize = layout.groupSize, columns = layout.columns
         let rowCodes = UnsafeMutableRawBufferPointer(rebasing: codes[row * layout.rowBytes..<(row + 1) * layout.rowBytes])
         // Codes are made one byte per value first (a loop without stores into shared bytes), then packed.
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: columns) { values in
+        // A plain allocation, not withUnsafeTemporaryAllocation: its typed rethrow of the throwing
+        // body crashed the test process in Swift Testing's throw hook.
+        let values = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: columns)
+        defer { values.deallocate() }
+        do {
             for group in 0..<layout.groupsPerRow {
                 let start = group * groupSize, end = min(start + groupSize, columns)
                 var lowest = Float.infinity, highest = -Float.infinity
