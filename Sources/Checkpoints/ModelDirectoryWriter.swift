@@ -103,11 +103,7 @@ public enum ConversionVerifier {
             MappedPages.prefetch(want)
             let got = try output.tensor(named: info.name)
             MappedPages.prefetch(got)
-            guard want.dtype == got.dtype, want.shape == got.shape else {
-                throw ConversionError.verificationFailed(
-                    output: output.location, tensor: info.name,
-                    detail: "expected \(want.dtype) \(want.shape), found \(got.dtype) \(got.shape)")
-            }
+            try checkLayout(got, dtype: want.dtype, shape: want.shape, tensor: info.name, output: output)
             guard want.byteCount == got.byteCount,
                 memcmp(
                     want.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, got.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!,
@@ -136,17 +132,20 @@ public enum ConversionVerifier {
             }
             let got = try output.tensor(named: info.name)
             MappedPages.prefetch(got)
-            guard info.dtype == got.dtype, info.shape == got.shape else {
-                throw ConversionError.verificationFailed(
-                    output: output.location, tensor: info.name,
-                    detail: "expected \(info.dtype) \(info.shape), found \(got.dtype) \(got.shape)")
-            }
+            try checkLayout(got, dtype: info.dtype, shape: info.shape, tensor: info.name, output: output)
             guard ContentDigest(of: got.bytes) == want else {
                 throw ConversionError.verificationFailed(output: output.location, tensor: info.name, detail: "values differ")
             }
             MappedPages.release(got)
             done += info.byteCount
             progress(done)
+        }
+    }
+
+    private static func checkLayout(_ got: Tensor, dtype: DType, shape: [Int], tensor: String, output: TensorSource) throws {
+        guard got.dtype == dtype, got.shape == shape else {
+            throw ConversionError.verificationFailed(
+                output: output.location, tensor: tensor, detail: "expected \(dtype) \(shape), found \(got.dtype) \(got.shape)")
         }
     }
 
