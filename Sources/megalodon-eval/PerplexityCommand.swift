@@ -27,6 +27,11 @@ struct PerplexityCommand: ParsableCommand {
     @Option(help: "Tokens of the stream to score at every context length (default: all that fit); lengths longer than this are dropped.")
     var maxTokens: Int?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Score fresh-state segments of every length; --no-segments keeps only the cumulative curve (one pass).")
+    var segments = true
+
     @Flag(inversion: .prefixedNo, help: "Also compute the single-pass cumulative curve.")
     var cumulative = true
 
@@ -48,6 +53,7 @@ struct PerplexityCommand: ParsableCommand {
         guard !texts.isEmpty else { throw ValidationError("give at least one --text file") }
         _ = try TokenCountList.parse(contexts, option: "--contexts")
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
+        guard segments || cumulative else { throw ValidationError("--no-segments with --no-cumulative leaves nothing to measure") }
         if let rollingWindow, rollingWindow < 1 { throw ValidationError("--rolling-window must be at least 1") }
         guard rowsPerCall >= 1 else { throw ValidationError("--rows-per-call must be at least 1") }
         if !force {
@@ -64,7 +70,8 @@ struct PerplexityCommand: ParsableCommand {
         try reportingErrors {
             compute.apply()
             var settings = PerplexityJob.Settings(contexts: try TokenCountList.parse(contexts, option: "--contexts"))
-            (settings.maxTokens, settings.cumulative, settings.rollingWindow) = (maxTokens, cumulative, rollingWindow)
+            (settings.maxTokens, settings.segments, settings.cumulative) = (maxTokens, segments, cumulative)
+            settings.rollingWindow = rollingWindow
             (settings.rowsPerCall, settings.overwrite) = (rowsPerCall, force)
             (settings.tokenizerPath, settings.arithmetic) = (modelOptions.tokenizer, compute.arithmetic)
             let job = try PerplexityJob(
@@ -84,13 +91,14 @@ struct PerplexityCommand: ParsableCommand {
             "\(outcome.modelName): \(report.corpusTokens) tokens used, budget \(report.budget) per context length → \(outcome.folder.path)")
         print("| context | segments | PPL | cumulative PPL |")
         print("|---:|---:|---:|---:|")
-        for point in report.segments {
-            let running =
-                report.cumulative.first { $0.contextLength == point.contextLength }.map { String(format: "%.4f", $0.perplexity) } ?? "–"
+        let lengths = Set(report.segments.map(\.contextLength) + report.cumulative.map(\.contextLength)).sorted()
+        for length in lengths {
+            let segment = report.segments.first { $0.contextLength == length }
+            let running = report.cumulative.first { $0.contextLength == length }
             print(
-                String(
-                    format: "| %@ | %d | %.4f | %@ |", ResultsTable.shortLength(point.contextLength), point.segments, point.perplexity,
-                    running))
+                "| \(ResultsTable.shortLength(length)) | \(segment.map { String($0.segments) } ?? "–") | "
+                    + "\(segment.map { String(format: "%.4f", $0.perplexity) } ?? "–") | "
+                    + "\(running.map { String(format: "%.4f", $0.perplexity) } ?? "–") |")
         }
         if let rolling = report.rolling {
             print(

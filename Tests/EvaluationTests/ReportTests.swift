@@ -68,6 +68,23 @@ struct ReportTests {
         #expect(parsed.parse(), "the SVG is well-formed XML")
     }
 
+    /// `megalodon-eval perplexity --no-segments` (a 7B model, where a segment pass costs an hour) leaves
+    /// only the cumulative curve: tables and plots show it, labelled so it is not read as the paper's curve.
+    @Test func aOnePassCurveIsShownAndLabelledWhenNoSegmentsWereScored() throws {
+        var onePass = Self.results(model: "mega7B", perplexity: [(4096, 99)])
+        onePass.perplexity?.segments = []
+        onePass.perplexity?.cumulative = [
+            .init(contextLength: 4096, meanNLL: log(30.0), perplexity: 30), .init(contextLength: 32768, meanNLL: log(20.0), perplexity: 20),
+        ]
+        let segmented = Self.results(model: "mega200M", perplexity: [(4096, 12.5)])
+        let table = ResultsTable([segmented, onePass])
+        #expect(table.columns == ["PPL@4K", "PPL@4K (one pass)", "PPL@32K (one pass)"])
+        #expect(table.rows.map(\.cells) == [[12.5, nil, nil], [nil, 30, 20]])
+        let svg = PerplexityPlot([segmented, onePass]).svg()
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 2)
+        #expect(svg.contains(">mega7B (one pass)</text>") && svg.contains(">mega200M</text>"))
+    }
+
     @Test func resultsRoundTripThroughJSON() throws {
         let original = Self.results(model: "m", tasks: ["boolq": Self.task(["acc": 0.1 + 0.2])], perplexity: [(4096, 3.000000000000001)])
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")

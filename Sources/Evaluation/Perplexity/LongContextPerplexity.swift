@@ -87,13 +87,13 @@ public struct LongContextPerplexity<Model: LanguageModel> {
         _ = try negativeLogLikelihood(of: tokens[..<longest]) { nll in
             total += nll
             seen += 1
-            if seen % 4096 == 0 { progress(4096) }
+            if seen % 256 == 0 { progress(256) }
             if next < lengths.count, seen == lengths[next] {
                 points.append(.init(contextLength: seen, meanNLL: total / Double(seen), perplexity: exp(total / Double(seen))))
                 next += 1
             }
         }
-        progress(seen % 4096)
+        progress(seen % 256)
         return points
     }
 }

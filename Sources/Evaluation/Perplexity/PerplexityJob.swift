@@ -12,6 +12,8 @@ public struct PerplexityJob {
         public var contexts: [Int]
         /// Tokens of the stream to use (nil: all).
         public var maxTokens: Int?
+        /// Score budget / L fresh-state segments for every L (the paper's curve).
+        public var segments = true
         public var cumulative = true
         /// lm-eval's rolling-perplexity window, or nil to skip it.
         public var rollingWindow: Int?
@@ -59,7 +61,7 @@ public struct PerplexityJob {
         let stream = try CorpusTokens.stream(documents, tokenizer: model.tokenizer, limit: settings.maxTokens)
         let plan = try LongContextPerplexity<MegalodonModel>.plan(contexts: settings.contexts, available: stream.count)
         let total =
-            plan.budget * plan.contexts.count + (settings.cumulative ? plan.contexts.last ?? 0 : 0)
+            (settings.segments ? plan.budget * plan.contexts.count : 0) + (settings.cumulative ? plan.contexts.last ?? 0 : 0)
             + (settings.rollingWindow == nil ? 0 : stream.count)
         let meter = meters("\(model.location.lastPathComponent) perplexity", total, .tokens)
         let report = try curves(model.model, tokenizer: model.tokenizer, stream: stream, plan: plan, progress: meter.advance)
@@ -83,7 +85,9 @@ public struct PerplexityJob {
     ) throws -> PerplexityReport {
         let perplexity = LongContextPerplexity(
             model: model, beginningOfSequence: tokenizer.prefixTokenID, rowsPerCall: settings.rowsPerCall)
-        let segments = try perplexity.segmentCurve(tokens: stream, contexts: plan.contexts, budget: plan.budget, progress: progress)
+        let segments =
+            settings.segments
+            ? try perplexity.segmentCurve(tokens: stream, contexts: plan.contexts, budget: plan.budget, progress: progress) : []
         let curve = settings.cumulative ? try perplexity.cumulativeCurve(tokens: stream, contexts: plan.contexts, progress: progress) : []
         var rolling: PerplexityReport.Rolling?
         if let window = settings.rollingWindow {

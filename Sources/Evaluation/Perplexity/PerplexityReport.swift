@@ -68,4 +68,12 @@ public struct PerplexityReport: Codable, Equatable, Sendable {
         case corpus, budget, segments, cumulative, rolling
         case corpusTokens = "corpus_tokens"
     }
+
+    /// The curve tables and plots show: the segment curve, or the one-pass cumulative curve when no
+    /// segments were scored (`--no-segments`, e.g. a 7B model where every extra pass costs an hour).
+    public var shownCurve: (points: [(contextLength: Int, perplexity: Double)], onePass: Bool) {
+        segments.isEmpty
+            ? (cumulative.map { ($0.contextLength, $0.perplexity) }, true)
+            : (segments.map { ($0.contextLength, $0.perplexity) }, false)
+    }
 }

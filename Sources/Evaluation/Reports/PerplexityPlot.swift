@@ -6,11 +6,8 @@ public struct PerplexityPlot {
 
     public init(_ results: [RunResults], labelling: ResultsLabel = .model) {
         series = results.compactMap { result in
-            guard let segments = result.perplexity?.segments, !segments.isEmpty else { return nil }
-            return (
-                labelling.label(result),
-                segments.map { ($0.contextLength, $0.perplexity) }
-            )
+            guard let curve = result.perplexity?.shownCurve, !curve.points.isEmpty else { return nil }
+            return (labelling.label(result) + (curve.onePass ? " (one pass)" : ""), curve.points.map { ($0.contextLength, $0.perplexity) })
         }
     }
 

@@ -36,8 +36,9 @@ public struct ResultsTable: Equatable, Sendable {
                 if !columns.contains(column) { columns.append(column) }
                 values[model, default: [:]][column] = percent ? value * 100 : value
             }
-            for point in result.perplexity?.segments ?? [] {
-                let column = "PPL@\(Self.shortLength(point.contextLength))"
+            let curve = result.perplexity?.shownCurve ?? (points: [], onePass: false)
+            for point in curve.points {
+                let column = "PPL@\(Self.shortLength(point.contextLength))" + (curve.onePass ? " (one pass)" : "")
                 if !columns.contains(column) { columns.append(column) }
                 values[model, default: [:]][column] = point.perplexity
             }
