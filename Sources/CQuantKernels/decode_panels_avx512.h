@@ -97,14 +97,25 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
             }
         }
         const __m512 da = _mm512_loadu_ps(factors), sa = _mm512_loadu_ps(factors + 16);
-        const __mmask16 live = (__mmask16)((1u << G) - 1);
-        const __m512i repeat = _mm512_and_si512(lane, _mm512_set1_epi32(G - 1));
+        // Lane k holds block b0 + k mod G (the dot lanes repeat a short group); its stored scale is
+        // slot (b0 + k mod G) >> span_shift, counted from the group's first slot.
+        const size_t first_slot = qk_panel_scale_slot(g, b0), slots = qk_panel_scale_slot(g, b0 + (size_t)G - 1) - first_slot + 1;
+        const __mmask16 live = (__mmask16)((1u << slots) - 1);
+        const int spread = G != 16 || slots != 16;
+        const __m512i source = _mm512_srli_epi32(
+            _mm512_add_epi32(_mm512_and_si512(lane, _mm512_set1_epi32(G - 1)), _mm512_set1_epi32((int)(b0 - (first_slot << g->span_shift)))),
+            (unsigned)g->span_shift);
+        const size_t scales_at = g->scales_offset + 2 * first_slot, offsets_at = g->offsets_offset + 2 * first_slot;
         for (int i = 0; i < R; i++) {
-            const __m512 d = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(live, rows[i] + g->scales_offset + 2 * b0));
-            const __m512 d_repeated = G == 16 ? d : _mm512_permutexvar_ps(repeat, d);
-            acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i]), _mm512_mul_ps(d_repeated, da), acc[i]);
-            const __m512 offset = has_offsets ? _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(live, rows[i] + g->offsets_offset + 2 * b0)) : d;
-            acc[i] = _mm512_fmadd_ps(offset, sa, acc[i]);
+            const __m512 d = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(live, rows[i] + scales_at));
+            const __m512 d_spread = spread ? _mm512_permutexvar_ps(source, d) : d;
+            acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i]), _mm512_mul_ps(d_spread, da), acc[i]);
+            if (has_offsets) {
+                const __m512 offset = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(live, rows[i] + offsets_at));
+                acc[i] = _mm512_fmadd_ps(spread ? _mm512_permutexvar_ps(source, offset) : offset, sa, acc[i]);
+            } else {
+                acc[i] = _mm512_fmadd_ps(d_spread, sa, acc[i]);
+            }
         }
         b0 += (size_t)G;
     }

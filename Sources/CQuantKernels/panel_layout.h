@@ -5,8 +5,10 @@
 //           8, 4, 2) keeps its own code bytes, and dword q of block k of the group is stored at dword
 //           q·G + k. 8-bit codes are stored as the unsigned bytes dpbusd takes (int8 + 128), 4-bit codes
 //           as ggml packs them (byte j: value j low, value j + 16 high).
-//   scales  one IEEE half per block (the block's d, or its group's scale), so G scales load as one vector.
-//   offsets one half per block when the scheme has them (Q4_1's m, an asymmetric group's bias).
+//   scales  one IEEE half per scale span: per block for ggml blocks, per group for grouped schemes
+//           whose groups are 2, 4, 8 or 16 blocks (int4-g64 keeps 4.5 bits a weight instead of 5; the
+//           kernel spreads the halves over the blocks' lanes with one permute), else per block.
+//   offsets one half per scale span when the scheme has them (Q4_1's m, an asymmetric group's bias).
 // Rows follow each other unpadded (a multiple of 4 bytes): padding them to 64 bytes for aligned loads
 // made decode read 18% more than the stored bytes on SmolLM2's Q4_0 rows (384 for 324) and measured
 // 1.05–1.13× slower decode (paired, Zen 5) than unaligned loads over unpadded rows.
@@ -23,10 +25,14 @@ typedef struct {
     size_t blocks;           // real blocks of a row
     size_t padded_blocks;    // rounded up to even
     size_t code_bytes;       // bytes of one block's codes
+    size_t span_shift;       // log2 of the blocks sharing one stored scale (and offset)
     size_t scales_offset;    // from the row start
     size_t offsets_offset;
     size_t row_bytes;        // multiple of 4
 } qk_panel_geometry;
+
+// The stored scale (and offset) of block b.
+static inline size_t qk_panel_scale_slot(const qk_panel_geometry *g, size_t b) { return b >> g->span_shift; }
 
 // 1 and the geometry when `w` can be stored as panels: ggml blocks, or grouped codes with f16 scales
 // (halves copy exactly) and no int8-with-bias mix (its offset would not be a half).
@@ -42,9 +48,12 @@ static inline int qk_panel_geometry_of(const qk_matrix *w, qk_panel_geometry *g)
     g->blocks = w->blocks_per_row;
     g->padded_blocks = (g->blocks + 1) & ~(size_t)1;
     g->code_bytes = g->four_bit ? QK_BLOCK / 2 : QK_BLOCK;
+    const size_t span = grouped ? w->blocks_per_group : 1;
+    g->span_shift = span <= 16 && (span & (span - 1)) == 0 ? (size_t)__builtin_ctzl(span) : 0;
+    const size_t slots = qk_panel_scale_slot(g, g->padded_blocks - 1) + 1;
     g->scales_offset = g->padded_blocks * g->code_bytes;
-    g->offsets_offset = g->scales_offset + g->padded_blocks * 2;
-    const size_t end = g->offsets_offset + (g->has_offsets ? g->padded_blocks * 2 : 0);
+    g->offsets_offset = g->scales_offset + slots * 2;
+    const size_t end = g->offsets_offset + (g->has_offsets ? slots * 2 : 0);
     g->row_bytes = (end + 3) & ~(size_t)3;
     return 1;
 }

@@ -47,8 +47,8 @@ void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t
                 uint16_t scale, offset;
                 qk_panel_read_block(w, &g, r, b, codes, &scale, &offset);
                 for (size_t q = 0; q < g.code_bytes / 4; q++) memcpy(group + (q * (size_t)G + (size_t)k) * 4, codes + 4 * q, 4);
-                memcpy(scales + 2 * b, &scale, 2);
-                if (g.has_offsets) memcpy(offsets + 2 * b, &offset, 2);
+                memcpy(scales + 2 * qk_panel_scale_slot(&g, b), &scale, 2);
+                if (g.has_offsets) memcpy(offsets + 2 * qk_panel_scale_slot(&g, b), &offset, 2);
             }
             b0 += (size_t)G;
         }

@@ -16,6 +16,8 @@ struct QuantizedKernelTests {
         "q8_0", "q4_0", "q4_1",
         "int8-g32-sym-f16", "int8-g64-asym-f32", "int8-g128-sym-f32", "int8-row-sym-f32", "int8-row-asym-f16",
         "int4-g32-sym-f16", "int4-g32-asym-f16", "int4-g64-asym-f32", "int4-g128-sym-f32", "int4-g128-asym-f16",
+        // Panels store one scale per 2, 4, … blocks for these; a row group of 48 blocks keeps one per block.
+        "int4-g64-asym-f16", "int8-g64-sym-f16", "int4-g128-sym-f16", "int8-row-sym-f16",
     ]
 
     static let cases: [(variant: KernelVariant, scheme: String)] =
