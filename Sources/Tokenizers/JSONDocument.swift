@@ -6,13 +6,57 @@ import Foundation
 final class JSONDocument: @unchecked Sendable {
     fileprivate let root: OpaquePointer
 
+    /// Refuses a file whose tree json-c would build out of proportion to its size (see
+    /// `JSONMemoryEstimate`) before parsing it. The bytes counted are the bytes parsed (read once),
+    /// and json-c runs in strict mode, so comments and single-quoted strings, which the count does
+    /// not know, cannot hide values from it.
     init(path: String) throws {
-        guard let root = json_object_from_file(path) else {
-            let reason =
-                json_util_get_last_err().map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unreadable"
-            throw TokenizerError.malformedFile(source: path, reason: "not valid JSON: \(reason)")
+        let text: Data
+        do { text = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
+            throw TokenizerError.malformedFile(source: path, reason: "unreadable: \(error.localizedDescription)")
         }
-        self.root = root
+        root = try text.withUnsafeBytes { bytes in
+            let estimate = JSONMemoryEstimate(scanning: bytes).bytes
+            let budget = JSONMemoryEstimate.budget(forFileSize: bytes.count)
+            guard estimate <= budget else {
+                throw TokenizerError.jsonTooLarge(source: path, estimatedBytes: estimate, budgetBytes: budget)
+            }
+            return try Self.parseStrictly(bytes, source: path)
+        }
+    }
+
+    private static func parseStrictly(_ bytes: UnsafeRawBufferPointer, source: String) throws -> OpaquePointer {
+        guard let tokener = json_tokener_new() else { throw TokenizerError.malformedFile(source: source, reason: "out of memory") }
+        defer { json_tokener_free(tokener) }
+        json_tokener_set_flags(tokener, JSON_TOKENER_STRICT)
+        // json-c takes an Int32 length, so larger files go in pieces it joins itself.
+        let pieceSize = 1 << 30
+        var result: OpaquePointer?
+        var offset = 0
+        while offset < bytes.count, let base = bytes.baseAddress {
+            let length = min(pieceSize, bytes.count - offset)
+            result = json_tokener_parse_ex(tokener, (base + offset).assumingMemoryBound(to: CChar.self), Int32(length))
+            offset += length
+            if json_tokener_get_error(tokener) != json_tokener_continue { break }
+        }
+        if bytes.isEmpty || json_tokener_get_error(tokener) == json_tokener_continue {
+            // The terminating NUL ends a value still open at the end of the text (or reports it cut short).
+            result = json_tokener_parse_ex(tokener, "", 1)
+        }
+        let error = json_tokener_get_error(tokener)
+        guard error == json_tokener_success, let result else {
+            json_object_put(result)
+            let reason = json_tokener_error_desc(error).map { String(cString: $0) } ?? "unreadable"
+            throw TokenizerError.malformedFile(source: source, reason: "not valid JSON: \(reason)")
+        }
+        // Strict mode rejects trailing text within a piece; a value ending exactly at a piece's end
+        // leaves the later pieces unread.
+        let unread = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+        guard unread.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
+            json_object_put(result)
+            throw TokenizerError.malformedFile(source: source, reason: "not valid JSON: text after the value")
+        }
+        return result
     }
 
     deinit { json_object_put(root) }

@@ -7,6 +7,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case malformedFile(source: String, reason: String)
     /// The ids leave more than `HuggingFaceTokenizer.maximumUnnamedIDs(named:)` gaps below the highest one.
     case vocabularyTooSparse(source: String, highestID: Int, named: Int)
+    /// json-c would need about `estimatedBytes` to hold the file, past `JSONMemoryEstimate.budget(forFileSize:)`.
+    case jsonTooLarge(source: String, estimatedBytes: Int, budgetBytes: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +20,9 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case let .vocabularyTooSparse(source, highestID, named):
             return
                 "\(source): token ids reach \(highestID) but only \(named) tokens are named (at most \(HuggingFaceTokenizer.maximumUnnamedIDs(named: named)) ids below the highest may be unnamed)"
+        case let .jsonTooLarge(source, estimatedBytes, budgetBytes):
+            return
+                "\(source): parsing this JSON would take about \(estimatedBytes) bytes of memory, more than the \(budgetBytes) allowed for its size (48 × the file + 16 MiB); it holds too many small values (e.g. empty objects or arrays) to be a tokenizer file"
         }
     }
 }
