@@ -2,7 +2,8 @@ import Foundation
 import Provenance
 
 /// A one-line progress display on stderr: amount done, rate and ETA, redrawn at most a few times a
-/// second. Silent when stderr is not a terminal unless `always` is set, so logs stay readable.
+/// second on a terminal. When stderr is a log file (a batch job, `scripts/scale-check`), one line
+/// every `logInterval` seconds instead, so an hour-long run shows its rate and ETA without flooding it.
 public final class ProgressReporter {
     public enum Unit {
         case bytes, tokens, items
@@ -19,22 +20,27 @@ public final class ProgressReporter {
     private let label: String
     private let total: Double
     private let unit: Unit
-    private let enabled: Bool
+    private let terminal: Bool
+    /// Seconds between lines when stderr is not a terminal.
+    public static let logInterval: TimeInterval = 30
     private let start = Date()
     private var done: Double = 0
     private var lastDraw = Date.distantPast
+    private var linesInLog = 0
 
     public init(_ label: String, total: Int, unit: Unit, always: Bool = false) {
         self.label = label
         self.total = Double(total)
         self.unit = unit
-        self.enabled = always || isatty(STDERR_FILENO) != 0
+        self.terminal = always || isatty(STDERR_FILENO) != 0
+        // A log's first line comes after one interval: short jobs leave no progress lines in it.
+        if !terminal { lastDraw = start }
     }
 
     public func advance(by amount: Int) {
         done += Double(amount)
         let now = Date()
-        if now.timeIntervalSince(lastDraw) >= 0.25 || done >= total {
+        if now.timeIntervalSince(lastDraw) >= (terminal ? 0.25 : Self.logInterval) || (terminal && done >= total) {
             lastDraw = now
             draw(final: false)
         }
@@ -45,13 +51,17 @@ public final class ProgressReporter {
     }
 
     private func draw(final: Bool) {
-        guard enabled else { return }
+        // In a log, a job that printed progress also prints its end; one too short to print any stays silent.
+        guard terminal || !final || linesInLog > 0 else { return }
+        if !terminal { linesInLog += 1 }
         let elapsed = max(Date().timeIntervalSince(start), 1e-9)
         let rate = done / elapsed
         let remaining = rate > 0 ? (total - done) / rate : 0
         let percent = total > 0 ? 100 * done / total : 100
-        var line = String(format: "\r%@: %@ / %@ (%.1f%%), %@/s", label, unit.format(done), unit.format(total), percent, unit.format(rate))
-        line += final ? String(format: ", %.1f s\n", elapsed) : String(format: ", ETA %.0f s   ", remaining)
+        var line = String(
+            format: "%@%@: %@ / %@ (%.1f%%), %@/s", terminal ? "\r" : "", label, unit.format(done), unit.format(total), percent,
+            unit.format(rate))
+        line += final ? String(format: ", %.1f s\n", elapsed) : String(format: ", ETA %.0f s%@", remaining, terminal ? "   " : "\n")
         FileHandle.standardError.write(Data(line.utf8))
     }
 }
