@@ -52,9 +52,8 @@ static void silu_portable(float *x, const float *gate, size_t count) {
     }
 }
 
-static void attend_portable(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
-                            const float *values, size_t value_stride, size_t value_dim, size_t total, float scale,
-                            float *scores, float *out) {
+static void attend_scores_portable(const float *q, size_t group, size_t head_dim, const float *keys,
+                                   size_t key_stride, size_t total, float scale, float *scores) {
     for (size_t h = 0; h < group; h++) {
         float *s = scores + h * total;
         for (size_t j = 0; j < total; j++) {
@@ -64,11 +63,18 @@ static void attend_portable(const float *q, size_t group, size_t head_dim, const
             s[j] = scale * dot;
         }
         softmax_portable(s, total);
-        float *o = out + h * value_dim;
-        for (size_t d = 0; d < value_dim; d++) o[d] = 0;
+    }
+}
+
+static void attend_weigh_portable(const float *scores, size_t group, size_t total, const float *values,
+                                  size_t value_stride, size_t columns, float *out, size_t out_stride) {
+    for (size_t h = 0; h < group; h++) {
+        const float *s = scores + h * total;
+        float *o = out + h * out_stride;
+        for (size_t d = 0; d < columns; d++) o[d] = 0;
         for (size_t j = 0; j < total; j++) {
             const float *v = values + j * value_stride;
-            for (size_t d = 0; d < value_dim; d++) o[d] += s[j] * v[d];
+            for (size_t d = 0; d < columns; d++) o[d] += s[j] * v[d];
         }
     }
 }
@@ -133,9 +139,8 @@ static void silu_avx512(float *x, const float *gate, size_t count) {
 
 // Up to 8 query heads of a multiple-of-16 width: each key and value row is read once for the group.
 #define RK_MAX_GROUP 8
-static void attend_avx512(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
-                          const float *values, size_t value_stride, size_t value_dim, size_t total, float scale,
-                          float *scores, float *out) {
+static void attend_scores_avx512(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
+                                 size_t total, float scale, float *scores) {
     for (size_t j = 0; j < total; j++) {
         const float *k = keys + j * key_stride;
         __m512 acc[RK_MAX_GROUP];
@@ -147,8 +152,14 @@ static void attend_avx512(const float *q, size_t group, size_t head_dim, const f
         for (size_t h = 0; h < group; h++) scores[h * total + j] = scale * _mm512_reduce_add_ps(acc[h]);
     }
     for (size_t h = 0; h < group; h++) softmax_avx512(scores + h * total, total);
-    for (size_t d = 0; d < value_dim; d += 64) {
-        const size_t width = value_dim - d < 64 ? value_dim - d : 64;  // multiple of 16
+}
+
+// Each output column accumulates in its own lane in position order, so a column's value does not
+// depend on which multiple-of-16 range of columns a call covers.
+static void attend_weigh_avx512(const float *scores, size_t group, size_t total, const float *values,
+                                size_t value_stride, size_t columns, float *out, size_t out_stride) {
+    for (size_t d = 0; d < columns; d += 64) {
+        const size_t width = columns - d < 64 ? columns - d : 64;  // multiple of 16
         const size_t vectors = width / 16;
         __m512 acc[RK_MAX_GROUP][4];
         for (size_t h = 0; h < group; h++) for (size_t v = 0; v < 4; v++) acc[h][v] = _mm512_setzero_ps();
@@ -161,7 +172,7 @@ static void attend_avx512(const float *q, size_t group, size_t head_dim, const f
             }
         }
         for (size_t h = 0; h < group; h++)
-            for (size_t v = 0; v < vectors; v++) _mm512_storeu_ps(out + h * value_dim + d + 16 * v, acc[h][v]);
+            for (size_t v = 0; v < vectors; v++) _mm512_storeu_ps(out + h * out_stride + d + 16 * v, acc[h][v]);
     }
 }
 
@@ -185,21 +196,46 @@ void rk_silu_form(int vector, float *x, const float *gate, size_t count) {
     silu_portable(x, gate, count);
 }
 
-void rk_attend_one_row_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
-                            size_t key_stride, const float *values, size_t value_stride, size_t value_dim,
-                            size_t total, float scale, float *scores, float *out) {
-    if (total == 0) {
-        for (size_t i = 0; i < group * value_dim; i++) out[i] = 0;
-        return;
-    }
+int rk_attend_vector_form(size_t group, size_t head_dim, size_t value_dim) {
 #if RK_X86
-    if (vector && use_vector() && group <= RK_MAX_GROUP && head_dim % 16 == 0 && value_dim % 16 == 0) {
-        attend_avx512(q, group, head_dim, keys, key_stride, values, value_stride, value_dim, total, scale, scores, out);
+    return use_vector() && group <= RK_MAX_GROUP && head_dim % 16 == 0 && value_dim % 16 == 0;
+#else
+    (void)group, (void)head_dim, (void)value_dim;
+    return 0;
+#endif
+}
+
+void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
+                           size_t key_stride, size_t total, float scale, float *scores) {
+    if (total == 0) return;
+#if RK_X86
+    if (vector && use_vector() && group <= RK_MAX_GROUP && head_dim % 16 == 0) {
+        attend_scores_avx512(q, group, head_dim, keys, key_stride, total, scale, scores);
         return;
     }
 #endif
     (void)vector;
-    attend_portable(q, group, head_dim, keys, key_stride, values, value_stride, value_dim, total, scale, scores, out);
+    attend_scores_portable(q, group, head_dim, keys, key_stride, total, scale, scores);
+}
+
+void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t total, const float *values,
+                          size_t value_stride, size_t columns, float *out, size_t out_stride) {
+#if RK_X86
+    if (vector && use_vector() && group <= RK_MAX_GROUP && columns % 16 == 0) {
+        attend_weigh_avx512(scores, group, total, values, value_stride, columns, out, out_stride);
+        return;
+    }
+#endif
+    (void)vector;
+    attend_weigh_portable(scores, group, total, values, value_stride, columns, out, out_stride);
+}
+
+void rk_attend_one_row_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
+                            size_t key_stride, const float *values, size_t value_stride, size_t value_dim,
+                            size_t total, float scale, float *scores, float *out) {
+    const int form = vector && rk_attend_vector_form(group, head_dim, value_dim);
+    rk_attend_scores_form(form, q, group, head_dim, keys, key_stride, total, scale, scores);
+    rk_attend_weigh_form(form, scores, group, total, values, value_stride, value_dim, out, value_dim);
 }
 
 void rk_softmax(float *x, size_t count) { rk_softmax_form(1, x, count); }

@@ -59,7 +59,8 @@ extension CausalAttentionHead {
         let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim, valueWidth = keyValueHeads * valueHeadDim
         let group = heads / keyValueHeads
         var output = [Float](repeating: 0, count: rows * heads * valueHeadDim)
-        var scores = [Float](repeating: 0, count: max(rows, group) * total)
+        // Decode keeps every head's scores at once, so that heads can run on different threads.
+        var scores = [Float](repeating: 0, count: (rows == 1 ? heads : rows) * total)
         queries.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
@@ -78,9 +79,10 @@ extension CausalAttentionHead {
                                     headDim: headDim, valueHeadDim: valueHeadDim)
                             }
                             if rows == 1 {
-                                for shared in 0..<keyValueHeads {
-                                    head(shared * group).attendOneRow(group: group, total: total, scale: scale, scores: s)
-                                }
+                                let decode = OneRowAttention(
+                                    queries: q, keys: k, values: v, scores: s, output: o, keyValueHeads: keyValueHeads, group: group,
+                                    headDim: headDim, valueHeadDim: valueHeadDim, total: total)
+                                decode.attend(scale: scale)
                             } else {
                                 for index in 0..<heads { head(index).attend(rows: rows, total: total, scale: scale, scores: s) }
                             }

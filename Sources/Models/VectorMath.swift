@@ -1,5 +1,6 @@
 import CQuantKernels
 import Foundation
+import Tensors
 
 /// Small row kernels shared by the engines. Plain loops over SIMD vectors, or the C row kernels
 /// (`row_kernels.h`: vectorised exp) where a profile found scalar `exp` loops; the hot matrix
@@ -24,17 +25,32 @@ enum VectorMath {
         return total
     }
 
+    /// Elements a thread should get before a split pays for the pool hand-off: a decode row stays on
+    /// the calling thread. The SiLU kernel works lane by lane, so a value does not depend on where a
+    /// part starts and any split gives the same results.
+    static let siluElementsPerPart = 16_384
+
     /// `x ← silu(x)` elementwise.
     static func applySiLU(_ x: inout [Float]) {
-        let count = x.count
-        x.withUnsafeMutableBufferPointer { rk_silu($0.baseAddress, nil, count) }
+        x.withUnsafeMutableBufferPointer { xs in
+            guard let base = xs.baseAddress else { return }
+            ThreadPool.shared.parallelFor(xs.count, minimumChunk: siluElementsPerPart) { part in
+                rk_silu(base + part.lowerBound, nil, part.count)
+            }
+        }
     }
 
     /// `x ← silu(x) ⊙ gate` elementwise (the SwiGLU product).
     static func multiplySiLU(_ x: inout [Float], by gate: [Float]) {
         precondition(x.count == gate.count, "SwiGLU halves differ in size")
-        let count = x.count
-        x.withUnsafeMutableBufferPointer { xs in gate.withUnsafeBufferPointer { rk_silu(xs.baseAddress, $0.baseAddress, count) } }
+        x.withUnsafeMutableBufferPointer { xs in
+            gate.withUnsafeBufferPointer { gate in
+                guard let base = xs.baseAddress, let gates = gate.baseAddress else { return }
+                ThreadPool.shared.parallelFor(xs.count, minimumChunk: siluElementsPerPart) { part in
+                    rk_silu(base + part.lowerBound, gates + part.lowerBound, part.count)
+                }
+            }
+        }
     }
 
     /// `rows` rows of `width` values get `bias` added to each row.

@@ -91,4 +91,35 @@ struct RowKernelTests {
             }
         }
     }
+
+    /// Decode splits one-row attention into its scores and its weighted sum over ranges of value
+    /// columns (multiples of 16); together the halves must give the fused kernel's output bit for bit.
+    @Test(arguments: forms) func attentionHalvesMatchTheFusedKernel(_ vector: Int32) {
+        var generator = SeededGenerator(seed: 8)
+        for (group, headDim, valueDim, total) in [(1, 64, 160, 37), (2, 32, 96, 5), (3, 24, 40, 9), (9, 16, 48, 3)] {
+            let keyStride = headDim + 16, valueStride = valueDim + 32
+            let q = generator.normals(group * headDim), keys = generator.normals(total * keyStride)
+            let values = generator.normals(total * valueStride)
+            let scale: Float = 0.125
+            var fusedScores = [Float](repeating: .nan, count: group * total)
+            var fused = [Float](repeating: .nan, count: group * valueDim)
+            rk_attend_one_row_form(
+                vector, q, group, headDim, keys, keyStride, values, valueStride, valueDim, total, scale, &fusedScores, &fused)
+            let form = vector == 0 ? 0 : rk_attend_vector_form(group, headDim, valueDim)
+            var scores = [Float](repeating: .nan, count: group * total)
+            var split = [Float](repeating: .nan, count: group * valueDim)
+            rk_attend_scores_form(form, q, group, headDim, keys, keyStride, total, scale, &scores)
+            values.withUnsafeBufferPointer { values in
+                split.withUnsafeMutableBufferPointer { split in
+                    guard let values = values.baseAddress, let split = split.baseAddress else { return }
+                    for first in stride(from: 0, to: valueDim, by: 16) {
+                        let columns = min(16, valueDim - first)
+                        rk_attend_weigh_form(form, scores, group, total, values + first, valueStride, columns, split + first, valueDim)
+                    }
+                }
+            }
+            #expect(scores == fusedScores, "form \(vector) group \(group) dim \(headDim)")
+            #expect(split == fused, "form \(vector) group \(group) dim \(headDim) values \(valueDim)")
+        }
+    }
 }

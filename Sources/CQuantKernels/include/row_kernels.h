@@ -23,6 +23,18 @@ void rk_attend_one_row(const float *q, size_t group, size_t head_dim, const floa
                        const float *values, size_t value_stride, size_t value_dim, size_t total, float scale,
                        float *scores, float *out);
 
+// The two halves of rk_attend_one_row, so that callers can split its work over threads: a group's
+// scores and their softmax (`scores` holds group·total floats), then the softmax-weighted sum of
+// `columns` value columns starting at `values` (query head h's at out + h·out_stride). Each
+// column's sum is the same whatever range of columns a call covers, as long as both halves take the
+// form rk_attend_vector_form gives for the whole head (the form rk_attend_one_row takes) and, in the
+// vector form, ranges are multiples of 16 columns.
+int rk_attend_vector_form(size_t group, size_t head_dim, size_t value_dim);
+void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
+                           size_t key_stride, size_t total, float scale, float *scores);
+void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t total, const float *values,
+                          size_t value_stride, size_t columns, float *out, size_t out_stride);
+
 // The same with the form named: `vector` 1 asks for the AVX-512 form (used only when available), 0
 // the portable one. Tests compare the two.
 void rk_softmax_form(int vector, float *x, size_t count);

@@ -17,13 +17,18 @@ struct ChunkAttention: Sendable {
         let zDim = heads * keyHeadDim
         precondition(cache.count + rows <= chunkSize, "an attention segment must not cross a chunk boundary")
         var queries = queries, keys = keys
-        for row in 0..<rows {
-            let position = cache.count + row
-            queries.withUnsafeMutableBufferPointer {
-                if let base = $0.baseAddress { rotary.rotate(base + row * zDim, vectors: heads, position: position) }
-            }
-            keys.withUnsafeMutableBufferPointer {
-                if let base = $0.baseAddress { rotary.rotate(base + row * zDim, vectors: heads, position: position) }
+        // One table of angles for the call (the same values a per-position rotation computes); rows
+        // are independent, so prefill splits them over the pool.
+        let angles = rotary.angles(positions: cache.count..<cache.count + rows)
+        queries.withUnsafeMutableBufferPointer { queries in
+            keys.withUnsafeMutableBufferPointer { keys in
+                guard let q = queries.baseAddress, let k = keys.baseAddress else { return }
+                ThreadPool.shared.parallelFor(rows, minimumChunk: Normalization.rowsPerPart(width: 2 * zDim)) { part in
+                    for row in part {
+                        angles.rotate(q + row * zDim, vectors: heads, row: row)
+                        angles.rotate(k + row * zDim, vectors: heads, row: row)
+                    }
+                }
             }
         }
         cache.keys.append(contentsOf: keys)

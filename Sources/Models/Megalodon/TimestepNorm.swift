@@ -32,57 +32,54 @@ struct TimestepNorm: Sendable {
 
     var width: Int { scale.count }
 
-    /// `rows` tokens of `width` channels, normalised in order, advancing `state`. Only the running
-    /// statistics are sequential (a few operations per token and group); each token's group moments
-    /// and its normalisation are split over `ThreadPool.shared`, with the same arithmetic per value.
+    /// Values a thread should get before a split pays for the pool hand-off: a decode token (one row)
+    /// stays on the calling thread.
+    static let valuesPerPart = 16_384
+
+    /// `rows` tokens of `width` channels, normalised in order, advancing `state`. Groups are
+    /// independent, so they are split over `ThreadPool.shared`; within a group the running statistics
+    /// are a recurrence over time, so one thread takes all of a group's tokens, in order. Each value's
+    /// arithmetic is the same whatever the split.
     func apply(_ x: [Float], rows: Int, state: inout TimestepNormState) -> [Float] {
         let groupSize = width / groups
-        let rowsPerPart = Normalization.rowsPerPart(width: width)
+        let firstCount = state.count
         var output = [Float](repeating: 0, count: x.count)
-        // Per token and group: its own moments, then (in place) the running mean and 1/sqrt(var + eps).
-        var means = [Double](repeating: 0, count: rows * groups), spreads = [Double](repeating: 0, count: rows * groups)
+        var runningMeans = state.mean, runningVariances = state.variance
         x.withUnsafeBufferPointer { x in
-            means.withUnsafeMutableBufferPointer { means in
-                spreads.withUnsafeMutableBufferPointer { spreads in
-                    guard let xs = x.baseAddress, let ms = means.baseAddress, let vs = spreads.baseAddress else { return }
-                    ThreadPool.shared.parallelFor(rows, minimumChunk: rowsPerPart) { part in
-                        for slot in part.lowerBound * groups..<part.upperBound * groups {
-                            (ms[slot], vs[slot]) = Normalization.moments(xs + slot * groupSize, count: groupSize)
+            output.withUnsafeMutableBufferPointer { output in
+                runningMeans.withUnsafeMutableBufferPointer { means in
+                    runningVariances.withUnsafeMutableBufferPointer { variances in
+                        guard let input = x.baseAddress, let out = output.baseAddress else { return }
+                        let groupsPerPart = max(1, Self.valuesPerPart / max(1, rows * groupSize))
+                        ThreadPool.shared.parallelFor(groups, minimumChunk: groupsPerPart) { part in
+                            // Token by token across the part's groups, so each token's part is read contiguously.
+                            for row in 0..<rows {
+                                let count = Double(firstCount + row)
+                                let keep = count / (count + 1), add = 1 / (count + 1)
+                                for group in part {
+                                    let start = row * width + group * groupSize
+                                    let (stepMean, stepVariance) = Normalization.moments(input + start, count: groupSize)
+                                    // Welford's combination of (count, mean, variance) with one step of (1, stepMean, stepVariance).
+                                    let delta = stepMean - means[group]
+                                    let mean = keep * means[group] + add * stepMean
+                                    let variance = keep * variances[group] + add * stepVariance + (keep * delta) * (add * delta)
+                                    means[group] = mean
+                                    variances[group] = variance
+                                    let inverse = 1 / (variance + Double(eps)).squareRoot()
+                                    for k in 0..<groupSize {
+                                        let channel = group * groupSize + k
+                                        out[start + k] = Float((Double(input[start + k]) - mean) * inverse) * scale[channel] + bias[channel]
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        for row in 0..<rows {
-            let count = Double(state.count)
-            let keep = count / (count + 1), add = 1 / (count + 1)
-            for group in 0..<groups {
-                let slot = row * groups + group
-                let (stepMean, stepVariance) = (means[slot], spreads[slot])
-                // Welford's combination of (count, mean, variance) with one step of (1, stepMean, stepVariance).
-                let delta = stepMean - state.mean[group]
-                let mean = keep * state.mean[group] + add * stepMean
-                let variance = keep * state.variance[group] + add * stepVariance + (keep * delta) * (add * delta)
-                state.mean[group] = mean
-                state.variance[group] = variance
-                means[slot] = mean
-                spreads[slot] = 1 / (variance + Double(eps)).squareRoot()
-            }
-            state.count += 1
-        }
-        output.withUnsafeMutableBufferPointer { output in
-            guard let out = output.baseAddress else { return }
-            ThreadPool.shared.parallelFor(rows, minimumChunk: rowsPerPart) { part in
-                for slot in part.lowerBound * groups..<part.upperBound * groups {
-                    let mean = means[slot], inverse = spreads[slot]
-                    let group = slot % groups, start = slot * groupSize
-                    for k in 0..<groupSize {
-                        let channel = group * groupSize + k
-                        out[start + k] = Float((Double(x[start + k]) - mean) * inverse) * scale[channel] + bias[channel]
-                    }
-                }
-            }
-        }
+        state.mean = runningMeans
+        state.variance = runningVariances
+        state.count += rows
         return output
     }
 }
