@@ -134,7 +134,8 @@ struct QuantizedKernelTests {
 
     @Test func multiThreadedMatchesSingleThreaded() throws {
         var generator = SeededGenerator(seed: 5)
-        let (outputs, columns) = (1100, 512)
+        // Parts are at least 1 M weights (QuantizedLinear): 4500 × 512 splits into two.
+        let (outputs, columns) = (4500, 512)
         let weights = generator.normals(outputs * columns, scale: 0.02)
         let x = generator.normals(3 * columns)
         let matrix = try weights.withUnsafeBufferPointer { try Quantizer.quantize($0, rows: outputs, columns: columns, scheme: .q4_0) }
