@@ -15,10 +15,13 @@ public struct DecodePanels: Sendable {
     /// Bytes of the packed copy.
     public var byteCount: Int { storage.bytes.count }
 
-    /// Packs `matrix` when `variant` reads panels (AVX-512 VNNI) and the scheme has a panel form (ggml
-    /// blocks, grouped schemes with f16 scales); nil otherwise.
+    /// Packs `matrix` when `variant` reads panels (AVX-512 VNNI), this CPU runs it, and the scheme has a
+    /// panel form (ggml blocks, grouped schemes with f16 scales); nil otherwise.
     public init?(_ matrix: QuantizedMatrix, variant: KernelVariant = .preferred) {
-        guard variant == .avx512VNNI, matrix.rows > 0, matrix.columns > 0 else { return nil }
+        // Without the CPU check a machine without AVX-512 packed panels for a kernel it cannot run
+        // (a copy of every quantized matrix nobody read; the bench that asked for them trapped).
+        // An AVX2 reader of the same panels was tried on Zen 3: see BENCHMARKS.md.
+        guard variant == .avx512VNNI, variant.isAvailable, matrix.rows > 0, matrix.columns > 0 else { return nil }
         var descriptor = QuantizedLinear.kernelMatrix(matrix, matrix.layout)
         let rowBytes = withUnsafePointer(to: &descriptor) { qk_panel_row_bytes($0) }
         guard rowBytes > 0 else { return nil }

@@ -109,15 +109,17 @@ struct QuantKernelsBench: ParsableCommand {
                     }
                     report("\(scheme) \(variant)", matrix.byteCount, seconds, sgemv)
                 }
-                // The decode panels models use on the AVX-512 VNNI variant (same bytes, regrouped).
-                let panels = matrices.compactMap { DecodePanels($0, variant: .avx512VNNI) }
-                if panels.count == matrices.count {
+                // The decode panels models use (same bytes, regrouped) on the variants that read them
+                // (AVX-512 VNNI; `DecodePanels` is nil for the others and on CPUs without it).
+                for variant in KernelVariant.available {
+                    let panels = matrices.compactMap { DecodePanels($0, variant: variant) }
+                    guard panels.count == matrices.count else { continue }
                     let seconds = measure(bytes: matrix.byteCount, copies: matrices.count) { copy, y in
                         x.withUnsafeBufferPointer {
-                            QuantizedLinear.apply(matrices[copy], to: $0, rows: 1, into: y, variant: .avx512VNNI, panels: panels[copy])
+                            QuantizedLinear.apply(matrices[copy], to: $0, rows: 1, into: y, variant: variant, panels: panels[copy])
                         }
                     }
-                    report("\(scheme) avx512-vnni panels", matrix.byteCount, seconds, sgemv)
+                    report("\(scheme) \(variant) panels", matrix.byteCount, seconds, sgemv)
                 }
             }
             if prefillRows > 0 { try prefill(weights, parsedSchemes) }
