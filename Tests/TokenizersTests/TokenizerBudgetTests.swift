@@ -57,4 +57,16 @@ import Testing
             #"{"model": {"type": "BPE", "vocab": {"!": 1, "8": 24266, "ĠHello": 268}, "merges": ["Ġ Hello"]}, "pre_tokenizer": {"type": "ByteLevel"}}"#,
             highestID: 24266, named: 3)
     }
+
+    @Test func anEmptyFileIsRefusedAsEmpty() {
+        // The fuzzer's empty unit: Foundation's file read leaked its buffer on it (LeakSanitizer).
+        do {
+            _ = try Self.load("")
+            Issue.record("an empty tokenizer.json was accepted")
+        } catch let TokenizerError.malformedFile(_, reason) {
+            #expect(reason == "empty file")
+        } catch {
+            Issue.record("untyped error \(error)")
+        }
+    }
 }
