@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
 """Writes tokenizer.json files of about --megabytes MB (default 10) that make json-c build many small
 values, to measure peak memory of loading each (RELIABILITY.md). Standard library only.
+Also writes SentencePiece tokenizer.model files made of the smallest pieces.
 
   json-merges          a valid GPT-2-style tokenizer whose merges are dense one-letter pairs ["a","b"]
   json-merge-strings   the same merges as "a b" strings
   json-numbers         a valid tokenizer plus a huge array of 0s under a key nobody reads
   json-unread          a valid tokenizer plus a huge array of empty objects under a key nobody reads
+  json-unique-merges   distinct two-letter pairs ["ab","cd"] (each kept in the merge table)
+  json-unique-merge-strings  the same as "ab cd" strings
+  json-vocab           a vocabulary of distinct one- to three-letter tokens with dense ids
   json-small           the valid tokenizer alone (the baseline)
+  model-bytes          a SentencePiece tokenizer.model of one-byte normal pieces (5 bytes each)
+  model-user-defined   the same with user-defined pieces (7 bytes each; the special-token splitter
+                       indexes them)
+  model-too-many       4,194,305 one-byte pieces: one past the piece cap
 
 Usage: make-tokenizer-memory-inputs.py OUTPUT_FOLDER [--megabytes N]
-Each goes to OUTPUT_FOLDER/<name>.json."""
+Each goes to OUTPUT_FOLDER/<name>.json or <name>.model."""
 import argparse
+import itertools
 import json
 import os
 
@@ -62,6 +71,47 @@ def with_merges(target_bytes, as_strings):
     return compact(document)
 
 
+def letter_strings(length):
+    """Distinct ASCII strings of `length` letters and digits, in order."""
+    letters = [chr(c) for c in range(ord('!'), ord('~') + 1) if chr(c).isalnum()]
+    return (''.join(combination) for combination in itertools.product(letters, repeat=length))
+
+
+def with_unique_merges(target_bytes, as_strings):
+    document = small_tokenizer()
+    pairs = itertools.product(list(letter_strings(2)), repeat=2)
+    count = target_bytes // (8 if as_strings else 12)  # "ab cd" or ["ab","cd"], with its comma
+    merges = itertools.islice(pairs, count)
+    document['model']['merges'] = [' '.join(pair) for pair in merges] if as_strings else [list(pair) for pair in merges]
+    return compact(document)
+
+
+def with_dense_vocabulary(target_bytes):
+    document = small_tokenizer()
+    vocab = document['model']['vocab']
+    printable = [chr(c) for c in range(ord('!'), ord('~') + 1) if chr(c) not in '"\\']
+    names = itertools.chain.from_iterable(
+        (''.join(letters) for letters in itertools.product(printable, repeat=length)) for length in (1, 2, 3, 4))
+    size = len(compact(document).encode())
+    while size < target_bytes:
+        name = next(names)
+        if name not in vocab:
+            vocab[name] = len(vocab)
+            size += len(name) + len(str(vocab[name])) + 4  # "name":id,
+    return compact(document)
+
+
+def sentencepiece_model(piece_count, piece_type):
+    """A BPE ModelProto of one-byte pieces; piece_type 1 (normal) or 4 (user-defined)."""
+    pieces = bytearray()
+    for index in range(piece_count):
+        text = bytes([0x21 + index % 90])
+        piece = b'\x0a\x01' + text + (b'' if piece_type == 1 else bytes([0x18, piece_type]))
+        pieces += bytes([0x0A, len(piece)]) + piece
+    trainer_spec = b'\x12\x02\x18\x02'  # model_type: BPE
+    return bytes(pieces) + trainer_spec
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('output')
@@ -74,12 +124,25 @@ def main():
         'json-merge-strings': with_merges(target, as_strings=True),
         'json-numbers': with_filler('0', target),
         'json-unread': with_filler('{}', target),
+        'json-unique-merges': with_unique_merges(target, as_strings=False),
+        'json-unique-merge-strings': with_unique_merges(target, as_strings=True),
+        'json-vocab': with_dense_vocabulary(target),
         'json-small': compact(small_tokenizer()),
+    }
+    models = {
+        'model-bytes': sentencepiece_model(target // 5, 1),
+        'model-user-defined': sentencepiece_model(target // 7, 4),
+        'model-too-many': sentencepiece_model((1 << 22) + 1, 1),
     }
     for name, text in inputs.items():
         path = os.path.join(arguments.output, f'{name}.json')
         with open(path, 'w', encoding='utf-8') as handle:
             handle.write(text)
+        print(f'{path}: {os.path.getsize(path)} bytes')
+    for name, data in models.items():
+        path = os.path.join(arguments.output, f'{name}.model')
+        with open(path, 'wb') as handle:
+            handle.write(data)
         print(f'{path}: {os.path.getsize(path)} bytes')
 
 

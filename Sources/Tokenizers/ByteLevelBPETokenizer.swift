@@ -7,6 +7,24 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         var right: [UInt8]
     }
 
+    /// Merge rules numbered in the order given (first = rank 0); a repeated pair keeps its first rank.
+    struct MergeRanks {
+        private(set) var ranks: [MergePair: Int32] = [:]
+        private var count: Int32 = 0
+
+        init(reservingCapacity capacity: Int = 0) { ranks.reserveCapacity(capacity) }
+
+        /// Whether the pair is new (and so kept).
+        @discardableResult
+        mutating func append<Side: Collection<UInt8>>(_ left: Side, _ right: Side) -> Bool {
+            let pair = MergePair(left: Array(left), right: Array(right))
+            count += 1
+            guard ranks[pair] == nil else { return false }
+            ranks[pair] = count - 1
+            return true
+        }
+    }
+
     public let vocabulary: Vocabulary
     public let preTokenizer: PreTokenizer
     public let bosTokenID: Int32?
@@ -28,6 +46,20 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         bos: Int32?, eos: Int32?, addBOS: Bool, cleansSpaces: Bool? = nil, takesWholeWordTokens: Bool? = nil,
         specialTokens: SpecialTokenSplitter? = nil
     ) {
+        var ranks = MergeRanks(reservingCapacity: merges.count)
+        for merge in merges { ranks.append(merge.0, merge.1) }
+        self.init(
+            vocabulary: vocabulary, mergeRanks: ranks, preTokenizer: preTokenizer, bos: bos, eos: eos, addBOS: addBOS,
+            cleansSpaces: cleansSpaces, takesWholeWordTokens: takesWholeWordTokens, specialTokens: specialTokens)
+    }
+
+    /// Takes merge ranks already built, so a reader can number merges as it reads them instead of
+    /// first gathering the whole list.
+    init(
+        vocabulary: Vocabulary, mergeRanks: MergeRanks, preTokenizer: PreTokenizer,
+        bos: Int32?, eos: Int32?, addBOS: Bool, cleansSpaces: Bool? = nil, takesWholeWordTokens: Bool? = nil,
+        specialTokens: SpecialTokenSplitter? = nil
+    ) {
         self.vocabulary = vocabulary
         self.preTokenizer = preTokenizer
         bosTokenID = bos.flatMap { vocabulary.contains($0) ? $0 : nil }
@@ -35,13 +67,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         addsBOSByDefault = addBOS
         self.cleansSpaces = cleansSpaces ?? preTokenizer.cleansSpaces
         self.takesWholeWordTokens = takesWholeWordTokens ?? preTokenizer.takesWholeWordTokens
-        var ranks: [MergePair: Int32] = [:]
-        ranks.reserveCapacity(merges.count)
-        for (rank, merge) in merges.enumerated() {
-            let pair = MergePair(left: Array(merge.0), right: Array(merge.1))
-            if ranks[pair] == nil { ranks[pair] = Int32(rank) }
-        }
-        self.ranks = ranks
+        ranks = mergeRanks.ranks
         self.specialTokens = specialTokens ?? SpecialTokenSplitter(vocabulary: vocabulary)
     }
 

@@ -15,27 +15,57 @@ public enum HuggingFaceTokenizer {
     /// a few bytes naming id 24266 must not build 24k of them.
     public static func maximumUnnamedIDs(named: Int) -> Int { named + 1024 }
 
+    /// Each part of the json-c tree is converted and then freed before the next is read (the
+    /// vocabulary, then merge by merge), so the tables built never sit beside the whole tree.
     public static func load(path: String, preTokenizer override: PreTokenizer? = nil) throws -> ByteLevelBPETokenizer {
-        let root = try JSONDocument(path: path).rootNode
+        let document = try JSONDocument(path: path)
+        var budget = document.memoryBudget
+        let root = document.rootNode
         guard let model = root["model"] else { throw TokenizerError.missingField(source: path, field: "model") }
         let type = model["type"]?.string ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupportedModel(source: path, model: type) }
-        guard let vocabEntries = model["vocab"]?.entries else { throw TokenizerError.missingField(source: path, field: "model.vocab") }
+        guard let vocab = model["vocab"], vocab.isObject else { throw TokenizerError.missingField(source: path, field: "model.vocab") }
+        var byID = try readVocabulary(vocab, budget: &budget, source: path)
+        model.removeMember("vocab")
+        let added = try readAddedTokens(root["added_tokens"], into: &byID, source: path)
+        let vocabulary = try denseVocabulary(byID, kinds: added.kinds, source: path)
+        let ranks = try readMerges(model["merges"], budget: &budget, source: path)
 
+        let preTokenizer = try override ?? detectPreTokenizer(root["pre_tokenizer"], source: path)
+        let config = TokenizerConfig(directory: URL(fileURLWithPath: path).deletingLastPathComponent())
+        let idOf = { (text: String?) in text.flatMap { vocabulary.id(of: Array($0.utf8)) } }
+        return ByteLevelBPETokenizer(
+            vocabulary: vocabulary, mergeRanks: ranks, preTokenizer: preTokenizer,
+            bos: idOf(config.bosToken), eos: idOf(config.eosToken), addBOS: config.addBOS ?? false,
+            cleansSpaces: config.cleanUpSpaces ?? false,
+            takesWholeWordTokens: model["ignore_merges"]?.bool ?? false,
+            specialTokens: SpecialTokenSplitter(entries: added.splitterEntries))
+    }
+
+    /// `model.vocab`: token text by id.
+    private static func readVocabulary(_ vocab: JSONNode, budget: inout JSONMemoryBudget, source: String) throws -> [Int: [UInt8]] {
         var byID: [Int: [UInt8]] = [:]
-        for (text, value) in vocabEntries {
+        try vocab.forEachEntry { text, value in
             guard let id = value.int, id >= 0, id < Int(Int32.max) else {
                 throw TokenizerError.invalidField(
-                    source: path, field: "model.vocab",
+                    source: source, field: "model.vocab",
                     reason: "token \(String(decoding: text, as: UTF8.self).debugDescription) has no valid id")
             }
+            try budget.spend(JSONMemoryEstimate.bytesPerVocabularyToken + text.count)
             byID[id] = text
         }
+        return byID
+    }
+
+    /// `added_tokens`, written over the vocabulary's ids; their kinds and the entries matched before pre-tokenization.
+    private static func readAddedTokens(
+        _ list: JSONNode?, into byID: inout [Int: [UInt8]], source: String
+    ) throws -> (kinds: [Int: TokenKind], splitterEntries: [SpecialTokenSplitter.Entry]) {
         var kinds: [Int: TokenKind] = [:]
         var splitterEntries: [SpecialTokenSplitter.Entry] = []
-        for (index, added) in (root["added_tokens"]?.array ?? []).enumerated() {
+        for (index, added) in (list?.array ?? []).enumerated() {
             guard let id = added["id"]?.int, id >= 0, id < Int(Int32.max), let content = added["content"]?.stringBytes else {
-                throw TokenizerError.invalidField(source: path, field: "added_tokens[\(index)]", reason: "needs an id and content")
+                throw TokenizerError.invalidField(source: source, field: "added_tokens[\(index)]", reason: "needs an id and content")
             }
             let kind: TokenKind = added["special"]?.bool == true ? .control : .userDefined
             byID[id] = content
@@ -45,33 +75,41 @@ public enum HuggingFaceTokenizer {
                     id: Int32(id), text: content, kind: kind,
                     stripLeft: added["lstrip"]?.bool ?? false, stripRight: added["rstrip"]?.bool ?? false))
         }
+        return (kinds, splitterEntries)
+    }
+
+    /// One entry per id below the highest; ids nobody names get an impossible text and never match.
+    private static func denseVocabulary(_ byID: [Int: [UInt8]], kinds: [Int: TokenKind], source: String) throws -> Vocabulary {
         let size = (byID.keys.max() ?? -1) + 1
         // Every id below the highest gets an entry, so a lone id near 2^31 would allocate billions.
         guard size - byID.count <= HuggingFaceTokenizer.maximumUnnamedIDs(named: byID.count) else {
-            throw TokenizerError.vocabularyTooSparse(source: path, highestID: size - 1, named: byID.count)
+            throw TokenizerError.vocabularyTooSparse(source: source, highestID: size - 1, named: byID.count)
         }
-        // Ids nobody names get an impossible text and never match.
         let tokens = (0..<size).map { byID[$0] ?? Array("<unused \($0)>\u{0}".utf8) }
-        let vocabulary = Vocabulary(tokens: tokens, kinds: (0..<size).map { byID[$0] == nil ? .unused : kinds[$0] ?? .normal })
+        return Vocabulary(tokens: tokens, kinds: (0..<size).map { byID[$0] == nil ? .unused : kinds[$0] ?? .normal })
+    }
 
-        guard let mergeNodes = model["merges"]?.array else { throw TokenizerError.missingField(source: path, field: "model.merges") }
-        let merges = try mergeNodes.enumerated().map { index, node -> (ArraySlice<UInt8>, ArraySlice<UInt8>) in
-            if let line = node.stringBytes { return ByteLevelBPETokenizer.splitMergeLine(line) }
-            if let pair = node.array, pair.count == 2, let left = pair[0].stringBytes, let right = pair[1].stringBytes {
-                return (left[...], right[...])
+    /// `model.merges`, `"a b"` strings or `["a", "b"]` pairs, numbered as read; each is freed from
+    /// the tree once numbered.
+    private static func readMerges(
+        _ merges: JSONNode?, budget: inout JSONMemoryBudget, source: String
+    ) throws -> ByteLevelBPETokenizer.MergeRanks {
+        guard let merges, merges.arrayCount != nil else { throw TokenizerError.missingField(source: source, field: "model.merges") }
+        var ranks = ByteLevelBPETokenizer.MergeRanks()
+        try merges.consumeElements { position, node in
+            let kept: Int?
+            if let line = node.stringBytes {
+                let (left, right) = ByteLevelBPETokenizer.splitMergeLine(line)
+                kept = ranks.append(left, right) ? left.count + right.count : nil
+            } else if let pair = node.array, pair.count == 2, let left = pair[0].stringBytes, let right = pair[1].stringBytes {
+                kept = ranks.append(left, right) ? left.count + right.count : nil
+            } else {
+                throw TokenizerError.invalidField(source: source, field: "model.merges[\(position)]", reason: "neither \"a b\" nor [a, b]")
             }
-            throw TokenizerError.invalidField(source: path, field: "model.merges[\(index)]", reason: "neither \"a b\" nor [a, b]")
+            // Only a new pair grows the table; a repeated one is dropped.
+            if let kept { try budget.spend(JSONMemoryEstimate.bytesPerMergeRule + kept) }
         }
-
-        let preTokenizer = try override ?? detectPreTokenizer(root["pre_tokenizer"], source: path)
-        let config = TokenizerConfig(directory: URL(fileURLWithPath: path).deletingLastPathComponent())
-        let idOf = { (text: String?) in text.flatMap { vocabulary.id(of: Array($0.utf8)) } }
-        return ByteLevelBPETokenizer(
-            vocabulary: vocabulary, merges: merges, preTokenizer: preTokenizer,
-            bos: idOf(config.bosToken), eos: idOf(config.eosToken), addBOS: config.addBOS ?? false,
-            cleansSpaces: config.cleanUpSpaces ?? false,
-            takesWholeWordTokens: model["ignore_merges"]?.bool ?? false,
-            specialTokens: SpecialTokenSplitter(entries: splitterEntries))
+        return ranks
     }
 
     /// The supported family a `pre_tokenizer` section describes, recognised by its parts:

@@ -5,6 +5,8 @@ import Foundation
 /// json-c is used because Hugging Face tokenizer files reach tens of megabytes.
 final class JSONDocument: @unchecked Sendable {
     fileprivate let root: OpaquePointer
+    /// The file's memory budget with json-c's tree already spent, for what is built from the tree.
+    let memoryBudget: JSONMemoryBudget
 
     /// Refuses a file whose tree json-c would build out of proportion to its size (see
     /// `JSONMemoryEstimate`) before parsing it. The bytes counted are the bytes parsed (read once),
@@ -20,13 +22,10 @@ final class JSONDocument: @unchecked Sendable {
         do { text = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
             throw TokenizerError.malformedFile(source: path, reason: "unreadable: \(error.localizedDescription)")
         }
-        root = try text.withUnsafeBytes { bytes in
-            let estimate = JSONMemoryEstimate(scanning: bytes).bytes
-            let budget = JSONMemoryEstimate.budget(forFileSize: bytes.count)
-            guard estimate <= budget else {
-                throw TokenizerError.jsonTooLarge(source: path, estimatedBytes: estimate, budgetBytes: budget)
-            }
-            return try Self.parseStrictly(bytes, source: path)
+        (root, memoryBudget) = try text.withUnsafeBytes { bytes in
+            var budget = JSONMemoryBudget(source: path, limit: JSONMemoryEstimate.budget(forFileSize: bytes.count), spent: 0)
+            try budget.spend(JSONMemoryEstimate(scanning: bytes).bytes)
+            return (try Self.parseStrictly(bytes, source: path), budget)
         }
     }
 
@@ -102,26 +101,54 @@ struct JSONNode {
         return json_object_get_boolean(object) != 0
     }
 
-    var array: [JSONNode]? {
+    var isObject: Bool { json_object_get_type(object) == json_type_object }
+
+    /// The length of an array value, its JSON nulls included.
+    var arrayCount: Int? {
         guard json_object_get_type(object) == json_type_array else { return nil }
-        let count = json_object_array_length(object)
-        return (0..<count).compactMap { index in
-            json_object_array_get_idx(object, index).map { JSONNode(document: document, object: $0) }
+        return json_object_array_length(object)
+    }
+
+    /// Element `index` of an array value; nil past its end and for a JSON null (json-c holds no node for one).
+    func element(_ index: Int) -> JSONNode? {
+        guard let count = arrayCount, index >= 0, index < count else { return nil }
+        return json_object_array_get_idx(object, index).map { JSONNode(document: document, object: $0) }
+    }
+
+    /// The elements of an array value, JSON nulls left out.
+    var array: [JSONNode]? { arrayCount.map { (0..<$0).compactMap(element) } }
+
+    /// Visits the elements of an array value as `array` lists them, freeing each from the tree as
+    /// soon as `body` returns, so a long list converted into other tables is not held twice. Neither
+    /// the element nor anything under it may be used afterwards.
+    func consumeElements(_ body: (_ position: Int, _ element: JSONNode) throws -> Void) rethrows {
+        var position = 0
+        for index in 0..<(arrayCount ?? 0) {
+            guard let element = element(index) else { continue }
+            try body(position, element)
+            position += 1
+            // json-c frees the value a slot held when the slot is overwritten.
+            json_object_array_put_idx(object, index, nil)
         }
     }
 
-    /// Key/value pairs in file order.
-    var entries: [(key: [UInt8], value: JSONNode)]? {
-        guard json_object_get_type(object) == json_type_object else { return nil }
-        var result: [(key: [UInt8], value: JSONNode)] = []
+    /// Frees member `key` of an object value and everything under it; no node into it may be used afterwards.
+    func removeMember(_ key: String) {
+        guard isObject else { return }
+        json_object_object_del(object, key)
+    }
+
+    /// Calls `body` with each key/value pair of an object value in file order (JSON nulls left out),
+    /// without gathering them first.
+    func forEachEntry(_ body: (_ key: [UInt8], _ value: JSONNode) throws -> Void) rethrows {
+        guard isObject else { return }
         var iterator = json_object_iter_begin(object)
         var end = json_object_iter_end(object)
         while json_object_iter_equal(&iterator, &end) == 0 {
             if let name = json_object_iter_peek_name(&iterator), let value = json_object_iter_peek_value(&iterator) {
-                result.append((Array(String(cString: name).utf8), JSONNode(document: document, object: value)))
+                try body(Array(String(cString: name).utf8), JSONNode(document: document, object: value))
             }
             json_object_iter_next(&iterator)
         }
-        return result
     }
 }

@@ -8,6 +8,12 @@ import Foundation
 /// Not applied: the normalizer's character map (`precompiled_charsmap`, e.g. NFKC); models whose
 /// normalizer is not the identity (`name` other than "identity") are read but encode without it.
 public enum SentencePieceModelFile {
+    /// The most pieces a model may hold. Real vocabularies stay at or below ~262k pieces (Gemma's
+    /// 262,144); 2^22 leaves them 16 × that room. Each piece costs a table entry of 60-105 bytes
+    /// however short it is (12-15 × its 5-7 bytes in the file), so without a cap the tables grow
+    /// with the file; the cap bounds them at about 440 MB whatever the file.
+    public static let maximumPieceCount = 1 << 22
+
     public static func load(path: String) throws -> SentencePieceTokenizer {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -20,8 +26,13 @@ public enum SentencePieceModelFile {
         }
     }
 
-    static func parse(_ bytes: [UInt8], source: String) throws -> SentencePieceTokenizer {
+    static func parse(_ bytes: [UInt8], source: String, maximumPieces: Int = maximumPieceCount) throws -> SentencePieceTokenizer {
+        let pieceCount = try countPieces(bytes, source: source, maximum: maximumPieces)
         var tokens: [[UInt8]] = [], scores: [Float] = [], kinds: [TokenKind] = []
+        // Exact sizes: doubling arrays would keep up to twice the slots the pieces need.
+        tokens.reserveCapacity(pieceCount)
+        scores.reserveCapacity(pieceCount)
+        kinds.reserveCapacity(pieceCount)
         var modelType: UInt64 = 1  // UNIGRAM, the proto default
         var unknown: Int64 = 0, bos: Int64 = 1, eos: Int64 = 2
         var options = SentencePieceTokenizer.Options()
@@ -78,5 +89,19 @@ public enum SentencePieceModelFile {
         return SentencePieceTokenizer(
             vocabulary: Vocabulary(tokens: tokens, scores: scores, kinds: kinds),
             bos: id(bos), eos: id(eos), unknown: id(unknown), options: options)
+    }
+
+    /// The pieces (top-level field 1) a model holds, counted without building any, so that a file
+    /// of too many is refused before its tables exist. A malformed message ends the count: the
+    /// full reading reports it where it meets it, as it did before this count existed.
+    static func countPieces(_ bytes: [UInt8], source: String, maximum: Int) throws -> Int {
+        var count = 0
+        var model = ProtobufReader(bytes[...])
+        while let (field, value) = try? model.next() {
+            guard field == 1, case .bytes = value else { continue }
+            count += 1
+            guard count <= maximum else { throw TokenizerError.tooManyPieces(source: source, maximum: maximum) }
+        }
+        return count
     }
 }

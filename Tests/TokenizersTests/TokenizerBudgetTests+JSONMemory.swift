@@ -28,7 +28,9 @@ extension TokenizerBudgetTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = Self.writeTemporary(text, in: directory)
         let expectedEstimate =
-            (count + 1) * JSONMemoryEstimate.bytesPerObject + JSONMemoryEstimate.bytesPerArray + JSONMemoryEstimate.bytesPerScalar
+            (count + 1) * JSONMemoryEstimate.bytesPerObject + JSONMemoryEstimate.bytesPerArray + JSONMemoryEstimate.bytesPerString
+            + JSONMemoryEstimate.bytesPerMember + "unread".utf8.count * JSONMemoryEstimate.bytesPerStringByte
+            + text.count * JSONMemoryEstimate.bytesPerTextByte
         #expect(
             throws: TokenizerError.jsonTooLarge(
                 source: path, estimatedBytes: expectedEstimate, budgetBytes: JSONMemoryEstimate.budget(forFileSize: text.count))
@@ -41,6 +43,8 @@ extension TokenizerBudgetTests {
         // Brackets, braces and an escaped quote inside strings are text, not values.
         let counted = Self.estimate(#"{"a{[": ["x\"{[", "\\", -1.5e3, true, null, {}]}"#)
         #expect(counted.objects == 2 && counted.arrays == 1 && counted.scalars == 6)
+        // One key; `-1.5e3` is a decimal, and `true` is counted as one too (its `e`), which only overestimates.
+        #expect(counted.members == 1 && counted.decimals == 2 && counted.stringBytes == 10)
     }
 
     @Test func commentsAndSingleQuotesCannotHideValuesFromTheCount() throws {

@@ -69,4 +69,20 @@ import Testing
             Issue.record("untyped error \(error)")
         }
     }
+
+    @Test func aSentencePieceModelOfTooManyPiecesIsRefusedBeforeItsTables() throws {
+        // One-byte pieces (`0a 03 0a 01 X`, 5 bytes each) cost a table entry of 60-170 bytes each; the
+        // cap is lowered so that the hostile file stays a few kilobytes.
+        let piece: [UInt8] = [0x0A, 0x03, 0x0A, 0x01, 0x61]
+        let bpeTrainerSpec: [UInt8] = [0x12, 0x02, 0x18, 0x02]
+        let pieces = [[UInt8]](repeating: piece, count: 1001).flatMap { $0 }
+        #expect(throws: TokenizerError.tooManyPieces(source: "hostile.model", maximum: 1000)) {
+            try SentencePieceModelFile.parse(pieces + bpeTrainerSpec, source: "hostile.model", maximumPieces: 1000)
+        }
+        // Exactly at the cap it loads.
+        let atTheCap = try SentencePieceModelFile.parse(
+            Array(pieces.dropFirst(piece.count)) + bpeTrainerSpec, source: "ok", maximumPieces: 1000)
+        #expect(atTheCap.vocabularySize == 1000)
+        #expect(SentencePieceModelFile.maximumPieceCount == 1 << 22)
+    }
 }
