@@ -16,12 +16,17 @@ Also writes SentencePiece tokenizer.model files made of the smallest pieces.
                        indexes them)
   model-too-many       4,194,305 one-byte pieces: one past the piece cap
 
-Usage: make-tokenizer-memory-inputs.py OUTPUT_FOLDER [--megabytes N]
+  llama3-strings, llama3-pairs  with --llama3 GGUF FIXTURE: the full Llama 3 vocabulary and merges of a
+                       llama-bpe GGUF in the cut-down tokenizer.json FIXTURE, pretty-printed, merges as
+                       "a b" strings and as ["a","b"] pairs
+
+Usage: make-tokenizer-memory-inputs.py OUTPUT_FOLDER [--megabytes N] [--llama3 GGUF FIXTURE]
 Each goes to OUTPUT_FOLDER/<name>.json or <name>.model."""
 import argparse
 import itertools
 import json
 import os
+import struct
 
 
 def byte_level_alphabet():
@@ -112,10 +117,63 @@ def sentencepiece_model(piece_count, piece_type):
     return bytes(pieces) + trainer_spec
 
 
+def gguf_string_arrays(path, keys):
+    """The string-array metadata values named `keys` of a GGUF file (a minimal reader)."""
+    with open(path, 'rb') as handle:
+        data = handle.read()
+    offset = 0
+
+    def take(layout):
+        nonlocal offset
+        (value,) = struct.unpack_from('<' + layout, data, offset)
+        offset += struct.calcsize(layout)
+        return value
+
+    def string():
+        nonlocal offset
+        length = take('Q')
+        offset += length
+        return data[offset - length:offset].decode('utf-8')
+
+    scalars = {0: 'B', 1: 'b', 2: 'H', 3: 'h', 4: 'I', 5: 'i', 6: 'f', 7: '?', 10: 'Q', 11: 'q', 12: 'd'}
+
+    def value(kind):
+        if kind == 8:
+            return string()
+        if kind == 9:
+            inner, count = take('I'), take('Q')
+            return [value(inner) for _ in range(count)]
+        return take(scalars[kind])
+
+    assert data[:4] == b'GGUF'
+    offset = 8
+    take('Q')
+    found = {}
+    for _ in range(take('Q')):
+        key = string()
+        kind = take('I')
+        found[key] = value(kind)
+    return [found[key] for key in keys]
+
+
+def llama3_files(gguf, fixture):
+    tokens, merges = gguf_string_arrays(gguf, ['tokenizer.ggml.tokens', 'tokenizer.ggml.merges'])
+    with open(fixture, encoding='utf-8') as handle:
+        document = json.load(handle)
+    vocab = {}
+    for index, token in enumerate(tokens):
+        vocab.setdefault(token, index)
+    document['model']['vocab'] = vocab
+    for name, form in [('llama3-strings', merges), ('llama3-pairs', [merge.split(' ', 1) for merge in merges])]:
+        document['model']['merges'] = form
+        yield name, json.dumps(document, indent=2, ensure_ascii=False)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('output')
     parser.add_argument('--megabytes', type=float, default=10)
+    parser.add_argument('--llama3', nargs=2, metavar=('GGUF', 'FIXTURE'))
     arguments = parser.parse_args()
     target = int(arguments.megabytes * 1_000_000)
     os.makedirs(arguments.output, exist_ok=True)
@@ -129,6 +187,8 @@ def main():
         'json-vocab': with_dense_vocabulary(target),
         'json-small': compact(small_tokenizer()),
     }
+    if arguments.llama3:
+        inputs.update(llama3_files(*arguments.llama3))
     models = {
         'model-bytes': sentencepiece_model(target // 5, 1),
         'model-user-defined': sentencepiece_model(target // 7, 4),

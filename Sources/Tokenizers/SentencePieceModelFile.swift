@@ -9,9 +9,10 @@ import Foundation
 /// normalizer is not the identity (`name` other than "identity") are read but encode without it.
 public enum SentencePieceModelFile {
     /// The most pieces a model may hold. Real vocabularies stay at or below ~262k pieces (Gemma's
-    /// 262,144); 2^22 leaves them 16 × that room. Each piece costs a table entry of 60-105 bytes
-    /// however short it is (12-15 × its 5-7 bytes in the file), so without a cap the tables grow
-    /// with the file; the cap bounds them at about 440 MB whatever the file.
+    /// 262,144); 2^22 leaves them 16 × that room. Each piece costs 70-175 bytes of tables however
+    /// short it is (measured: 14-25 × its 5-7 bytes in the file, user-defined pieces the most, as the
+    /// special-token splitter indexes them), so without a cap the tables grow with the file; the cap
+    /// bounds them at about 730 MB whatever the file.
     public static let maximumPieceCount = 1 << 22
 
     public static func load(path: String) throws -> SentencePieceTokenizer {

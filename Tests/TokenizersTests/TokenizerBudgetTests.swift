@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func aSentencePieceModelOfTooManyPiecesIsRefusedBeforeItsTables() throws {
-        // One-byte pieces (`0a 03 0a 01 X`, 5 bytes each) cost a table entry of 60-170 bytes each; the
+        // One-byte pieces (`0a 03 0a 01 X`, 5 bytes each) cost 70-175 bytes of tables each; the
         // cap is lowered so that the hostile file stays a few kilobytes.
         let piece: [UInt8] = [0x0A, 0x03, 0x0A, 0x01, 0x61]
         let bpeTrainerSpec: [UInt8] = [0x12, 0x02, 0x18, 0x02]
