@@ -48,6 +48,53 @@ static void qk_quantize_activation_row_avx512(const float *x, size_t columns, si
         scaled_sums[b] = d * (float)_mm512_reduce_add_epi32(sum);
     }
 }
+
+// The same steps with 8 lanes (Zen 3 and other CPUs without AVX-512): the scalar loop was 12% of a
+// Q4_0 prefill profile on such a CPU, most of it in roundf calls.
+__attribute__((target("avx2,fma")))
+static void qk_quantize_activation_row_avx2(const float *x, size_t columns, size_t blocks, int8_t *codes,
+                                            float *scales, float *scaled_sums) {
+    const __m256 half = _mm256_set1_ps(0.5f), limit = _mm256_set1_ps(127.0f), sign_bit = _mm256_set1_ps(-0.0f);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (size_t b = 0; b < blocks; b++) {
+        const size_t begin = b * QK_BLOCK;
+        const size_t count = begin >= columns ? 0 : (columns - begin < QK_BLOCK ? columns - begin : QK_BLOCK);
+        __m256 v[4];
+        __m256 amax = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count - 8 * k), lane);
+            v[k] = _mm256_maskload_ps(x + begin + 8 * k, live);
+            amax = _mm256_max_ps(_mm256_andnot_ps(sign_bit, v[k]), amax);  // a NaN lane yields amax, as fmaxf ignores NaN
+        }
+        __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        m = _mm_max_ss(m, _mm_movehdup_ps(m));
+        const float d = _mm_cvtss_f32(m) / 127.0f;
+        const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+        __m256i code[4];
+        __m256i sum = _mm256_setzero_si256();
+        for (int k = 0; k < 4; k++) {
+            const __m256 scaled = _mm256_mul_ps(v[k], id);
+            const __m256 whole = _mm256_round_ps(scaled, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+            const __m256 away = _mm256_cmp_ps(_mm256_andnot_ps(sign_bit, _mm256_sub_ps(scaled, whole)), half, _CMP_GE_OQ);
+            const __m256 step = _mm256_and_ps(away, _mm256_or_ps(_mm256_set1_ps(1.0f), _mm256_and_ps(scaled, sign_bit)));
+            __m256 rounded = _mm256_add_ps(whole, step);
+            rounded = _mm256_max_ps(_mm256_min_ps(rounded, limit), _mm256_sub_ps(_mm256_setzero_ps(), limit));
+            const __m256 number = _mm256_cmp_ps(scaled, scaled, _CMP_ORD_Q);
+            code[k] = _mm256_cvttps_epi32(_mm256_and_ps(number, rounded));
+            sum = _mm256_add_epi32(sum, code[k]);
+        }
+        // packs works within 128-bit lanes; the permute puts the 32 codes back in order.
+        const __m256i words = _mm256_packs_epi32(code[0], code[1]), words2 = _mm256_packs_epi32(code[2], code[3]);
+        const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(words, words2), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(codes + begin), bytes);
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+        scales[b] = d;
+        scaled_sums[b] = d * (float)_mm_cvtsi128_si32(s);
+    }
+}
 #endif
 
 void qk_quantize_activation_row(const float *x, size_t columns, size_t blocks, int8_t *codes, float *scales,
@@ -55,6 +102,10 @@ void qk_quantize_activation_row(const float *x, size_t columns, size_t blocks, i
 #if QK_HAVE_X86_VARIANTS
     if (qk_variant_available(QK_VARIANT_AVX512_VNNI)) {
         qk_quantize_activation_row_avx512(x, columns, blocks, codes, scales, scaled_sums);
+        return;
+    }
+    if (qk_variant_available(QK_VARIANT_AVX2)) {
+        qk_quantize_activation_row_avx2(x, columns, blocks, codes, scales, scaled_sums);
         return;
     }
 #endif

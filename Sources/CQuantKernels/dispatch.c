@@ -62,6 +62,10 @@ int qk_f32_matvec(int variant, const float *w, size_t columns, const float *x, s
         qk_f32_matvec_avx512(w, columns, x, row_begin, row_end, y);
         return 1;
     }
+    if (variant == QK_VARIANT_AVX2) {
+        qk_f32_matvec_avx2(w, columns, x, row_begin, row_end, y);
+        return 1;
+    }
 #endif
     (void)w; (void)columns; (void)x; (void)row_begin; (void)row_end; (void)y;
     return 0;

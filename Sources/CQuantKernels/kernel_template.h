@@ -41,6 +41,15 @@ QK_INLINE const uint8_t *QK_FN(ggml_block)(const uint8_t *row, size_t b, const i
     return block + 4;
 }
 
+// Scale s and offset term c of group g of grouped weight row r (w = s·q + c per code q as the dot sees it).
+QK_INLINE void QK_FN(group_terms)(const qk_matrix *w, size_t r, size_t g, const int codes, const int f16,
+                                   const int biased, float *s, float *c) {
+    const size_t slot = r * w->groups_per_row + g;
+    *s = QK_FN(load_scale)(w->scales, slot, f16);
+    *c = biased ? QK_FN(load_scale)(w->biases, slot, f16) : (codes == QK_CODES_U4 ? -8.0f * *s : 0.0f);
+    if (codes == QK_CODES_U8 && QK_U8_DOT_IS_OFFSET) *c += 128.0f * *s;
+}
+
 // Decode reads R rows of a few KB each, short streams the hardware prefetcher picks up late: asking
 // for block b of the next tile's rows while at block b of these (every other block, about one cache
 // line per row) measured 1.5x (q8_0) to 1.65x (q4_0) faster for AVX2. Past the last row it is only a
@@ -105,12 +114,7 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
         }
     } else {
         for (size_t g = 0; g < groups; g++) {
-            for (int i = 0; i < R; i++) {
-                const size_t slot = (r0 + i) * groups + g;
-                s[i] = QK_FN(load_scale)(w->scales, slot, f16);
-                c[i] = biased ? QK_FN(load_scale)(w->biases, slot, f16) : (codes == QK_CODES_U4 ? -8.0f * s[i] : 0.0f);
-                if (codes == QK_CODES_U8 && QK_U8_DOT_IS_OFFSET) c[i] += 128.0f * s[i];
-            }
+            for (int i = 0; i < R; i++) QK_FN(group_terms)(w, r0 + i, g, codes, f16, biased, &s[i], &c[i]);
             const size_t end = (g + 1) * per_group < blocks ? (g + 1) * per_group : blocks;
             for (size_t b = g * per_group; b < end; b++) {
                 for (int i = 0; i < R; i++) block_codes[i] = rows[i] + b * code_bytes;
@@ -123,6 +127,11 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
         for (int j = 0; j < T; j++) y[(t0 + j) * y_stride + r0 + i] = QK_ACC_SUM(acc[i][j]) + offset[i][j];
     }
 }
+
+// A variant may add a prefill kernel built on the block readers above.
+#ifdef QK_PREFILL_HEADER
+#include QK_PREFILL_HEADER
+#endif
 
 // Tiles of weight rows × activation rows small enough to stay in L1/L2 while they are combined.
 #define QK_ROW_TILE 16

@@ -47,7 +47,37 @@ typedef __m256 qk_hvec;
 #define QK_HADD(a, b) _mm256_add_ps(a, b)
 #define QK_HSUM(v) qk_sum256(v)
 
+#define QK_PREFILL_HEADER "prefill_avx2.h"
 #include "kernel_template.h"
+
+// f32 weights, one activation row (qk_f32_matvec): the AVX-512 kernel's shape with 8 lanes, four rows
+// at a time (each x vector loaded once for all four) and two accumulators a row.
+static void qk_f32_rows_avx2(const float *w, size_t columns, const float *x, size_t r0, float *y, const int R) {
+    const float *rows[4];
+    __m256 acc[4][2];
+    for (int i = 0; i < R; i++) { rows[i] = w + (r0 + (size_t)i) * columns; acc[i][0] = acc[i][1] = _mm256_setzero_ps(); }
+    size_t c = 0;
+    for (; c + 16 <= columns; c += 16) {
+        const __m256 x0 = _mm256_loadu_ps(x + c), x1 = _mm256_loadu_ps(x + c + 8);
+        for (int i = 0; i < R; i++) {
+            acc[i][0] = _mm256_fmadd_ps(_mm256_loadu_ps(rows[i] + c), x0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(_mm256_loadu_ps(rows[i] + c + 8), x1, acc[i][1]);
+        }
+    }
+    for (; c < columns; c += 8) {
+        const int left = columns - c >= 8 ? 8 : (int)(columns - c);
+        const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256 xv = _mm256_maskload_ps(x + c, live);
+        for (int i = 0; i < R; i++) acc[i][0] = _mm256_fmadd_ps(_mm256_maskload_ps(rows[i] + c, live), xv, acc[i][0]);
+    }
+    for (int i = 0; i < R; i++) y[r0 + (size_t)i] = qk_sum256(_mm256_add_ps(acc[i][0], acc[i][1]));
+}
+
+void qk_f32_matvec_avx2(const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y) {
+    size_t r = row_begin;
+    for (; r + 4 <= row_end; r += 4) qk_f32_rows_avx2(w, columns, x, r, y, 4);
+    for (; r < row_end; r++) qk_f32_rows_avx2(w, columns, x, r, y, 1);
+}
 
 #pragma clang attribute pop
 #endif

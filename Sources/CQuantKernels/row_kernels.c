@@ -12,23 +12,26 @@
 #define RK_X86 0
 #endif
 
+// The best form this CPU runs: 2 AVX-512F, 1 AVX2 with FMA, 0 portable.
 int rk_vector_available(void) {
 #if RK_X86
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return 2;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
 #else
     return 0;
 #endif
 }
 
-static int use_vector(void) {
+// The form a call runs: the one asked for, or the best below it that this CPU has.
+static int form_for(int asked) {
     static atomic_int available = -1;
     int known = atomic_load_explicit(&available, memory_order_relaxed);
     if (known < 0) {
         known = rk_vector_available();
         atomic_store_explicit(&available, known, memory_order_relaxed);
     }
-    return known;
+    return asked < known ? asked : known;
 }
 
 // ---- portable forms ----
@@ -179,10 +182,133 @@ static void attend_weigh_avx512(const float *scores, size_t group, size_t total,
 #pragma clang attribute pop
 #endif
 
+// ---- AVX2 forms (CPUs without AVX-512, e.g. AMD Zen 2/3): the same loops with 8 lanes ----
+#if RK_X86
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+
+// exp16's polynomial; 2^n is applied as two halves built in the exponent field, so that results below
+// the normal range come out subnormal or zero as expf's do.
+static inline __m256 exp8(__m256 x) {
+    x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.7f)), _mm256_set1_ps(-104.0f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    const __m256i whole = _mm256_cvtps_epi32(n);
+    const __m256i low = _mm256_srai_epi32(whole, 1), high = _mm256_sub_epi32(whole, low);
+    const __m256i bias = _mm256_set1_epi32(127);
+    const __m256 low_power = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(low, bias), 23));
+    const __m256 high_power = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(high, bias), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(p, low_power), high_power);
+}
+
+static inline __m256i live8(size_t left) {
+    const int count = left >= 8 ? 8 : (int)left;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+static inline float max8(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+}
+
+static inline float sum8(__m256 v) {
+    __m128 m = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+    return _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
+}
+
+static void softmax_avx2(float *x, size_t count) {
+    const __m256 lowest = _mm256_set1_ps(-INFINITY);
+    __m256 maximum = lowest;
+    for (size_t i = 0; i < count; i += 8) {
+        const __m256i m = live8(count - i);
+        const __m256 v = _mm256_blendv_ps(lowest, _mm256_maskload_ps(x + i, m), _mm256_castsi256_ps(m));
+        maximum = _mm256_max_ps(maximum, v);
+    }
+    const __m256 top = _mm256_set1_ps(max8(maximum));
+    __m256 total = _mm256_setzero_ps();
+    for (size_t i = 0; i < count; i += 8) {
+        const __m256i m = live8(count - i);
+        const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), top)), _mm256_castsi256_ps(m));
+        _mm256_maskstore_ps(x + i, m, e);
+        total = _mm256_add_ps(total, e);
+    }
+    const __m256 scale = _mm256_set1_ps(1 / sum8(total));
+    for (size_t i = 0; i < count; i += 8) {
+        const __m256i m = live8(count - i);
+        _mm256_maskstore_ps(x + i, m, _mm256_mul_ps(_mm256_maskload_ps(x + i, m), scale));
+    }
+}
+
+static void silu_avx2(float *x, const float *gate, size_t count) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (size_t i = 0; i < count; i += 8) {
+        const __m256i m = live8(count - i);
+        const __m256 v = _mm256_maskload_ps(x + i, m);
+        __m256 s = _mm256_div_ps(v, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), v))));
+        if (gate) s = _mm256_mul_ps(s, _mm256_maskload_ps(gate + i, m));
+        _mm256_maskstore_ps(x + i, m, s);
+    }
+}
+
+static void attend_scores_avx2(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
+                               size_t total, float scale, float *scores) {
+    for (size_t j = 0; j < total; j++) {
+        const float *k = keys + j * key_stride;
+        __m256 acc[RK_MAX_GROUP];
+        for (size_t h = 0; h < group; h++) acc[h] = _mm256_setzero_ps();
+        for (size_t d = 0; d < head_dim; d += 8) {
+            const __m256 kv = _mm256_loadu_ps(k + d);
+            for (size_t h = 0; h < group; h++) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * head_dim + d), kv, acc[h]);
+        }
+        for (size_t h = 0; h < group; h++) scores[h * total + j] = scale * sum8(acc[h]);
+    }
+    for (size_t h = 0; h < group; h++) softmax_avx2(scores + h * total, total);
+}
+
+// As the AVX-512 form: each column accumulates in its own lane in position order. Column blocks of 32,
+// 16 or 8 keep group × block accumulators within the 16 registers.
+static void attend_weigh_avx2(const float *scores, size_t group, size_t total, const float *values,
+                              size_t value_stride, size_t columns, float *out, size_t out_stride) {
+    const size_t block = group <= 3 ? 32 : group <= 6 ? 16 : 8;
+    for (size_t d = 0; d < columns; d += block) {
+        const size_t width = columns - d < block ? columns - d : block;  // multiple of 8
+        const size_t vectors = width / 8;
+        __m256 acc[RK_MAX_GROUP][4];
+        for (size_t h = 0; h < group; h++) for (size_t v = 0; v < 4; v++) acc[h][v] = _mm256_setzero_ps();
+        for (size_t j = 0; j < total; j++) {
+            const float *row = values + j * value_stride + d;
+            for (size_t v = 0; v < vectors; v++) {
+                const __m256 value = _mm256_loadu_ps(row + 8 * v);
+                for (size_t h = 0; h < group; h++)
+                    acc[h][v] = _mm256_fmadd_ps(_mm256_set1_ps(scores[h * total + j]), value, acc[h][v]);
+            }
+        }
+        for (size_t h = 0; h < group; h++)
+            for (size_t v = 0; v < vectors; v++) _mm256_storeu_ps(out + h * out_stride + d + 8 * v, acc[h][v]);
+    }
+}
+
+#pragma clang attribute pop
+#endif
+
 void rk_softmax_form(int vector, float *x, size_t count) {
     if (count == 0) return;
 #if RK_X86
-    if (vector && use_vector()) { softmax_avx512(x, count); return; }
+    switch (form_for(vector)) {
+    case 2: softmax_avx512(x, count); return;
+    case 1: softmax_avx2(x, count); return;
+    default: break;
+    }
 #endif
     (void)vector;
     softmax_portable(x, count);
@@ -190,7 +316,11 @@ void rk_softmax_form(int vector, float *x, size_t count) {
 
 void rk_silu_form(int vector, float *x, const float *gate, size_t count) {
 #if RK_X86
-    if (vector && use_vector()) { silu_avx512(x, gate, count); return; }
+    switch (form_for(vector)) {
+    case 2: silu_avx512(x, gate, count); return;
+    case 1: silu_avx2(x, gate, count); return;
+    default: break;
+    }
 #endif
     (void)vector;
     silu_portable(x, gate, count);
@@ -198,7 +328,7 @@ void rk_silu_form(int vector, float *x, const float *gate, size_t count) {
 
 int rk_attend_vector_form(size_t group, size_t head_dim, size_t value_dim) {
 #if RK_X86
-    return use_vector() && group <= RK_MAX_GROUP && head_dim % 16 == 0 && value_dim % 16 == 0;
+    return group <= RK_MAX_GROUP && head_dim % 16 == 0 && value_dim % 16 == 0 ? form_for(2) : 0;
 #else
     (void)group, (void)head_dim, (void)value_dim;
     return 0;
@@ -209,9 +339,12 @@ void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head
                            size_t key_stride, size_t total, float scale, float *scores) {
     if (total == 0) return;
 #if RK_X86
-    if (vector && use_vector() && group <= RK_MAX_GROUP && head_dim % 16 == 0) {
-        attend_scores_avx512(q, group, head_dim, keys, key_stride, total, scale, scores);
-        return;
+    if (group <= RK_MAX_GROUP && head_dim % 16 == 0) {
+        switch (form_for(vector)) {
+        case 2: attend_scores_avx512(q, group, head_dim, keys, key_stride, total, scale, scores); return;
+        case 1: attend_scores_avx2(q, group, head_dim, keys, key_stride, total, scale, scores); return;
+        default: break;
+        }
     }
 #endif
     (void)vector;
@@ -221,9 +354,12 @@ void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head
 void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t total, const float *values,
                           size_t value_stride, size_t columns, float *out, size_t out_stride) {
 #if RK_X86
-    if (vector && use_vector() && group <= RK_MAX_GROUP && columns % 16 == 0) {
-        attend_weigh_avx512(scores, group, total, values, value_stride, columns, out, out_stride);
-        return;
+    if (group <= RK_MAX_GROUP && columns % 16 == 0) {
+        switch (form_for(vector)) {
+        case 2: attend_weigh_avx512(scores, group, total, values, value_stride, columns, out, out_stride); return;
+        case 1: attend_weigh_avx2(scores, group, total, values, value_stride, columns, out, out_stride); return;
+        default: break;
+        }
     }
 #endif
     (void)vector;
@@ -233,17 +369,18 @@ void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t 
 void rk_attend_one_row_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
                             size_t key_stride, const float *values, size_t value_stride, size_t value_dim,
                             size_t total, float scale, float *scores, float *out) {
-    const int form = vector && rk_attend_vector_form(group, head_dim, value_dim);
+    const int best = rk_attend_vector_form(group, head_dim, value_dim);
+    const int form = vector < best ? vector : best;
     rk_attend_scores_form(form, q, group, head_dim, keys, key_stride, total, scale, scores);
     rk_attend_weigh_form(form, scores, group, total, values, value_stride, value_dim, out, value_dim);
 }
 
-void rk_softmax(float *x, size_t count) { rk_softmax_form(1, x, count); }
+void rk_softmax(float *x, size_t count) { rk_softmax_form(2, x, count); }
 
-void rk_silu(float *x, const float *gate, size_t count) { rk_silu_form(1, x, gate, count); }
+void rk_silu(float *x, const float *gate, size_t count) { rk_silu_form(2, x, gate, count); }
 
 void rk_attend_one_row(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
                        const float *values, size_t value_stride, size_t value_dim, size_t total, float scale,
                        float *scores, float *out) {
-    rk_attend_one_row_form(1, q, group, head_dim, keys, key_stride, values, value_stride, value_dim, total, scale, scores, out);
+    rk_attend_one_row_form(2, q, group, head_dim, keys, key_stride, values, value_stride, value_dim, total, scale, scores, out);
 }

@@ -1,23 +1,26 @@
 import CQuantKernels
 import Tensors
 
-/// `y = W · x` for f32 weights and one activation row with our AVX-512 kernel (`qk_f32_matvec`), split
-/// across `ThreadPool.shared`: used for decode where it streams the weights faster than OpenBLAS
-/// sgemv (measured by `megalodon-bench quant-kernels`; see BENCHMARKS.md).
+/// `y = W · x` for f32 weights and one activation row with our AVX2 or AVX-512 kernel
+/// (`qk_f32_matvec`), split across `ThreadPool.shared`: used for decode where it streams the weights
+/// faster than OpenBLAS sgemv (measured by `megalodon-bench quant-kernels`; see BENCHMARKS.md).
 public enum FloatMatrixVector {
-    /// Whether the kernel runs here: the preferred kernel variant is AVX-512 VNNI (so
-    /// `MEGALODON_KERNEL=avx2` also turns it off); otherwise callers use BLAS sgemv.
-    public static let isAvailable = KernelVariant.preferred == .avx512VNNI
+    /// Whether the kernel runs here: the preferred kernel variant has one (`MEGALODON_KERNEL=portable`
+    /// turns it off); otherwise callers use BLAS sgemv.
+    public static let isAvailable = hasKernel(.preferred)
 
-    /// y[rows] = weight[rows, columns] · x[columns]. Requires `isAvailable`.
+    /// Whether `variant` has an f32 one-row kernel and runs on this CPU.
+    public static func hasKernel(_ variant: KernelVariant) -> Bool { variant != .portable && variant.isAvailable }
+
+    /// y[rows] = weight[rows, columns] · x[columns]. Requires `hasKernel(variant)`.
     public static func apply(
         _ weight: UnsafePointer<Float>, rows: Int, columns: Int, x: UnsafePointer<Float>,
-        into y: UnsafeMutablePointer<Float>
+        into y: UnsafeMutablePointer<Float>, variant: KernelVariant = .preferred
     ) {
-        precondition(isAvailable, "the f32 matrix-vector kernel needs AVX-512")
+        precondition(hasKernel(variant), "no f32 matrix-vector kernel for \(variant) on this CPU")
         let chunk = max(16, 262_144 / max(columns, 1))
         ThreadPool.shared.parallelFor(rows, minimumChunk: chunk) { range in
-            _ = qk_f32_matvec(KernelVariant.avx512VNNI.rawValue, weight, columns, x, range.lowerBound, range.upperBound, y)
+            _ = qk_f32_matvec(variant.rawValue, weight, columns, x, range.lowerBound, range.upperBound, y)
         }
     }
 }

@@ -74,15 +74,16 @@ struct QuantKernelsBench: ParsableCommand {
                 }
             }
             report("OpenBLAS sgemv f32", floatBytes, sgemv, sgemv)
-            if FloatMatrixVector.isAvailable {
+            for variant in KernelVariant.available where FloatMatrixVector.hasKernel(variant) {
                 let own = measure(bytes: floatBytes, copies: floatCopies) { copy, y in
                     floatMatrices[copy].withUnsafeBufferPointer { w in
                         x.withUnsafeBufferPointer {
-                            FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!)
+                            FloatMatrixVector.apply(
+                                w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!, variant: variant)
                         }
                     }
                 }
-                report("f32 avx512 (own)", floatBytes, own, sgemv)
+                report("f32 \(variant) (own)", floatBytes, own, sgemv)
             }
 
             for dtype in [DType.f16, DType.bf16] {

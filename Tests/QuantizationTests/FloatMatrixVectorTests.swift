@@ -5,13 +5,20 @@ import Testing
 @testable import Quantization
 
 /// The f32 one-row kernel against a Double reference on odd shapes (tails of 1–31 columns, row tiles
-/// of 4 and remainders), and with two threads against one.
+/// of 4 and remainders), for each variant that has one (a variant this CPU cannot run fails with the
+/// reason, as in the other kernel tests), and with two threads against one.
 struct FloatMatrixVectorTests {
-    @Test func matchesReference() throws {
-        guard FloatMatrixVector.isAvailable else {
-            #expect(KernelVariant.preferred != .avx512VNNI)
-            return
-        }
+    static let variants = KernelVariant.allCases.filter { $0 != .portable }
+
+    @Test func thePreferredVariantHasAKernel() {
+        #expect(FloatMatrixVector.isAvailable == (KernelVariant.preferred != .portable))
+        #expect(!FloatMatrixVector.hasKernel(.portable))
+    }
+
+    @Test(arguments: variants)
+    func matchesReference(_ variant: KernelVariant) throws {
+        try KernelVariantCoverage.prerequisite(variant).check()
+        #expect(FloatMatrixVector.hasKernel(variant))
         var generator = SeededGenerator(seed: 17)
         for (rows, columns) in [(1, 1), (3, 15), (4, 16), (5, 33), (7, 576), (9, 1536), (13, 2053)] {
             let w = generator.normals(rows * columns, scale: 0.1), x = generator.normals(columns)
@@ -19,7 +26,8 @@ struct FloatMatrixVectorTests {
             w.withUnsafeBufferPointer { w in
                 x.withUnsafeBufferPointer { x in
                     y.withUnsafeMutableBufferPointer {
-                        FloatMatrixVector.apply(w.baseAddress!, rows: rows, columns: columns, x: x.baseAddress!, into: $0.baseAddress!)
+                        FloatMatrixVector.apply(
+                            w.baseAddress!, rows: rows, columns: columns, x: x.baseAddress!, into: $0.baseAddress!, variant: variant)
                     }
                 }
             }
@@ -29,7 +37,8 @@ struct FloatMatrixVectorTests {
                     exact += Double(w[r * columns + c]) * Double(x[c])
                     magnitude += abs(Double(w[r * columns + c]) * Double(x[c]))
                 }
-                #expect(abs(Double(y[r]) - exact) <= 1e-6 * magnitude + 1e-30, "\(rows)×\(columns) row \(r): \(y[r]) vs \(exact)")
+                #expect(
+                    abs(Double(y[r]) - exact) <= 1e-6 * magnitude + 1e-30, "\(variant) \(rows)×\(columns) row \(r): \(y[r]) vs \(exact)")
             }
         }
     }

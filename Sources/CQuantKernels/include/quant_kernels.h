@@ -104,7 +104,7 @@ size_t qk_panel_row_bytes(const qk_matrix *w);
 void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t *out);
 
 /// f32 weights, one activation row: y[r] = Σ_c W[r, c]·x[c] for r in [row_begin, row_end). Returns 0
-/// (nothing written) when `variant` has no such kernel (only AVX-512 has one; callers use BLAS sgemv).
+/// (nothing written) when `variant` has no such kernel (the portable one has none; callers use BLAS sgemv).
 int qk_f32_matvec(int variant, const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y);
 
 /// IEEE half → float, exact (used by the kernels and exposed for tests).

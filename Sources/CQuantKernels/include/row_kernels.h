@@ -1,13 +1,13 @@
 // Row kernels of the engines' non-matrix work: softmax, SiLU and one-row (decode) attention. Each
-// entry point picks the AVX-512 form at run time when the CPU has AVX-512F, else a portable loop.
-// The AVX-512 exponential is a degree-6 polynomial after range reduction (Cephes' expf coefficients,
+// entry point picks at run time the best form the CPU has: AVX-512F, AVX2 with FMA, else a portable
+// loop. The vector forms' exponential is a degree-6 polynomial after range reduction (Cephes' expf coefficients,
 // within 2 ulp of expf over the softmax and SiLU ranges); the scalar forms call expf.
 #ifndef ROW_KERNELS_H
 #define ROW_KERNELS_H
 
 #include <stddef.h>
 
-// 1 when the vector forms run on this CPU (callers may report it), else 0.
+// The best form this CPU runs: 2 AVX-512F, 1 AVX2 with FMA, 0 portable (callers may report it).
 int rk_vector_available(void);
 
 // x ← softmax(x) over `count` values, the maximum subtracted first, in float.
@@ -27,16 +27,16 @@ void rk_attend_one_row(const float *q, size_t group, size_t head_dim, const floa
 // scores and their softmax (`scores` holds group·total floats), then the softmax-weighted sum of
 // `columns` value columns starting at `values` (query head h's at out + h·out_stride). Each
 // column's sum is the same whatever range of columns a call covers, as long as both halves take the
-// form rk_attend_vector_form gives for the whole head (the form rk_attend_one_row takes) and, in the
-// vector form, ranges are multiples of 16 columns.
+// form rk_attend_vector_form gives for the whole head (the form rk_attend_one_row takes; 0 when the
+// shapes need the portable loop) and, in a vector form, ranges are multiples of 16 columns.
 int rk_attend_vector_form(size_t group, size_t head_dim, size_t value_dim);
 void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
                            size_t key_stride, size_t total, float scale, float *scores);
 void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t total, const float *values,
                           size_t value_stride, size_t columns, float *out, size_t out_stride);
 
-// The same with the form named: `vector` 1 asks for the AVX-512 form (used only when available), 0
-// the portable one. Tests compare the two.
+// The same with the form named: `vector` 2 asks for the AVX-512 form, 1 for AVX2, 0 for the portable
+// loop; a form the CPU lacks runs the best one below it. Tests compare them.
 void rk_softmax_form(int vector, float *x, size_t count);
 void rk_silu_form(int vector, float *x, const float *gate, size_t count);
 void rk_attend_one_row_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
