@@ -7,53 +7,7 @@
 // and per-block scales kept 4-bit at 13 GB/s against 22 GB/s for 8-bit on Zen 5.
 // Included by kernels_avx512.c after decode_avx512.h.
 
-#include <stdlib.h>
 #include "panel_layout.h"
-
-// Rows ahead to prefetch: whole tiles of 4 covering at least 4 KB. SmolLM2's rows are 324–864 bytes,
-// so "the next tile" (as decode_avx512.h fetches) is too close to hide memory latency: on 1536 × 576
-// q4_0, 1 thread, Zen 5, the next tile gave 15.8 GB/s, 4 KB ahead 22.9, 8 KB 21.8, 16 KB 21.0.
-static inline size_t qk_prefetch_rows(size_t row_bytes) {
-    const size_t rows = (4096 + row_bytes - 1) / row_bytes;
-    return (rows + 3) & ~(size_t)3;
-}
-
-// Regroups activation row t into `packed` as panel_layout.h regroups weights (4-bit: the bytes meeting
-// low nibbles, then those meeting high nibbles), and per group 16 lanes of activation scales repeated
-// as the dot lanes need them, then 16 lanes of offset factors (scaled sums, times the scheme's shift
-// when it has no offsets) in the group's own lanes.
-QK_INLINE void QK_FN(panel_pack_activations)(const qk_activations *x, size_t t, const qk_panel_geometry *g, uint8_t *packed,
-                                              float *factors) {
-    const size_t blocks = g->blocks;
-    const int8_t *codes = x->codes + t * x->blocks_per_row * QK_BLOCK;
-    const float *scales = x->scales + t * x->blocks_per_row, *sums = x->scaled_sums + t * x->blocks_per_row;
-    const float sum_factor = g->has_offsets ? 1.0f : g->shift;
-    uint8_t *high = packed + g->padded_blocks * 16;
-    for (size_t b0 = 0; b0 < g->padded_blocks;) {
-        const int G = qk_panel_group_size(g, b0);
-        for (int k = 0; k < G; k++) {
-            const size_t b = b0 + (size_t)k;
-            uint8_t block[QK_BLOCK];
-            if (b < blocks) memcpy(block, codes + b * QK_BLOCK, QK_BLOCK);
-            else memset(block, 0, QK_BLOCK);
-            if (g->four_bit) {
-                for (size_t q = 0; q < 4; q++) {
-                    memcpy(packed + b0 * 16 + (q * (size_t)G + (size_t)k) * 4, block + 4 * q, 4);
-                    memcpy(high + b0 * 16 + (q * (size_t)G + (size_t)k) * 4, block + 16 + 4 * q, 4);
-                }
-            } else {
-                for (size_t q = 0; q < 8; q++) memcpy(packed + b0 * 32 + (q * (size_t)G + (size_t)k) * 4, block + 4 * q, 4);
-            }
-        }
-        for (int lane = 0; lane < 16; lane++) {
-            const size_t repeated = b0 + (size_t)(lane % G), own = b0 + (size_t)lane;
-            factors[lane] = repeated < blocks ? scales[repeated] : 0.0f;
-            factors[16 + lane] = lane < G && own < blocks ? sum_factor * sums[own] : 0.0f;
-        }
-        factors += 32;
-        b0 += (size_t)G;
-    }
-}
 
 // y[r0 + i] for R ≤ 4 panel rows from r0.
 QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g, const uint8_t *act, const float *factors,
@@ -125,34 +79,10 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
 QK_INLINE void QK_FN(panel_rows)(const qk_matrix *w, const qk_panel_geometry *g, const uint8_t *act, const float *factors,
                                   size_t row_begin, size_t row_end, float *y, const int four_bit, const int has_offsets) {
     size_t r = row_begin;
-    const size_t ahead = qk_prefetch_rows(w->panel_row_bytes) * w->panel_row_bytes;
+    const size_t ahead = qk_panel_prefetch_rows(w->panel_row_bytes) * w->panel_row_bytes;
     for (; r + 4 <= row_end; r += 4) QK_FN(panel_tile)(w, g, act, factors, r, y, 4, four_bit, has_offsets, ahead);
     for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead);
 }
 
-// One activation row against the panels: 1 when done, 0 when `w` has no usable panels.
-static int QK_FN(panel_decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
-                               size_t y_stride) {
-    qk_panel_geometry g;
-    if (!w->panels || !qk_panel_geometry_of(w, &g) || g.row_bytes != w->panel_row_bytes || x->blocks_per_row != g.blocks) return 0;
-    const size_t groups = g.padded_blocks / 16 + (size_t)__builtin_popcountl(g.padded_blocks % 16);
-    const size_t code_bytes = g.padded_blocks * QK_BLOCK + 64;  // slack: a half-vector group's load reads past its end
-    const size_t needed = code_bytes + groups * 32 * sizeof(float);
-    _Alignas(64) uint8_t local[16384];
-    uint8_t *scratch = needed <= sizeof(local) ? local : aligned_alloc(64, (needed + 63) & ~(size_t)63);
-    if (!scratch) return 0;
-    float *factors = (float *)(scratch + code_bytes);
-    for (size_t t = 0; t < x->rows; t++) {
-        QK_FN(panel_pack_activations)(x, t, &g, scratch, factors);
-        float *yt = y + t * y_stride;
-        if (g.four_bit) {
-            if (g.has_offsets) QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 1, 1);
-            else QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 1, 0);
-        } else {
-            if (g.has_offsets) QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 0, 1);
-            else QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 0, 0);
-        }
-    }
-    if (scratch != local) free(scratch);
-    return 1;
-}
+#define QK_PANELS_READ_EIGHT_BIT 1
+#include "panel_decode.h"

@@ -47,6 +47,9 @@ typedef __m256 qk_hvec;
 #define QK_HADD(a, b) _mm256_add_ps(a, b)
 #define QK_HSUM(v) qk_sum256(v)
 
+#define QK_INLINE static inline __attribute__((always_inline))
+#include "decode_panels_avx2.h"
+#define QK_HAVE_PANEL_DECODE 1
 #define QK_PREFILL_HEADER "prefill_avx2.h"
 #include "kernel_template.h"
 

@@ -31,6 +31,14 @@ static void qk_panel_read_block(const qk_matrix *w, const qk_panel_geometry *g, 
     for (size_t j = 0; j < g->code_bytes; j++) codes[j] = flip ? (uint8_t)(source[j] ^ 0x80) : source[j];
 }
 
+int qk_panels_read(int variant, const qk_matrix *w) {
+    qk_panel_geometry g;
+    if (!qk_variant_available(variant) || !qk_panel_geometry_of(w, &g)) return 0;
+    // AVX2 reads 4-bit panels without offsets: measured on Zen 3 (SmolLM2-135M, 1 thread, 5 alternating
+    // runs of 128 tokens) Q4_0 decoded 1.19x faster from panels than from the ggml blocks, Q4_1 0.92x.
+    return variant == QK_VARIANT_AVX512_VNNI || (variant == QK_VARIANT_AVX2 && g.four_bit && !g.has_offsets);
+}
+
 void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t *out) {
     qk_panel_geometry g;
     if (!qk_panel_geometry_of(w, &g)) return;

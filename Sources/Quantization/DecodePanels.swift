@@ -3,8 +3,8 @@ import Foundation
 import Tensors
 
 /// A copy of a quantized matrix's rows in the decode panel layout (`qk_panel_pack`): 16 blocks'
-/// codes interleaved so the AVX-512 VNNI one-row kernel adds them in integer lanes with one dpbusd per
-/// 64 bytes and does the float work once per 16 blocks. Decode of ggml Q4_0/Q4_1 blocks in place was
+/// codes interleaved so the one-row kernels add them in integer lanes (AVX-512 VNNI: one dpbusd per 64
+/// bytes; AVX2: maddubs into int16 lanes, 4-bit only) and do the float work once per group. Decode of ggml Q4_0/Q4_1 blocks in place was
 /// bound by unpacking (4-bit about 13 GB/s against 22 GB/s for 8-bit on Zen 5); the panels hold the
 /// same bytes (a half scale per block, codes, offsets) rearranged, so decode reads as many bytes as
 /// before. Prefill and the other variants keep reading the matrix as stored.
@@ -15,16 +15,16 @@ public struct DecodePanels: Sendable {
     /// Bytes of the packed copy.
     public var byteCount: Int { storage.bytes.count }
 
-    /// Packs `matrix` when `variant` reads panels (AVX-512 VNNI), this CPU runs it, and the scheme has a
-    /// panel form (ggml blocks, grouped schemes with f16 scales); nil otherwise.
+    /// Packs `matrix` when `variant` runs on this CPU and reads panels of this scheme (AVX-512 VNNI:
+    /// ggml blocks and grouped schemes with f16 scales; AVX2: the 4-bit ones); nil otherwise.
     public init?(_ matrix: QuantizedMatrix, variant: KernelVariant = .preferred) {
         // Without the CPU check a machine without AVX-512 packed panels for a kernel it cannot run
         // (a copy of every quantized matrix nobody read; the bench that asked for them trapped).
-        // An AVX2 reader of the same panels was tried on Zen 3: see BENCHMARKS.md.
-        guard variant == .avx512VNNI, variant.isAvailable, matrix.rows > 0, matrix.columns > 0 else { return nil }
+        guard matrix.rows > 0, matrix.columns > 0 else { return nil }
         var descriptor = QuantizedLinear.kernelMatrix(matrix, matrix.layout)
+        let readable = withUnsafePointer(to: &descriptor) { qk_panels_read(variant.rawValue, $0) }
         let rowBytes = withUnsafePointer(to: &descriptor) { qk_panel_row_bytes($0) }
-        guard rowBytes > 0 else { return nil }
+        guard readable != 0, rowBytes > 0 else { return nil }
         let rows = matrix.rows
         storage = withExtendedLifetime(matrix) {
             HugePageMemory(count: rows * rowBytes) { base in

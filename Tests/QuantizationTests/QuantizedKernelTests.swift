@@ -42,29 +42,52 @@ struct QuantizedKernelTests {
         try Self.verify(label: label, schemeText: parts[1], scheme: scheme, variant: variant, shapes: shapes, usePanels: false)
     }
 
+    /// Which (variant, scheme) pairs read decode panels: AVX-512 VNNI every scheme with half scales
+    /// (ggml blocks, f16-scaled groups; f32 scales do not copy into panels), AVX2 the 4-bit ones
+    /// without offsets (Q4_0 and symmetric int4).
+    static func readsPanels(_ variant: KernelVariant, _ text: String, _ scheme: QuantizationScheme) -> Bool {
+        let halfScales = scheme.ggmlBlockValues != nil || text.hasSuffix("f16")
+        let fourBitWithoutOffsets = text == "q4_0" || (text.hasPrefix("int4") && text.contains("-sym-"))
+        switch variant {
+        case .portable: return false
+        case .avx2: return halfScales && fourBitWithoutOffsets
+        case .avx512VNNI: return halfScales
+        }
+    }
+
+    static let panelVariants: [KernelVariant] = [.avx2, .avx512VNNI]
+
     /// The one-row kernel over decode panels: every group size (16, and tails of 8, 4, 2 blocks, odd
-    /// block counts padded), row tiles of 4 and a remainder, against the same reference.
-    @Test(arguments: schemes)
-    func decodePanelsMatchDequantizedReference(_ text: String) throws {
+    /// block counts padded), row tiles of 4 and a remainder, against the same reference, for each
+    /// variant that reads panels; a variant this CPU cannot run fails with the reason.
+    @Test(arguments: panelVariants.flatMap { variant in schemes.map { "\(variant)/\($0)" } })
+    func decodePanelsMatchDequantizedReference(_ label: String) throws {
+        let parts = label.split(separator: "/").map(String.init)
+        let variant = try #require(KernelVariant.allCases.first { $0.description == parts[0] })
+        try KernelVariantCoverage.prerequisite(variant).check()
+        let text = parts[1]
         let scheme = try QuantizationScheme(parsing: text)
         let columns = scheme.ggmlBlockValues != nil ? [32, 64, 96, 192, 480, 576, 1536, 1024 + 448] : [1, 33, 97, 389, 576, 965, 1536]
         let shapes = columns.enumerated().map { (outputs: 3 + 2 * $0.offset, columns: $0.element, rows: 1) }
-        guard KernelVariant.avx512VNNI.isAvailable else {
-            #expect(Self.panels(for: scheme) == nil, "panels are only made for the AVX-512 VNNI variant")
-            return
-        }
-        // Panels copy scales as halves: ggml blocks and f16-scaled groups have them, f32 scales do not.
-        let expectPanels = scheme.ggmlBlockValues != nil || text.hasSuffix("f16")
-        #expect((Self.panels(for: scheme) != nil) == expectPanels, "\(text): panels made should be \(expectPanels)")
+        let expectPanels = Self.readsPanels(variant, text, scheme)
+        #expect((Self.panels(for: scheme, variant: variant) != nil) == expectPanels, "\(label): panels made should be \(expectPanels)")
         guard expectPanels else { return }
-        try Self.verify(label: "panels/\(text)", schemeText: text, scheme: scheme, variant: .avx512VNNI, shapes: shapes, usePanels: true)
+        try Self.verify(label: "panels/\(label)", schemeText: text, scheme: scheme, variant: variant, shapes: shapes, usePanels: true)
     }
 
-    static func panels(for scheme: QuantizationScheme) -> DecodePanels? {
+    /// No panels for a variant that does not read them, whatever the CPU: the portable kernel never
+    /// does, so a model on such a CPU holds no second copy of its weights.
+    @Test func thePortableVariantGetsNoPanels() throws {
+        for text in Self.schemes {
+            #expect(Self.panels(for: try QuantizationScheme(parsing: text), variant: .portable) == nil, "\(text)")
+        }
+    }
+
+    static func panels(for scheme: QuantizationScheme, variant: KernelVariant) -> DecodePanels? {
         let matrix = try? [Float](repeating: 0.5, count: 2 * 64).withUnsafeBufferPointer {
             try Quantizer.quantize($0, rows: 2, columns: 64, scheme: scheme)
         }
-        return matrix.flatMap { DecodePanels($0, variant: .avx512VNNI) }
+        return matrix.flatMap { DecodePanels($0, variant: variant) }
     }
 
     static func verify(

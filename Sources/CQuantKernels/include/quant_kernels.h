@@ -94,13 +94,18 @@ void qk_half_matmul(int variant, const uint16_t *w, int is_bf16, size_t columns,
                     const float *x, size_t x_rows, size_t row_begin, size_t row_end,
                     float *y, size_t y_stride);
 
-/// Decode panels: a copy of the weight rows regrouped so that the AVX-512 VNNI one-row kernel adds 16
-/// blocks per dpbusd into integer lanes and pays the float work once per 16 blocks (panel_layout.h).
+/// Decode panels: a copy of the weight rows regrouped so that the one-row kernels add 8 or 16 blocks
+/// per instruction into integer lanes and pay the float work once per group (panel_layout.h).
 /// Bytes of one packed row, a multiple of 4, or 0 when the matrix cannot be packed (grouped with f32
 /// scales, or int8 codes with biases).
 size_t qk_panel_row_bytes(const qk_matrix *w);
-/// Writes weight rows [row_begin, row_end) packed to `out` (row r at (r − row_begin)·qk_panel_row_bytes). With `panels` set, qk_matmul uses them for one activation
-/// row on the AVX-512 VNNI variant; the other variants and prefill read `data` as before.
+/// 1 when `variant` runs on this CPU and reads panels of `w` for one activation row: AVX-512 VNNI for
+/// every matrix that has a panel form, AVX2 for 4-bit ones without offsets (its maddubs cannot take
+/// 8-bit panels; Q4_1 measured slower from panels than from its blocks on Zen 3).
+int qk_panels_read(int variant, const qk_matrix *w);
+/// Writes weight rows [row_begin, row_end) packed to `out` (row r at (r − row_begin)·qk_panel_row_bytes).
+/// With `panels` set, qk_matmul uses them for one activation row on a variant that reads them
+/// (qk_panels_read); the other variants and prefill read `data` as before.
 void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t *out);
 
 /// f32 weights, one activation row: y[r] = Σ_c W[r, c]·x[c] for r in [row_begin, row_end). Returns 0
