@@ -1,4 +1,5 @@
 import CQuantKernels
+import Tensors
 
 /// Activation rows quantized once per matmul to int8 blocks of 32 (x ≈ scale·code), the form the
 /// integer kernels consume. Reuse one value for several matrices that read the same input.
@@ -15,20 +16,28 @@ public struct QuantizedActivations: Sendable {
     public init(_ x: UnsafeBufferPointer<Float>, rows: Int, columns: Int) {
         precondition(rows >= 0 && columns >= 0 && x.count == rows * columns, "activation buffer does not hold rows × columns values")
         let blocks = (columns + QuantizedLayout.blockValues - 1) / QuantizedLayout.blockValues
-        var codes = [Int8](repeating: 0, count: rows * blocks * QuantizedLayout.blockValues)
-        var scales = [Float](repeating: 0, count: rows * blocks)
-        var sums = [Float](repeating: 0, count: rows * blocks)
-        codes.withUnsafeMutableBufferPointer { codePointer in
-            scales.withUnsafeMutableBufferPointer { scalePointer in
-                sums.withUnsafeMutableBufferPointer { sumPointer in
-                    for row in 0..<rows {
-                        qk_quantize_activation_row(
-                            x.baseAddress! + row * columns, columns, blocks,
-                            codePointer.baseAddress! + row * blocks * QuantizedLayout.blockValues,
-                            scalePointer.baseAddress! + row * blocks, sumPointer.baseAddress! + row * blocks)
+        let rowCodes = blocks * QuantizedLayout.blockValues
+        // Every element is written by the kernel (blocks past `columns` get zero codes), so the arrays
+        // start uninitialized; rows are split across the pool (prefill quantizes hundreds of rows).
+        var scales = [Float](repeating: 0, count: 0)
+        var sums = [Float](repeating: 0, count: 0)
+        let codes = [Int8](unsafeUninitializedCapacity: rows * rowCodes) { codePointer, codesWritten in
+            scales = [Float](unsafeUninitializedCapacity: rows * blocks) { scalePointer, scalesWritten in
+                sums = [Float](unsafeUninitializedCapacity: rows * blocks) { sumPointer, sumsWritten in
+                    let quantizedRows = rowCodes > 0 ? rows : 0  // no columns: nothing to write or point at
+                    ThreadPool.shared.parallelFor(quantizedRows, minimumChunk: max(1, 65_536 / max(columns, 1))) { range in
+                        for row in range {
+                            qk_quantize_activation_row(
+                                x.baseAddress! + row * columns, columns, blocks,
+                                codePointer.baseAddress! + row * rowCodes,
+                                scalePointer.baseAddress! + row * blocks, sumPointer.baseAddress! + row * blocks)
+                        }
                     }
+                    sumsWritten = rows * blocks
                 }
+                scalesWritten = rows * blocks
             }
+            codesWritten = rows * rowCodes
         }
         self.rows = rows
         self.columns = columns

@@ -48,10 +48,13 @@ public enum QuantizedLinear {
                             scaled_sums: sums.baseAddress)
                         withUnsafePointer(to: descriptor) { weights in
                             withUnsafePointer(to: inputs) { inputs in
-                                // Enough rows per part that a part is worth a thread hop: about 1 M weights. On
-                                // SmolLM2's 0.9 M-weight matrices (16 µs at 1 thread, Zen 5) two threads gained
-                                // nothing with 256 K-weight parts and made Q4_0 decode 5% slower.
-                                let chunk = max(16, (1 << 20) / max(matrix.columns, 1))
+                                // Enough rows per part that a part is worth a thread hop: about 1 M weight ×
+                                // activation-row products. On SmolLM2's 0.9 M-weight matrices (16 µs at 1 thread,
+                                // Zen 5) two threads gained nothing for one activation row with 256 K-weight parts
+                                // and made Q4_0 decode 5% slower; counting weights alone also kept prefill (512
+                                // rows, 512× the work) on one thread.
+                                let work = max(matrix.columns * activations.rows, 1)
+                                let chunk = max(16, (1 << 20) / work)
                                 ThreadPool.shared.parallelFor(outputs, minimumChunk: chunk) { range in
                                     qk_matmul(
                                         variant.rawValue, weights, inputs, range.lowerBound, range.upperBound,
