@@ -48,13 +48,7 @@ public enum QuantizedLinear {
                             scaled_sums: sums.baseAddress)
                         withUnsafePointer(to: descriptor) { weights in
                             withUnsafePointer(to: inputs) { inputs in
-                                // Enough rows per part that a part is worth a thread hop: about 1 M weight ×
-                                // activation-row products. On SmolLM2's 0.9 M-weight matrices (16 µs at 1 thread,
-                                // Zen 5) two threads gained nothing for one activation row with 256 K-weight parts
-                                // and made Q4_0 decode 5% slower; counting weights alone also kept prefill (512
-                                // rows, 512× the work) on one thread.
-                                let work = max(matrix.columns * activations.rows, 1)
-                                let chunk = max(16, (1 << 20) / work)
+                                let chunk = max(16, minimumPartWork(variant) / max(matrix.columns * activations.rows, 1))
                                 ThreadPool.shared.parallelFor(outputs, minimumChunk: chunk) { range in
                                     qk_matmul(
                                         variant.rawValue, weights, inputs, range.lowerBound, range.upperBound,
@@ -66,6 +60,15 @@ public enum QuantizedLinear {
                 }
             }
         }
+    }
+
+    /// Weight × activation-row products a part needs to be worth a thread hop, from 2-thread decode of
+    /// SmolLM2-135M Q4_0 (0.3-0.9 M-weight layer matrices; prefill's hundreds of rows always split).
+    /// AVX-512 VNNI panels take about 16 µs for 0.9 M weights (Zen 5): 256 K-weight parts gained nothing
+    /// and made decode 5% slower, so 1 M. The AVX2 kernels are 2-3x slower per weight: on Zen 3, 128 K
+    /// parts decoded at 155-172 tok/s against 114-127 with 1 M (megalodon-generate, 128 tokens, paired).
+    static func minimumPartWork(_ variant: KernelVariant) -> Int {
+        variant == .avx512VNNI ? 1 << 20 : 1 << 17
     }
 
     /// Convenience returning a new array of rows × matrix.rows outputs.
