@@ -9,6 +9,9 @@ float qk_half_to_float(uint16_t h) { return qk_half_bits_to_float(h); }
 
 #if QK_HAVE_X86_VARIANTS
 #include <immintrin.h>
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#include "x86_common.h"
+#pragma clang attribute pop
 
 // The same quantization, 32 values per block in two vectors; every step matches the scalar loop's
 // float operation (one multiply by the same reciprocal, roundf's half-away-from-zero rounding, the same
@@ -66,10 +69,7 @@ static void qk_quantize_activation_row_avx2(const float *x, size_t columns, size
             v[k] = _mm256_maskload_ps(x + begin + 8 * k, live);
             amax = _mm256_max_ps(_mm256_andnot_ps(sign_bit, v[k]), amax);  // a NaN lane yields amax, as fmaxf ignores NaN
         }
-        __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
-        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-        m = _mm_max_ss(m, _mm_movehdup_ps(m));
-        const float d = _mm_cvtss_f32(m) / 127.0f;
+        const float d = qk_max256(amax) / 127.0f;
         const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
         __m256i code[4];
         __m256i sum = _mm256_setzero_si256();

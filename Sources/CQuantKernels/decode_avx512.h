@@ -177,7 +177,6 @@ QK_INLINE void QK_FN(decode_tile)(const qk_matrix *w, const qk_activations *x, s
 QK_INLINE void QK_FN(decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end,
                               float *y, size_t y_stride, const int layout, const int codes, const int f16,
                               const int biased) {
-    if (QK_FN(panel_decode)(w, x, row_begin, row_end, y, y_stride)) return;
     for (size_t t = 0; t < x->rows; t++) {
         float *yt = y + t * y_stride;
         size_t r = row_begin;

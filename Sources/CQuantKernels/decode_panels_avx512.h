@@ -5,7 +5,7 @@
 // 4-bit codes two masks and a shift, and dpbusd: about two instructions per block, so the kernel waits
 // on memory rather than on the core, unlike decode_avx512.h on the ggml blocks where nibble gathers
 // and per-block scales kept 4-bit at 13 GB/s against 22 GB/s for 8-bit on Zen 5.
-// Included by kernels_avx512.c after decode_avx512.h.
+// Included by kernels_avx512.c before decode_avx512.h and kernel_template.h.
 
 #include "panel_layout.h"
 

@@ -140,15 +140,16 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
 QK_INLINE void QK_FN(matmul_specialised)(const qk_matrix *w, const qk_activations *x, size_t row_begin,
                                           size_t row_end, float *y, size_t y_stride, const int layout,
                                           const int codes, const int f16, const int biased) {
-#if defined(QK_HAVE_DECODE)
+#ifdef QK_HAVE_PANEL_DECODE
+    // Panels when the matrix has them and the variant reads them (AVX2: 4-bit without offsets); else
+    // the variant's one-row kernel or the tiles below.
+    if (x->rows == 1 && QK_FN(panel_decode)(w, x, row_begin, row_end, y, y_stride)) return;
+#endif
+#ifdef QK_HAVE_DECODE
     if (x->rows == 1) {
         QK_FN(decode)(w, x, row_begin, row_end, y, y_stride, layout, codes, f16, biased);
         return;
     }
-#elif defined(QK_HAVE_PANEL_DECODE)
-    // A variant whose panel reader covers only some schemes (AVX2: 4-bit without offsets) keeps the
-    // tiles for the rest.
-    if (x->rows == 1 && QK_FN(panel_decode)(w, x, row_begin, row_end, y, y_stride)) return;
 #endif
 #ifdef QK_HAVE_PREFILL
     if (x->rows >= QK_PREFILL_MIN_ROWS && QK_FN(prefill)(w, x, row_begin, row_end, y, y_stride, layout, codes, f16, biased)) return;

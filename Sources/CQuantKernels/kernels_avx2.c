@@ -49,7 +49,6 @@ typedef __m256 qk_hvec;
 
 #define QK_INLINE static inline __attribute__((always_inline))
 #include "decode_panels_avx2.h"
-#define QK_HAVE_PANEL_DECODE 1
 #define QK_PREFILL_HEADER "prefill_avx2.h"
 #include "kernel_template.h"
 
@@ -68,8 +67,7 @@ static void qk_f32_rows_avx2(const float *w, size_t columns, const float *x, siz
         }
     }
     for (; c < columns; c += 8) {
-        const int left = columns - c >= 8 ? 8 : (int)(columns - c);
-        const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256i live = qk_live8(columns - c);
         const __m256 xv = _mm256_maskload_ps(x + c, live);
         for (int i = 0; i < R; i++) acc[i][0] = _mm256_fmadd_ps(_mm256_maskload_ps(rows[i] + c, live), xv, acc[i][0]);
     }

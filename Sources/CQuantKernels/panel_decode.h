@@ -35,3 +35,4 @@ static int QK_FN(panel_decode)(const qk_matrix *w, const qk_activations *x, size
     if (scratch != local) free(scratch);
     return 1;
 }
+#define QK_HAVE_PANEL_DECODE 1

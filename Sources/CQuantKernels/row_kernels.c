@@ -185,6 +185,7 @@ static void attend_weigh_avx512(const float *scores, size_t group, size_t total,
 // ---- AVX2 forms (CPUs without AVX-512, e.g. AMD Zen 2/3): the same loops with 8 lanes ----
 #if RK_X86
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#include "x86_common.h"
 
 // exp16's polynomial; 2^n is applied as two halves built in the exponent field, so that results below
 // the normal range come out subnormal or zero as expf's do.
@@ -209,42 +210,25 @@ static inline __m256 exp8(__m256 x) {
     return _mm256_mul_ps(_mm256_mul_ps(p, low_power), high_power);
 }
 
-static inline __m256i live8(size_t left) {
-    const int count = left >= 8 ? 8 : (int)left;
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-static inline float max8(__m256 v) {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
-}
-
-static inline float sum8(__m256 v) {
-    __m128 m = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    m = _mm_add_ps(m, _mm_movehl_ps(m, m));
-    return _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
-}
-
 static void softmax_avx2(float *x, size_t count) {
     const __m256 lowest = _mm256_set1_ps(-INFINITY);
     __m256 maximum = lowest;
     for (size_t i = 0; i < count; i += 8) {
-        const __m256i m = live8(count - i);
+        const __m256i m = qk_live8(count - i);
         const __m256 v = _mm256_blendv_ps(lowest, _mm256_maskload_ps(x + i, m), _mm256_castsi256_ps(m));
         maximum = _mm256_max_ps(maximum, v);
     }
-    const __m256 top = _mm256_set1_ps(max8(maximum));
+    const __m256 top = _mm256_set1_ps(qk_max256(maximum));
     __m256 total = _mm256_setzero_ps();
     for (size_t i = 0; i < count; i += 8) {
-        const __m256i m = live8(count - i);
+        const __m256i m = qk_live8(count - i);
         const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), top)), _mm256_castsi256_ps(m));
         _mm256_maskstore_ps(x + i, m, e);
         total = _mm256_add_ps(total, e);
     }
-    const __m256 scale = _mm256_set1_ps(1 / sum8(total));
+    const __m256 scale = _mm256_set1_ps(1 / qk_sum256(total));
     for (size_t i = 0; i < count; i += 8) {
-        const __m256i m = live8(count - i);
+        const __m256i m = qk_live8(count - i);
         _mm256_maskstore_ps(x + i, m, _mm256_mul_ps(_mm256_maskload_ps(x + i, m), scale));
     }
 }
@@ -252,7 +236,7 @@ static void softmax_avx2(float *x, size_t count) {
 static void silu_avx2(float *x, const float *gate, size_t count) {
     const __m256 one = _mm256_set1_ps(1.0f);
     for (size_t i = 0; i < count; i += 8) {
-        const __m256i m = live8(count - i);
+        const __m256i m = qk_live8(count - i);
         const __m256 v = _mm256_maskload_ps(x + i, m);
         __m256 s = _mm256_div_ps(v, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), v))));
         if (gate) s = _mm256_mul_ps(s, _mm256_maskload_ps(gate + i, m));
@@ -270,7 +254,7 @@ static void attend_scores_avx2(const float *q, size_t group, size_t head_dim, co
             const __m256 kv = _mm256_loadu_ps(k + d);
             for (size_t h = 0; h < group; h++) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * head_dim + d), kv, acc[h]);
         }
-        for (size_t h = 0; h < group; h++) scores[h * total + j] = scale * sum8(acc[h]);
+        for (size_t h = 0; h < group; h++) scores[h * total + j] = scale * qk_sum256(acc[h]);
     }
     for (size_t h = 0; h < group; h++) softmax_avx2(scores + h * total, total);
 }

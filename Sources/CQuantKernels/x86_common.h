@@ -1,6 +1,6 @@
-// Pieces the AVX2 and AVX-512 variants share: 256-bit float accumulators and the weight-block form.
-// Included after each variant's `#pragma clang attribute push`, so every copy is compiled for that
-// variant's instruction set.
+// Pieces the AVX2 and AVX-512 variants share: 256-bit float accumulators, reductions and lane masks,
+// and the weight-block form. Included after a `#pragma clang attribute push` of AVX2 or more (the
+// variant files, row_kernels.c, activations.c), so every copy is compiled for that instruction set.
 #ifndef QUANT_KERNELS_X86_COMMON_H
 #define QUANT_KERNELS_X86_COMMON_H
 
@@ -16,6 +16,18 @@ static inline float qk_sum256(__m256 v) {
     sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
     sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
     return _mm_cvtss_f32(sum);
+}
+
+static inline float qk_max256(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+}
+
+// All-ones in the first min(left, 8) int32 lanes: the mask of a loop's last, partial vector.
+static inline __m256i qk_live8(size_t left) {
+    const int count = left >= 8 ? 8 : (int)left;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 // A weight block as an unsigned × signed byte product wants it: unsigned magnitudes, plus the signs

@@ -19,8 +19,8 @@ public struct QuantizedActivations: Sendable {
         let rowCodes = blocks * QuantizedLayout.blockValues
         // Every element is written by the kernel (blocks past `columns` get zero codes), so the arrays
         // start uninitialized; rows are split across the pool (prefill quantizes hundreds of rows).
-        var scales = [Float](repeating: 0, count: 0)
-        var sums = [Float](repeating: 0, count: 0)
+        var scales: [Float] = []
+        var sums: [Float] = []
         let codes = [Int8](unsafeUninitializedCapacity: rows * rowCodes) { codePointer, codesWritten in
             scales = [Float](unsafeUninitializedCapacity: rows * blocks) { scalePointer, scalesWritten in
                 sums = [Float](unsafeUninitializedCapacity: rows * blocks) { sumPointer, sumsWritten in
