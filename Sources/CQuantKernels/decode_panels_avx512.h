@@ -84,5 +84,5 @@ QK_INLINE void QK_FN(panel_rows)(const qk_matrix *w, const qk_panel_geometry *g,
     for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead);
 }
 
-#define QK_PANELS_READ_EIGHT_BIT 1
+#define QK_PANELS_READABLE(g) 1
 #include "panel_decode.h"

@@ -1,7 +1,6 @@
 // One activation row against decode panels (panel_layout.h): the parts every panel reader shares. The
 // including variant defines QK_FN, QK_INLINE, QK_FN(panel_rows)(…, four_bit, has_offsets) and
-// QK_PANELS_READ_EIGHT_BIT (0 when it reads only 4-bit panels: AVX2's maddubs cannot take the unsigned
-// 8-bit codes, 255·127 pairs overflow int16).
+// QK_PANELS_READABLE(g), true for the panel geometries it reads (AVX2: none with offsets).
 
 #include <stdlib.h>
 #include "panel_layout.h"
@@ -11,7 +10,7 @@ static int QK_FN(panel_decode)(const qk_matrix *w, const qk_activations *x, size
                                size_t y_stride) {
     qk_panel_geometry g;
     if (!w->panels || !qk_panel_geometry_of(w, &g) || g.row_bytes != w->panel_row_bytes || x->blocks_per_row != g.blocks) return 0;
-    if (!g.four_bit && !QK_PANELS_READ_EIGHT_BIT) return 0;
+    if (!QK_PANELS_READABLE(&g)) return 0;
     const size_t groups = g.padded_blocks / 16 + (size_t)__builtin_popcountl(g.padded_blocks % 16);
     const size_t code_bytes = g.padded_blocks * QK_BLOCK + 64;  // slack: a half-vector group's load reads past its end
     const size_t needed = code_bytes + groups * 32 * sizeof(float);
@@ -26,10 +25,8 @@ static int QK_FN(panel_decode)(const qk_matrix *w, const qk_activations *x, size
             if (g.has_offsets) QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 1, 1);
             else QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 1, 0);
         } else {
-#if QK_PANELS_READ_EIGHT_BIT
             if (g.has_offsets) QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 0, 1);
             else QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 0, 0);
-#endif
         }
     }
     if (scratch != local) free(scratch);

@@ -4,7 +4,7 @@ import Tensors
 
 /// A copy of a quantized matrix's rows in the decode panel layout (`qk_panel_pack`): 16 blocks'
 /// codes interleaved so the one-row kernels add them in integer lanes (AVX-512 VNNI: one dpbusd per 64
-/// bytes; AVX2: maddubs into int16 lanes, 4-bit only) and do the float work once per group. Decode of ggml Q4_0/Q4_1 blocks in place was
+/// bytes; AVX2: maddubs into int16 or int32 lanes) and do the float work once per group. Decode of ggml Q4_0/Q4_1 blocks in place was
 /// bound by unpacking (4-bit about 13 GB/s against 22 GB/s for 8-bit on Zen 5); the panels hold the
 /// same bytes (a half scale per block, codes, offsets) rearranged, so decode reads as many bytes as
 /// before. Prefill and the other variants keep reading the matrix as stored.
@@ -16,7 +16,8 @@ public struct DecodePanels: Sendable {
     public var byteCount: Int { storage.bytes.count }
 
     /// Packs `matrix` when `variant` runs on this CPU and reads panels of this scheme (AVX-512 VNNI:
-    /// ggml blocks and grouped schemes with f16 scales; AVX2: the 4-bit ones); nil otherwise.
+    /// ggml blocks and grouped schemes with f16 scales; AVX2: the same but 8-bit codes with
+    /// offsets); nil otherwise.
     public init?(_ matrix: QuantizedMatrix, variant: KernelVariant = .preferred) {
         // Without the CPU check a machine without AVX-512 packed panels for a kernel it cannot run
         // (a copy of every quantized matrix nobody read; the bench that asked for them trapped).

@@ -47,10 +47,10 @@ struct QuantizedKernelTests {
     /// without offsets (Q4_0 and symmetric int4).
     static func readsPanels(_ variant: KernelVariant, _ text: String, _ scheme: QuantizationScheme) -> Bool {
         let halfScales = scheme.ggmlBlockValues != nil || text.hasSuffix("f16")
-        let fourBitWithoutOffsets = text == "q4_0" || (text.hasPrefix("int4") && text.contains("-sym-"))
+        let eightBitWithOffsets = text.hasPrefix("int8") && text.contains("-asym-")
         switch variant {
         case .portable: return false
-        case .avx2: return halfScales && fourBitWithoutOffsets
+        case .avx2: return halfScales && !eightBitWithOffsets
         case .avx512VNNI: return halfScales
         }
     }
