@@ -44,6 +44,42 @@ static void rows_portable(const uint16_t *w, size_t columns, const float *x, siz
 }
 
 #if BF16MV_X86
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+
+static inline float sum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+static inline __m256 widen8(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+
+// R ≤ 4 rows from r: 8 lanes, each x vector loaded once for all R rows; the last columns % 8 in scalar.
+static inline void rows_avx2_tile(const uint16_t *w, size_t columns, const float *x, size_t r, float *y, const int R) {
+    const size_t full = columns & ~(size_t)7;
+    const uint16_t *rows[4];
+    __m256 acc[4];
+    for (int i = 0; i < R; i++) { rows[i] = w + (r + (size_t)i) * columns; acc[i] = _mm256_setzero_ps(); }
+    for (size_t c = 0; c < full; c += 8) {
+        const __m256 xv = _mm256_loadu_ps(x + c);
+        for (int i = 0; i < R; i++) acc[i] = _mm256_fmadd_ps(widen8(rows[i] + c), xv, acc[i]);
+    }
+    for (int i = 0; i < R; i++) {
+        float sum = sum8(acc[i]);
+        for (size_t c = full; c < columns; c++) sum += bf16_to_float(rows[i][c]) * x[c];
+        y[i] = sum;
+    }
+}
+
+static void rows_avx2(const uint16_t *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y) {
+    size_t r = row_begin;
+    for (; r + 4 <= row_end; r += 4) rows_avx2_tile(w, columns, x, r, y + (r - row_begin), 4);
+    for (; r < row_end; r++) rows_avx2_tile(w, columns, x, r, y + (r - row_begin), 1);
+}
+#pragma clang attribute pop
+
 #pragma clang attribute push(__attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl"))), apply_to = function)
 
 static inline void store4(float *y, __m512 a0, __m512 a1, __m512 a2, __m512 a3) {
@@ -170,6 +206,9 @@ int bf16mv_available(int variant) {
     case BF16MV_AVX512BF16:
         __builtin_cpu_init();
         return bf16mv_available(BF16MV_AVX512F) && __builtin_cpu_supports("avx512bf16");
+    case BF16MV_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     default: return 0;
     }
@@ -180,7 +219,8 @@ int bf16mv_available(int variant) {
 // MEGALODON logits by more than the 1e-5 the engines are held to; it is there to be forced
 // (MEGALODON_BF16_KERNEL=avx512-bf16) and measured.
 int bf16mv_best(void) {
-    return bf16mv_available(BF16MV_AVX512F) ? BF16MV_AVX512F : BF16MV_PORTABLE;
+    if (bf16mv_available(BF16MV_AVX512F)) return BF16MV_AVX512F;
+    return bf16mv_available(BF16MV_AVX2) ? BF16MV_AVX2 : BF16MV_PORTABLE;
 }
 
 const char *bf16mv_name(int variant) {
@@ -188,6 +228,7 @@ const char *bf16mv_name(int variant) {
     case BF16MV_PORTABLE: return "portable";
     case BF16MV_AVX512F: return "avx512f-widen";
     case BF16MV_AVX512BF16: return "avx512-bf16";
+    case BF16MV_AVX2: return "avx2-widen";
     default: return "unknown";
     }
 }
@@ -211,6 +252,7 @@ void bf16mv_rows(int variant, const uint16_t *w, size_t columns, const float *x,
 #if BF16MV_X86
     case BF16MV_AVX512F: rows_avx512f(w, columns, x, row_begin, row_end, y); return;
     case BF16MV_AVX512BF16: rows_avx512bf16(w, columns, prepared, row_begin, row_end, y); return;
+    case BF16MV_AVX2: rows_avx2(w, columns, x, row_begin, row_end, y); return;
 #endif
     default: (void)prepared; rows_portable(w, columns, x, row_begin, row_end, y); return;
     }

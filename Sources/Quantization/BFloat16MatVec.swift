@@ -4,14 +4,15 @@ import Tensors
 
 /// `y = W · x` for a bf16 weight matrix `W[outputs, inputs]` and one f32 row `x` (decode), with the
 /// kernels reading the bf16 weights directly (`bf16_matvec.c`): AVX-512F widening where the CPU has
-/// it, a portable loop elsewhere, chosen at run time; both compute exact f32 products. AVX-512 BF16
-/// `vdpbf16ps` (x rounded to ~16 mantissa bits) is used only when forced:
-/// `MEGALODON_BF16_KERNEL=portable|avx512f-widen|avx512-bf16` (benchmarks compare them).
+/// it, else AVX2 widening, else a portable loop, chosen at run time; all compute exact f32 products.
+/// AVX-512 BF16 `vdpbf16ps` (x rounded to ~16 mantissa bits) is used only when forced:
+/// `MEGALODON_BF16_KERNEL=portable|avx2-widen|avx512f-widen|avx512-bf16` (benchmarks compare them).
 public enum BFloat16MatVec {
     public enum Variant: Int32, CaseIterable, Sendable, CustomStringConvertible, RuntimeSelectedKernel {
         case portable = 0
         case avx512Widen = 1
         case avx512BF16 = 2
+        case avx2Widen = 3
 
         public var isAvailable: Bool { bf16mv_available(rawValue) != 0 }
         public var description: String { String(cString: bf16mv_name(rawValue)) }

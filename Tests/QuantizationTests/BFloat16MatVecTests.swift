@@ -54,7 +54,9 @@ struct BFloat16MatVecTests {
     @Test func theChosenVariantIsTheBestExactOneUnlessForced() {
         #expect(BFloat16MatVec.Variant.selected.isAvailable)
         if ProcessInfo.processInfo.environment["MEGALODON_BF16_KERNEL"] == nil {
-            let expected: BFloat16MatVec.Variant = BFloat16MatVec.Variant.avx512Widen.isAvailable ? .avx512Widen : .portable
+            let expected: BFloat16MatVec.Variant =
+                BFloat16MatVec.Variant.avx512Widen.isAvailable
+                ? .avx512Widen : BFloat16MatVec.Variant.avx2Widen.isAvailable ? .avx2Widen : .portable
             #expect(BFloat16MatVec.Variant.selected == expected)
         }
     }

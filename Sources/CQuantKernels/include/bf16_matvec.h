@@ -10,7 +10,8 @@ enum {
     BF16MV_PORTABLE = 0,   // scalar: widen each weight (a 16-bit shift) and multiply-add in f32
     BF16MV_AVX512F = 1,    // 16 lanes: widen by shift, f32 FMA (exact products)
     BF16MV_AVX512BF16 = 2, // vdpbf16ps on the bf16 weights; x split into bf16 hi + lo parts (~16-bit mantissa)
-    BF16MV_COUNT = 3
+    BF16MV_AVX2 = 3,       // 8 lanes: widen by shift, f32 FMA (exact products), for CPUs without AVX-512
+    BF16MV_COUNT = 4
 };
 
 int bf16mv_available(int variant);
