@@ -45,12 +45,7 @@ static void rows_portable(const uint16_t *w, size_t columns, const float *x, siz
 
 #if BF16MV_X86
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-
-static inline float sum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
+#include "x86_common.h"
 
 static inline __m256 widen8(const uint16_t *p) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
@@ -67,7 +62,7 @@ static inline void rows_avx2_tile(const uint16_t *w, size_t columns, const float
         for (int i = 0; i < R; i++) acc[i] = _mm256_fmadd_ps(widen8(rows[i] + c), xv, acc[i]);
     }
     for (int i = 0; i < R; i++) {
-        float sum = sum8(acc[i]);
+        float sum = qk_sum256(acc[i]);
         for (size_t c = full; c < columns; c++) sum += bf16_to_float(rows[i][c]) * x[c];
         y[i] = sum;
     }

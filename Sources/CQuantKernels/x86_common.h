@@ -1,6 +1,6 @@
 // Pieces the AVX2 and AVX-512 variants share: 256-bit float accumulators, reductions and lane masks,
 // and the weight-block form. Included after a `#pragma clang attribute push` of AVX2 or more (the
-// variant files, row_kernels.c, activations.c), so every copy is compiled for that instruction set.
+// variant files, row_kernels.c, activations.c, bf16_matvec.c), so every copy is compiled for that instruction set.
 #ifndef QUANT_KERNELS_X86_COMMON_H
 #define QUANT_KERNELS_X86_COMMON_H
 
