@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "Provenance", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Provenance", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CommandSupportTests", dependencies: ["CommandSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -15,6 +15,17 @@ public final class ProgressReporter {
             case .items: return String(format: "%.0f", amount)
             }
         }
+
+        /// A rate per second, with three significant figures below 100: a 7B evaluation scores about
+        /// 0.2 items a second, which whole numbers showed as "0/s".
+        func formatRate(_ perSecond: Double) -> String {
+            let number = String(format: perSecond < 10 ? "%.2f" : perSecond < 100 ? "%.1f" : "%.0f", perSecond)
+            switch self {
+            case .bytes: return ByteCountText.format(perSecond)
+            case .tokens: return number + " tok"
+            case .items: return number
+            }
+        }
     }
 
     private let label: String
@@ -60,7 +71,7 @@ public final class ProgressReporter {
         let percent = total > 0 ? 100 * done / total : 100
         var line = String(
             format: "%@%@: %@ / %@ (%.1f%%), %@/s", terminal ? "\r" : "", label, unit.format(done), unit.format(total), percent,
-            unit.format(rate))
+            unit.formatRate(rate))
         line += final ? String(format: ", %.1f s\n", elapsed) : String(format: ", ETA %.0f s%@", remaining, terminal ? "   " : "\n")
         FileHandle.standardError.write(Data(line.utf8))
     }
