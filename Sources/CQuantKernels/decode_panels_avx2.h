@@ -117,6 +117,5 @@ QK_INLINE void QK_FN(panel_rows)(const qk_matrix *w, const qk_panel_geometry *g,
     for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead);
 }
 
-// 4-bit panels, and 8-bit ones without offsets whose codes are signed (stored as q + 128).
-#define QK_PANELS_READABLE(g) ((g)->four_bit || (!(g)->has_offsets && (g)->shift == -128.0f))
+#define QK_PANELS_READABLE(g) qk_panel_avx2_readable(g)
 #include "panel_decode.h"

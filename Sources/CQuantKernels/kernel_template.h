@@ -141,7 +141,7 @@ QK_INLINE void QK_FN(matmul_specialised)(const qk_matrix *w, const qk_activation
                                           size_t row_end, float *y, size_t y_stride, const int layout,
                                           const int codes, const int f16, const int biased) {
 #ifdef QK_HAVE_PANEL_DECODE
-    // Panels when the matrix has them and the variant reads them (AVX2: 4-bit without offsets); else
+    // Panels when the matrix has them and the variant reads them (AVX2: not 8-bit codes with offsets); else
     // the variant's one-row kernel or the tiles below.
     if (x->rows == 1 && QK_FN(panel_decode)(w, x, row_begin, row_end, y, y_stride)) return;
 #endif

@@ -1,6 +1,6 @@
 // One activation row against decode panels (panel_layout.h): the parts every panel reader shares. The
 // including variant defines QK_FN, QK_INLINE, QK_FN(panel_rows)(…, four_bit, has_offsets) and
-// QK_PANELS_READABLE(g), true for the panel geometries it reads (AVX2: none with offsets).
+// QK_PANELS_READABLE(g), true for the panel geometries it reads (AVX2: qk_panel_avx2_readable).
 
 #include <stdlib.h>
 #include "panel_layout.h"

@@ -59,6 +59,12 @@ static inline int qk_panel_geometry_of(const qk_matrix *w, qk_panel_geometry *g)
     return 1;
 }
 
+// 1 when the AVX2 reader takes these panels: every 4-bit form, and 8-bit codes without offsets that are
+// signed (stored as q + 128). maddubs' sign trick cannot take an unsigned 8-bit code with an offset.
+static inline int qk_panel_avx2_readable(const qk_panel_geometry *g) {
+    return g->four_bit || (!g->has_offsets && g->shift == -128.0f);
+}
+
 // Size of the group that starts at block b0: 16 while 16 padded blocks remain, else the largest power
 // of two not above what remains (8, 4 or 2).
 static inline int qk_panel_group_size(const qk_panel_geometry *g, size_t b0) {
