@@ -7,9 +7,17 @@ struct Linear: Sendable {
     var outputs: Int { weight.outputs }
 
     func callAsFunction(_ x: [Float], rows: Int) -> [Float] {
-        var y = weight.apply(x, rows: rows)
-        if let bias { VectorMath.addBias(bias, to: &y, rows: rows) }
-        return y
+        Linear.apply([self], to: x, rows: rows)[0]
+    }
+
+    /// Several layers that read the same input, in one pass where the weights allow it
+    /// (`WeightMatrix.apply(_:to:rows:)`); results in order.
+    static func apply(_ layers: [Linear], to x: [Float], rows: Int) -> [[Float]] {
+        var results = WeightMatrix.apply(layers.map(\.weight), to: x, rows: rows)
+        for (index, layer) in layers.enumerated() {
+            if let bias = layer.bias { VectorMath.addBias(bias, to: &results[index], rows: rows) }
+        }
+        return results
     }
 }
 

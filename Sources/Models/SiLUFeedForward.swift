@@ -10,9 +10,10 @@ struct SiLUFeedForward: Sendable {
     var outputs: Int { down.outputs }
 
     func callAsFunction(_ x: [Float], rows: Int) -> [Float] {
-        var hidden = gate(x, rows: rows)
-        if let up {
-            VectorMath.multiplySiLU(&hidden, by: up(x, rows: rows))
+        let projected = Linear.apply([gate] + (up.map { [$0] } ?? []), to: x, rows: rows)
+        var hidden = projected[0]
+        if up != nil {
+            VectorMath.multiplySiLU(&hidden, by: projected[1])
         } else {
             VectorMath.applySiLU(&hidden)
         }

@@ -99,36 +99,106 @@ public struct WeightMatrix: @unchecked Sendable {
     /// `y[rows, outputs] (+)= x[rows, inputs] · Wᵀ`.
     public func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         guard rows > 0, outputs > 0 else { return }
-        if let quantized, arithmetic == .integer {
-            applyQuantized(quantized, x, rows: rows, into: y, accumulate: accumulate)
-        } else if kind == .float(.f32), let base, rows == 1, !accumulate, FloatMatrixVector.isAvailable {
+        switch route(rows: rows, accumulate: accumulate) {
+        case let .quantized(matrix, _):
+            applyQuantized(matrix, x, rows: rows, into: y, accumulate: accumulate)
+        case let .floatOneRow(weight):
             // Decode: our kernel streams f32 weights 1.04–1.4x faster than OpenBLAS sgemv (BENCHMARKS.md).
-            FloatMatrixVector.apply(base.assumingMemoryBound(to: Float.self), rows: outputs, columns: inputs, x: x, into: y)
-        } else if kind == .float(.f32), let base {
-            BLAS.linear(
-                x, rows: rows, inputs: inputs, weight: base.assumingMemoryBound(to: Float.self), outputs: outputs,
-                into: y, accumulate: accumulate)
-        } else if rows == 1, kind == .float(.bf16), let base {
-            BFloat16MatVec.apply(
-                base.assumingMemoryBound(to: UInt16.self), outputs: outputs, inputs: inputs, x: x, into: y,
-                accumulate: accumulate)
-        } else if rows == 1 {
+            FloatMatrixVector.apply(weight, rows: outputs, columns: inputs, x: x, into: y)
+        case let .floatRows(weight):
+            BLAS.linear(x, rows: rows, inputs: inputs, weight: weight, outputs: outputs, into: y, accumulate: accumulate)
+        case let .bFloat16OneRow(weight):
+            BFloat16MatVec.apply(weight, outputs: outputs, inputs: inputs, x: x, into: y, accumulate: accumulate)
+        case .widenedOneRow:
             applyToOneRow(x, into: y, accumulate: accumulate)
-        } else {
+        case .widenedBlocks:
             applyBlockwise(x, rows: rows, into: y, accumulate: accumulate)
         }
     }
 
     /// Array form of `apply`: returns `[rows, outputs]`.
     public func apply(_ x: [Float], rows: Int) -> [Float] {
-        precondition(x.count == rows * inputs, "\(name): input is not \(rows) rows of \(inputs)")
-        var y = [Float](repeating: 0, count: rows * outputs)
+        WeightMatrix.apply([self], to: x, rows: rows)[0]
+    }
+
+    /// `x · Wᵢᵀ` (`[rows, outputs_i]` each) for matrices that read the same input `x[rows, inputs]`.
+    /// Where every matrix takes a path that splits its output rows between threads (quantized
+    /// integer kernels; one-row f32 and bf16 kernels), the products run as one job with the input
+    /// prepared once: a decode step's Q, K and V (or gate and up) cost one hand-off, not three.
+    public static func apply(_ matrices: [WeightMatrix], to x: [Float], rows: Int) -> [[Float]] {
+        var offsets = [0]
+        for matrix in matrices {
+            precondition(x.count == rows * matrix.inputs, "\(matrix.name): input is not \(rows) rows of \(matrix.inputs)")
+            offsets.append(offsets[offsets.count - 1] + rows * matrix.outputs)
+        }
+        var results = [Float](repeating: 0, count: offsets[offsets.count - 1])
         x.withUnsafeBufferPointer { xs in
-            y.withUnsafeMutableBufferPointer { ys in
-                if let xBase = xs.baseAddress, let yBase = ys.baseAddress { apply(xBase, rows: rows, into: yBase) }
+            results.withUnsafeMutableBufferPointer { ys in
+                guard rows > 0, let columns = matrices.first?.inputs, let xBase = xs.baseAddress, let yBase = ys.baseAddress else {
+                    return
+                }
+                let routes = matrices.map { $0.route(rows: rows, accumulate: false) }
+                let quantized = routes.compactMap { route -> (QuantizedMatrix, DecodePanels?)? in
+                    if case let .quantized(matrix, panels) = route { return (matrix, panels) }
+                    return nil
+                }
+                let floats = routes.compactMap { route -> UnsafePointer<Float>? in
+                    if case let .floatOneRow(weight) = route { return weight }
+                    return nil
+                }
+                let bFloats = routes.compactMap { route -> UnsafePointer<UInt16>? in
+                    if case let .bFloat16OneRow(weight) = route { return weight }
+                    return nil
+                }
+                if matrices.count > 1, quantized.count == matrices.count {
+                    let products = quantized.indices.map { index in
+                        QuantizedLinear.Product(
+                            quantized[index].0, panels: quantized[index].1,
+                            into: UnsafeMutableBufferPointer(start: yBase + offsets[index], count: offsets[index + 1] - offsets[index]))
+                    }
+                    QuantizedLinear.apply(products, to: QuantizedActivations(xs, rows: rows, columns: columns))
+                } else if matrices.count > 1, floats.count == matrices.count {
+                    let products = floats.indices.map {
+                        FloatMatrixVector.Product(floats[$0], rows: matrices[$0].outputs, into: yBase + offsets[$0])
+                    }
+                    FloatMatrixVector.apply(products, columns: columns, x: xBase)
+                } else if matrices.count > 1, bFloats.count == matrices.count {
+                    let products = bFloats.indices.map {
+                        BFloat16MatVec.Product(bFloats[$0], rows: matrices[$0].outputs, into: yBase + offsets[$0])
+                    }
+                    BFloat16MatVec.apply(products, inputs: columns, x: xBase)
+                } else {
+                    for (index, matrix) in matrices.enumerated() { matrix.apply(xBase, rows: rows, into: yBase + offsets[index]) }
+                }
             }
         }
-        return y
+        return matrices.indices.map { Array(results[offsets[$0]..<offsets[$0 + 1]]) }
+    }
+
+    /// How `apply` computes a product of `rows` input rows.
+    private enum Route {
+        /// Integer kernels on quantized activations (any number of rows).
+        case quantized(QuantizedMatrix, DecodePanels?)
+        /// Our f32 one-row kernel, reading the weights in place.
+        case floatOneRow(UnsafePointer<Float>)
+        /// BLAS on the f32 weights in place.
+        case floatRows(UnsafePointer<Float>)
+        /// The bf16 one-row kernels, reading the weights in place.
+        case bFloat16OneRow(UnsafePointer<UInt16>)
+        /// f16 (or dequantized) rows widened a block at a time, then dot products.
+        case widenedOneRow
+        /// Blocks of rows widened, then one sgemm per block.
+        case widenedBlocks
+    }
+
+    private func route(rows: Int, accumulate: Bool) -> Route {
+        if let quantized, arithmetic == .integer { return .quantized(quantized, panels) }
+        if kind == .float(.f32), let base {
+            let weight = base.assumingMemoryBound(to: Float.self)
+            return rows == 1 && !accumulate && FloatMatrixVector.isAvailable ? .floatOneRow(weight) : .floatRows(weight)
+        }
+        if rows == 1, kind == .float(.bf16), let base { return .bFloat16OneRow(base.assumingMemoryBound(to: UInt16.self)) }
+        return rows == 1 ? .widenedOneRow : .widenedBlocks
     }
 
     /// Row `index` widened to f32 (embedding lookup).

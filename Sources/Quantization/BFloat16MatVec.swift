@@ -28,20 +28,34 @@ public enum BFloat16MatVec {
         into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, variant: Variant = .selected,
         pool: ThreadPool = .shared
     ) {
+        apply([Product(weights, rows: outputs, into: y)], inputs: inputs, x: x, accumulate: accumulate, variant: variant, pool: pool)
+    }
+
+    public typealias Product = MatrixVectorProduct<UInt16>
+
+    /// Several matrices of `inputs` columns times the same `x`, as one job on the pool (x is
+    /// prepared once for all of them).
+    public static func apply(
+        _ products: [Product], inputs: Int, x: UnsafePointer<Float>, accumulate: Bool = false,
+        variant: Variant = .selected, pool: ThreadPool = .shared
+    ) {
         precondition(variant.isAvailable, "bf16 kernel \(variant) is not available on this CPU")
         let preparedCount = bf16mv_prepared_count(variant.rawValue, inputs)
         let prepared = UnsafeMutablePointer<UInt16>.allocate(capacity: max(preparedCount, 1))
         defer { prepared.deallocate() }
         bf16mv_prepare(variant.rawValue, x, inputs, prepared)
-        pool.parallelFor(outputs, minimumChunk: 64) { range in
+        pool.parallelFor(segments: products.map(\.rows), minimumChunk: 64) { index, range in
+            let product = products[index]
             if !accumulate {
-                bf16mv_rows(variant.rawValue, weights, inputs, x, prepared, range.lowerBound, range.upperBound, y + range.lowerBound)
+                bf16mv_rows(
+                    variant.rawValue, product.weights, inputs, x, prepared, range.lowerBound, range.upperBound,
+                    product.output + range.lowerBound)
                 return
             }
             let partial = UnsafeMutablePointer<Float>.allocate(capacity: range.count)
             defer { partial.deallocate() }
-            bf16mv_rows(variant.rawValue, weights, inputs, x, prepared, range.lowerBound, range.upperBound, partial)
-            for offset in 0..<range.count { y[range.lowerBound + offset] += partial[offset] }
+            bf16mv_rows(variant.rawValue, product.weights, inputs, x, prepared, range.lowerBound, range.upperBound, partial)
+            for offset in 0..<range.count { product.output[range.lowerBound + offset] += partial[offset] }
         }
     }
 }

@@ -17,10 +17,18 @@ public enum FloatMatrixVector {
         _ weight: UnsafePointer<Float>, rows: Int, columns: Int, x: UnsafePointer<Float>,
         into y: UnsafeMutablePointer<Float>, variant: KernelVariant = .preferred
     ) {
+        apply([Product(weight, rows: rows, into: y)], columns: columns, x: x, variant: variant)
+    }
+
+    public typealias Product = MatrixVectorProduct<Float>
+
+    /// Several matrices of `columns` columns times the same `x`, as one job on the thread pool.
+    public static func apply(_ products: [Product], columns: Int, x: UnsafePointer<Float>, variant: KernelVariant = .preferred) {
         precondition(hasKernel(variant), "no f32 matrix-vector kernel for \(variant) on this CPU")
         let chunk = max(16, 262_144 / max(columns, 1))
-        ThreadPool.shared.parallelFor(rows, minimumChunk: chunk) { range in
-            _ = qk_f32_matvec(variant.rawValue, weight, columns, x, range.lowerBound, range.upperBound, y)
+        ThreadPool.shared.parallelFor(segments: products.map(\.rows), minimumChunk: chunk) { index, range in
+            let product = products[index]
+            _ = qk_f32_matvec(variant.rawValue, product.weights, columns, x, range.lowerBound, range.upperBound, product.output)
         }
     }
 }

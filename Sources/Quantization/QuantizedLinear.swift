@@ -22,23 +22,46 @@ public enum QuantizedLinear {
         into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred,
         panels: DecodePanels? = nil
     ) {
-        precondition(activations.columns == matrix.columns, "activations have \(activations.columns) columns, the matrix \(matrix.columns)")
-        precondition(y.count == activations.rows * matrix.rows, "output buffer does not hold rows × outputs values")
+        apply([Product(matrix, panels: panels, into: y)], to: activations, variant: variant)
+    }
+
+    /// One matrix of a product with a shared input: `output[rows, matrix.rows] = x · matrixᵀ`.
+    public struct Product {
+        public let matrix: QuantizedMatrix
+        public let panels: DecodePanels?
+        public let output: UnsafeMutableBufferPointer<Float>
+
+        public init(_ matrix: QuantizedMatrix, panels: DecodePanels? = nil, into output: UnsafeMutableBufferPointer<Float>) {
+            self.matrix = matrix
+            self.panels = panels
+            self.output = output
+        }
+    }
+
+    /// Several matrices times the same quantized activations, as one job on the thread pool (see
+    /// `ThreadPool.parallelFor(segments:)`): decode's Q, K and V, or gate and up, cost one hand-off.
+    public static func apply(_ products: [Product], to activations: QuantizedActivations, variant: KernelVariant = .preferred) {
         precondition(variant.isAvailable, "kernel variant \(variant) is not available on this CPU")
-        guard matrix.rows > 0, activations.rows > 0 else { return }
-        guard matrix.columns > 0 else {
-            y.initialize(repeating: 0)
+        var descriptors: [qk_matrix] = []
+        for product in products {
+            let matrix = product.matrix
+            precondition(
+                activations.columns == matrix.columns, "activations have \(activations.columns) columns, the matrix \(matrix.columns)")
+            precondition(product.output.count == activations.rows * matrix.rows, "output buffer does not hold rows × outputs values")
+            var descriptor = kernelMatrix(matrix, matrix.layout)
+            if let panels = product.panels {
+                precondition(panels.storage.bytes.count == matrix.rows * panels.rowBytes, "decode panels of another matrix")
+                descriptor.panels = panels.storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                descriptor.panel_row_bytes = panels.rowBytes
+            }
+            descriptors.append(descriptor)
+        }
+        guard activations.rows > 0 else { return }
+        guard activations.columns > 0 else {
+            for product in products { product.output.initialize(repeating: 0) }
             return
         }
-        let layout = matrix.layout
-        let outputs = matrix.rows
-        var descriptor = kernelMatrix(matrix, layout)
-        if let panels {
-            precondition(panels.storage.bytes.count == outputs * panels.rowBytes, "decode panels of another matrix")
-            descriptor.panels = panels.storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            descriptor.panel_row_bytes = panels.rowBytes
-        }
-        withExtendedLifetime((matrix, panels)) {
+        withExtendedLifetime(products) {
             activations.codes.withUnsafeBufferPointer { codes in
                 activations.scales.withUnsafeBufferPointer { scales in
                     activations.scaledSums.withUnsafeBufferPointer { sums in
@@ -46,13 +69,15 @@ public enum QuantizedLinear {
                             rows: activations.rows, blocks_per_row: activations.blocksPerRow,
                             codes: codes.baseAddress, scales: scales.baseAddress,
                             scaled_sums: sums.baseAddress)
-                        withUnsafePointer(to: descriptor) { weights in
+                        descriptors.withUnsafeBufferPointer { weights in
+                            guard let weights = weights.baseAddress else { return }
                             withUnsafePointer(to: inputs) { inputs in
-                                let chunk = max(16, minimumPartWork(variant) / max(matrix.columns * activations.rows, 1))
-                                ThreadPool.shared.parallelFor(outputs, minimumChunk: chunk) { range in
+                                let chunk = max(16, minimumPartWork(variant) / max(activations.columns * activations.rows, 1))
+                                ThreadPool.shared.parallelFor(segments: products.map(\.matrix.rows), minimumChunk: chunk) {
+                                    index, range in
                                     qk_matmul(
-                                        variant.rawValue, weights, inputs, range.lowerBound, range.upperBound,
-                                        y.baseAddress, outputs)
+                                        variant.rawValue, weights + index, inputs, range.lowerBound, range.upperBound,
+                                        products[index].output.baseAddress, products[index].matrix.rows)
                                 }
                             }
                         }

@@ -71,6 +71,21 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
+    /// Runs `body(segment, range)` over consecutive segments of the given lengths as one parallel job,
+    /// `range` counting from the segment's start. Decode multiplies one activation row by several
+    /// matrices (Q, K, V; gate and up): one hand-off for all of them instead of one each, and the
+    /// small ones (K and V, a single part on their own) are shared between threads with the rest.
+    public func parallelFor(segments lengths: [Int], minimumChunk: Int = 1, _ body: (_ segment: Int, _ range: Range<Int>) -> Void) {
+        var starts = [0]
+        for length in lengths { starts.append(starts[starts.count - 1] + max(0, length)) }
+        parallelFor(starts[starts.count - 1], minimumChunk: minimumChunk) { range in
+            for segment in lengths.indices {
+                let lower = max(range.lowerBound, starts[segment]), upper = min(range.upperBound, starts[segment + 1])
+                if lower < upper { body(segment, lower - starts[segment]..<upper - starts[segment]) }
+            }
+        }
+    }
+
     /// Claims and runs parts of job `generation` until none is left.
     private func runParts(generation: Int) {
         while true {

@@ -55,4 +55,20 @@ struct TensorTests {
         pool.parallelFor(1000) { range in for i in range { counts[i] += 1 } }
         #expect(counts.allSatisfy { $0 == 1 })
     }
+
+    @Test("segmented jobs cover every index of every segment exactly once, empty segments included")
+    func threadPoolCoversSegments() {
+        let pool = ThreadPool(threadCount: 3)
+        let lengths = [300, 0, 96, 7, 0, 96]
+        let total = lengths.reduce(0, +)
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: total)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0)
+        let starts = lengths.indices.map { lengths[..<$0].reduce(0, +) }
+        pool.parallelFor(segments: lengths, minimumChunk: 16) { segment, range in
+            #expect(lengths[segment] > 0 && range.lowerBound >= 0 && range.upperBound <= lengths[segment])
+            for i in range { counts[starts[segment] + i] += 1 }
+        }
+        #expect(counts.allSatisfy { $0 == 1 })
+    }
 }

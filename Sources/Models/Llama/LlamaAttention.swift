@@ -11,9 +11,9 @@ struct LlamaAttention: Sendable {
     /// run once over all rows.
     func callAsFunction(_ x: [Float], segments: [Range<Int>], angles: RotaryAngles, caches: inout [ChunkKVCache]) -> [Float] {
         let rows = x.count / query.inputs
-        var queries = query(x, rows: rows)
-        var keys = key(x, rows: rows)
-        let values = value(x, rows: rows)
+        let projected = Linear.apply([query, key, value], to: x, rows: rows)
+        var queries = projected[0], keys = projected[1]
+        let values = projected[2]
         let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim
         queries.withUnsafeMutableBufferPointer { q in
             keys.withUnsafeMutableBufferPointer { k in

@@ -34,7 +34,9 @@ struct MegalodonBlock: Sendable {
         Normalization.rmsNormalize(&mx, width: mx.count / max(rows, 1), eps: eps, scale: emaNormScale)
         tap?(prefix + ".mega.rmsnorm", mx)
 
-        var z = wz(mx, rows: rows)
+        // Z, the gate r and wh1 all read the EMA branch: one pass over the three matrices.
+        let fromEMA = Linear.apply([wz, wr, wh1], to: mx, rows: rows)
+        var z = fromEMA[0]
         tap?(prefix + ".mega.wz", z)
         Normalization.rmsNormalize(&z, width: attention.keyHeadDim, eps: eps)
         var queries = z, keys = z
@@ -44,18 +46,18 @@ struct MegalodonBlock: Sendable {
             queries[i] = z[i] * queryScale[channel] + queryBias[channel]
             keys[i] = z[i] * keyScale[channel] + keyBias[channel]
         }
-        // V comes from the TimestepNorm output; the gate r, Z and wh1 from the EMA branch.
+        // V comes from the TimestepNorm output.
         var values = wv(normalized, rows: rows)
         tap?(prefix + ".mega.wv", values)
         VectorMath.applySiLU(&values)
-        var gate = wr(mx, rows: rows)
+        var gate = fromEMA[1]
         tap?(prefix + ".mega.wr", gate)
         VectorMath.applySiLU(&gate)
 
         var attended = attention.apply(queries: queries, keys: keys, values: values, rows: rows, cache: &state.attention)
         tap?(prefix + ".mega.inner_attention", attended)
         for i in attended.indices { attended[i] *= gate[i] }
-        var y = wh1(mx, rows: rows)
+        var y = fromEMA[2]
         tap?(prefix + ".mega.wh1", y)
         let projected = wh2(attended, rows: rows)
         tap?(prefix + ".mega.wh2", projected)
