@@ -104,16 +104,11 @@ QK_INLINE void QK_FN(panel_rows)(const qk_matrix *w, const qk_panel_geometry *g,
                                   size_t row_begin, size_t row_end, float *y, const int four_bit, const int has_offsets) {
     size_t r = row_begin;
     const size_t ahead = qk_panel_prefetch_rows(w->panel_row_bytes) * w->panel_row_bytes;
-    // Short 4-bit rows go four at a time, each group of the next tile's rows fetched in one burst;
-    // longer rows (all 8-bit ones) one at a time, a single stream fetched a line per line read. On
-    // Zen 3, 1 thread, from memory (256 MB cycled): 8-bit 1536 × 576 rows 16.4 GB/s against 10.4 for
-    // fours, 576 × 1536 18.3 against 11.7; 4-bit 1536 × 576 (324-byte rows) 18.0 against 11.6 for
-    // ones, 576 × 1536 (864-byte rows) 15.0 against 9.5 for fours.
-    if (!four_bit || w->panel_row_bytes > 512) {
-        for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead);
-        return;
-    }
-    for (; r + 4 <= row_end; r += 4) QK_FN(panel_tile)(w, g, act, factors, r, y, 4, four_bit, has_offsets, ahead);
+    // The tile comes from measurement (qk_decode_tile_rows; the defaults: short 4-bit rows four at a
+    // time, each group of the next tile's rows fetched in one burst; 8-bit and long rows one at a time,
+    // a single stream fetched a line per line read).
+    if (qk_decode_tile_rows(QK_VARIANT_AVX2, qk_panel_tile_class(four_bit, w->panel_row_bytes)) == 4)
+        for (; r + 4 <= row_end; r += 4) QK_FN(panel_tile)(w, g, act, factors, r, y, 4, four_bit, has_offsets, ahead);
     for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead);
 }
 

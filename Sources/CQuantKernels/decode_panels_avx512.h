@@ -80,7 +80,8 @@ QK_INLINE void QK_FN(panel_rows)(const qk_matrix *w, const qk_panel_geometry *g,
                                   size_t row_begin, size_t row_end, float *y, const int four_bit, const int has_offsets) {
     size_t r = row_begin;
     const size_t ahead = qk_panel_prefetch_rows(w->panel_row_bytes) * w->panel_row_bytes;
-    for (; r + 4 <= row_end; r += 4) QK_FN(panel_tile)(w, g, act, factors, r, y, 4, four_bit, has_offsets, ahead);
+    if (qk_decode_tile_rows(QK_VARIANT_AVX512_VNNI, qk_panel_tile_class(four_bit, w->panel_row_bytes)) == 4)
+        for (; r + 4 <= row_end; r += 4) QK_FN(panel_tile)(w, g, act, factors, r, y, 4, four_bit, has_offsets, ahead);
     for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead);
 }
 

@@ -74,12 +74,9 @@ static void qk_f32_rows_avx2(const float *w, size_t columns, const float *x, siz
     for (int i = 0; i < R; i++) y[r0 + (size_t)i] = qk_sum256(_mm256_add_ps(acc[i][0], acc[i][1]));
 }
 
-// Rows under 4 KB go one at a time, a single stream: on Zen 3, 1 thread, from memory, 1536 × 576
-// streamed 21.7–22.6 GB/s one row at a time against 19.1–20.9 four at a time, while 576 × 1536 (6 KB
-// rows) streamed 25.1–27.0 four at a time against 22.0–23.1.
 void qk_f32_matvec_avx2(const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y) {
     size_t r = row_begin;
-    if (columns * sizeof(float) >= 4096)
+    if (qk_decode_tile_rows(QK_VARIANT_AVX2, qk_f32_tile_class(columns)) == 4)
         for (; r + 4 <= row_end; r += 4) qk_f32_rows_avx2(w, columns, x, r, y, 4);
     for (; r < row_end; r++) qk_f32_rows_avx2(w, columns, x, r, y, 1);
 }

@@ -50,9 +50,9 @@ typedef __m512 qk_hvec;
 #include "prefill_avx512.h"
 #include "kernel_template.h"
 
-// f32 weights, one activation row: y[r] = W[r, :]·x for r in [row_begin, row_end). Four rows at a time
-// (four weight streams, each x vector loaded once for all four), two accumulators a row so the FMA
-// latency is covered. No software prefetch: on Zen 5 the hardware prefetchers keep up with four
+// f32 weights, one activation row: y[r] = W[r, :]·x for r in [row_begin, row_end). One or four rows at
+// a time (qk_decode_tile_rows: four weight streams share each x vector load), two accumulators a row so
+// the FMA latency is covered. No software prefetch: on Zen 5 the hardware prefetchers keep up with four
 // streams, and the prefetch instructions (two a step per row, 8 KB ahead) cost 8–13% of the stream
 // rate in a same-process comparison over SmolLM2's matrices (FloatMatrixMemory keeps them in 2 MiB
 // pages, which the prefetchers need: they stop at 4 KiB page boundaries).
@@ -78,7 +78,8 @@ static void qk_f32_rows_avx512(const float *w, size_t columns, const float *x, s
 
 void qk_f32_matvec_avx512(const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y) {
     size_t r = row_begin;
-    for (; r + 4 <= row_end; r += 4) qk_f32_rows_avx512(w, columns, x, r, y, 4);
+    if (qk_decode_tile_rows(QK_VARIANT_AVX512_VNNI, qk_f32_tile_class(columns)) == 4)
+        for (; r + 4 <= row_end; r += 4) qk_f32_rows_avx512(w, columns, x, r, y, 4);
     for (; r < row_end; r++) qk_f32_rows_avx512(w, columns, x, r, y, 1);
 }
 

@@ -65,6 +65,12 @@ static inline int qk_panel_avx2_readable(const qk_panel_geometry *g) {
     return g->four_bit || (!g->has_offsets && g->shift == -128.0f);
 }
 
+// The decode tile class (qk_tile_class) of panel rows: short rows are at most 512 bytes.
+static inline int qk_panel_tile_class(int four_bit, size_t row_bytes) {
+    const int short_row = row_bytes <= 512;
+    return four_bit ? (short_row ? QK_TILE_4BIT_SHORT : QK_TILE_4BIT_LONG) : (short_row ? QK_TILE_8BIT_SHORT : QK_TILE_8BIT_LONG);
+}
+
 // Size of the group that starts at block b0: 16 while 16 padded blocks remain, else the largest power
 // of two not above what remains (8, 4 or 2).
 static inline int qk_panel_group_size(const qk_panel_geometry *g, size_t b0) {

@@ -18,7 +18,18 @@ public struct DecodePanels: Sendable {
     /// Packs `matrix` when `variant` runs on this CPU and reads panels of this scheme (AVX-512 VNNI:
     /// ggml blocks and grouped schemes with f16 scales; AVX2: the same but 8-bit codes with
     /// offsets); nil otherwise.
+    /// Packing settles the tile the kernels read this matrix's panels with (`DecodeTiling`), timing
+    /// it the first time a matrix of its class is packed.
     public init?(_ matrix: QuantizedMatrix, variant: KernelVariant = .preferred) {
+        self.init(packing: matrix, variant: variant)
+        var descriptor = QuantizedLinear.kernelMatrix(matrix, matrix.layout)
+        if let tileClass = DecodeTiling.TileClass(rawValue: withUnsafePointer(to: &descriptor) { qk_panel_tile_class_of($0) }) {
+            DecodeTiling.settle(tileClass, variant: variant)
+        }
+    }
+
+    /// Packs without settling the tile (`DecodeTiling` times its own panels with it).
+    init?(packing matrix: QuantizedMatrix, variant: KernelVariant) {
         // Without the CPU check a machine without AVX-512 packed panels for a kernel it cannot run
         // (a copy of every quantized matrix nobody read; the bench that asked for them trapped).
         guard matrix.rows > 0, matrix.columns > 0 else { return nil }

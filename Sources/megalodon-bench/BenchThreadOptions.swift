@@ -20,10 +20,13 @@ struct BenchThreadOptions: ParsableArguments {
         setComputeThreads(threads)
     }
 
-    /// The line every benchmark prints under its title: the CPU, its flags and the kernels that ran.
+    /// The lines every benchmark prints under its title: the CPU, its flags and the kernels that ran,
+    /// with the decode tiles measured on this CPU (each class settled here, before any timing).
     func printMachine() {
         print(
             "machine: \(CPUDescription.current.summary); quantized kernels \(KernelVariant.preferred); OpenBLAS kernels \(BLAS.coreName) (\(BLASKernelSelection.origin)); \(threads) thread(s)"
         )
+        for tileClass in DecodeTiling.TileClass.allCases { DecodeTiling.settle(tileClass, variant: .preferred) }
+        print("decode tiles, rows at a time (\(KernelVariant.preferred)): \(DecodeTiling.summary())")
     }
 }

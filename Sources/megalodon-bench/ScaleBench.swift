@@ -52,7 +52,7 @@ struct ScaleBench: ParsableCommand {
                 "megalodon-bench decode: \(model) (\(report.architecture)), \(threading.threads) thread(s), CPU \(CPUDescription.current.model)"
             )
             print(
-                "kernels: bf16 matvec \(BFloat16MatVec.Variant.selected) (available: \(kernels.map { String(format: "%@ %.1f GB/s", $0.variant.description, $0.gigabytesPerSecond) }.joined(separator: ", "))); OpenBLAS \(BLAS.coreName)"
+                "kernels: bf16 matvec \(BFloat16MatVec.Variant.selected) (available: \(kernels.map { String(format: "%@ %.1f GB/s", $0.variant.description, $0.gigabytesPerSecond) }.joined(separator: ", "))); OpenBLAS \(BLAS.coreName); decode tiles \(DecodeTiling.summary())"
             )
             print("| measurement | value |")
             print("|---|---|")

@@ -112,6 +112,32 @@ void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t
 /// (nothing written) when `variant` has no such kernel (the portable one has none; callers use BLAS sgemv).
 int qk_f32_matvec(int variant, const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y);
 
+/// Decode tiles: how many weight rows a one-row kernel reads together, 1 (one weight stream) or 4 (four
+/// streams sharing each activation load). The faster one depends on the CPU's prefetchers rather than
+/// its instruction set (AMD Zen 3 and Zen 4 stream 8-bit panels up to 2x faster one row at a time; the
+/// tile of four was chosen on Zen 5), so the library measures both at start-up and sets them here. The
+/// defaults are each variant's choices on the CPU it was tuned on. Results do not depend on the tile:
+/// every row is summed in the same order either way.
+typedef enum {
+    QK_TILE_F32_SHORT = 0,  // f32 rows under 4 KB
+    QK_TILE_F32_LONG = 1,
+    QK_TILE_8BIT_SHORT = 2,  // panel rows of at most 512 bytes
+    QK_TILE_8BIT_LONG = 3,
+    QK_TILE_4BIT_SHORT = 4,
+    QK_TILE_4BIT_LONG = 5,
+    QK_TILE_CLASS_COUNT = 6,
+} qk_tile_class;
+
+/// The tile class of an f32 matrix of `columns` columns, and of `w`'s panels (-1 when it has no panel form).
+int qk_f32_tile_class(size_t columns);
+int qk_panel_tile_class_of(const qk_matrix *w);
+/// Rows per tile `variant`'s one-row kernels use for `tile_class`; setting takes 1 or 4 (else ignored).
+int qk_decode_tile_rows(int variant, int tile_class);
+void qk_set_decode_tile_rows(int variant, int tile_class, int rows);
+/// Whether the class's tile is final (measured or fixed): 0 until qk_settle_decode_tile marks it.
+int qk_decode_tile_settled(int variant, int tile_class);
+void qk_settle_decode_tile(int variant, int tile_class);
+
 /// IEEE half → float, exact (used by the kernels and exposed for tests).
 float qk_half_to_float(uint16_t h);
 
