@@ -130,3 +130,51 @@ import Testing
         }
     }
 }
+
+/// Merging a window of rows at a time (so that only windows of the ranks' mapped pages are resident)
+/// gives the same tensor as merging whole slices, for windows that do not divide the rows or bytes.
+@Suite struct ModelParallelWindowTests {
+    static func pieces(_ shapes: [[Int]]) throws -> [Tensor] {
+        var next: Float = 0
+        return try shapes.map { shape in
+            let count = shape.reduce(1, *)
+            defer { next += Float(count) }
+            return try Tensor(floats: (0..<count).map { next + Float($0) }, shape: shape, dtype: .f32)
+        }
+    }
+
+    /// The plain merge: for every index of the leading axes, each piece's block in turn.
+    static func reference(_ pieces: [Tensor], outer: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for row in 0..<outer {
+            for piece in pieces {
+                let block = piece.byteCount / outer
+                bytes += piece.bytes[row * block..<(row + 1) * block]
+            }
+        }
+        return bytes
+    }
+
+    @Test(arguments: [1, 12, 100, 1 << 20])
+    func windowedMergeEqualsTheWholeMerge(windowBytes: Int) throws {
+        let columnsSplit = try Self.pieces([[7, 3], [7, 5], [7, 3]])
+        let merged = try ModelParallelCheckpoint.concatenate(
+            columnsSplit, axis: 1, into: TensorInfo(name: "w", dtype: .f32, shape: [7, 11]), windowBytes: windowBytes)
+        #expect(Array(merged.bytes) == Self.reference(columnsSplit, outer: 7))
+
+        let rowsSplit = try Self.pieces([[5, 4], [3, 4]])
+        let stacked = try ModelParallelCheckpoint.concatenate(
+            rowsSplit, axis: 0, into: TensorInfo(name: "w", dtype: .f32, shape: [8, 4]), windowBytes: windowBytes)
+        #expect(Array(stacked.bytes) == Self.reference(rowsSplit, outer: 1))
+    }
+
+    @Test func windowsCoverEveryUnitOnce() {
+        var seen: [Range<Int>] = []
+        let pieces = (try? Self.pieces([[10, 2], [10, 2]])) ?? []
+        ModelParallelCheckpoint.inWindows(of: pieces, units: 10, unitBytes: [8, 8], windowBytes: 40) { seen.append($0) }
+        #expect(seen == [0..<2, 2..<4, 4..<6, 6..<8, 8..<10])
+        seen = []
+        ModelParallelCheckpoint.inWindows(of: pieces, units: 1, unitBytes: [80, 80], windowBytes: 60) { seen.append($0) }
+        #expect(seen == [0..<30, 30..<60, 60..<80])
+    }
+}
