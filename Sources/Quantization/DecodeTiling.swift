@@ -136,6 +136,17 @@ public enum DecodeTiling {
     /// Weights streamed per timed pass.
     private static let workingSetBytes = 40 << 20
 
+    /// Bytes of weights per kernel call within a pass: the pass is cut into calls the size of a small
+    /// model's matrices (SmolLM2's are 62–500 KB), since each call starts its streams cold, as decode's
+    /// calls do.
+    private static let callBytes = 256 << 10
+
+    /// Row ranges of one pass: `rows` rows of `rowBytes` bytes in calls of about `callBytes`.
+    private static func calls(rows: Int, rowBytes: Int) -> [Range<Int>] {
+        let step = max(4, callBytes / max(rowBytes, 1))
+        return stride(from: 0, to: rows, by: step).map { $0..<min(rows, $0 + step) }
+    }
+
     /// One pass of the class's kernel over synthetic weights of that class (nil when `variant` has no
     /// such kernel). The weights' values do not matter to the integer and float kernels' speed.
     private static func workload(_ tileClass: TileClass, variant: KernelVariant) -> (() -> Void)? {
@@ -149,9 +160,10 @@ public enum DecodeTiling {
             }
             let x = [Float](repeating: 0.5, count: columns)
             var y = [Float](repeating: 0, count: rows)
+            let ranges = calls(rows: rows, rowBytes: columns * 4)
             return {
                 let w = weights.bytes.baseAddress!.assumingMemoryBound(to: Float.self)
-                _ = qk_f32_matvec(variant.rawValue, w, columns, x, 0, rows, &y)
+                for range in ranges { _ = qk_f32_matvec(variant.rawValue, w, columns, x, range.lowerBound, range.upperBound, &y) }
             }
         case .eightBitShort, .eightBitLong, .fourBitShort, .fourBitLong:
             let eightBit = tileClass == .eightBitShort || tileClass == .eightBitLong
@@ -173,6 +185,7 @@ public enum DecodeTiling {
             guard withUnsafePointer(to: descriptor, { qk_panel_tile_class_of($0) }) == tileClass.rawValue else { return nil }
             let activations = QuantizedActivations([Float](repeating: 0.5, count: columns), rows: 1, columns: columns)
             var y = [Float](repeating: 0, count: rows)
+            let ranges = calls(rows: rows, rowBytes: panels.rowBytes)
             return {
                 withExtendedLifetime((matrix, panels)) {
                     activations.codes.withUnsafeBufferPointer { codes in
@@ -181,7 +194,9 @@ public enum DecodeTiling {
                                 var inputs = qk_activations(
                                     rows: 1, blocks_per_row: activations.blocksPerRow, codes: codes.baseAddress,
                                     scales: scales.baseAddress, scaled_sums: sums.baseAddress)
-                                qk_matmul(variant.rawValue, &descriptor, &inputs, 0, rows, &y, rows)
+                                for range in ranges {
+                                    qk_matmul(variant.rawValue, &descriptor, &inputs, range.lowerBound, range.upperBound, &y, rows)
+                                }
                             }
                         }
                     }
