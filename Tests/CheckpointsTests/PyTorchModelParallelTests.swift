@@ -174,7 +174,7 @@ import Testing
         ModelParallelCheckpoint.inWindows(of: pieces, units: 10, unitBytes: [8, 8], windowBytes: 40) { seen.append($0) }
         #expect(seen == [0..<2, 2..<4, 4..<6, 6..<8, 8..<10])
         seen = []
-        ModelParallelCheckpoint.inWindows(of: pieces, units: 1, unitBytes: [80, 80], windowBytes: 60) { seen.append($0) }
+        ModelParallelCheckpoint.inWindows(of: pieces, units: 80, unitBytes: [1, 1], windowBytes: 60) { seen.append($0) }
         #expect(seen == [0..<30, 30..<60, 60..<80])
     }
 }

@@ -81,7 +81,7 @@ public final class ModelParallelCheckpoint: TensorSource {
                 guard piece.byteCount == pieces[0].byteCount else {
                     throw ModelParallelError.replicatedDiffers(path: location, tensor: name, rank: rank)
                 }
-                try Self.inWindows(of: [pieces[0], piece], units: 1, unitBytes: [piece.byteCount, piece.byteCount]) { window in
+                try Self.inWindows(of: [pieces[0], piece], units: piece.byteCount, unitBytes: [1, 1]) { window in
                     guard piece.bytes[window].elementsEqual(pieces[0].bytes[window]) else {
                         throw ModelParallelError.replicatedDiffers(path: location, tensor: name, rank: rank)
                     }
@@ -96,23 +96,20 @@ public final class ModelParallelCheckpoint: TensorSource {
     /// Bytes of the ranks' mapped pages faulted in at once while a tensor is merged or compared.
     static let windowBytes = 16 << 20
 
-    /// Visits `units` equal units of every piece (rows of the leading axes; piece i's unit is
-    /// `unitBytes[i]` bytes) a window at a time, faulting in each piece's window before `body` and
-    /// handing it back to the kernel after: only windows are resident, never whole rank slices (read
-    /// whole, four 65 MB slices of a 7B embedding put up to 1.16 GB of rank pages in the resident set
-    /// of a Llama conversion, against a target of 2 × 262 MB + 200 MB). With one unit, windows are byte
-    /// ranges of the single unit; otherwise ranges of units. `body` gets the window.
+    /// Visits `units` equal units of every piece (piece i's unit is `unitBytes[i]` bytes: rows of the
+    /// leading axes, or single bytes) a window of units at a time, faulting in each piece's window before
+    /// `body` and handing it back to the kernel after: only windows are resident, never whole rank
+    /// slices (read whole, four 65 MB slices of a 7B embedding put up to 1.16 GB of rank pages in the
+    /// resident set of a Llama conversion, against a target of 2 × 262 MB + 200 MB). `body` gets the
+    /// window as a range of units.
     static func inWindows(
         of pieces: [Tensor], units: Int, unitBytes: [Int], windowBytes: Int = windowBytes, _ body: (Range<Int>) throws -> Void
     ) rethrows {
-        let single = units == 1
-        let total = single ? (unitBytes.max() ?? 0) : units
-        let perUnit = single ? pieces.count : max(unitBytes.reduce(0, +), 1)
-        let step = max(1, windowBytes / max(perUnit, 1))
+        let step = max(1, windowBytes / max(unitBytes.reduce(0, +), 1))
         var start = 0
-        while start < total {
-            let window = start..<min(total, start + step)
-            let ranges = unitBytes.map { single ? window.clamped(to: 0..<$0) : window.lowerBound * $0..<window.upperBound * $0 }
+        while start < units {
+            let window = start..<min(units, start + step)
+            let ranges = unitBytes.map { window.lowerBound * $0..<window.upperBound * $0 }
             for (piece, range) in zip(pieces, ranges) { MappedPages.prefetch(piece, bytes: range) }
             defer { for (piece, range) in zip(pieces, ranges) { MappedPages.release(piece, bytes: range) } }
             try body(window)
@@ -134,7 +131,7 @@ public final class ModelParallelCheckpoint: TensorSource {
                 var offset = 0
                 for piece in pieces {
                     guard let source = piece.bytes.baseAddress else { continue }
-                    inWindows(of: [piece], units: 1, unitBytes: [piece.byteCount], windowBytes: windowBytes) { window in
+                    inWindows(of: [piece], units: piece.byteCount, unitBytes: [1], windowBytes: windowBytes) { window in
                         (targetBase + offset + window.lowerBound).copyMemory(from: source + window.lowerBound, byteCount: window.count)
                     }
                     offset += piece.byteCount
