@@ -17,10 +17,11 @@ struct OneRowAttention {
     let headDim: Int, valueHeadDim: Int
     let total: Int
 
-    /// Multiply-adds a thread should get before a split pays for the pool hand-off (a few µs; this is
-    /// about 5–10 µs of kernel time): a decode step early in a chunk, with few cached positions, stays
-    /// on the calling thread.
-    static let multiplyAddsPerPart = 65_536
+    /// Multiply-adds a thread should get before a split pays for the pool hand-off (a few µs). Decode
+    /// reads the cached keys and values back from memory (the weights stream evicts them), about
+    /// 5 G multiply-adds/s on Zen 4 (SmolLM2-135M, 128 positions): 16 K is about 3 µs, so a head
+    /// group splits from about 90 cached positions on.
+    static let multiplyAddsPerPart = 16_384
     /// Value columns per unit of the weighted sum: the kernel's block width, a multiple of the 16
     /// columns its vector form needs.
     static let columnsPerBlock = 64

@@ -72,7 +72,7 @@ public enum QuantizedLinear {
                         descriptors.withUnsafeBufferPointer { weights in
                             guard let weights = weights.baseAddress else { return }
                             withUnsafePointer(to: inputs) { inputs in
-                                let chunk = max(16, minimumPartWork(variant) / max(activations.columns * activations.rows, 1))
+                                let chunk = max(16, minimumPartWork / max(activations.columns * activations.rows, 1))
                                 ThreadPool.shared.parallelFor(segments: products.map(\.matrix.rows), minimumChunk: chunk) {
                                     index, range in
                                     qk_matmul(
@@ -87,14 +87,13 @@ public enum QuantizedLinear {
         }
     }
 
-    /// Weight × activation-row products a part needs to be worth a thread hop, from 2-thread decode of
-    /// SmolLM2-135M Q4_0 (0.3-0.9 M-weight layer matrices; prefill's hundreds of rows always split).
-    /// AVX-512 VNNI panels take about 16 µs for 0.9 M weights (Zen 5): 256 K-weight parts gained nothing
-    /// and made decode 5% slower, so 1 M. The AVX2 kernels are 2-3x slower per weight: on Zen 3, 128 K
-    /// parts decoded at 155-172 tok/s against 114-127 with 1 M (megalodon-generate, 128 tokens, paired).
-    static func minimumPartWork(_ variant: KernelVariant) -> Int {
-        variant == .avx512VNNI ? 1 << 20 : 1 << 17
-    }
+    /// Weight × activation-row products a part needs to be worth a thread hop. Splitting a product
+    /// over two threads pays once its one-thread time exceeds about twice the hand-off (a few µs), and
+    /// both kernel families stream 4-bit panels at 10-25 K weights/µs, so 64 K-weight parts (3-6 µs).
+    /// Measured with SmolLM2-135M (0.3-1.8 M-weight layer products), 2 threads, AVX-512 VNNI on Zen 4:
+    /// Q4_0 decode 171-254 tok/s with 16-128 K parts against 173-202 with 1 M (where no layer product
+    /// split, only the logit row); the AVX2 kernels on the same CPU: 64 K no slower than 128 K.
+    static let minimumPartWork = 1 << 16
 
     /// Convenience returning a new array of rows × matrix.rows outputs.
     public static func apply(_ matrix: QuantizedMatrix, to x: [Float], rows: Int, variant: KernelVariant = .preferred) -> [Float] {
