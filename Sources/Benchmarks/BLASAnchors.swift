@@ -25,22 +25,36 @@ public enum BLASAnchors {
     /// sgemv over a `rows × columns` f32 matrix (make it larger than the caches): timing and GB/s of
     /// matrix bytes streamed (median).
     public static func sgemv(rows: Int, columns: Int, repeats: Int) -> (timing: Timing, gigabytesPerSecond: Double) {
-        let matrix = randomValues(rows * columns), x = randomValues(columns)
-        var y = [Float](repeating: 0, count: rows)
-        let timing = Timing.measure(repeats: repeats) {
-            matrix.withUnsafeBufferPointer { a in
-                x.withUnsafeBufferPointer { x in
-                    y.withUnsafeMutableBufferPointer { y in
-                        guard let a = a.baseAddress, let x = x.baseAddress, let y = y.baseAddress else { return }
-                        BLAS.sgemv(a, rows: rows, columns: columns, x: x, into: y)
+        SgemvStream(rows: rows, columns: columns).measure(repeats: repeats)
+    }
+
+    /// An sgemv anchor's matrix, kept to be timed again (e.g. at each thread count of a paired run).
+    public struct SgemvStream: Sendable {
+        let rows: Int, columns: Int
+        let matrix: [Float], x: [Float]
+
+        public init(rows: Int, columns: Int) {
+            (self.rows, self.columns) = (rows, columns)
+            (matrix, x) = (randomValues(rows * columns), randomValues(columns))
+        }
+
+        public func measure(repeats: Int) -> (timing: Timing, gigabytesPerSecond: Double) {
+            var y = [Float](repeating: 0, count: rows)
+            let timing = Timing.measure(repeats: repeats) {
+                matrix.withUnsafeBufferPointer { a in
+                    x.withUnsafeBufferPointer { x in
+                        y.withUnsafeMutableBufferPointer { y in
+                            guard let a = a.baseAddress, let x = x.baseAddress, let y = y.baseAddress else { return }
+                            BLAS.sgemv(a, rows: rows, columns: columns, x: x, into: y)
+                        }
                     }
                 }
             }
+            return (timing, Double(rows * columns * 4) / timing.median / 1e9)
         }
-        return (timing, Double(rows * columns * 4) / timing.median / 1e9)
     }
 
-    private static func randomValues(_ count: Int) -> [Float] {
+    fileprivate static func randomValues(_ count: Int) -> [Float] {
         var generator = SplitMix64(seed: UInt64(count))
         return (0..<count).map { _ in Float(generator.next() >> 40) / Float(1 << 24) - 0.5 }
     }

@@ -25,6 +25,7 @@ public enum BLAS {
         into y: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) {
         guard rows > 0, outputs > 0 else { return }
+        shareCores()
         if rows == 1 {
             sgemv(weight, rows: outputs, columns: inputs, x: x, into: y, accumulate: accumulate)
         } else {
@@ -41,6 +42,7 @@ public enum BLAS {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
+        shareCores()
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -52,6 +54,12 @@ public enum BLAS {
         into y: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) {
         guard rows > 0 else { return }
+        shareCores()
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, a, Int32(columns), x, 1, accumulate ? 1 : 0, y, 1)
+    }
+
+    /// OpenBLAS runs its own threads: our pool's idle workers must not spin on the cores meanwhile.
+    private static func shareCores() {
+        if ThreadPool.shared.threadCount > 1 { ThreadPool.shared.releaseCores() }
     }
 }

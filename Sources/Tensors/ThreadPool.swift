@@ -6,7 +6,7 @@ import Synchronization
 /// single-threaded benchmark measures the kernel and nothing else.
 ///
 /// Decode calls it about 200 times a token for pieces of 20–100 µs, so the hand-off has to cost far
-/// less than that: workers are started once and spin briefly between calls (then sleep on a
+/// less than that: workers are started once and spin up to 2 ms between calls (then sleep on a
 /// semaphore), and parts are claimed from a shared counter, the caller taking parts too, so a worker
 /// descheduled by a busy neighbour core delays at most the one part it holds and never makes two
 /// threads slower than one. `DispatchQueue.concurrentPerform`, used before, cost tens of µs a call.
@@ -22,6 +22,8 @@ public final class ThreadPool: @unchecked Sendable {
     private let ticket = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
+    /// Set by `releaseCores()`: idle workers sleep at once instead of spinning out their budget.
+    private let released = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let calls = NSLock()
     private var job: ((Int) -> Void)?
@@ -58,14 +60,14 @@ public final class ThreadPool: @unchecked Sendable {
             jobParts = parts
             generation = (generation + 1) & 0x7FFF_FFFF
             finished.store(0, ordering: .relaxed)
+            released.store(false, ordering: .relaxed)
             ticket.store(generation << 32, ordering: .releasing)
             let asleep = sleepers.load(ordering: .sequentiallyConsistent)
             for _ in 0..<min(asleep, threads - 1) { wake.signal() }
             runParts(generation: generation)
-            var spins = 0
+            var waiting = SpinBudget(nanoseconds: Self.callerSpinNanoseconds)
             while finished.load(ordering: .acquiring) < parts {
-                spins += 1
-                if spins > 2_000 { sched_yield() }
+                if waiting.isSpent() { sched_yield() }
             }
             job = nil
         }
@@ -84,6 +86,13 @@ public final class ThreadPool: @unchecked Sendable {
                 if lower < upper { body(segment, lower - starts[segment]..<upper - starts[segment]) }
             }
         }
+    }
+
+    /// Sends idle workers to sleep now rather than after their spin budget: called before work that
+    /// brings its own threads (multi-threaded OpenBLAS), which a spinning worker would keep off the
+    /// second core. The next `parallelFor` wakes them.
+    public func releaseCores() {
+        if !released.load(ordering: .relaxed) { released.store(true, ordering: .relaxed) }
     }
 
     /// Claims and runs parts of job `generation` until none is left.
@@ -114,22 +123,51 @@ public final class ThreadPool: @unchecked Sendable {
     private func work() {
         var seen = ticket.load(ordering: .acquiring) >> 32
         while true {
-            var spins = 0
+            var idle = SpinBudget(nanoseconds: Self.workerSpinNanoseconds)
             var current = ticket.load(ordering: .acquiring) >> 32
             while current == seen {
-                spins += 1
-                if spins > 20_000 {
-                    // About 50–100 µs without work: sleep until a call wakes us.
+                if idle.isSpent() || released.load(ordering: .relaxed) {
                     sleepers.add(1, ordering: .sequentiallyConsistent)
                     if ticket.load(ordering: .sequentiallyConsistent) >> 32 == seen { wake.wait() }
                     sleepers.subtract(1, ordering: .sequentiallyConsistent)
-                    spins = 0
+                    idle = SpinBudget(nanoseconds: Self.workerSpinNanoseconds)
                 }
                 current = ticket.load(ordering: .acquiring) >> 32
             }
             seen = current
             runParts(generation: current)
         }
+    }
+
+    /// How long an idle worker spins before it sleeps. Decode leaves gaps of tens of µs between
+    /// calls (norms, attention of short contexts, sampling); a worker that sleeps in them is woken
+    /// through the kernel (tens of µs on a VM) and the caller does its parts meanwhile. SmolLM2-135M
+    /// Q4_0, 2 threads, 640 tokens: 20 µs of spinning made 9,048 futex calls and 3,878 context switches
+    /// (206 tok/s); 2 ms made 24 and 142 (265 tok/s).
+    static let workerSpinNanoseconds: UInt64 = 2_000_000
+    /// How long the caller spins for the parts other threads hold before it yields its core between
+    /// checks (a worker preempted by another process then gets to run).
+    static let callerSpinNanoseconds: UInt64 = 50_000
+}
+
+/// Spinning with a time limit: the clock is read every 256 checks, not on each.
+struct SpinBudget {
+    private let nanoseconds: UInt64
+    private var started: UInt64 = 0
+    private var checks = 0
+    private var spent = false
+
+    init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+    /// Counts one check; true once the budget has run out.
+    mutating func isSpent() -> Bool {
+        guard !spent else { return true }
+        checks += 1
+        guard checks & 255 == 0 else { return false }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if started == 0 { started = now }
+        spent = now - started > nanoseconds
+        return spent
     }
 }
 

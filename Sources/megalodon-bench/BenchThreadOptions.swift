@@ -14,7 +14,13 @@ struct BenchThreadOptions: ParsableArguments {
     }
 
     /// Selects OpenBLAS's fastest kernels for this CPU and applies the thread count; call first.
-    func apply() {
+    func apply() { Self.prepareMachine(threads: threads) }
+
+    /// The lines every benchmark prints under its title (`printMachine(threads:)`).
+    func printMachine() { Self.printMachine(threads: threads) }
+
+    /// `apply()` for a command with its own thread options.
+    static func prepareMachine(threads: Int) {
         BLASKernelSelection.reexecIfBeneficial()
         AllocatorTuning.keepFreedMemory()
         setComputeThreads(threads)
@@ -22,7 +28,7 @@ struct BenchThreadOptions: ParsableArguments {
 
     /// The lines every benchmark prints under its title: the CPU, its flags and the kernels that ran,
     /// with the decode tiles measured on this CPU (each class settled here, before any timing).
-    func printMachine() {
+    static func printMachine(threads: Int) {
         print(
             "machine: \(CPUDescription.current.summary); quantized kernels \(KernelVariant.preferred); OpenBLAS kernels \(BLAS.coreName) (\(BLASKernelSelection.origin)); \(threads) thread(s)"
         )
