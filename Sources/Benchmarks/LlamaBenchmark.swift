@@ -13,6 +13,17 @@ public struct LlamaBenchmark: Sendable {
 
     public init(model: LlamaModel) { self.model = model }
 
+    /// The Llama engine of the model at `path` (a GGUF file or a model directory).
+    public static func open(_ path: String, arithmetic: QuantizedArithmetic) throws -> LlamaModel {
+        guard let engine = try ModelBundle.open(path, arithmetic: arithmetic).model as? LlamaModel else { throw NotLlama(path: path) }
+        return engine
+    }
+
+    public struct NotLlama: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String { "\(path) is not a Llama model" }
+    }
+
     public struct Report: Sendable {
         public let prefill: Timing
         public let decode: Timing

@@ -14,12 +14,10 @@ public struct LlamaSpeedComparison {
     public init() {}
 
     public enum Failure: Error, CustomStringConvertible {
-        case notLlama(String)
         case llamaBench(String)
 
         public var description: String {
             switch self {
-            case let .notLlama(path): return "\(path) is not a Llama model"
             case let .llamaBench(detail): return detail
             }
         }
@@ -45,8 +43,7 @@ public struct LlamaSpeedComparison {
         model path: String, arithmetic: QuantizedArithmetic, llamaCppModel: String?,
         note: (String) -> Void = { _ in }
     ) throws -> Measurement {
-        let (loaded, loadSeconds) = try Timing.seconds { try ModelBundle.open(path, arithmetic: arithmetic) }
-        guard let engine = loaded.model as? LlamaModel else { throw Failure.notLlama(path) }
+        let (engine, loadSeconds) = try Timing.seconds { try LlamaBenchmark.open(path, arithmetic: arithmetic) }
         var bench = LlamaBenchmark(model: engine)
         (bench.repeats, bench.prefillTokens, bench.decodeTokens) = (1, prefillTokens, decodeTokens)
         let name = URL(fileURLWithPath: path).lastPathComponent

@@ -19,10 +19,15 @@ public struct ThreadScaling: Sendable {
 
     /// Tokens/s (prefill, decode) and sgemv GB/s of every round at one thread count.
     public struct Side: Sendable {
-        public let threads: Int
-        public let prefill: [Double]
-        public let decode: [Double]
-        public let sgemv: [Double]
+        public fileprivate(set) var prefill: [Double] = []
+        public fileprivate(set) var decode: [Double] = []
+        public fileprivate(set) var sgemv: [Double] = []
+
+        fileprivate mutating func record(_ report: LlamaBenchmark.Report, sgemv bandwidth: Double) {
+            prefill.append(report.prefillTokensPerSecond)
+            decode.append(report.decodeTokensPerSecond)
+            sgemv.append(bandwidth)
+        }
     }
 
     public struct Measurement: Sendable {
@@ -41,40 +46,24 @@ public struct ThreadScaling: Sendable {
         }
     }
 
-    public enum Failure: Error, CustomStringConvertible {
-        case notLlama(String)
-        public var description: String {
-            switch self {
-            case let .notLlama(path): return "\(path): thread scaling is measured on Llama models"
-            }
-        }
-    }
-
     /// Measures the model at `path`; the process's thread count is restored afterwards.
     public func measure(model path: String, arithmetic: QuantizedArithmetic, note: (String) -> Void = { _ in }) throws -> Measurement {
         let saved = ThreadPool.shared.threadCount
         defer { setComputeThreads(saved) }
-        guard let engine = try ModelBundle.open(path, arithmetic: arithmetic).model as? LlamaModel else { throw Failure.notLlama(path) }
-        var bench = LlamaBenchmark(model: engine)
+        var bench = LlamaBenchmark(model: try LlamaBenchmark.open(path, arithmetic: arithmetic))
         (bench.repeats, bench.prefillTokens, bench.decodeTokens) = (1, prefillTokens, decodeTokens)
         let anchor = BLASAnchors.SgemvStream(rows: max(1, anchorMB * 1_048_576 / 4 / 4096), columns: 4096)
         let name = URL(fileURLWithPath: path).lastPathComponent
-        var figures: [Int: (prefill: [Double], decode: [Double], sgemv: [Double])] = [1: ([], [], []), threads: ([], [], [])]
+        var one = Side(), many = Side()
         for round in 0..<max(1, rounds) {
             for count in round % 2 == 0 ? [1, threads] : [threads, 1] {
                 note("\(name) round \(round + 1)/\(rounds), \(count) thread(s)")
                 setComputeThreads(count)
                 let report = try bench.run()
                 let bandwidth = anchor.measure(repeats: 3).gigabytesPerSecond
-                figures[count, default: ([], [], [])].prefill.append(report.prefillTokensPerSecond)
-                figures[count, default: ([], [], [])].decode.append(report.decodeTokensPerSecond)
-                figures[count, default: ([], [], [])].sgemv.append(bandwidth)
+                if count == 1 { one.record(report, sgemv: bandwidth) } else { many.record(report, sgemv: bandwidth) }
             }
         }
-        func side(_ count: Int) -> Side {
-            let f = figures[count] ?? ([], [], [])
-            return Side(threads: count, prefill: f.prefill, decode: f.decode, sgemv: f.sgemv)
-        }
-        return Measurement(path: path, one: side(1), many: side(threads))
+        return Measurement(path: path, one: one, many: many)
     }
 }

@@ -25,10 +25,10 @@ public enum BLAS {
         into y: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) {
         guard rows > 0, outputs > 0 else { return }
-        shareCores()
         if rows == 1 {
             sgemv(weight, rows: outputs, columns: inputs, x: x, into: y, accumulate: accumulate)
         } else {
+            shareCores()
             cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
                 1, x, Int32(inputs), weight, Int32(inputs), accumulate ? 1 : 0, y, Int32(outputs))
