@@ -64,7 +64,7 @@ public struct LlamaSpeedComparison {
             theirs.isEmpty
             ? nil
             : LlamaCppBenchFigures(
-                prefill: Timing(samples: theirs.map(\.prefill)).median,
+                prefill: Timing(samples: theirs.compactMap(\.prefill)).median,
                 decode: Timing(samples: theirs.map(\.decode)).median)
         return Measurement(
             path: path, storage: engine.matrixStorage, loadSeconds: loadSeconds, weightBytesPerToken: engine.weightBytesPerToken,
@@ -74,7 +74,8 @@ public struct LlamaSpeedComparison {
 
 /// llama-bench's tokens/s, from its JSON output.
 public struct LlamaCppBenchFigures: Sendable {
-    public let prefill: Double
+    /// Nil when it was asked for no prefill (`-p 0`).
+    public let prefill: Double?
     public let decode: Double
 
     public static func measure(
@@ -105,6 +106,7 @@ public struct LlamaCppBenchFigures: Sendable {
             return speed
         }
         return LlamaCppBenchFigures(
-            prefill: try speed(promptTokens: prefill, generated: 0), decode: try speed(promptTokens: 0, generated: decode))
+            prefill: prefill > 0 ? try speed(promptTokens: prefill, generated: 0) : nil,
+            decode: try speed(promptTokens: 0, generated: decode))
     }
 }

@@ -21,6 +21,8 @@ public struct ModelDecodeBenchmark {
         public let residentAfterLoad: Int
         public let prefillSeconds: Double
         public let decodePerToken: Timing
+        /// Tokens/s of each run (its tokens over its summed token times), for pairing runs with another tool's.
+        public let runTokensPerSecond: [Double]
         public let weightBytesPerToken: Int
         public let peakResidentBytes: Int
 
@@ -28,19 +30,27 @@ public struct ModelDecodeBenchmark {
         public var weightGBPerSecond: Double { Double(weightBytesPerToken) / decodePerToken.median / 1e9 }
     }
 
-    public func run(progress: (String) -> Void = { _ in }) throws -> Report {
+    /// Opens the model once and times `repeats` runs; `afterRun(run)` is called after each one (a
+    /// paired comparison runs the other tool there, so both see the same machine load).
+    public func run(progress: (String) -> Void = { _ in }, afterRun: (Int) throws -> Void = { _ in }) throws -> Report {
         let (bundle, loadSeconds) = try Timing.seconds { try ModelBundle.open(path) }
         let resident = PeakMemory.currentResidentBytes
         progress(
             String(format: "opened %@ (%@) in %.1f s, resident %.2f GB", path, bundle.architecture, loadSeconds, Double(resident) / 1e9))
         let weightBytes = try (bundle.model as? LlamaModel)?.weightBytesPerToken ?? Self.weightBytesPerToken(path)
-        let (prefill, decode) = try measure(bundle.model, progress: progress)
+        let (prefill, decode) = try measure(bundle.model, progress: progress, afterRun: afterRun)
+        let runs = stride(from: 0, to: decode.samples.count, by: max(1, decodeTokens)).map { start in
+            let run = decode.samples[start..<min(start + decodeTokens, decode.samples.count)]
+            return Double(run.count) / run.reduce(0, +)
+        }
         return Report(
             architecture: bundle.architecture, loadSeconds: loadSeconds, residentAfterLoad: resident, prefillSeconds: prefill,
-            decodePerToken: decode, weightBytesPerToken: weightBytes, peakResidentBytes: PeakMemory.bytes)
+            decodePerToken: decode, runTokensPerSecond: runs, weightBytesPerToken: weightBytes, peakResidentBytes: PeakMemory.bytes)
     }
 
-    private func measure<Model: LanguageModel>(_ model: Model, progress: (String) -> Void) throws -> (Double, Timing) {
+    private func measure<Model: LanguageModel>(
+        _ model: Model, progress: (String) -> Void, afterRun: (Int) throws -> Void
+    ) throws -> (Double, Timing) {
         let prompt = (0..<prefillTokens).map { 1 + ($0 * 7919) % max(1, model.vocabularySize - 1) }
         var state = model.makeState()
         progress("prefill \(prefillTokens) tokens (first touch of every weight page)")
@@ -61,6 +71,7 @@ public struct ModelDecodeBenchmark {
                 progress(
                     String(format: "decode run %d/%d token %d/%d: %.3f s", run + 1, repeats, step + 1, decodeTokens, samples.last ?? 0))
             }
+            try afterRun(run)
         }
         return (prefill, Timing(samples: samples))
     }

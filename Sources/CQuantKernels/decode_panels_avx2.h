@@ -31,14 +31,15 @@ QK_INLINE __m256 QK_FN(panel_halves)(const uint8_t *halves, size_t slots, const 
 
 // y[r0 + i] for R ≤ 4 panel rows from r0.
 QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g, const uint8_t *act, const float *factors,
-                                  size_t r0, float *y, const int R, const int four_bit, const int has_offsets, size_t ahead) {
+                                  size_t r0, float *y, const int R, const int four_bit, const int has_offsets, size_t ahead,
+                                  const int to_l2) {
     const size_t row_bytes = w->panel_row_bytes;
     const uint8_t *rows[4];
     __m256 acc[4];
     for (int i = 0; i < R; i++) { rows[i] = w->panels + (r0 + (size_t)i) * row_bytes; acc[i] = _mm256_setzero_ps(); }
     for (int i = 0; i < R; i++) {
         for (size_t at = g->scales_offset & ~(size_t)63; at < row_bytes; at += 64)
-            _mm_prefetch((const char *)((uintptr_t)rows[i] + ahead + at), _MM_HINT_T0);
+            QK_PREFETCH((uintptr_t)rows[i] + ahead + at, to_l2);
     }
     const uint8_t *high = act + g->padded_blocks * 16;
     const __m256i nibble = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
@@ -49,7 +50,7 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
         if (R > 1) {
             for (int i = 0; i < R; i++) {
                 for (size_t line = 0; line < bytes; line += 64)
-                    _mm_prefetch((const char *)((uintptr_t)rows[i] + ahead + first + line), _MM_HINT_T0);
+                    QK_PREFETCH((uintptr_t)rows[i] + ahead + first + line, to_l2);
             }
         }
         // dot[i][part]: blocks 0–7 and 8–15 of a group of 16 (odd vectors hold the second eight), in
@@ -58,7 +59,7 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
         for (int i = 0; i < R; i++) dot[i][0] = dot[i][1] = _mm256_setzero_si256();
         for (size_t v = 0; v < bytes; v += 32) {
             const int part = G == 16 ? (int)(v / 32) & 1 : 0;
-            if (R == 1 && (v & 63) == 0) _mm_prefetch((const char *)((uintptr_t)rows[0] + ahead + first + v), _MM_HINT_T0);
+            if (R == 1 && (v & 63) == 0) QK_PREFETCH((uintptr_t)rows[0] + ahead + first + v, to_l2);
             const __m256i a_low = _mm256_load_si256((const __m256i *)(act + first + v));
             if (four_bit) {
                 const __m256i a_high = _mm256_load_si256((const __m256i *)(high + first + v));
@@ -104,12 +105,13 @@ QK_INLINE void QK_FN(panel_rows)(const qk_matrix *w, const qk_panel_geometry *g,
                                   size_t row_begin, size_t row_end, float *y, const int four_bit, const int has_offsets) {
     size_t r = row_begin;
     const size_t ahead = qk_panel_prefetch_rows(w->panel_row_bytes) * w->panel_row_bytes;
+    const int to_l2 = qk_panel_prefetch_into_l2(g, ahead);
     // The tile comes from measurement (qk_decode_tile_rows; the defaults: short 4-bit rows four at a
     // time, each group of the next tile's rows fetched in one burst; 8-bit and long rows one at a time,
     // a single stream fetched a line per line read).
     if (qk_decode_tile_rows(QK_VARIANT_AVX2, qk_panel_tile_class(four_bit, w->panel_row_bytes)) == 4)
-        for (; r + 4 <= row_end; r += 4) QK_FN(panel_tile)(w, g, act, factors, r, y, 4, four_bit, has_offsets, ahead);
-    for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead);
+        for (; r + 4 <= row_end; r += 4) QK_FN(panel_tile)(w, g, act, factors, r, y, 4, four_bit, has_offsets, ahead, to_l2);
+    for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead, to_l2);
 }
 
 #define QK_PANELS_READABLE(g) qk_panel_avx2_readable(g)

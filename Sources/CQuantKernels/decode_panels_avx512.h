@@ -11,7 +11,8 @@
 
 // y[r0 + i] for R ≤ 4 panel rows from r0.
 QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g, const uint8_t *act, const float *factors,
-                                  size_t r0, float *y, const int R, const int four_bit, const int has_offsets, size_t ahead) {
+                                  size_t r0, float *y, const int R, const int four_bit, const int has_offsets, size_t ahead,
+                                  const int to_l2) {
     const size_t row_bytes = w->panel_row_bytes, code_bytes = four_bit ? 16 : 32;
     const uint8_t *rows[4];
     __m512 acc[4];
@@ -19,7 +20,7 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
     // The scales and offsets of the next tile are a few dozen bytes a row: fetch them up front.
     for (int i = 0; i < R; i++) {
         for (size_t at = g->scales_offset & ~(size_t)63; at < row_bytes; at += 64)
-            _mm_prefetch((const char *)((uintptr_t)rows[i] + ahead + at), _MM_HINT_T0);
+            QK_PREFETCH((uintptr_t)rows[i] + ahead + at, to_l2);
     }
     const uint8_t *high = act + g->padded_blocks * 16;
     const __m512i nibble = _mm512_set1_epi8(0x0F);
@@ -31,7 +32,7 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
         // tile's rows (as decode_avx512.h does; past the last row it is only a hint).
         for (int i = 0; i < R; i++) {
             for (size_t line = 0; line <= bytes; line += 64)
-                _mm_prefetch((const char *)((uintptr_t)rows[i] + ahead + first + line), _MM_HINT_T0);
+                QK_PREFETCH((uintptr_t)rows[i] + ahead + first + line, to_l2);
         }
         __m512i dot[4];
         for (int i = 0; i < R; i++) dot[i] = _mm512_setzero_si512();
@@ -80,9 +81,10 @@ QK_INLINE void QK_FN(panel_rows)(const qk_matrix *w, const qk_panel_geometry *g,
                                   size_t row_begin, size_t row_end, float *y, const int four_bit, const int has_offsets) {
     size_t r = row_begin;
     const size_t ahead = qk_panel_prefetch_rows(w->panel_row_bytes) * w->panel_row_bytes;
+    const int to_l2 = qk_panel_prefetch_into_l2(g, ahead);
     if (qk_decode_tile_rows(QK_VARIANT_AVX512_VNNI, qk_panel_tile_class(four_bit, w->panel_row_bytes)) == 4)
-        for (; r + 4 <= row_end; r += 4) QK_FN(panel_tile)(w, g, act, factors, r, y, 4, four_bit, has_offsets, ahead);
-    for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead);
+        for (; r + 4 <= row_end; r += 4) QK_FN(panel_tile)(w, g, act, factors, r, y, 4, four_bit, has_offsets, ahead, to_l2);
+    for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead, to_l2);
 }
 
 #define QK_PANELS_READABLE(g) 1

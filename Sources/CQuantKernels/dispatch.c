@@ -1,6 +1,8 @@
 // Picks a variant from what the CPU reports at run time; the portable variant is always available.
 #include "variants.h"
 
+#include <unistd.h>
+
 int qk_variant_available(int variant) {
     switch (variant) {
     case QK_VARIANT_PORTABLE: return 1;
@@ -69,4 +71,13 @@ int qk_f32_matvec(int variant, const float *w, size_t columns, const float *x, s
 #endif
     (void)w; (void)columns; (void)x; (void)row_begin; (void)row_end; (void)y;
     return 0;
+}
+
+size_t qk_l1_data_bytes(void) {
+    static long bytes = 0;  // a benign race: every thread reads the same value
+    if (bytes <= 0) {
+        const long reported = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+        bytes = reported > 0 ? reported : 32768;
+    }
+    return (size_t)bytes;
 }

@@ -87,6 +87,20 @@ static inline size_t qk_panel_prefetch_rows(size_t row_bytes) {
     return (rows + 3) & ~(size_t)3;
 }
 
+// Bytes of L1 data cache (sysconf; 32 KiB when the system does not say), read once.
+size_t qk_l1_data_bytes(void);
+
+// 1 when the rows fetched ahead should go to L2 rather than L1: when they and the packed activation row
+// (int8 codes, and 128 bytes of factors a group) would fill more than three quarters of L1, the early
+// lines evict the activations the current row still reads. Zen 4 (32 KiB L1), int4-g64, one thread: a
+// 4096×11008 matrix (14 KB of activations, 25 KB fetched ahead) decoded at 11.0 GB/s with the
+// prefetch into L1 and 15–17 GB/s into L2, 4096×8192 at 11.2 against 20.5, q8_0 on 11008 columns 9.6
+// against 20–21; with 4096 columns (5 KB + 9–17 KB) L1 stayed ahead (int4 24.0 against 19.3, q8_0 21.5 against 19.6).
+static inline int qk_panel_prefetch_into_l2(const qk_panel_geometry *g, size_t ahead_bytes) {
+    const size_t activations = g->padded_blocks * QK_BLOCK + (g->padded_blocks / 16 + 4) * 128;
+    return 4 * (activations + ahead_bytes) > 3 * qk_l1_data_bytes();
+}
+
 // Regroups activation row t into `packed` as panel_layout.h regroups weights (4-bit: the bytes meeting
 // low nibbles, then those meeting high nibbles), and per group 16 lanes of activation scales repeated
 // as the dot lanes need them, then 16 lanes of offset factors (scaled sums, times the scheme's shift

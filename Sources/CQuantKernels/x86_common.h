@@ -11,6 +11,14 @@ typedef __m256i qk_idot;
 #define QK_ACC_SUM(acc) qk_sum256(acc)
 #define QK_HALF(bits) _cvtsh_ss(bits)
 
+// A software prefetch into L2 (`to_l2`) or L1: the hint must be a constant, so the choice is a branch
+// the loop-invariant flag makes free.
+#define QK_PREFETCH(address, to_l2)                                                      \
+    do {                                                                                   \
+        if (to_l2) _mm_prefetch((const char *)(address), _MM_HINT_T1);                     \
+        else _mm_prefetch((const char *)(address), _MM_HINT_T0);                          \
+    } while (0)
+
 static inline float qk_sum256(__m256 v) {
     __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));

@@ -42,11 +42,11 @@ struct DecodeTilingTests {
     }
 
     /// Schemes and widths that reach each panel class: 8-bit rows of 476 and 1,632 bytes, 4-bit rows of
-    /// 324 and 864 (Q4_0) and grouped 4-bit with offsets.
+    /// 324 and 864 (Q4_0) and grouped 4-bit with offsets; rows of 11,008 columns take the L2 prefetch.
     static let panelCases: [(scheme: String, columns: Int, tileClass: DecodeTiling.TileClass)] = [
         ("q8_0", 448, .eightBitShort), ("q8_0", 1536, .eightBitLong), ("int8-g32-sym-f16", 576, .eightBitLong),
         ("q4_0", 576, .fourBitShort), ("q4_0", 1536, .fourBitLong), ("q4_1", 576, .fourBitShort),
-        ("int4-g64-asym-f16", 1536, .fourBitLong),
+        ("int4-g64-asym-f16", 1536, .fourBitLong), ("q8_0", 11008, .eightBitLong), ("int4-g64-asym-f16", 11008, .fourBitLong),
     ]
 
     @Test(arguments: variants.flatMap { variant in panelCases.indices.map { "\(variant)/\($0)" } })

@@ -67,7 +67,10 @@ struct QuantizedKernelTests {
         try KernelVariantCoverage.prerequisite(variant).check()
         let text = parts[1]
         let scheme = try QuantizationScheme(parsing: text)
-        let columns = scheme.ggmlBlockValues != nil ? [32, 64, 96, 192, 480, 576, 1536, 1024 + 448] : [1, 33, 97, 389, 576, 965, 1536]
+        // 11,008 columns (Llama-7B's down projection): rows whose activations and look-ahead overflow L1,
+        // which the panel kernels prefetch into L2 instead (qk_panel_prefetch_into_l2).
+        let columns =
+            scheme.ggmlBlockValues != nil ? [32, 64, 96, 192, 480, 576, 1536, 1024 + 448, 11008] : [1, 33, 97, 389, 576, 965, 1536, 11008]
         let shapes = columns.enumerated().map { (outputs: 3 + 2 * $0.offset, columns: $0.element, rows: 1) }
         let expectPanels = Self.readsPanels(variant, text, scheme)
         #expect((Self.panels(for: scheme, variant: variant) != nil) == expectPanels, "\(label): panels made should be \(expectPanels)")
