@@ -11,22 +11,28 @@ static int QK_FN(panel_decode)(const qk_matrix *w, const qk_activations *x, size
     qk_panel_geometry g;
     if (!w->panels || !qk_panel_geometry_of(w, &g) || g.row_bytes != w->panel_row_bytes || x->blocks_per_row != g.blocks) return 0;
     if (!QK_PANELS_READABLE(&g)) return 0;
-    const size_t groups = g.padded_blocks / 16 + (size_t)__builtin_popcountl(g.padded_blocks % 16);
-    const size_t code_bytes = g.padded_blocks * QK_BLOCK + 64;  // slack: a half-vector group's load reads past its end
-    const size_t needed = code_bytes + groups * 32 * sizeof(float);
+    const int prepared = x->rows == 1 && x->panel_codes && x->panel_factors && x->panel_four_bit == g.four_bit &&
+                         x->panel_sum_factor == qk_panel_sum_factor(&g);
+    const size_t code_bytes = qk_panel_activation_codes_bytes(&g), needed = prepared ? 0 : qk_panel_activation_row_bytes(&g);
     _Alignas(64) uint8_t local[16384];
     uint8_t *scratch = needed <= sizeof(local) ? local : aligned_alloc(64, (needed + 63) & ~(size_t)63);
     if (!scratch) return 0;
-    float *factors = (float *)(scratch + code_bytes);
     for (size_t t = 0; t < x->rows; t++) {
-        qk_panel_pack_activations(x, t, &g, scratch, factors);
+        const uint8_t *codes = scratch;
+        const float *factors = (const float *)(scratch + code_bytes);
+        if (prepared) {
+            codes = x->panel_codes;
+            factors = x->panel_factors;
+        } else {
+            qk_panel_pack_activations(x, t, &g, scratch, (float *)(scratch + code_bytes));
+        }
         float *yt = y + t * y_stride;
         if (g.four_bit) {
-            if (g.has_offsets) QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 1, 1);
-            else QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 1, 0);
+            if (g.has_offsets) QK_FN(panel_rows)(w, &g, codes, factors, row_begin, row_end, yt, 1, 1);
+            else QK_FN(panel_rows)(w, &g, codes, factors, row_begin, row_end, yt, 1, 0);
         } else {
-            if (g.has_offsets) QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 0, 1);
-            else QK_FN(panel_rows)(w, &g, scratch, factors, row_begin, row_end, yt, 0, 0);
+            if (g.has_offsets) QK_FN(panel_rows)(w, &g, codes, factors, row_begin, row_end, yt, 0, 1);
+            else QK_FN(panel_rows)(w, &g, codes, factors, row_begin, row_end, yt, 0, 0);
         }
     }
     if (scratch != local) free(scratch);

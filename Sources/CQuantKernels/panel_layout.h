@@ -101,6 +101,17 @@ static inline int qk_panel_prefetch_into_l2(const qk_panel_geometry *g, size_t a
     return 4 * (activations + ahead_bytes) > 3 * qk_l1_data_bytes();
 }
 
+// The factor the scaled sums are multiplied by in the packed activations' offset lanes.
+static inline float qk_panel_sum_factor(const qk_panel_geometry *g) { return g->has_offsets ? 1.0f : g->shift; }
+
+// Bytes of one regrouped activation row: codes (with a vector of slack, as a half-vector group's load
+// reads past its end), then 32 factors a group.
+static inline size_t qk_panel_activation_codes_bytes(const qk_panel_geometry *g) { return g->padded_blocks * QK_BLOCK + 64; }
+static inline size_t qk_panel_activation_row_bytes(const qk_panel_geometry *g) {
+    const size_t groups = g->padded_blocks / 16 + (size_t)__builtin_popcountl(g->padded_blocks % 16);
+    return qk_panel_activation_codes_bytes(g) + groups * 32 * sizeof(float);
+}
+
 // Regroups activation row t into `packed` as panel_layout.h regroups weights (4-bit: the bytes meeting
 // low nibbles, then those meeting high nibbles), and per group 16 lanes of activation scales repeated
 // as the dot lanes need them, then 16 lanes of offset factors (scaled sums, times the scheme's shift
@@ -110,7 +121,7 @@ static inline void qk_panel_pack_activations(const qk_activations *x, size_t t, 
     const size_t blocks = g->blocks;
     const int8_t *codes = x->codes + t * x->blocks_per_row * QK_BLOCK;
     const float *scales = x->scales + t * x->blocks_per_row, *sums = x->scaled_sums + t * x->blocks_per_row;
-    const float sum_factor = g->has_offsets ? 1.0f : g->shift;
+    const float sum_factor = qk_panel_sum_factor(g);
     uint8_t *high = packed + g->padded_blocks * 16;
     for (size_t b0 = 0; b0 < g->padded_blocks;) {
         const int G = qk_panel_group_size(g, b0);

@@ -202,8 +202,8 @@ public enum DecodeTiling {
                         activations.scales.withUnsafeBufferPointer { scales in
                             activations.scaledSums.withUnsafeBufferPointer { sums in
                                 var inputs = qk_activations(
-                                    rows: 1, blocks_per_row: activations.blocksPerRow, codes: codes.baseAddress,
-                                    scales: scales.baseAddress, scaled_sums: sums.baseAddress)
+                                    rows: 1, blocksPerRow: activations.blocksPerRow, codes: codes.baseAddress,
+                                    scales: scales.baseAddress, scaledSums: sums.baseAddress)
                                 for range in ranges {
                                     qk_matmul(variant.rawValue, &descriptor, &inputs, range.lowerBound, range.upperBound, &y, rows)
                                 }

@@ -1,3 +1,4 @@
+import CQuantKernels
 import Tensors
 import TestSupport
 import Testing
@@ -56,6 +57,58 @@ struct QuantizedKernelTests {
     }
 
     static let panelVariants: [KernelVariant] = [.avx2, .avx512VNNI]
+
+    /// Large products split finer than the pool's two parts a thread; small ones keep two.
+    @Test func largeProductsSplitIntoMorePartsAThread() {
+        #expect(QuantizedLinear.partsPerThread(weights: 4096 * 4096, threads: 2) == 8)  // Llama-7B attention
+        #expect(QuantizedLinear.partsPerThread(weights: 4096 * 4096, threads: 4) == 4)
+        #expect(QuantizedLinear.partsPerThread(weights: 576 * 960, threads: 2) == 2)  // SmolLM2's Q, K and V
+        #expect(QuantizedLinear.partsPerThread(weights: 0, threads: 1) == 2)
+    }
+
+    /// One call over several matrices regroups the activation row once, for the first matrix's panel
+    /// form (qk_panel_prepare_activations); matrices of another form regroup it themselves. Both must give
+    /// exactly what each matrix gives from activations no call prepared.
+    @Test(arguments: panelVariants)
+    func preparedActivationsGiveTheUnpreparedResults(_ variant: KernelVariant) throws {
+        try KernelVariantCoverage.prerequisite(variant).check()
+        let columns = 1536
+        var generator = SeededGenerator(seed: 7)
+        let matrices = try ["q4_0", "int4-g64-asym-f16", "q4_0", "q8_0"].enumerated().map { index, text in
+            try generator.normals((5 + index) * columns, scale: 0.1).withUnsafeBufferPointer {
+                try Quantizer.quantize($0, rows: 5 + index, columns: columns, scheme: try QuantizationScheme(parsing: text))
+            }
+        }
+        let panels = try matrices.map { try #require(DecodePanels($0, variant: variant)) }
+        let activations = QuantizedActivations(generator.normals(columns), rows: 1, columns: columns)
+        let buffers = matrices.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: $0.rows) }
+        defer { buffers.forEach { $0.deallocate() } }
+        buffers.forEach { $0.initialize(repeating: .nan) }
+        QuantizedLinear.apply(
+            matrices.indices.map { QuantizedLinear.Product(matrices[$0], panels: panels[$0], into: buffers[$0]) }, to: activations,
+            variant: variant)
+        for index in matrices.indices {
+            let prepared = Array(buffers[index])
+            var unprepared = [Float](repeating: .nan, count: matrices[index].rows)
+            var descriptor = QuantizedLinear.kernelMatrix(matrices[index], matrices[index].layout)
+            descriptor.panels = panels[index].storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            descriptor.panel_row_bytes = panels[index].rowBytes
+            withExtendedLifetime(panels[index]) {
+                activations.codes.withUnsafeBufferPointer { codes in
+                    activations.scales.withUnsafeBufferPointer { scales in
+                        activations.scaledSums.withUnsafeBufferPointer { sums in
+                            var inputs = qk_activations(
+                                rows: 1, blocksPerRow: activations.blocksPerRow, codes: codes.baseAddress, scales: scales.baseAddress,
+                                scaledSums: sums.baseAddress)
+                            qk_matmul(variant.rawValue, &descriptor, &inputs, 0, matrices[index].rows, &unprepared, matrices[index].rows)
+                        }
+                    }
+                }
+            }
+            #expect(prepared.allSatisfy { $0.isFinite }, "\(variant) matrix \(index)")
+            #expect(prepared.map(\.bitPattern) == unprepared.map(\.bitPattern), "\(variant) matrix \(index): prepared differs")
+        }
+    }
 
     /// The one-row kernel over decode panels: every group size (16, and tails of 8, 4, 2 blocks, odd
     /// block counts padded), row tiles of 4 and a remainder, against the same reference, for each

@@ -63,6 +63,12 @@ typedef struct {
     const int8_t *codes;        // [rows, blocks_per_row·32], zero past the real columns
     const float *scales;        // [rows, blocks_per_row]
     const float *scaled_sums;   // [rows, blocks_per_row]: scale[b]·Σ code (for offsets and biases)
+    // Optional (one row): the row already regrouped for decode panels by qk_panel_prepare_activations,
+    // so the parts of a product split over threads do not each regroup it; NULL otherwise.
+    const uint8_t *panel_codes;
+    const float *panel_factors;
+    int32_t panel_four_bit;     // the form it was regrouped for: 4-bit codes (else 8-bit) …
+    float panel_sum_factor;     // … and the factor of the scaled sums (1, or the scheme's shift)
 } qk_activations;
 
 typedef enum {
@@ -107,6 +113,12 @@ int qk_panels_read(int variant, const qk_matrix *w);
 /// With `panels` set, qk_matmul uses them for one activation row on a variant that reads them
 /// (qk_panels_read); the other variants and prefill read `data` as before.
 void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t *out);
+/// Bytes of the buffer qk_panel_prepare_activations needs for one activation row against `w`'s panels,
+/// or 0 when `w` has none.
+size_t qk_panel_activation_bytes(const qk_matrix *w);
+/// Regroups activation row 0 of `x` for `w`'s panels into `buffer` (64-byte aligned, of
+/// qk_panel_activation_bytes) and points `x` at it. Matrices whose panels take another form ignore it.
+void qk_panel_prepare_activations(const qk_matrix *w, qk_activations *x, uint8_t *buffer);
 
 /// f32 weights, one activation row: y[r] = Σ_c W[r, c]·x[c] for r in [row_begin, row_end). Returns 0
 /// (nothing written) when `variant` has no such kernel (the portable one has none; callers use BLAS sgemv).
