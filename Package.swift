@@ -25,7 +25,9 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
 
-        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        // The CPU's spin-wait hint for the thread pool's idle loops.
+        .target(name: "CSpinWait"),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CSpinWait"]),
         // Who produced a result: build version and commit, CPU and threads, installation paths.
         .target(name: "Provenance"),
         .target(name: "Checkpoints", dependencies: ["Tensors", "CZstd"]),

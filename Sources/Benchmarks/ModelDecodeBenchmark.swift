@@ -57,11 +57,14 @@ public struct ModelDecodeBenchmark {
         var (logits, prefill) = try Timing.seconds { try model.forward(prompt, state: &state, positions: .last) }
         let start = state
         var token = TokenSampler.argmax(Array(logits.row(0)))
-        progress("decode warm-up token")
-        var warm = start
-        _ = try model.forward([token], state: &warm, positions: .last)
         var samples: [Double] = []
         for run in 0..<repeats {
+            // An untimed token before every run, as llama-bench warms up before each repetition: after
+            // another tool has run in between (paired rounds), the first token here took 0.12–0.22 s
+            // against 0.09 for the rest (Llama-7B int4, 2 threads, Zen 4).
+            progress("decode warm-up token")
+            var warm = start
+            _ = try model.forward([token], state: &warm, positions: .last)
             state = start
             for step in 0..<decodeTokens {
                 let (next, seconds) = try Timing.seconds { try model.forward([token], state: &state, positions: .last) }

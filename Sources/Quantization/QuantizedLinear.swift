@@ -106,11 +106,12 @@ public enum QuantizedLinear {
     static let minimumPartWork = 1 << 16
 
     /// Parts a thread takes of one product: the pool's two, up to eight for products of over 2 M weights a
-    /// thread (a part of at least 1 M), so the threads finish a large product closer together. Llama-7B int4
-    /// decode on 2 threads (Zen 4, a 4096×4096 product in 16 parts instead of 4, runs alternating in one
-    /// process): faster in 5 of 6 rounds; SmolLM2-135M's 0.5–1.8 M-weight products were no faster in
-    /// more parts (won 5 of 14 rounds), so they keep two. Each part regroups no activations of its own
-    /// (qk_panel_prepare_activations does it once a product).
+    /// thread (parts of at least 1 M), so that threads finish a large product closer together when one of
+    /// them is slowed by a neighbour on the host; each part costs a claim and no regrouping of activations
+    /// (qk_panel_prepare_activations does that once a product). Measured on Zen 4, runs alternating in one
+    /// process: Llama-7B int4 on 2 threads faster in 5 of 6 pairs, but the second run of a pair was
+    /// favoured in a control (9 of 16), so that is weak evidence; SmolLM2-135M's 0.5–1.8 M-weight products
+    /// won 5 of 14 pairs in more parts, so they keep two.
     static func partsPerThread(weights: Int, threads: Int) -> Int { min(8, max(2, weights / (max(1, threads) << 20))) }
 
     /// Convenience returning a new array of rows × matrix.rows outputs.
