@@ -12,6 +12,9 @@ public struct ModelDecodeBenchmark {
     public var prefillTokens = 8
     public var decodeTokens = 8
     public var repeats = 3
+    /// llama.cpp's llama-bench and the GGUF file it decodes after each of our runs (`-p 0 -n
+    /// decodeTokens -r 1`), so that each pair sees the same machine load; nil to time ours only.
+    public var llamaCpp: (executable: String, model: String)?
 
     public init(path: String) { self.path = path }
 
@@ -21,8 +24,8 @@ public struct ModelDecodeBenchmark {
         public let residentAfterLoad: Int
         public let prefillSeconds: Double
         public let decodePerToken: Timing
-        /// Tokens/s of each run (its tokens over its summed token times), for pairing runs with another tool's.
-        public let runTokensPerSecond: [Double]
+        /// Tokens/s of each of our runs against llama-bench's right after it, when `llamaCpp` was set.
+        public let llamaCppRounds: PairedRounds?
         public let weightBytesPerToken: Int
         public let peakResidentBytes: Int
 
@@ -30,34 +33,29 @@ public struct ModelDecodeBenchmark {
         public var weightGBPerSecond: Double { Double(weightBytesPerToken) / decodePerToken.median / 1e9 }
     }
 
-    /// Opens the model once and times `repeats` runs; `afterRun(run)` is called after each one (a
-    /// paired comparison runs the other tool there, so both see the same machine load).
-    public func run(progress: (String) -> Void = { _ in }, afterRun: (Int) throws -> Void = { _ in }) throws -> Report {
+    /// Opens the model once and times `repeats` runs (each followed by llama-bench when `llamaCpp` is set).
+    public func run(progress: (String) -> Void = { _ in }) throws -> Report {
         let (bundle, loadSeconds) = try Timing.seconds { try ModelBundle.open(path) }
         let resident = PeakMemory.currentResidentBytes
         progress(
             String(format: "opened %@ (%@) in %.1f s, resident %.2f GB", path, bundle.architecture, loadSeconds, Double(resident) / 1e9))
         let weightBytes = try (bundle.model as? LlamaModel)?.weightBytesPerToken ?? Self.weightBytesPerToken(path)
-        let (prefill, decode) = try measure(bundle.model, progress: progress, afterRun: afterRun)
-        let runs = stride(from: 0, to: decode.samples.count, by: max(1, decodeTokens)).map { start in
-            let run = decode.samples[start..<min(start + decodeTokens, decode.samples.count)]
-            return Double(run.count) / run.reduce(0, +)
-        }
+        let (prefill, decode, rounds) = try measure(bundle.model, progress: progress)
         return Report(
             architecture: bundle.architecture, loadSeconds: loadSeconds, residentAfterLoad: resident, prefillSeconds: prefill,
-            decodePerToken: decode, runTokensPerSecond: runs, weightBytesPerToken: weightBytes, peakResidentBytes: PeakMemory.bytes)
+            decodePerToken: decode, llamaCppRounds: rounds, weightBytesPerToken: weightBytes, peakResidentBytes: PeakMemory.bytes)
     }
 
     private func measure<Model: LanguageModel>(
-        _ model: Model, progress: (String) -> Void, afterRun: (Int) throws -> Void
-    ) throws -> (Double, Timing) {
+        _ model: Model, progress: (String) -> Void
+    ) throws -> (Double, Timing, PairedRounds?) {
         let prompt = (0..<prefillTokens).map { 1 + ($0 * 7919) % max(1, model.vocabularySize - 1) }
         var state = model.makeState()
         progress("prefill \(prefillTokens) tokens (first touch of every weight page)")
         var (logits, prefill) = try Timing.seconds { try model.forward(prompt, state: &state, positions: .last) }
         let start = state
         var token = TokenSampler.argmax(Array(logits.row(0)))
-        var samples: [Double] = []
+        var samples: [Double] = [], ours: [Double] = [], theirs: [Double] = []
         for run in 0..<repeats {
             // An untimed token before every run, as llama-bench warms up before each repetition: after
             // another tool has run in between (paired rounds), the first token here took 0.12–0.22 s
@@ -66,17 +64,29 @@ public struct ModelDecodeBenchmark {
             var warm = start
             _ = try model.forward([token], state: &warm, positions: .last)
             state = start
+            var runSeconds = 0.0
             for step in 0..<decodeTokens {
                 let (next, seconds) = try Timing.seconds { try model.forward([token], state: &state, positions: .last) }
                 logits = next
                 samples.append(seconds)
+                runSeconds += seconds
                 token = TokenSampler.argmax(Array(logits.row(0)))
                 progress(
                     String(format: "decode run %d/%d token %d/%d: %.3f s", run + 1, repeats, step + 1, decodeTokens, samples.last ?? 0))
             }
-            try afterRun(run)
+            ours.append(Double(decodeTokens) / runSeconds)
+            if let llamaCpp {
+                progress(
+                    "llama-bench tg\(decodeTokens) on \(URL(fileURLWithPath: llamaCpp.model).lastPathComponent), round \(run + 1)/\(repeats)"
+                )
+                theirs.append(
+                    try LlamaCppBenchFigures.measure(
+                        executable: llamaCpp.executable, model: llamaCpp.model, threads: ThreadPool.shared.threadCount, prefill: 0,
+                        decode: decodeTokens, repeats: 1
+                    ).decode)
+            }
         }
-        return (prefill, Timing(samples: samples))
+        return (prefill, Timing(samples: samples), llamaCpp == nil ? nil : PairedRounds(ours: ours, theirs: theirs))
     }
 
     /// Bytes of every matrix a decoded token reads: all 2-D tensors (quantized parts included)

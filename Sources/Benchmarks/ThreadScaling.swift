@@ -42,7 +42,7 @@ public struct ThreadScaling: Sendable {
 
         /// Rounds in which the many-thread side was faster.
         public func roundsWon(_ figure: KeyPath<Side, [Double]>) -> Int {
-            zip(many[keyPath: figure], one[keyPath: figure]).filter { $0 > $1 }.count
+            PairedRounds(ours: many[keyPath: figure], theirs: one[keyPath: figure]).oursFaster
         }
     }
 

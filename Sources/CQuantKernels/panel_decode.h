@@ -9,7 +9,7 @@
 static int QK_FN(panel_decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
                                size_t y_stride) {
     qk_panel_geometry g;
-    if (!w->panels || !qk_panel_geometry_of(w, &g) || g.row_bytes != w->panel_row_bytes || x->blocks_per_row != g.blocks) return 0;
+    if (!qk_panel_geometry_of_stored(w, &g) || x->blocks_per_row != g.blocks) return 0;
     if (!QK_PANELS_READABLE(&g)) return 0;
     const int prepared = x->rows == 1 && x->panel_codes && x->panel_factors && x->panel_four_bit == g.four_bit &&
                          x->panel_sum_factor == qk_panel_sum_factor(&g);

@@ -59,6 +59,11 @@ static inline int qk_panel_geometry_of(const qk_matrix *w, qk_panel_geometry *g)
     return 1;
 }
 
+// 1 and the geometry when `w` carries panels (qk_matrix.panels) packed for that geometry.
+static inline int qk_panel_geometry_of_stored(const qk_matrix *w, qk_panel_geometry *g) {
+    return w->panels && qk_panel_geometry_of(w, g) && g->row_bytes == w->panel_row_bytes;
+}
+
 // 1 when the AVX2 reader takes these panels: every 4-bit form, and 8-bit codes without offsets that are
 // signed (stored as q + 128). maddubs' sign trick cannot take an unsigned 8-bit code with an offset.
 static inline int qk_panel_avx2_readable(const qk_panel_geometry *g) {

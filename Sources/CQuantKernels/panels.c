@@ -65,13 +65,12 @@ void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t
 
 size_t qk_panel_activation_bytes(const qk_matrix *w) {
     qk_panel_geometry g;
-    if (!w->panels || !qk_panel_geometry_of(w, &g) || g.row_bytes != w->panel_row_bytes) return 0;
-    return qk_panel_activation_row_bytes(&g);
+    return qk_panel_geometry_of_stored(w, &g) ? qk_panel_activation_row_bytes(&g) : 0;
 }
 
 void qk_panel_prepare_activations(const qk_matrix *w, qk_activations *x, uint8_t *buffer) {
     qk_panel_geometry g;
-    if (x->rows != 1 || !qk_panel_activation_bytes(w) || !qk_panel_geometry_of(w, &g) || x->blocks_per_row != g.blocks) return;
+    if (x->rows != 1 || !qk_panel_geometry_of_stored(w, &g) || x->blocks_per_row != g.blocks) return;
     float *factors = (float *)(buffer + qk_panel_activation_codes_bytes(&g));
     qk_panel_pack_activations(x, 0, &g, buffer, factors);
     x->panel_codes = buffer;

@@ -70,9 +70,9 @@ public enum QuantizedLinear {
                             scales: scales.baseAddress, scaledSums: sums.baseAddress)
                         // One activation row against panels: regrouped once here rather than by every part.
                         let preparedBytes = activations.rows == 1 ? qk_panel_activation_bytes(&descriptors[0]) : 0
-                        let prepared = UnsafeMutableRawPointer.allocate(byteCount: max(preparedBytes, 1), alignment: 64)
-                        defer { prepared.deallocate() }
-                        if preparedBytes > 0 {
+                        let prepared = preparedBytes > 0 ? UnsafeMutableRawPointer.allocate(byteCount: preparedBytes, alignment: 64) : nil
+                        defer { prepared?.deallocate() }
+                        if let prepared {
                             qk_panel_prepare_activations(&descriptors[0], &inputs, prepared.assumingMemoryBound(to: UInt8.self))
                         }
                         descriptors.withUnsafeBufferPointer { weights in

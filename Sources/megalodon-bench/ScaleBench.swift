@@ -63,15 +63,8 @@ struct ScaleBench: ParsableCommand {
             let kernels = BFloat16KernelAnchors.measure(rows: 16384, columns: 8192, repeats: anchorRepeats)
             var bench = ModelDecodeBenchmark(path: model)
             (bench.prefillTokens, bench.decodeTokens, bench.repeats) = (prefillTokens, decodeTokens, repeats)
-            var theirs: [Double] = []
-            let report = try bench.run(progress: log) { run in
-                guard let llamaBench, let llamaModel else { return }
-                log("llama-bench tg\(decodeTokens) on \(URL(fileURLWithPath: llamaModel).lastPathComponent), round \(run + 1)/\(repeats)")
-                theirs.append(
-                    try LlamaCppBenchFigures.measure(
-                        executable: llamaBench, model: llamaModel, threads: threading.threads, prefill: 0, decode: decodeTokens, repeats: 1
-                    ).decode)
-            }
+            if let llamaBench, let llamaModel { bench.llamaCpp = (llamaBench, llamaModel) }
+            let report = try bench.run(progress: log)
             let sgemvAfter = BLASAnchors.sgemv(rows: 8192, columns: 8192, repeats: anchorRepeats)
             let anchor = (sgemv.gigabytesPerSecond + sgemvAfter.gigabytesPerSecond) / 2
             let gb = { (bytes: Int) in String(format: "%.2f GB", Double(bytes) / 1e9) }
@@ -97,18 +90,15 @@ struct ScaleBench: ParsableCommand {
                     format: "| sgemv anchor (before / after) | %.1f / %.1f GB/s |", sgemv.gigabytesPerSecond, sgemvAfter.gigabytesPerSecond)
             )
             print(String(format: "| decode / sgemv | %.2f |", report.weightGBPerSecond / anchor))
-            if let llamaModel, !theirs.isEmpty {
-                let ours = report.runTokensPerSecond
-                let ratios = zip(ours, theirs).map { $0 / $1 }
+            if let llamaModel, let rounds = report.llamaCppRounds {
                 let list = { (values: [Double]) in values.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
                 print(
-                    "| llama.cpp tg\(decodeTokens) on \(URL(fileURLWithPath: llamaModel).lastPathComponent), paired rounds | \(list(theirs)) tok/s (ours \(list(ours))) |"
+                    "| llama.cpp tg\(decodeTokens) on \(URL(fileURLWithPath: llamaModel).lastPathComponent), paired rounds | \(list(rounds.theirs)) tok/s (ours \(list(rounds.ours))) |"
                 )
                 print(
                     String(
-                        format: "| ours / llama.cpp | %.2f (median of %d paired rounds; ours faster in %d) |",
-                        Timing(samples: ratios).median,
-                        ratios.count, ratios.filter { $0 > 1 }.count))
+                        format: "| ours / llama.cpp | %.2f (median of %d paired rounds; ours faster in %d) |", rounds.medianRatio,
+                        rounds.ratios.count, rounds.oursFaster))
             }
             print(String(format: "| peak RSS | %@ |", gb(report.peakResidentBytes)))
         }
