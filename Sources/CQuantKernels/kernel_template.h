@@ -5,6 +5,8 @@
 //   qk_wvec, qk_prepare(w, kind)        one block of 32 weight codes loaded (and decoded) once ...
 //   qk_idot, qk_dot_prepared(wv, a, kind) ... and dotted with one activation block: Σ q·a
 //   QK_U8_DOT_IS_OFFSET      1 when the dot of uint8 codes returns Σ (q − 128)·a instead of Σ q·a
+//   qk_acc_add_halves(acc, w, a, s0, s1)  acc + s0·Σ_{j<16} w[j]·a[j] + s1·Σ_{16≤j<32} w[j]·a[j] for int8
+//                            codes |w| ≤ 32 (unpacked_blocks.h)
 //   QK_HALF(bits)            IEEE half → float
 //   qk_hvec, QK_HLANES, QK_HZERO(), QK_HLOAD(p, bf16), QK_XLOAD(p), QK_HFMA(w, x, acc), QK_HADD, QK_HSUM
 //                            the half-precision-weight kernel's vectors of QK_HLANES floats
@@ -179,6 +181,8 @@ QK_INLINE void QK_FN(matmul_specialised)(const qk_matrix *w, const qk_activation
     }
 }
 
+#include "unpacked_template.h"
+
 #define QK_GROUPED_CASE(CODES, F16, BIASED) \
     QK_FN(matmul_specialised)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_GROUPED, CODES, F16, BIASED)
 
@@ -188,6 +192,11 @@ void QK_FN(qk_matmul)(const qk_matrix *w, const qk_activations *x, size_t row_be
     case QK_LAYOUT_Q8_0: QK_FN(matmul_specialised)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q8_0, 0, 1, 0); return;
     case QK_LAYOUT_Q4_0: QK_FN(matmul_specialised)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q4_0, 0, 1, 0); return;
     case QK_LAYOUT_Q4_1: QK_FN(matmul_specialised)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q4_1, 0, 1, 0); return;
+    case QK_LAYOUT_Q4_K: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q4_K); return;
+    case QK_LAYOUT_Q5_K: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q5_K); return;
+    case QK_LAYOUT_Q6_K: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q6_K); return;
+    case QK_LAYOUT_Q5_0: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q5_0); return;
+    case QK_LAYOUT_Q5_1: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q5_1); return;
     default: break;
     }
     const int f16 = w->scales_are_f16 != 0, biased = w->has_biases != 0;

@@ -32,6 +32,15 @@ static inline __m256i qk_dot_prepared(const qk_wvec w, const int8_t *a, const in
     return _mm256_madd_epi16(_mm256_maddubs_epi16(w.magnitude, activations), _mm256_set1_epi16(1));
 }
 
+// |w| ≤ 32 keeps maddubs' pair sums (at most 2·32·127) inside int16. Lanes 0–3 of the dword sums are
+// the first 16 values, lanes 4–7 the last.
+static inline __m256 qk_acc_add_halves(__m256 acc, const int8_t *w, const int8_t *a, float s0, float s1) {
+    const __m256i codes = _mm256_loadu_si256((const __m256i *)w);
+    const __m256i signed_a = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)a), codes);
+    const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(codes, codes), signed_a), _mm256_set1_epi16(1));
+    return _mm256_fmadd_ps(_mm256_setr_m128(_mm_set1_ps(s0), _mm_set1_ps(s1)), _mm256_cvtepi32_ps(dot), acc);
+}
+
 static inline __m256 qk_load8_half(const uint16_t *p, int is_bf16) {
     const __m128i raw = _mm_loadu_si128((const __m128i *)p);
     if (is_bf16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16));
@@ -49,6 +58,8 @@ typedef __m256 qk_hvec;
 
 #define QK_INLINE static inline __attribute__((always_inline))
 #include "decode_panels_avx2.h"
+#include "unpacked_blocks.h"
+#include "unpacked_decode_avx2.h"
 #define QK_PREFILL_HEADER "prefill_avx2.h"
 #include "kernel_template.h"
 

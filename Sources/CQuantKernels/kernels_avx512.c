@@ -29,6 +29,14 @@ static inline __m256i qk_dot_prepared(const qk_wvec w, const int8_t *a, const in
     return _mm256_dpbusd_epi32(_mm256_setzero_si256(), w.magnitude, activations);
 }
 
+// Lanes 0–3 of the dword sums are the first 16 values, lanes 4–7 the last.
+static inline __m256 qk_acc_add_halves(__m256 acc, const int8_t *w, const int8_t *a, float s0, float s1) {
+    const __m256i codes = _mm256_loadu_si256((const __m256i *)w);
+    const __m256i signed_a = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)a), codes);
+    const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(codes, codes), signed_a);
+    return _mm256_fmadd_ps(_mm256_setr_m128(_mm_set1_ps(s0), _mm_set1_ps(s1)), _mm256_cvtepi32_ps(dot), acc);
+}
+
 static inline __m512 qk_load16_half(const uint16_t *p, int is_bf16) {
     const __m256i raw = _mm256_loadu_si256((const __m256i *)p);
     if (is_bf16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
@@ -48,6 +56,8 @@ typedef __m512 qk_hvec;
 #include "decode_panels_avx512.h"
 #include "decode_avx512.h"
 #include "prefill_avx512.h"
+#include "unpacked_blocks.h"
+#include "unpacked_decode_avx512.h"
 #include "kernel_template.h"
 
 // f32 weights, one activation row: y[r] = W[r, :]·x for r in [row_begin, row_end). One or four rows at

@@ -36,4 +36,11 @@ static inline int32_t qk_dot_prepared(const uint8_t *w, const int8_t *a, const i
     return sum;
 }
 
+static inline float qk_acc_add_halves(float acc, const int8_t *w, const int8_t *a, float s0, float s1) {
+    int32_t first = 0, second = 0;
+    for (int j = 0; j < QK_BLOCK / 2; j++) first += w[j] * a[j];
+    for (int j = QK_BLOCK / 2; j < QK_BLOCK; j++) second += w[j] * a[j];
+    return acc + s0 * (float)first + s1 * (float)second;
+}
+
 #include "kernel_template.h"

@@ -35,9 +35,10 @@ typedef struct {
 // The stored scale (and offset) of block b.
 static inline size_t qk_panel_scale_slot(const qk_panel_geometry *g, size_t b) { return b >> g->span_shift; }
 
-// 1 and the geometry when `w` can be stored as panels: ggml blocks, or grouped codes with f16 scales
+// 1 and the geometry when `w` can be stored as panels: ggml blocks of 32 values, or grouped codes with f16 scales
 // (halves copy exactly) and no int8-with-bias mix (its offset would not be a half).
 static inline int qk_panel_geometry_of(const qk_matrix *w, qk_panel_geometry *g) {
+    if (w->layout > QK_LAYOUT_GROUPED) return 0;  // k-quants: no panel form
     const int grouped = w->layout == QK_LAYOUT_GROUPED;
     if (grouped && (!w->scales_are_f16 || (w->codes == QK_CODES_I8 && w->has_biases))) return 0;
     if (grouped && w->blocks_per_group == 0) return 0;

@@ -3,8 +3,8 @@ import Quantization
 import Tensors
 
 /// A weight matrix `[outputs, inputs]` (PyTorch layout) kept in its stored form, usually inside the
-/// checkpoint's memory map: f32, f16 or bf16, or quantized (`QuantizedMatrix`: ggml Q8_0/Q4_0/Q4_1
-/// blocks or our grouped int8/int4 codes).
+/// checkpoint's memory map: f32, f16 or bf16, or quantized (`QuantizedMatrix`: ggml blocks — Q8_0,
+/// Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K — or our grouped int8/int4 codes).
 ///
 /// Why no f32 copy: a bf16 7B model is 14.8 GB and its f32 copy would not fit in 24 GB; quantizing
 /// only pays if the quantized bytes are what is read. f32 weights are handed to BLAS in place.
@@ -192,7 +192,12 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     private func route(rows: Int, accumulate: Bool) -> Route {
-        if let quantized, arithmetic == .integer { return .quantized(quantized, panels) }
+        if let quantized, arithmetic == .integer {
+            // Prefill of the types the kernels unpack (k-quants, Q5_x): their integer loop pays the unpacking
+            // and per-block float work for every activation row, where dequantized blocks feed sgemm.
+            if quantized.scheme.isReadOnly, rows >= Self.unpackedPrefillRows { return .widenedBlocks }
+            return .quantized(quantized, panels)
+        }
         if kind == .float(.f32), let base {
             let weight = base.assumingMemoryBound(to: Float.self)
             return rows == 1 && !accumulate && FloatMatrixVector.isAvailable ? .floatOneRow(weight) : .floatRows(weight)
@@ -200,6 +205,9 @@ public struct WeightMatrix: @unchecked Sendable {
         if rows == 1, kind == .float(.bf16), let base { return .bFloat16OneRow(base.assumingMemoryBound(to: UInt16.self)) }
         return rows == 1 ? .widenedOneRow : .widenedBlocks
     }
+
+    /// Input rows from which products of unpacked types go through dequantized blocks and sgemm.
+    static let unpackedPrefillRows = 16
 
     /// Row `index` widened to f32 (embedding lookup).
     public func copyRow(_ index: Int, into target: UnsafeMutablePointer<Float>) {

@@ -28,7 +28,7 @@ public enum Dequantizer {
             dequantizeGroupedRow(
                 scheme, layout: layout, row: row, codes: codes, scales: matrix.scales?.bytes,
                 biases: matrix.biases?.bytes, into: target)
-        case .q8_0, .q4_0, .q4_1:
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K:
             dequantizeBlocks(matrix.scheme.ggmlType ?? .q8_0, codes, into: target)
         }
     }

@@ -22,6 +22,7 @@ enum GGMLBlockQuantizer {
             case .q8_0: quantizeQ8_0(x, out)
             case .q4_0: quantizeQ4_0(x, out)
             case .q4_1: quantizeQ4_1(x, out)
+            case .q5_0, .q5_1, .q4_K, .q5_K, .q6_K: preconditionFailure("read-only scheme (Quantizer refuses it)")
             case .grouped: preconditionFailure("not a ggml block type")
             }
         }

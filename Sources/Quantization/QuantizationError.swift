@@ -15,6 +15,8 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
     case missingTensor(String)
     case invalidMetadata(String)
     case invalidPattern(String)
+    /// A scheme we compute with when a file stores it (ggml's k-quants) but do not quantize to.
+    case readOnlyScheme(String)
 
     public var description: String {
         switch self {
@@ -23,7 +25,7 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedGroupSize(size): return "group size \(size) is not supported (use 32, 64, 128 or row)"
         case let .notAMatrix(tensor, shape): return "\(tensor): shape \(shape) is not a 2-D matrix"
         case let .columnsNotMultipleOfBlock(tensor, columns, scheme):
-            return "\(tensor): \(columns) columns are not a multiple of \(scheme)'s block of 32 values"
+            return "\(tensor): \(columns) columns are not a whole number of \(scheme) blocks"
         case let .nonFiniteValue(tensor, row): return "\(tensor): row \(row) holds NaN or infinity"
         case let .scaleOverflow(tensor, row, scheme):
             return "\(tensor): row \(row) needs a scale beyond the f16 range for \(scheme); use f32 scales"
@@ -37,6 +39,9 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
         case let .missingTensor(name): return "quantized checkpoint lacks tensor \(name)"
         case let .invalidMetadata(why): return "quantization metadata: \(why)"
         case let .invalidPattern(pattern): return "invalid tensor-name pattern '\(pattern)'"
+        case let .readOnlyScheme(scheme):
+            return
+                "\(scheme) matrices are read from GGUF files and computed with as stored, but cannot be produced here (quantize to q8_0, q4_0, q4_1 or int8/int4)"
         }
     }
 }

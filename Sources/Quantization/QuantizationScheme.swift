@@ -6,7 +6,8 @@ import Checkpoints
 /// Text spellings (used on the command line, in safetensors metadata and in config.json):
 /// `q8_0`, `q4_0`, `q4_1`, and `int8|int4 - g32|g64|g128|row - sym|asym - f16|f32`, e.g.
 /// `int4-g64-asym-f16`. The last two parts may be left out: int8 defaults to `sym`, int4 to `asym`,
-/// scales to `f16`.
+/// scales to `f16`. `q5_0`, `q5_1` and the k-quants (`q4_K`, `q5_K`, `q6_K`) are read from GGUF files
+/// and computed with as stored, but we do not quantize to them, so they have no text spelling to parse.
 public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
     /// ggml block_q8_0: 32 int8 values and one f16 scale (8.5 bits per weight).
     case q8_0
@@ -14,6 +15,16 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
     case q4_0
     /// ggml block_q4_1: 32 4-bit values, f16 scale and f16 minimum; w = d·q + m (5 bits per weight).
     case q4_1
+    /// ggml block_q5_0: 32 5-bit values and one f16 scale; w = d·(q − 16) (5.5 bits per weight).
+    case q5_0
+    /// ggml block_q5_1: 32 5-bit values, f16 scale and f16 minimum; w = d·q + m (6 bits per weight).
+    case q5_1
+    /// ggml block_q4_K: 256 values, f16 d and dmin, 6-bit scales and minima per 32; w = d·sc·q − dmin·m (4.5 bits).
+    case q4_K
+    /// ggml block_q5_K: block_q4_K with a fifth code bit (5.5 bits per weight).
+    case q5_K
+    /// ggml block_q6_K: 256 values, 6-bit codes, int8 scales per 16, f16 d; w = d·sc·(q − 32) (6.5625 bits).
+    case q6_K
     /// Codes in one array, scales (and biases) per group in separate arrays.
     case grouped(GroupedScheme)
 
@@ -31,6 +42,11 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
         case .q8_0: return "q8_0"
         case .q4_0: return "q4_0"
         case .q4_1: return "q4_1"
+        case .q5_0: return "q5_0"
+        case .q5_1: return "q5_1"
+        case .q4_K: return "q4_K"
+        case .q5_K: return "q5_K"
+        case .q6_K: return "q6_K"
         case let .grouped(scheme): return scheme.description
         }
     }
@@ -41,17 +57,37 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
         case .q8_0: return .q8_0
         case .q4_0: return .q4_0
         case .q4_1: return .q4_1
+        case .q5_0: return .q5_0
+        case .q5_1: return .q5_1
+        case .q4_K: return .q4_K
+        case .q5_K: return .q5_K
+        case .q6_K: return .q6_K
         case .grouped: return nil
         }
     }
 
-    /// The scheme for a ggml block type our kernels compute with directly (Q8_0, Q4_0, Q4_1), else nil.
+    /// The scheme for a ggml block type our kernels compute with directly (Q8_0, Q4_0, Q4_1, Q5_0,
+    /// Q5_1, Q4_K, Q5_K, Q6_K), else nil.
     public init?(ggmlType: GGMLType) {
         switch ggmlType {
         case .q8_0: self = .q8_0
         case .q4_0: self = .q4_0
         case .q4_1: self = .q4_1
+        case .q5_0: self = .q5_0
+        case .q5_1: self = .q5_1
+        case .q4_K: self = .q4_K
+        case .q5_K: self = .q5_K
+        case .q6_K: self = .q6_K
         default: return nil
+        }
+    }
+
+    /// Whether matrices of this scheme are only read (ggml's Q5_0, Q5_1 and k-quants from GGUF files),
+    /// never produced by our quantizer.
+    public var isReadOnly: Bool {
+        switch self {
+        case .q5_0, .q5_1, .q4_K, .q5_K, .q6_K: return true
+        default: return false
         }
     }
 

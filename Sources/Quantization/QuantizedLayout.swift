@@ -1,6 +1,7 @@
 /// The byte geometry of a quantized matrix, derived from its scheme and shape alone.
 ///
-/// Rows are always a whole number of 32-value blocks: ggml types require it, grouped schemes pad
+/// Rows are always a whole number of 32-value blocks: ggml types require it (k-quants whole 256-value
+/// super-blocks), grouped schemes pad
 /// each row with zero codes up to the next multiple of 32 (the kernels read activations in blocks of
 /// 32 and the padding multiplies zero activations).
 public struct QuantizedLayout: Hashable, Sendable {
@@ -42,14 +43,15 @@ public struct QuantizedLayout: Hashable, Sendable {
     /// Bytes from the start of one row of codes (or ggml blocks) to the next.
     public var rowBytes: Int {
         switch scheme {
-        case .q8_0, .q4_0, .q4_1: return blocksPerRow * (scheme.ggmlBlockBytes ?? 0)
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K:
+            return (paddedColumns / (scheme.ggmlBlockValues ?? Self.blockValues)) * (scheme.ggmlBlockBytes ?? 0)
         case let .grouped(grouped): return grouped.bits == .int8 ? paddedColumns : paddedColumns / 2
         }
     }
 
     public var codeBytes: Int { rows * rowBytes }
 
-    /// Values per scale group (grouped schemes; 32 for ggml blocks).
+    /// Values per scale group (grouped schemes; 32 for ggml blocks, the k-quants' blocks of 32 in their super-blocks).
     public var groupSize: Int {
         if case let .grouped(grouped) = scheme { return grouped.groupSize(columns: columns) }
         return Self.blockValues

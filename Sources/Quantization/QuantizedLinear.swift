@@ -132,6 +132,11 @@ public enum QuantizedLinear {
         case .q8_0: descriptor.layout = Int32(QK_LAYOUT_Q8_0.rawValue)
         case .q4_0: descriptor.layout = Int32(QK_LAYOUT_Q4_0.rawValue)
         case .q4_1: descriptor.layout = Int32(QK_LAYOUT_Q4_1.rawValue)
+        case .q5_0: descriptor.layout = Int32(QK_LAYOUT_Q5_0.rawValue)
+        case .q5_1: descriptor.layout = Int32(QK_LAYOUT_Q5_1.rawValue)
+        case .q4_K: descriptor.layout = Int32(QK_LAYOUT_Q4_K.rawValue)
+        case .q5_K: descriptor.layout = Int32(QK_LAYOUT_Q5_K.rawValue)
+        case .q6_K: descriptor.layout = Int32(QK_LAYOUT_Q6_K.rawValue)
         case let .grouped(scheme):
             descriptor.layout = Int32(QK_LAYOUT_GROUPED.rawValue)
             switch (scheme.bits, scheme.symmetric) {

@@ -11,6 +11,7 @@ public enum Quantizer {
         guard values.count == rows * columns else {
             throw QuantizationError.valueCountMismatch(tensor: name, expected: rows * columns, actual: values.count)
         }
+        guard !scheme.isReadOnly else { throw QuantizationError.readOnlyScheme(scheme.description) }
         if let blockValues = scheme.ggmlBlockValues, columns % blockValues != 0 {
             throw QuantizationError.columnsNotMultipleOfBlock(tensor: name, columns: columns, scheme: scheme.description)
         }

@@ -160,36 +160,45 @@ struct QuantizedKernelTests {
             let matrix = try weights.withUnsafeBufferPointer {
                 try Quantizer.quantize($0, rows: shape.outputs, columns: shape.columns, scheme: scheme)
             }
-            let activations = QuantizedActivations(x, rows: shape.rows, columns: shape.columns)
-            var y = [Float](repeating: .nan, count: shape.rows * shape.outputs)
             let panels = usePanels ? try #require(DecodePanels(matrix, variant: variant)) : nil
-            y.withUnsafeMutableBufferPointer { QuantizedLinear.apply(matrix, to: activations, into: $0, variant: variant, panels: panels) }
-
-            let w = Dequantizer.dequantize(matrix)
-            let xq = activations.dequantized()
-            let exact = referenceLinear(weights: w, rows: shape.outputs, columns: shape.columns, x: xq, rows: shape.rows)
-            let unquantized = referenceLinear(weights: w, rows: shape.outputs, columns: shape.columns, x: x, rows: shape.rows)
-            var worstRounding = 0.0, worstActivation = 0.0
-            for t in 0..<shape.rows {
-                for r in 0..<shape.outputs {
-                    let row = w[r * shape.columns..<(r + 1) * shape.columns]
-                    let rowMax = Double(row.map(abs).max() ?? 0)
-                    var magnitude = 0.0, activationBound = 0.0
-                    for c in 0..<shape.columns {
-                        magnitude += (Double(abs(row[row.startIndex + c])) + 2 * rowMax) * Double(abs(xq[t * shape.columns + c]))
-                        let block = t * activations.blocksPerRow + c / 32
-                        activationBound += Double(abs(row[row.startIndex + c])) * Double(activations.scales[block]) / 2
-                    }
-                    let value = Double(y[t * shape.outputs + r])
-                    let tolerance = 2e-5 * magnitude + 1e-30
-                    worstRounding = max(worstRounding, abs(value - exact[t * shape.outputs + r]) / tolerance)
-                    worstActivation = max(
-                        worstActivation, abs(value - unquantized[t * shape.outputs + r]) / (activationBound * 1.0001 + tolerance))
-                }
-            }
-            #expect(worstRounding <= 1, "\(label) \(shape): error reaches \(worstRounding) of the rounding tolerance")
-            #expect(worstActivation <= 1, "\(label) \(shape): error reaches \(worstActivation) of the activation bound")
+            checkAgainstReference(
+                label: "\(label) \(shape)", matrix, weights: Dequantizer.dequantize(matrix), x: x, rows: shape.rows, variant: variant,
+                panels: panels)
         }
+    }
+
+    /// The kernel's product of `matrix` (whose values are `weights`) and `x[rows, columns]` against the
+    /// double-precision references, within the bounds the type's comment states.
+    static func checkAgainstReference(
+        label: String, _ matrix: QuantizedMatrix, weights w: [Float], x: [Float], rows: Int, variant: KernelVariant,
+        panels: DecodePanels? = nil
+    ) {
+        let (outputs, columns) = (matrix.rows, matrix.columns)
+        let activations = QuantizedActivations(x, rows: rows, columns: columns)
+        var y = [Float](repeating: .nan, count: rows * outputs)
+        y.withUnsafeMutableBufferPointer { QuantizedLinear.apply(matrix, to: activations, into: $0, variant: variant, panels: panels) }
+        let xq = activations.dequantized()
+        let exact = referenceLinear(weights: w, rows: outputs, columns: columns, x: xq, rows: rows)
+        let unquantized = referenceLinear(weights: w, rows: outputs, columns: columns, x: x, rows: rows)
+        var worstRounding = 0.0, worstActivation = 0.0
+        for t in 0..<rows {
+            for r in 0..<outputs {
+                let row = w[r * columns..<(r + 1) * columns]
+                let rowMax = Double(row.map(abs).max() ?? 0)
+                var magnitude = 0.0, activationBound = 0.0
+                for c in 0..<columns {
+                    magnitude += (Double(abs(row[row.startIndex + c])) + 2 * rowMax) * Double(abs(xq[t * columns + c]))
+                    let block = t * activations.blocksPerRow + c / 32
+                    activationBound += Double(abs(row[row.startIndex + c])) * Double(activations.scales[block]) / 2
+                }
+                let value = Double(y[t * outputs + r])
+                let tolerance = 2e-5 * magnitude + 1e-30
+                worstRounding = max(worstRounding, abs(value - exact[t * outputs + r]) / tolerance)
+                worstActivation = max(worstActivation, abs(value - unquantized[t * outputs + r]) / (activationBound * 1.0001 + tolerance))
+            }
+        }
+        #expect(worstRounding <= 1, "\(label): error reaches \(worstRounding) of the rounding tolerance")
+        #expect(worstActivation <= 1, "\(label): error reaches \(worstActivation) of the activation bound")
     }
 
     @Test func variantsAgreeOnALargerMatrix() throws {

@@ -27,6 +27,17 @@ typedef enum {
     QK_LAYOUT_Q4_1 = 2,
     /// Codes in one array (rows padded to whole blocks of 32), scales and optional biases per group.
     QK_LAYOUT_GROUPED = 3,
+    /// ggml's k-quants, super-blocks of 256 values (formats/gguf.md): block_q4_K (f16 d, f16 dmin, 6-bit
+    /// scales and minima per 32 values, 4-bit codes; w = d·sc·q − dmin·m), block_q5_K (the same with a
+    /// fifth code bit) and block_q6_K (6-bit codes, int8 scales per 16 values, f16 d; w = d·sc·(q − 32)).
+    /// Columns must be a multiple of 256; there is no panel form (the kernels unpack each super-block).
+    QK_LAYOUT_Q4_K = 4,
+    QK_LAYOUT_Q5_K = 5,
+    QK_LAYOUT_Q6_K = 6,
+    /// ggml block_q5_0 (f16 d, u8 qh[4], u8 qs[16]; w = d·(q − 16)) and block_q5_1 (f16 d, f16 m, qh[4],
+    /// qs[16]; w = d·q + m): 5-bit codes, the fifth bits of a block's 32 values in qh. Unpacked as the k-quants.
+    QK_LAYOUT_Q5_0 = 7,
+    QK_LAYOUT_Q5_1 = 8,
 } qk_layout;
 
 /// What the codes of a grouped matrix are.

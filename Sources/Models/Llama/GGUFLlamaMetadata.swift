@@ -12,7 +12,12 @@ public enum GGUFLlamaMetadata {
         case .f16: return 1
         case .q4_0: return 2
         case .q4_1: return 3
+        case .q5_0: return 8
+        case .q5_1: return 9
         case .q8_0: return 7
+        case .q4_K: return 15
+        case .q5_K: return 17
+        case .q6_K: return 18
         case .bf16: return 32
         default: return 0
         }

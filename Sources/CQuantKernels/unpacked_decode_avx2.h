@@ -1,0 +1,153 @@
+// AVX2 decode (one activation row) of Q4_K, Q6_K, Q5_0 and Q5_1 with codes formed in registers, as
+// unpacked_decode_avx512.h does with 256-bit vectors: each 32 values' codes (unsigned, at most 63)
+// meet their activations in maddubs (pair sums stay inside int16), eight such dots per 256 values are
+// folded by two 4 × 4 transpose-adds into 16-value sums, and the float work is two FMAs per 256
+// values. Q5_K takes the generic loop of unpacked_template.h.
+// Included by kernels_avx2.c after the primitives.
+
+#define QK_HAVE_UNPACKED_DECODE 1
+
+// Σ code·a over 32 values as 8 dword lanes (lanes 0–3 the first 16 values, 4–7 the last).
+QK_INLINE __m256i QK_FN(dot32)(__m256i codes, const int8_t *a) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(codes, _mm256_loadu_si256((const __m256i *)a)), _mm256_set1_epi16(1));
+}
+
+// Four 32-value dots → lane 4h + k is the sum of 16-value half h of dot k.
+QK_INLINE __m256i QK_FN(half_sums_4x4)(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
+    const __m256i s01 = _mm256_add_epi32(_mm256_unpacklo_epi32(v0, v1), _mm256_unpackhi_epi32(v0, v1));
+    const __m256i s23 = _mm256_add_epi32(_mm256_unpacklo_epi32(v2, v3), _mm256_unpackhi_epi32(v2, v3));
+    return _mm256_add_epi32(_mm256_unpacklo_epi64(s01, s23), _mm256_unpackhi_epi64(s01, s23));
+}
+
+// Eight 32-value dots (blocks 0–7 of 256 values) into acc: `first` and `second` hold the factor of
+// lane 4h + k for blocks k and 4 + k, half h.
+QK_INLINE __m256 QK_FN(accumulate_eight)(const __m256i dots[8], __m256 first, __m256 second, __m256 acc) {
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(QK_FN(half_sums_4x4)(dots[0], dots[1], dots[2], dots[3])), first, acc);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(QK_FN(half_sums_4x4)(dots[4], dots[5], dots[6], dots[7])), second, acc);
+}
+
+// Per-block factors f[0..7] spread over both halves of each block, for blocks 0–3 and 4–7.
+QK_INLINE void QK_FN(block_factor_lanes)(__m256 factors, __m256 *first, __m256 *second) {
+    *first = _mm256_permutevar8x32_ps(factors, _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3));
+    *second = _mm256_permutevar8x32_ps(factors, _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7));
+}
+
+// Byte j all ones when bit j of `bits` is set.
+QK_INLINE __m256i QK_FN(bytes_from_bits)(uint32_t bits) {
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits),
+                                               _mm256_setr_epi64x(0, 0x0101010101010101LL, 0x0202020202020202LL, 0x0303030303030303LL));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+}
+
+QK_INLINE __m256 QK_FN(q4_k_super_block)(const uint8_t *block, const int8_t *a, const float *sa, const float *ss, __m256 acc,
+                                          __m256 *offsets) {
+    const float d = qk_unit_half_at(block), dmin = qk_unit_half_at(block + 2);
+    uint64_t scale_bytes, minimum_bytes;
+    qk_kquant_scales_minima(block + 4, &scale_bytes, &minimum_bytes);
+    const __m256i scales = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)scale_bytes));
+    const __m256i minima = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)minimum_bytes));
+    const __m256 factors = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(scales)),
+                                         _mm256_loadu_ps(sa));
+    const __m256 minimum_terms = _mm256_mul_ps(_mm256_set1_ps(-dmin), _mm256_cvtepi32_ps(minima));
+    *offsets = _mm256_fmadd_ps(minimum_terms, _mm256_loadu_ps(ss), *offsets);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    __m256i dots[8];
+    for (int p = 0; p < 4; p++) {
+        const __m256i packed = _mm256_loadu_si256((const __m256i *)(block + 16 + 32 * p));
+        dots[2 * p] = QK_FN(dot32)(_mm256_and_si256(packed, nibble), a + 64 * p);
+        dots[2 * p + 1] = QK_FN(dot32)(_mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble), a + 64 * p + 32);
+    }
+    __m256 first, second;
+    QK_FN(block_factor_lanes)(factors, &first, &second);
+    return QK_FN(accumulate_eight)(dots, first, second, acc);
+}
+
+// Q6_K: codes u − 32; maddubs(u, a) − maddubs(32, a) stays inside int16 (|u − 32| ≤ 32).
+QK_INLINE __m256 QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, const float *sa, __m256 acc) {
+    const float d = qk_unit_half_at(block + 208);
+    const __m256i low_bits = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(0x03), thirty_two = _mm256_set1_epi8(32);
+    __m256i dots[8];
+    for (int half = 0; half < 2; half++) {
+        const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(block + 64 * half));
+        const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(block + 64 * half + 32));
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * half));
+        const __m256i codes[4] = {
+            _mm256_or_si256(_mm256_and_si256(ql0, low_bits), _mm256_slli_epi16(_mm256_and_si256(qh, two_bits), 4)),
+            _mm256_or_si256(_mm256_and_si256(ql1, low_bits), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two_bits), 4)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_bits),
+                            _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), two_bits), 4)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_bits),
+                            _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two_bits), 4)),
+        };
+        for (int i = 0; i < 4; i++) {
+            const __m256i activations = _mm256_loadu_si256((const __m256i *)(a + 128 * half + 32 * i));
+            const __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(codes[i], activations), _mm256_maddubs_epi16(thirty_two, activations));
+            dots[4 * half + i] = _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+        }
+    }
+    // Lane 4h + k of the first fold is group 2k + h (block k), of the second group 8 + 2k + h.
+    const __m128i packed_scales = _mm_loadu_si128((const __m128i *)(block + 192));
+    const __m256 scale_d = _mm256_set1_ps(d);
+    const __m256 groups_low = _mm256_mul_ps(scale_d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(packed_scales)));
+    const __m256 groups_high = _mm256_mul_ps(scale_d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(packed_scales, 8))));
+    const __m256i lane_group = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    __m256 first_sa, second_sa;
+    QK_FN(block_factor_lanes)(_mm256_loadu_ps(sa), &first_sa, &second_sa);
+    return QK_FN(accumulate_eight)(dots, _mm256_mul_ps(_mm256_permutevar8x32_ps(groups_low, lane_group), first_sa),
+                                   _mm256_mul_ps(_mm256_permutevar8x32_ps(groups_high, lane_group), second_sa), acc);
+}
+
+// Eight Q5_0 (w = d·(u − 16)) or Q5_1 (w = d·u + m) blocks from `first`.
+QK_INLINE __m256 QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes, const int with_minimum, const int8_t *a,
+                                         const float *sa, const float *ss, __m256 acc, __m256 *offsets) {
+    const size_t fifth_at = with_minimum ? 4 : 2;
+    float scale[8], offset[8];
+    __m256i dots[8];
+    for (int j = 0; j < 8; j++) {
+        const uint8_t *block = first + (size_t)j * block_bytes;
+        uint32_t fifth;
+        memcpy(&fifth, block + fifth_at, 4);
+        const __m256i codes = _mm256_or_si256(qk_unpack_nibbles(block + fifth_at + 4),
+                                              _mm256_and_si256(QK_FN(bytes_from_bits)(fifth), _mm256_set1_epi8(0x10)));
+        dots[j] = QK_FN(dot32)(codes, a + 32 * j);
+        scale[j] = qk_unit_half_at(block);
+        offset[j] = with_minimum ? qk_unit_half_at(block + 2) : -16.0f * scale[j];
+    }
+    *offsets = _mm256_fmadd_ps(_mm256_loadu_ps(offset), _mm256_loadu_ps(ss), *offsets);
+    __m256 first_lanes, second_lanes;
+    QK_FN(block_factor_lanes)(_mm256_mul_ps(_mm256_loadu_ps(scale), _mm256_loadu_ps(sa)), &first_lanes, &second_lanes);
+    return QK_FN(accumulate_eight)(dots, first_lanes, second_lanes, acc);
+}
+
+// 1 when the layout has a decode kernel here (then y[r] is written for every row), else 0.
+QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
+                                      const int layout) {
+    const int q5 = layout == QK_LAYOUT_Q5_0 || layout == QK_LAYOUT_Q5_1;
+    if (!q5 && layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q6_K) return 0;
+    const size_t unit_bytes = qk_unit_bytes(layout), blocks = w->blocks_per_row, whole = blocks & ~(size_t)7;
+    for (size_t r = row_begin; r < row_end; r++) {
+        const uint8_t *row = w->data + r * w->row_bytes;
+        __m256 acc = _mm256_setzero_ps(), offsets = _mm256_setzero_ps();
+        float tail_offset = 0.0f;
+        for (size_t b = 0; b < whole; b += 8) {
+            const int8_t *a = x->codes + b * QK_BLOCK;
+            if (q5) {
+                acc = QK_FN(q5_eight_blocks)(row + b * unit_bytes, unit_bytes, layout == QK_LAYOUT_Q5_1, a, x->scales + b,
+                                             x->scaled_sums + b, acc, &offsets);
+            } else if (layout == QK_LAYOUT_Q4_K) {
+                acc = QK_FN(q4_k_super_block)(row + b / 8 * unit_bytes, a, x->scales + b, x->scaled_sums + b, acc, &offsets);
+            } else {
+                acc = QK_FN(q6_k_super_block)(row + b / 8 * unit_bytes, a, x->scales + b, acc);
+            }
+        }
+        qk_unpacked_unit u;
+        for (size_t b = whole; b < blocks; b++) {  // Q5_x rows that end inside a group of eight blocks
+            qk_unpack_q5_0_q5_1(row + b * unit_bytes, layout == QK_LAYOUT_Q5_1, &u);
+            acc = qk_acc_add_halves(acc, u.codes, x->codes + b * QK_BLOCK, u.scales[0] * x->scales[b], u.scales[1] * x->scales[b]);
+            tail_offset += u.offsets[0] * x->scaled_sums[b];
+        }
+        y[r] = qk_sum256(_mm256_add_ps(acc, offsets)) + tail_offset;
+    }
+    return 1;
+}

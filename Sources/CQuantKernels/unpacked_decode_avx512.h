@@ -1,0 +1,175 @@
+// AVX-512 VNNI decode (one activation row) of the types Q4_K_M files are made of: Q4_K and Q6_K, and
+// Q5_0, llama.cpp's fallback for rows that are not whole super-blocks (SmolLM2's 576 columns), with
+// Q5_1 (Q5_K_M's fallback). No unpacking to memory: 256 values' codes are formed in registers as the
+// unsigned bytes dpbusd takes (four 512-bit dpbusd of 64 values each), the 16-value sums of the four
+// results are gathered into one vector by a 4 × 4 transpose-add, and the float work (the weights'
+// scale per 16 or 32 values times the activation block's scale) is one FMA per 256 values. The
+// generic loop of unpacked_template.h spent its time on per-block float work and the unpacking round
+// trip: 7.6 GB/s on SmolLM2 Q4_K_M, against 20 for the panel kernels. No software prefetch: Llama-7B
+// Q4_K_M decode on Zen 4 (rows are one sequential stream) ran 4.5–5.0 tok/s without, 4.1–4.2 with
+// prefetches 512 bytes ahead and 3.5–3.8 with 2 KB (alternating runs, 1 thread).
+// Included by kernels_avx512.c after the primitives; Q5_K takes the generic loop.
+
+#define QK_HAVE_UNPACKED_DECODE 1
+#include <stdlib.h>
+
+// Four vectors of 16 dword lanes (lanes 4m..4m+3 are 16-value group m of vector k) → one vector whose
+// lane 4m + k is the sum of group m of vector k.
+QK_INLINE __m512i QK_FN(group_sums_4x4)(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
+    const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(v0, v1), _mm512_unpackhi_epi32(v0, v1));
+    const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(v2, v3), _mm512_unpackhi_epi32(v2, v3));
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
+}
+
+// 32 activation bytes at a and 32 at b as one vector.
+QK_INLINE __m512i QK_FN(two_halves)(const int8_t *a, const int8_t *b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a)), _mm256_loadu_si256((const __m256i *)b), 1);
+}
+
+// Q4_K: vector k of the four dots holds sub-blocks (4(k/2) + k%2) and (4(k/2) + k%2 + 2), so lane
+// 4m + k of the group sums belongs to sub-block 4(k/2) + k%2 + 2(m/2). `regrouped`: the 256
+// activation bytes at a are in the order of the dots (blocks 0, 2, 1, 3, 4, 6, 5, 7).
+QK_INLINE void QK_FN(q4_k_super_block)(const uint8_t *block, const int8_t *a, const float *sa, const float *ss,
+                                        __m512 *acc, __m256 *offsets, const int regrouped) {
+    const float d = qk_unit_half_at(block), dmin = qk_unit_half_at(block + 2);
+    uint64_t scale_bytes, minimum_bytes;
+    qk_kquant_scales_minima(block + 4, &scale_bytes, &minimum_bytes);
+    const __m256i scales = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)scale_bytes));
+    const __m256i minima = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)minimum_bytes));
+    const __m256 activation_scales = _mm256_loadu_ps(sa);
+    const __m256 factors = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(scales)),
+                                         activation_scales);
+    const __m256 minimum_terms = _mm256_mul_ps(_mm256_set1_ps(-dmin), _mm256_cvtepi32_ps(minima));
+    *offsets = _mm256_fmadd_ps(minimum_terms, _mm256_loadu_ps(ss), *offsets);
+
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    __m512i dots[4];
+    for (int p = 0; p < 2; p++) {
+        const __m512i packed = _mm512_loadu_si512(block + 16 + 64 * p);
+        const int8_t *q = a + 128 * p;
+        const __m512i a_low = regrouped ? _mm512_loadu_si512(q) : QK_FN(two_halves)(q, q + 64);
+        const __m512i a_high = regrouped ? _mm512_loadu_si512(q + 64) : QK_FN(two_halves)(q + 32, q + 96);
+        dots[2 * p] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(packed, nibble), a_low);
+        dots[2 * p + 1] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble), a_high);
+    }
+    const __m512i sums = QK_FN(group_sums_4x4)(dots[0], dots[1], dots[2], dots[3]);
+    const __m512i sub_block = _mm512_setr_epi32(0, 1, 4, 5, 0, 1, 4, 5, 2, 3, 6, 7, 2, 3, 6, 7);
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(sub_block, _mm512_castps256_ps512(factors)), *acc);
+}
+
+// Q6_K: each 128-value half's 64 ql bytes and 32 qh bytes give values 0–63 and 64–127 of the half in
+// order, so vector k of the four dots is values 64k..64k+63 and lane 4m + k of the group sums is
+// 16-value group 4k + m. Codes are u − 32 for the unsigned u dpbusd takes: 32·Σa comes off each dword.
+QK_INLINE void QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, const float *sa, __m512 *acc) {
+    const float d = qk_unit_half_at(block + 208);
+    const __m512i low_bits = _mm512_set1_epi8(0x0F), two_bits = _mm512_set1_epi8(0x03), thirty_two = _mm512_set1_epi8(32);
+    __m512i dots[4];
+    for (int half = 0; half < 2; half++) {
+        const __m512i ql = _mm512_loadu_si512(block + 64 * half);
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * half));
+        const __m512i qh_01 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+        const __m512i qh_23 = _mm512_srli_epi16(qh_01, 4);
+        const __m512i first = _mm512_or_si512(_mm512_and_si512(ql, low_bits), _mm512_slli_epi16(_mm512_and_si512(qh_01, two_bits), 4));
+        const __m512i second = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low_bits),
+                                               _mm512_slli_epi16(_mm512_and_si512(qh_23, two_bits), 4));
+        const int8_t *q = a + 128 * half;
+        const __m512i a0 = _mm512_loadu_si512(q), a1 = _mm512_loadu_si512(q + 64);
+        dots[2 * half] = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), first, a0),
+                                          _mm512_dpbusd_epi32(_mm512_setzero_si512(), thirty_two, a0));
+        dots[2 * half + 1] = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), second, a1),
+                                              _mm512_dpbusd_epi32(_mm512_setzero_si512(), thirty_two, a1));
+    }
+    const __m512i sums = QK_FN(group_sums_4x4)(dots[0], dots[1], dots[2], dots[3]);
+    // Group g = 4k + m's factor d·sc[g]·sa[g / 2], placed at lane 4m + k.
+    const __m512 group_scales = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(block + 192))));
+    const __m512i group_block = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    const __m512 by_group = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(d), group_scales),
+                                          _mm512_permutexvar_ps(group_block, _mm512_castps256_ps512(_mm256_loadu_ps(sa))));
+    const __m512i lane_group = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(lane_group, by_group), *acc);
+}
+
+// Eight Q5_0 (w = d·(u − 16)) or Q5_1 (w = d·u + m) blocks from `first`: vector k of the four dots
+// holds blocks 2k and 2k + 1, so lane 4m + k of the group sums belongs to block 2k + m/2.
+QK_INLINE void QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes, const int with_minimum, const int8_t *a,
+                                       const float *sa, const float *ss, __m512 *acc, __m256 *offsets) {
+    const size_t fifth_at = with_minimum ? 4 : 2;
+    float scale[8], offset[8];
+    __m512i dots[4];
+    for (int k = 0; k < 4; k++) {
+        const uint8_t *b0 = first + (size_t)(2 * k) * block_bytes, *b1 = b0 + block_bytes;
+        uint32_t fifth0, fifth1;
+        memcpy(&fifth0, b0 + fifth_at, 4);
+        memcpy(&fifth1, b1 + fifth_at, 4);
+        const __m512i nibbles =
+            _mm512_inserti64x4(_mm512_castsi256_si512(qk_unpack_nibbles(b0 + fifth_at + 4)), qk_unpack_nibbles(b1 + fifth_at + 4), 1);
+        const __m512i codes = _mm512_or_si512(nibbles, _mm512_maskz_mov_epi8(((uint64_t)fifth1 << 32) | fifth0, _mm512_set1_epi8(0x10)));
+        dots[k] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), codes, _mm512_loadu_si512(a + 64 * k));
+    }
+    for (int j = 0; j < 8; j++) {
+        const uint8_t *block = first + (size_t)j * block_bytes;
+        scale[j] = qk_unit_half_at(block);
+        offset[j] = with_minimum ? qk_unit_half_at(block + 2) : -16.0f * scale[j];
+    }
+    *offsets = _mm256_fmadd_ps(_mm256_loadu_ps(offset), _mm256_loadu_ps(ss), *offsets);
+    const __m256 factors = _mm256_mul_ps(_mm256_loadu_ps(scale), _mm256_loadu_ps(sa));
+    const __m512i sums = QK_FN(group_sums_4x4)(dots[0], dots[1], dots[2], dots[3]);
+    const __m512i lane_block = _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 1, 3, 5, 7, 1, 3, 5, 7);
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(lane_block, _mm512_castps256_ps512(factors)), *acc);
+}
+
+// 1 when the layout has a decode kernel here (then y[r] is written for every row), else 0.
+QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
+                                      const int layout) {
+    if (layout == QK_LAYOUT_Q5_0 || layout == QK_LAYOUT_Q5_1) {
+        const int with_minimum = layout == QK_LAYOUT_Q5_1;
+        const size_t blocks = w->blocks_per_row, block_bytes = qk_unit_bytes(layout), whole = blocks & ~(size_t)7;
+        for (size_t r = row_begin; r < row_end; r++) {
+            const uint8_t *row = w->data + r * w->row_bytes;
+            __m512 acc = _mm512_setzero_ps();
+            __m256 offsets = _mm256_setzero_ps(), tail = _mm256_setzero_ps();
+            for (size_t b = 0; b < whole; b += 8) {
+                QK_FN(q5_eight_blocks)(row + b * block_bytes, block_bytes, with_minimum, x->codes + b * QK_BLOCK, x->scales + b,
+                                       x->scaled_sums + b, &acc, &offsets);
+            }
+            float tail_offset = 0.0f;
+            qk_unpacked_unit u;
+            for (size_t b = whole; b < blocks; b++) {
+                qk_unpack_q5_0_q5_1(row + b * block_bytes, with_minimum, &u);
+                tail = qk_acc_add_halves(tail, u.codes, x->codes + b * QK_BLOCK, u.scales[0] * x->scales[b], u.scales[1] * x->scales[b]);
+                tail_offset += u.offsets[0] * x->scaled_sums[b];
+            }
+            y[r] = _mm512_reduce_add_ps(acc) + qk_sum256(_mm256_add_ps(offsets, tail)) + tail_offset;
+        }
+        return 1;
+    }
+    if (layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q6_K) return 0;
+    const size_t units = w->blocks_per_row / 8, unit_bytes = qk_unit_bytes(layout);
+    // Q4_K pairs activation blocks 0 and 2, 1 and 3, … (see q4_k_super_block): regrouped once a call so
+    // that each pair is one load (measured 3–5% faster on Llama-7B Q4_K_M, Zen 4, alternating runs),
+    // or paired in registers when the buffer cannot be had.
+    int8_t *regrouped = layout == QK_LAYOUT_Q4_K ? malloc(units * 256) : NULL;
+    if (regrouped) {
+        static const int order[8] = {0, 2, 1, 3, 4, 6, 5, 7};
+        for (size_t s = 0; s < units; s++) {
+            for (int j = 0; j < 8; j++) memcpy(regrouped + s * 256 + 32 * j, x->codes + s * 256 + 32 * order[j], 32);
+        }
+    }
+    for (size_t r = row_begin; r < row_end; r++) {
+        const uint8_t *row = w->data + r * w->row_bytes;
+        __m512 acc = _mm512_setzero_ps();
+        __m256 offsets = _mm256_setzero_ps();
+        for (size_t s = 0; s < units; s++) {
+            const int8_t *a = x->codes + s * 256;
+            if (layout == QK_LAYOUT_Q4_K) {
+                if (regrouped) QK_FN(q4_k_super_block)(row + s * unit_bytes, regrouped + s * 256, x->scales + 8 * s, x->scaled_sums + 8 * s, &acc, &offsets, 1);
+                else QK_FN(q4_k_super_block)(row + s * unit_bytes, a, x->scales + 8 * s, x->scaled_sums + 8 * s, &acc, &offsets, 0);
+            } else {
+                QK_FN(q6_k_super_block)(row + s * unit_bytes, a, x->scales + 8 * s, &acc);
+            }
+        }
+        y[r] = _mm512_reduce_add_ps(acc) + qk_sum256(offsets);
+    }
+    free(regrouped);
+    return 1;
+}

@@ -1,0 +1,102 @@
+import Checkpoints
+import Foundation
+import Tensors
+import TestSupport
+import Testing
+
+@testable import Quantization
+
+/// The ggml types the kernels unpack (k-quants Q4_K, Q5_K, Q6_K, and Q5_0, Q5_1) computed as stored:
+/// every kernel variant against the double-precision product of the dequantized weights (bounds as
+/// in QuantizedKernelTests).
+struct KQuantKernelTests {
+    static let schemes: [QuantizationScheme] = [.q4_K, .q5_K, .q6_K, .q5_0, .q5_1]
+    static let cases = KernelVariant.allCases.flatMap { variant in schemes.map { "\(variant)/\($0)" } }
+
+    static func parse(_ label: String) throws -> (KernelVariant, QuantizationScheme) {
+        let parts = label.split(separator: "/").map(String.init)
+        let variant = try #require(KernelVariant.allCases.first { $0.description == parts[0] })
+        let scheme = try #require(schemes.first { $0.description == parts[1] })
+        return (variant, scheme)
+    }
+
+    /// The scheme's tensor in the GGUF fixture (k-quants: random blocks, 8 × 512; Q5_x: gguf-py's
+    /// quantization of random values, 16 × 64), whose values gguf-py dequantized
+    /// (scripts/oracles/gguf_fixtures.py): the reference weights come from gguf-py.
+    @Test(arguments: cases)
+    func matchesGGUFPyWeights(_ label: String) throws {
+        let (variant, scheme) = try Self.parse(label)
+        try KernelVariantCoverage.prerequisite(variant).check()
+        let file = try GGUFFile(path: SharedFiles.tests("CheckpointsTests/Fixtures/gguf/dequant.gguf").path)
+        let expected = try Data(contentsOf: SharedFiles.tests("CheckpointsTests/Fixtures/gguf/dequant-expected.f32"))
+        var offset = 0
+        for info in file.ggufTensors {
+            defer { offset += info.elementCount }
+            guard info.type == scheme.ggmlType else { continue }
+            let weights: [Float] = expected.withUnsafeBytes { raw in
+                (offset..<offset + info.elementCount).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                }
+            }
+            let matrix = try QuantizedMatrix(gguf: file.rawTensor(named: info.name), name: info.name)
+            #expect(matrix.scheme == scheme)
+            var generator = SeededGenerator(seed: 5)
+            for rows in [1, 3] {
+                let x = generator.normals(rows * matrix.columns)
+                QuantizedKernelTests.checkAgainstReference(
+                    label: "\(label) \(info.name) × \(rows) rows", matrix, weights: weights, x: x, rows: rows, variant: variant)
+            }
+            return
+        }
+        Issue.record("\(scheme) has no tensor in the GGUF fixture")
+    }
+
+    /// Random blocks in shapes that cover decode (one activation row), the prefill tiles of four weight
+    /// rows with a remainder, many activation rows, and rows of several units (super-blocks or blocks;
+    /// 576 columns, SmolLM2's, leave two blocks of 32 after two groups of eight).
+    @Test(arguments: cases)
+    func matchesDequantizedRandomBlocks(_ label: String) throws {
+        let (variant, scheme) = try Self.parse(label)
+        try KernelVariantCoverage.prerequisite(variant).check()
+        let shapes = [(7, 256, 1), (9, 768, 1), (4, 576, 1), (5, 512, 3), (6, 1024, 70), (3, 2816, 2)]
+        for (index, shape) in shapes.filter({ $0.1 % (scheme.ggmlBlockValues ?? 1) == 0 }).enumerated() {
+            let (outputs, columns, rows) = shape
+            var generator = SeededGenerator(seed: UInt64(31 + index))
+            let matrix = try Self.randomMatrix(scheme, rows: outputs, columns: columns, using: &generator)
+            var x = generator.normals(rows * columns)
+            x[x.count - 1] = 40  // an activation outlier in the last block
+            QuantizedKernelTests.checkAgainstReference(
+                label: "\(label) \(shape)", matrix, weights: Dequantizer.dequantize(matrix), x: x, rows: rows, variant: variant)
+        }
+    }
+
+    static func randomMatrix(
+        _ scheme: QuantizationScheme, rows: Int, columns: Int, using generator: inout SeededGenerator
+    ) throws
+        -> QuantizedMatrix
+    {
+        let bytes = RandomGGMLBlocks.bytes(try #require(scheme.ggmlType), rows: rows, columns: columns, using: &generator)
+        return try QuantizedMatrix(
+            scheme: scheme, rows: rows, columns: columns, codes: Storage(count: bytes.count) { $0.copyBytes(from: bytes) })
+    }
+
+    @Test func unpackedTypesAreReadNotProduced() throws {
+        #expect(QuantizationScheme(ggmlType: .q4_K) == .q4_K)
+        #expect(QuantizationScheme.q6_K.bitsPerWeight(columns: 4096) == 6.5625)
+        #expect(QuantizationScheme.q4_K.bitsPerWeight(columns: 4096) == 4.5)
+        #expect(throws: QuantizationError.readOnlyScheme("q4_K")) {
+            try [Float](repeating: 1, count: 256).withUnsafeBufferPointer {
+                try Quantizer.quantize($0, rows: 1, columns: 256, scheme: .q4_K)
+            }
+        }
+        #expect(throws: QuantizationError.self) { try QuantizationScheme(parsing: "q4_K") }
+        #expect(throws: QuantizationError.readOnlyScheme("q5_0")) {
+            try [Float](repeating: 1, count: 32).withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 1, columns: 32, scheme: .q5_0) }
+        }
+        #expect(throws: QuantizationError.columnsNotMultipleOfBlock(tensor: "m", columns: 288, scheme: "q5_K")) {
+            try QuantizedMatrix(scheme: .q5_K, rows: 1, columns: 288, codes: Storage(count: 0) { _ in }, name: "m")
+        }
+        var generator = SeededGenerator(seed: 1)
+        #expect(DecodePanels(try Self.randomMatrix(.q4_K, rows: 2, columns: 256, using: &generator)) == nil)
+    }
+}
