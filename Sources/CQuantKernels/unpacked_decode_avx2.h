@@ -1,8 +1,8 @@
-// AVX2 decode (one activation row) of Q4_K, Q6_K, Q5_0 and Q5_1 with codes formed in registers, as
+// AVX2 decode (one activation row) of Q4_K, Q5_K, Q6_K, Q5_0 and Q5_1 with codes formed in registers, as
 // unpacked_decode_avx512.h does with 256-bit vectors: each 32 values' codes (unsigned, at most 63)
 // meet their activations in maddubs (pair sums stay inside int16), eight such dots per 256 values are
 // folded by two 4 × 4 transpose-adds into 16-value sums, and the float work is two FMAs per 256
-// values. Q5_K takes the generic loop of unpacked_template.h.
+// values; Q5_K is Q4_K with a fifth bit per code.
 // Included by kernels_avx2.c after the primitives.
 
 #define QK_HAVE_UNPACKED_DECODE 1
@@ -40,8 +40,9 @@ QK_INLINE __m256i QK_FN(bytes_from_bits)(uint32_t bits) {
     return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
 }
 
-QK_INLINE __m256 QK_FN(q4_k_super_block)(const uint8_t *block, const int8_t *a, const float *sa, const float *ss, __m256 acc,
-                                          __m256 *offsets) {
+// Q4_K, and Q5_K (fifth code bit of sub-block j, value l: bit j of qh[l]).
+QK_INLINE __m256 QK_FN(q4_k_super_block)(const uint8_t *block, const int five_bit, const int8_t *a, const float *sa, const float *ss,
+                                          __m256 acc, __m256 *offsets) {
     const float d = qk_unit_half_at(block), dmin = qk_unit_half_at(block + 2);
     uint64_t scale_bytes, minimum_bytes;
     qk_kquant_scales_minima(block + 4, &scale_bytes, &minimum_bytes);
@@ -51,12 +52,20 @@ QK_INLINE __m256 QK_FN(q4_k_super_block)(const uint8_t *block, const int8_t *a, 
                                          _mm256_loadu_ps(sa));
     const __m256 minimum_terms = _mm256_mul_ps(_mm256_set1_ps(-dmin), _mm256_cvtepi32_ps(minima));
     *offsets = _mm256_fmadd_ps(minimum_terms, _mm256_loadu_ps(ss), *offsets);
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    const __m256i nibble = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    const __m256i fifth = five_bit ? _mm256_loadu_si256((const __m256i *)(block + 16)) : _mm256_setzero_si256();
     __m256i dots[8];
     for (int p = 0; p < 4; p++) {
-        const __m256i packed = _mm256_loadu_si256((const __m256i *)(block + 16 + 32 * p));
-        dots[2 * p] = QK_FN(dot32)(_mm256_and_si256(packed, nibble), a + 64 * p);
-        dots[2 * p + 1] = QK_FN(dot32)(_mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble), a + 64 * p + 32);
+        const __m256i packed = _mm256_loadu_si256((const __m256i *)(block + (five_bit ? 48 : 16) + 32 * p));
+        __m256i low = _mm256_and_si256(packed, nibble), high = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble);
+        if (five_bit) {
+            const __m256i low_bit = _mm256_and_si256(_mm256_srl_epi16(fifth, _mm_cvtsi32_si128(2 * p)), one);
+            const __m256i high_bit = _mm256_and_si256(_mm256_srl_epi16(fifth, _mm_cvtsi32_si128(2 * p + 1)), one);
+            low = _mm256_or_si256(low, _mm256_slli_epi16(low_bit, 4));
+            high = _mm256_or_si256(high, _mm256_slli_epi16(high_bit, 4));
+        }
+        dots[2 * p] = QK_FN(dot32)(low, a + 64 * p);
+        dots[2 * p + 1] = QK_FN(dot32)(high, a + 64 * p + 32);
     }
     __m256 first, second;
     QK_FN(block_factor_lanes)(factors, &first, &second);
@@ -124,7 +133,7 @@ QK_INLINE __m256 QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes
 QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
                                       const int layout) {
     const int q5 = layout == QK_LAYOUT_Q5_0 || layout == QK_LAYOUT_Q5_1;
-    if (!q5 && layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q6_K) return 0;
+    if (!q5 && layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q5_K && layout != QK_LAYOUT_Q6_K) return 0;
     const size_t unit_bytes = qk_unit_bytes(layout), blocks = w->blocks_per_row, whole = blocks & ~(size_t)7;
     for (size_t r = row_begin; r < row_end; r++) {
         const uint8_t *row = w->data + r * w->row_bytes;
@@ -136,7 +145,9 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
                 acc = QK_FN(q5_eight_blocks)(row + b * unit_bytes, unit_bytes, layout == QK_LAYOUT_Q5_1, a, x->scales + b,
                                              x->scaled_sums + b, acc, &offsets);
             } else if (layout == QK_LAYOUT_Q4_K) {
-                acc = QK_FN(q4_k_super_block)(row + b / 8 * unit_bytes, a, x->scales + b, x->scaled_sums + b, acc, &offsets);
+                acc = QK_FN(q4_k_super_block)(row + b / 8 * unit_bytes, 0, a, x->scales + b, x->scaled_sums + b, acc, &offsets);
+            } else if (layout == QK_LAYOUT_Q5_K) {
+                acc = QK_FN(q4_k_super_block)(row + b / 8 * unit_bytes, 1, a, x->scales + b, x->scaled_sums + b, acc, &offsets);
             } else {
                 acc = QK_FN(q6_k_super_block)(row + b / 8 * unit_bytes, a, x->scales + b, acc);
             }

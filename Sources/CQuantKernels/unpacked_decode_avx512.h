@@ -1,6 +1,6 @@
-// AVX-512 VNNI decode (one activation row) of the types Q4_K_M files are made of: Q4_K and Q6_K, and
-// Q5_0, llama.cpp's fallback for rows that are not whole super-blocks (SmolLM2's 576 columns), with
-// Q5_1 (Q5_K_M's fallback). No unpacking to memory: 256 values' codes are formed in registers as the
+// AVX-512 VNNI decode (one activation row) of the types Q4_K_M and Q5_K_M files are made of: Q4_K,
+// Q5_K and Q6_K, and Q5_0 and Q5_1, llama.cpp's fallbacks for rows that are not whole super-blocks
+// (SmolLM2's 576 columns). No unpacking to memory: 256 values' codes are formed in registers as the
 // unsigned bytes dpbusd takes (four 512-bit dpbusd of 64 values each), the 16-value sums of the four
 // results are gathered into one vector by a 4 × 4 transpose-add, and the float work (the weights'
 // scale per 16 or 32 values times the activation block's scale) is one FMA per 256 values. The
@@ -8,7 +8,7 @@
 // trip: 7.6 GB/s on SmolLM2 Q4_K_M, against 20 for the panel kernels. No software prefetch: Llama-7B
 // Q4_K_M decode on Zen 4 (rows are one sequential stream) ran 4.5–5.0 tok/s without, 4.1–4.2 with
 // prefetches 512 bytes ahead and 3.5–3.8 with 2 KB (alternating runs, 1 thread).
-// Included by kernels_avx512.c after the primitives; Q5_K takes the generic loop.
+// Q5_K is Q4_K with a fifth bit per code. Included by kernels_avx512.c after the primitives.
 
 #define QK_HAVE_UNPACKED_DECODE 1
 #include <stdlib.h>
@@ -26,11 +26,12 @@ QK_INLINE __m512i QK_FN(two_halves)(const int8_t *a, const int8_t *b) {
     return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a)), _mm256_loadu_si256((const __m256i *)b), 1);
 }
 
-// Q4_K: vector k of the four dots holds sub-blocks (4(k/2) + k%2) and (4(k/2) + k%2 + 2), so lane
-// 4m + k of the group sums belongs to sub-block 4(k/2) + k%2 + 2(m/2). `regrouped`: the 256
-// activation bytes at a are in the order of the dots (blocks 0, 2, 1, 3, 4, 6, 5, 7).
-QK_INLINE void QK_FN(q4_k_super_block)(const uint8_t *block, const int8_t *a, const float *sa, const float *ss,
-                                        __m512 *acc, __m256 *offsets, const int regrouped) {
+// Q4_K (and Q5_K, whose fifth code bit of sub-block j, value l is bit j of qh[l]): vector k of the
+// four dots holds sub-blocks (4(k/2) + k%2) and (4(k/2) + k%2 + 2), so lane 4m + k of the group sums
+// belongs to sub-block 4(k/2) + k%2 + 2(m/2). `regrouped`: the 256 activation bytes at a are in the
+// order of the dots (blocks 0, 2, 1, 3, 4, 6, 5, 7).
+QK_INLINE void QK_FN(q4_k_super_block)(const uint8_t *block, const int five_bit, const int8_t *a, const float *sa,
+                                        const float *ss, __m512 *acc, __m256 *offsets, const int regrouped) {
     const float d = qk_unit_half_at(block), dmin = qk_unit_half_at(block + 2);
     uint64_t scale_bytes, minimum_bytes;
     qk_kquant_scales_minima(block + 4, &scale_bytes, &minimum_bytes);
@@ -42,15 +43,25 @@ QK_INLINE void QK_FN(q4_k_super_block)(const uint8_t *block, const int8_t *a, co
     const __m256 minimum_terms = _mm256_mul_ps(_mm256_set1_ps(-dmin), _mm256_cvtepi32_ps(minima));
     *offsets = _mm256_fmadd_ps(minimum_terms, _mm256_loadu_ps(ss), *offsets);
 
-    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    const __m512i nibble = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
+    const __m256i fifth_bits = five_bit ? _mm256_loadu_si256((const __m256i *)(block + 16)) : _mm256_setzero_si256();
+    const __m512i fifth = _mm512_inserti64x4(_mm512_castsi256_si512(fifth_bits), fifth_bits, 1);
     __m512i dots[4];
     for (int p = 0; p < 2; p++) {
-        const __m512i packed = _mm512_loadu_si512(block + 16 + 64 * p);
+        const __m512i packed = _mm512_loadu_si512(block + (five_bit ? 48 : 16) + 64 * p);
+        __m512i low = _mm512_and_si512(packed, nibble), high = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
+        if (five_bit) {
+            // Sub-blocks 4p and 4p + 2 (low nibbles), 4p + 1 and 4p + 3 (high): their bits of qh per byte.
+            const __m512i low_shift = _mm512_inserti64x4(_mm512_set1_epi16((short)(4 * p)), _mm256_set1_epi16((short)(4 * p + 2)), 1);
+            const __m512i high_shift = _mm512_add_epi16(low_shift, _mm512_set1_epi16(1));
+            low = _mm512_or_si512(low, _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(fifth, low_shift), one), 4));
+            high = _mm512_or_si512(high, _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(fifth, high_shift), one), 4));
+        }
         const int8_t *q = a + 128 * p;
         const __m512i a_low = regrouped ? _mm512_loadu_si512(q) : QK_FN(two_halves)(q, q + 64);
         const __m512i a_high = regrouped ? _mm512_loadu_si512(q + 64) : QK_FN(two_halves)(q + 32, q + 96);
-        dots[2 * p] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(packed, nibble), a_low);
-        dots[2 * p + 1] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble), a_high);
+        dots[2 * p] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), low, a_low);
+        dots[2 * p + 1] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), high, a_high);
     }
     const __m512i sums = QK_FN(group_sums_4x4)(dots[0], dots[1], dots[2], dots[3]);
     const __m512i sub_block = _mm512_setr_epi32(0, 1, 4, 5, 0, 1, 4, 5, 2, 3, 6, 7, 2, 3, 6, 7);
@@ -143,12 +154,13 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
         }
         return 1;
     }
-    if (layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q6_K) return 0;
+    const int q4_k_or_q5_k = layout == QK_LAYOUT_Q4_K || layout == QK_LAYOUT_Q5_K;
+    if (!q4_k_or_q5_k && layout != QK_LAYOUT_Q6_K) return 0;
     const size_t units = w->blocks_per_row / 8, unit_bytes = qk_unit_bytes(layout);
-    // Q4_K pairs activation blocks 0 and 2, 1 and 3, … (see q4_k_super_block): regrouped once a call so
-    // that each pair is one load (measured 3–5% faster on Llama-7B Q4_K_M, Zen 4, alternating runs),
-    // or paired in registers when the buffer cannot be had.
-    int8_t *regrouped = layout == QK_LAYOUT_Q4_K ? malloc(units * 256) : NULL;
+    // Q4_K and Q5_K pair activation blocks 0 and 2, 1 and 3, … (see q4_k_super_block): regrouped once a
+    // call so that each pair is one load (measured 3–5% faster on Llama-7B Q4_K_M, Zen 4, alternating
+    // runs), or paired in registers when the buffer cannot be had.
+    int8_t *regrouped = q4_k_or_q5_k ? malloc(units * 256) : NULL;
     if (regrouped) {
         static const int order[8] = {0, 2, 1, 3, 4, 6, 5, 7};
         for (size_t s = 0; s < units; s++) {
@@ -161,11 +173,20 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
         __m256 offsets = _mm256_setzero_ps();
         for (size_t s = 0; s < units; s++) {
             const int8_t *a = x->codes + s * 256;
-            if (layout == QK_LAYOUT_Q4_K) {
-                if (regrouped) QK_FN(q4_k_super_block)(row + s * unit_bytes, regrouped + s * 256, x->scales + 8 * s, x->scaled_sums + 8 * s, &acc, &offsets, 1);
-                else QK_FN(q4_k_super_block)(row + s * unit_bytes, a, x->scales + 8 * s, x->scaled_sums + 8 * s, &acc, &offsets, 0);
+            const uint8_t *block = row + s * unit_bytes;
+            const float *sa = x->scales + 8 * s, *ss = x->scaled_sums + 8 * s;
+            if (q4_k_or_q5_k) {
+                // Constant arguments, so that each of the four forms is compiled on its own.
+                const int8_t *paired = regrouped ? regrouped + s * 256 : a;
+                if (layout == QK_LAYOUT_Q4_K) {
+                    if (regrouped) QK_FN(q4_k_super_block)(block, 0, paired, sa, ss, &acc, &offsets, 1);
+                    else QK_FN(q4_k_super_block)(block, 0, paired, sa, ss, &acc, &offsets, 0);
+                } else {
+                    if (regrouped) QK_FN(q4_k_super_block)(block, 1, paired, sa, ss, &acc, &offsets, 1);
+                    else QK_FN(q4_k_super_block)(block, 1, paired, sa, ss, &acc, &offsets, 0);
+                }
             } else {
-                QK_FN(q6_k_super_block)(row + s * unit_bytes, a, x->scales + 8 * s, &acc);
+                QK_FN(q6_k_super_block)(block, a, sa, &acc);
             }
         }
         y[r] = _mm512_reduce_add_ps(acc) + qk_sum256(offsets);
