@@ -49,8 +49,9 @@ extension LlamaModel {
         self.init(config: config, embedding: embedding, blocks: blocks, finalNormScale: try floats(.finalNorm), output: output)
     }
 
-    /// A GGUF file of general.architecture "llama": config from its metadata; Q8_0/Q4_0/Q4_1 matrices
-    /// run from the mapped blocks, other quantized types are dequantized to f32.
+    /// A GGUF file of general.architecture "llama": config from its metadata; Q8_0, Q4_0, Q4_1, Q5_0,
+    /// Q5_1, Q4_K, Q5_K and Q6_K matrices run from the mapped blocks, other quantized types are
+    /// dequantized to f32.
     public init(gguf file: GGUFFile, arithmetic: QuantizedArithmetic = .integer) throws {
         try self.init(config: try LlamaConfig(gguf: file), weights: file, arithmetic: arithmetic)
     }
