@@ -15,7 +15,7 @@ public struct ComputeOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "How quantized weights (Q8_0/Q4_0/Q4_1 GGUF, quantized model directories) multiply activations.",
+            "How quantized weights (Q8_0, Q4_0, Q4_1, Q5_x and k-quant GGUF blocks, quantized model directories) multiply activations.",
             discussion:
                 "integer (default): activations rounded to int8 blocks of 32 and integer dot products, fast, as llama.cpp computes. float: weights dequantized a few rows at a time and multiplied in float, slower, without the activation rounding (what the weights alone lose).",
             valueName: "integer|float"))

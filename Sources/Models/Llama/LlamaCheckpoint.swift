@@ -5,7 +5,7 @@ import Tensors
 /// Builds a `LlamaModel` from any `TensorSource` holding Hugging Face or GGUF names, strictly: the
 /// key set and every shape are checked against the config first. Hugging Face Q/K rows are permuted
 /// into the adjacent-pair RoPE layout here, once. Matrices stay as stored (f32/f16/bf16, quantized
-/// model directories, GGUF Q8_0/Q4_0/Q4_1 blocks; see `MatrixReader`); norm weights become f32.
+/// model directories, GGUF Q8_0/Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K blocks; see `MatrixReader`); norm weights become f32.
 extension LlamaModel {
     /// `arithmetic` chooses how quantized matrices compute (integer kernels unless the caller asks for float).
     public init(config: LlamaConfig, weights source: TensorSource, arithmetic: QuantizedArithmetic = .integer) throws {
