@@ -4,6 +4,7 @@
 // signed 8-bit codes, one float scale per 16 values and one float offset term per 32, so that
 // w = scale·code + offset reproduces ggml's dequantize_row_* exactly (its d·sc and dmin·m products
 // are formed in float the same way: an f16 times a 6- or 8-bit integer is exact in float).
+// Included by each variant file after it defines QK_HALF.
 #ifndef QUANT_KERNELS_UNPACKED_BLOCKS_H
 #define QUANT_KERNELS_UNPACKED_BLOCKS_H
 
@@ -34,10 +35,12 @@ static inline size_t qk_unit_bytes(const int layout) {
     }
 }
 
+// QK_HALF is the including variant's conversion (F16C on x86: the bit-by-bit form cost the AVX-512
+// Q4_K decode several percent of its instructions).
 static inline float qk_unit_half_at(const uint8_t *p) {
     uint16_t bits;
     memcpy(&bits, p, 2);
-    return qk_half_bits_to_float(bits);
+    return QK_HALF(bits);
 }
 
 // The 6-bit scales and minima of sub-blocks 0–7 as bytes (byte j of each word for sub-block j) from
