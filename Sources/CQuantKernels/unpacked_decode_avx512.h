@@ -8,7 +8,9 @@
 // trip: 7.6 GB/s on SmolLM2 Q4_K_M, against 20 for the panel kernels. No software prefetch: Llama-7B
 // Q4_K_M decode on Zen 4 (rows are one sequential stream) ran 4.5–5.0 tok/s without, 4.1–4.2 with
 // prefetches 512 bytes ahead and 3.5–3.8 with 2 KB into L1 (alternating runs, 1 thread); into L2, one
-// row ahead 4.1–4.7 and 4 KB ahead 3.9–4.2, against 4.7–4.9 without.
+// row ahead 4.1–4.7 and 4 KB ahead 3.9–4.2, against 4.7–4.9 without. One row at a time: two rows per
+// pass (sharing the activation loads) ran 2.0–2.4 tok/s against 4.1–5.0, as the decode tiles of
+// Zen 3 and Zen 4 prefer one weight stream (quant_kernels.h).
 // Q5_K is Q4_K with a fifth bit per code. Included by kernels_avx512.c after the primitives.
 
 #define QK_HAVE_UNPACKED_DECODE 1
