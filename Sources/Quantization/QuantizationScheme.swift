@@ -33,6 +33,7 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
         case "q8_0": self = .q8_0
         case "q4_0": self = .q4_0
         case "q4_1": self = .q4_1
+        case "q5_0", "q5_1", "q4_k", "q5_k", "q6_k": throw QuantizationError.readOnlyScheme(text)
         default: self = .grouped(try GroupedScheme(parsing: text))
         }
     }

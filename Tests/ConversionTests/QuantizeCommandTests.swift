@@ -67,7 +67,8 @@ struct QuantizeCommandTests {
     @Test(
         "bad scheme, group size or GGUF scheme: a clear error, nothing written",
         arguments: [
-            (["--scheme", "q5_k"], "unknown quantization scheme 'q5_k'"),
+            (["--scheme", "q5_k"], "q5_k matrices are read from GGUF files and computed with as stored, but cannot be produced here"),
+            (["--scheme", "q5_x"], "unknown quantization scheme 'q5_x'"),
             (["--scheme", "int4", "--group-size", "48"], "--group-size must be 32, 64 or 128"),
             (["--scheme", "q4_0", "--group-size", "64"], "contradicts the scheme q4_0"),
             (["--scheme", "int4-g32", "--embeddings", "int8-row-sym"], ""),

@@ -174,7 +174,7 @@ struct QuantizeModelTests {
             try QuantizationScheme(parsing: "int4-g32", groupSize: 64)
         }
         #expect(throws: QuantizationError.unsupportedGroupSize(48)) { try QuantizationScheme(parsing: "int4", groupSize: 48) }
-        #expect(throws: QuantizationError.invalidScheme("q5_0")) { try QuantizationScheme(parsing: "q5_0", groupSize: nil) }
+        #expect(throws: QuantizationError.readOnlyScheme("q5_0")) { try QuantizationScheme(parsing: "q5_0", groupSize: nil) }
     }
 
     /// llama.cpp's `llama-quantize --pure` output for SmolLM2 (scripts/oracles/quantize_gguf_llamacpp.py):

@@ -89,7 +89,7 @@ struct KQuantKernelTests {
                 try Quantizer.quantize($0, rows: 1, columns: 256, scheme: .q4_K)
             }
         }
-        #expect(throws: QuantizationError.self) { try QuantizationScheme(parsing: "q4_K") }
+        #expect(throws: QuantizationError.readOnlyScheme("q4_K")) { try QuantizationScheme(parsing: "q4_K") }
         #expect(throws: QuantizationError.readOnlyScheme("q5_0")) {
             try [Float](repeating: 1, count: 32).withUnsafeBufferPointer { try Quantizer.quantize($0, rows: 1, columns: 32, scheme: .q5_0) }
         }
