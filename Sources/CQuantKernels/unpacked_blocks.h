@@ -21,8 +21,6 @@ typedef struct {
     float offsets[QK_UNIT_MAX_VALUES / 32]; // per 32 values (0 where the codes carry the zero point)
 } qk_unpacked_unit;
 
-static inline int qk_layout_is_unpacked(const int layout) { return layout >= QK_LAYOUT_Q4_K && layout <= QK_LAYOUT_Q5_1; }
-
 static inline size_t qk_unit_values(const int layout) { return layout <= QK_LAYOUT_Q6_K ? 256 : 32; }
 
 static inline size_t qk_unit_bytes(const int layout) {

@@ -6,6 +6,7 @@
 // Included by kernels_avx2.c after the primitives.
 
 #define QK_HAVE_UNPACKED_DECODE 1
+#include "unpacked_factors_x86.h"
 
 // Σ code·a over 32 values as 8 dword lanes (lanes 0–3 the first 16 values, 4–7 the last).
 QK_INLINE __m256i QK_FN(dot32)(__m256i codes, const int8_t *a) {
@@ -43,15 +44,7 @@ QK_INLINE __m256i QK_FN(bytes_from_bits)(uint32_t bits) {
 // Q4_K, and Q5_K (fifth code bit of sub-block j, value l: bit j of qh[l]).
 QK_INLINE __m256 QK_FN(q4_k_super_block)(const uint8_t *block, const int five_bit, const int8_t *a, const float *sa, const float *ss,
                                           __m256 acc, __m256 *offsets) {
-    const float d = qk_unit_half_at(block), dmin = qk_unit_half_at(block + 2);
-    uint64_t scale_bytes, minimum_bytes;
-    qk_kquant_scales_minima(block + 4, &scale_bytes, &minimum_bytes);
-    const __m256i scales = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)scale_bytes));
-    const __m256i minima = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)minimum_bytes));
-    const __m256 factors = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(scales)),
-                                         _mm256_loadu_ps(sa));
-    const __m256 minimum_terms = _mm256_mul_ps(_mm256_set1_ps(-dmin), _mm256_cvtepi32_ps(minima));
-    *offsets = _mm256_fmadd_ps(minimum_terms, _mm256_loadu_ps(ss), *offsets);
+    const __m256 factors = QK_FN(q4_k_factors)(block, sa, ss, offsets);
     const __m256i nibble = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
     const __m256i fifth = five_bit ? _mm256_loadu_si256((const __m256i *)(block + 16)) : _mm256_setzero_si256();
     __m256i dots[8];
@@ -111,7 +104,6 @@ QK_INLINE __m256 QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, 
 QK_INLINE __m256 QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes, const int with_minimum, const int8_t *a,
                                          const float *sa, const float *ss, __m256 acc, __m256 *offsets) {
     const size_t fifth_at = with_minimum ? 4 : 2;
-    float scale[8], offset[8];
     __m256i dots[8];
     for (int j = 0; j < 8; j++) {
         const uint8_t *block = first + (size_t)j * block_bytes;
@@ -120,12 +112,9 @@ QK_INLINE __m256 QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes
         const __m256i codes = _mm256_or_si256(qk_unpack_nibbles(block + fifth_at + 4),
                                               _mm256_and_si256(QK_FN(bytes_from_bits)(fifth), _mm256_set1_epi8(0x10)));
         dots[j] = QK_FN(dot32)(codes, a + 32 * j);
-        scale[j] = qk_unit_half_at(block);
-        offset[j] = with_minimum ? qk_unit_half_at(block + 2) : -16.0f * scale[j];
     }
-    *offsets = _mm256_fmadd_ps(_mm256_loadu_ps(offset), _mm256_loadu_ps(ss), *offsets);
     __m256 first_lanes, second_lanes;
-    QK_FN(block_factor_lanes)(_mm256_mul_ps(_mm256_loadu_ps(scale), _mm256_loadu_ps(sa)), &first_lanes, &second_lanes);
+    QK_FN(block_factor_lanes)(QK_FN(q5_factors)(first, block_bytes, with_minimum, sa, ss, offsets), &first_lanes, &second_lanes);
     return QK_FN(accumulate_eight)(dots, first_lanes, second_lanes, acc);
 }
 
@@ -152,12 +141,8 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
                 acc = QK_FN(q6_k_super_block)(row + b / 8 * unit_bytes, a, x->scales + b, acc);
             }
         }
-        qk_unpacked_unit u;
-        for (size_t b = whole; b < blocks; b++) {  // Q5_x rows that end inside a group of eight blocks
-            qk_unpack_q5_0_q5_1(row + b * unit_bytes, layout == QK_LAYOUT_Q5_1, &u);
-            acc = qk_acc_add_halves(acc, u.codes, x->codes + b * QK_BLOCK, u.scales[0] * x->scales[b], u.scales[1] * x->scales[b]);
-            tail_offset += u.offsets[0] * x->scaled_sums[b];
-        }
+        // Q5_x rows that end inside a group of eight blocks (k-quant rows are whole super-blocks: none).
+        acc = QK_FN(q5_tail)(row, unit_bytes, layout == QK_LAYOUT_Q5_1, x, whole, blocks, acc, &tail_offset);
         y[r] = qk_sum256(_mm256_add_ps(acc, offsets)) + tail_offset;
     }
     return 1;

@@ -14,6 +14,7 @@
 // Q5_K is Q4_K with a fifth bit per code. Included by kernels_avx512.c after the primitives.
 
 #define QK_HAVE_UNPACKED_DECODE 1
+#include "unpacked_factors_x86.h"
 #include <stdlib.h>
 
 // Four vectors of 16 dword lanes (lanes 4m..4m+3 are 16-value group m of vector k) → one vector whose
@@ -35,17 +36,7 @@ QK_INLINE __m512i QK_FN(two_halves)(const int8_t *a, const int8_t *b) {
 // order of the dots (blocks 0, 2, 1, 3, 4, 6, 5, 7).
 QK_INLINE void QK_FN(q4_k_super_block)(const uint8_t *block, const int five_bit, const int8_t *a, const float *sa,
                                         const float *ss, __m512 *acc, __m256 *offsets, const int regrouped) {
-    const float d = qk_unit_half_at(block), dmin = qk_unit_half_at(block + 2);
-    uint64_t scale_bytes, minimum_bytes;
-    qk_kquant_scales_minima(block + 4, &scale_bytes, &minimum_bytes);
-    const __m256i scales = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)scale_bytes));
-    const __m256i minima = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)minimum_bytes));
-    const __m256 activation_scales = _mm256_loadu_ps(sa);
-    const __m256 factors = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(scales)),
-                                         activation_scales);
-    const __m256 minimum_terms = _mm256_mul_ps(_mm256_set1_ps(-dmin), _mm256_cvtepi32_ps(minima));
-    *offsets = _mm256_fmadd_ps(minimum_terms, _mm256_loadu_ps(ss), *offsets);
-
+    const __m256 factors = QK_FN(q4_k_factors)(block, sa, ss, offsets);
     const __m512i nibble = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
     const __m256i fifth_bits = five_bit ? _mm256_loadu_si256((const __m256i *)(block + 16)) : _mm256_setzero_si256();
     const __m512i fifth = _mm512_inserti64x4(_mm512_castsi256_si512(fifth_bits), fifth_bits, 1);
@@ -108,7 +99,6 @@ QK_INLINE void QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, co
 QK_INLINE void QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes, const int with_minimum, const int8_t *a,
                                        const float *sa, const float *ss, __m512 *acc, __m256 *offsets) {
     const size_t fifth_at = with_minimum ? 4 : 2;
-    float scale[8], offset[8];
     __m512i dots[4];
     for (int k = 0; k < 4; k++) {
         const uint8_t *b0 = first + (size_t)(2 * k) * block_bytes, *b1 = b0 + block_bytes;
@@ -120,13 +110,7 @@ QK_INLINE void QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes, 
         const __m512i codes = _mm512_or_si512(nibbles, _mm512_maskz_mov_epi8(((uint64_t)fifth1 << 32) | fifth0, _mm512_set1_epi8(0x10)));
         dots[k] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), codes, _mm512_loadu_si512(a + 64 * k));
     }
-    for (int j = 0; j < 8; j++) {
-        const uint8_t *block = first + (size_t)j * block_bytes;
-        scale[j] = qk_unit_half_at(block);
-        offset[j] = with_minimum ? qk_unit_half_at(block + 2) : -16.0f * scale[j];
-    }
-    *offsets = _mm256_fmadd_ps(_mm256_loadu_ps(offset), _mm256_loadu_ps(ss), *offsets);
-    const __m256 factors = _mm256_mul_ps(_mm256_loadu_ps(scale), _mm256_loadu_ps(sa));
+    const __m256 factors = QK_FN(q5_factors)(first, block_bytes, with_minimum, sa, ss, offsets);
     const __m512i sums = QK_FN(group_sums_4x4)(dots[0], dots[1], dots[2], dots[3]);
     const __m512i lane_block = _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 1, 3, 5, 7, 1, 3, 5, 7);
     *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(lane_block, _mm512_castps256_ps512(factors)), *acc);
@@ -147,12 +131,7 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
                                        x->scaled_sums + b, &acc, &offsets);
             }
             float tail_offset = 0.0f;
-            qk_unpacked_unit u;
-            for (size_t b = whole; b < blocks; b++) {
-                qk_unpack_q5_0_q5_1(row + b * block_bytes, with_minimum, &u);
-                tail = qk_acc_add_halves(tail, u.codes, x->codes + b * QK_BLOCK, u.scales[0] * x->scales[b], u.scales[1] * x->scales[b]);
-                tail_offset += u.offsets[0] * x->scaled_sums[b];
-            }
+            tail = QK_FN(q5_tail)(row, block_bytes, with_minimum, x, whole, blocks, tail, &tail_offset);
             y[r] = _mm512_reduce_add_ps(acc) + qk_sum256(_mm256_add_ps(offsets, tail)) + tail_offset;
         }
         return 1;

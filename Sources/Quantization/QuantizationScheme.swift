@@ -33,7 +33,8 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
         case "q8_0": self = .q8_0
         case "q4_0": self = .q4_0
         case "q4_1": self = .q4_1
-        case "q5_0", "q5_1", "q4_k", "q5_k", "q6_k": throw QuantizationError.readOnlyScheme(text)
+        case let lower where Self.readOnlySchemes.contains { $0.description.lowercased() == lower }:
+            throw QuantizationError.readOnlyScheme(text)
         default: self = .grouped(try GroupedScheme(parsing: text))
         }
     }
@@ -85,12 +86,9 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether matrices of this scheme are only read (ggml's Q5_0, Q5_1 and k-quants from GGUF files),
     /// never produced by our quantizer.
-    public var isReadOnly: Bool {
-        switch self {
-        case .q5_0, .q5_1, .q4_K, .q5_K, .q6_K: return true
-        default: return false
-        }
-    }
+    public var isReadOnly: Bool { Self.readOnlySchemes.contains(self) }
+
+    static let readOnlySchemes: [QuantizationScheme] = [.q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
 
     /// Values per ggml block, or nil for grouped schemes (which take any column count).
     public var ggmlBlockValues: Int? { ggmlType?.blockSize }

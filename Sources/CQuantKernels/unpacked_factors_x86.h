@@ -1,0 +1,47 @@
+// The float side of the AVX2 and AVX-512 unpacked decoders (unpacked_decode_avx2.h,
+// unpacked_decode_avx512.h), 256-bit in both: the per-block factors (weight scale times activation
+// scale) that multiply the integer sums, the offset terms that go through the activations' scaled
+// sums, and the blocks of a Q5_x row left after its groups of eight. Included once by each.
+#ifndef QUANT_KERNELS_UNPACKED_FACTORS_X86_H
+#define QUANT_KERNELS_UNPACKED_FACTORS_X86_H
+
+// A Q4_K/Q5_K super-block: returns d·sc_j·sa_j for sub-blocks j = 0..7 and adds −dmin·m_j·ss_j to *offsets.
+QK_INLINE __m256 QK_FN(q4_k_factors)(const uint8_t *block, const float *sa, const float *ss, __m256 *offsets) {
+    const float d = qk_unit_half_at(block), dmin = qk_unit_half_at(block + 2);
+    uint64_t scale_bytes, minimum_bytes;
+    qk_kquant_scales_minima(block + 4, &scale_bytes, &minimum_bytes);
+    const __m256i scales = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)scale_bytes));
+    const __m256i minima = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)minimum_bytes));
+    const __m256 minimum_terms = _mm256_mul_ps(_mm256_set1_ps(-dmin), _mm256_cvtepi32_ps(minima));
+    *offsets = _mm256_fmadd_ps(minimum_terms, _mm256_loadu_ps(ss), *offsets);
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(scales)), _mm256_loadu_ps(sa));
+}
+
+// Eight Q5_0 (w = d·(u − 16)) or Q5_1 (w = d·u + m) blocks from `first`, codes taken unsigned: returns
+// d_j·sa_j and adds c_j·ss_j to *offsets (c = m, or −16·d).
+QK_INLINE __m256 QK_FN(q5_factors)(const uint8_t *first, size_t block_bytes, const int with_minimum, const float *sa,
+                                    const float *ss, __m256 *offsets) {
+    float scale[8], offset[8];
+    for (int j = 0; j < 8; j++) {
+        const uint8_t *block = first + (size_t)j * block_bytes;
+        scale[j] = qk_unit_half_at(block);
+        offset[j] = with_minimum ? qk_unit_half_at(block + 2) : -16.0f * scale[j];
+    }
+    *offsets = _mm256_fmadd_ps(_mm256_loadu_ps(offset), _mm256_loadu_ps(ss), *offsets);
+    return _mm256_mul_ps(_mm256_loadu_ps(scale), _mm256_loadu_ps(sa));
+}
+
+// Blocks [first, end) of a Q5_0/Q5_1 row one at a time, through the generic unpacking (rows that end
+// inside a group of eight blocks, as SmolLM2's 576 columns do).
+QK_INLINE __m256 QK_FN(q5_tail)(const uint8_t *row, size_t block_bytes, const int with_minimum, const qk_activations *x,
+                                 size_t first, size_t end, __m256 acc, float *offset) {
+    qk_unpacked_unit u;
+    for (size_t b = first; b < end; b++) {
+        qk_unpack_q5_0_q5_1(row + b * block_bytes, with_minimum, &u);
+        acc = qk_acc_add_halves(acc, u.codes, x->codes + b * QK_BLOCK, u.scales[0] * x->scales[b], u.scales[1] * x->scales[b]);
+        *offset += u.offsets[0] * x->scaled_sums[b];
+    }
+    return acc;
+}
+
+#endif
