@@ -79,15 +79,19 @@ public enum QuantizedLinear {
                             guard let weights = weights.baseAddress else { return }
                             withUnsafePointer(to: inputs) { inputs in
                                 let chunk = max(16, minimumPartWork / max(activations.columns * activations.rows, 1))
-                                let work = products.reduce(0) { $0 + $1.matrix.rows } * activations.columns * activations.rows
+                                let rowCounts = products.map(\.matrix.rows)
+                                let work = rowCounts.reduce(0, +) * activations.columns * activations.rows
+                                // Plain pointers and counts in the parts: reading `products` there copied
+                                // their matrices, retaining storage that both threads then contended for.
+                                let outputs = products.map(\.output.baseAddress)
                                 ThreadPool.shared.parallelFor(
-                                    segments: products.map(\.matrix.rows), minimumChunk: chunk,
+                                    segments: rowCounts, minimumChunk: chunk,
                                     partsPerThread: partsPerThread(weights: work, threads: ThreadPool.shared.threadCount)
                                 ) {
                                     index, range in
                                     qk_matmul(
-                                        variant.rawValue, weights + index, inputs, range.lowerBound, range.upperBound,
-                                        products[index].output.baseAddress, products[index].matrix.rows)
+                                        variant.rawValue, weights + index, inputs, range.lowerBound, range.upperBound, outputs[index],
+                                        rowCounts[index])
                                 }
                             }
                         }
