@@ -197,6 +197,9 @@ void QK_FN(qk_matmul)(const qk_matrix *w, const qk_activations *x, size_t row_be
     case QK_LAYOUT_Q6_K: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q6_K); return;
     case QK_LAYOUT_Q5_0: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q5_0); return;
     case QK_LAYOUT_Q5_1: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q5_1); return;
+    case QK_LAYOUT_Q2_K: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q2_K); return;
+    case QK_LAYOUT_Q3_K: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_Q3_K); return;
+    case QK_LAYOUT_IQ4_NL: QK_FN(unpacked_matmul)(w, x, row_begin, row_end, y, y_stride, QK_LAYOUT_IQ4_NL); return;
     default: break;
     }
     const int f16 = w->scales_are_f16 != 0, biased = w->has_biases != 0;

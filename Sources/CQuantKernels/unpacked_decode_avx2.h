@@ -1,4 +1,4 @@
-// AVX2 decode (one activation row) of Q4_K, Q5_K, Q6_K, Q5_0 and Q5_1 with codes formed in registers, as
+// AVX2 decode (one activation row) of Q2_K … Q6_K, Q5_0, Q5_1 and IQ4_NL with codes formed in registers, as
 // unpacked_decode_avx512.h does with 256-bit vectors: each 32 values' codes (unsigned, at most 63)
 // meet their activations in maddubs (pair sums stay inside int16), eight such dots per 256 values are
 // folded by two 4 × 4 transpose-adds into 16-value sums, and the float work is two FMAs per 256
@@ -7,6 +7,7 @@
 
 #define QK_HAVE_UNPACKED_DECODE 1
 #include "unpacked_factors_x86.h"
+#include <stdlib.h>
 
 // Σ code·a over 32 values as 8 dword lanes (lanes 0–3 the first 16 values, 4–7 the last).
 QK_INLINE __m256i QK_FN(dot32)(__m256i codes, const int8_t *a) {
@@ -31,6 +32,16 @@ QK_INLINE __m256 QK_FN(accumulate_eight)(const __m256i dots[8], __m256 first, __
 QK_INLINE void QK_FN(block_factor_lanes)(__m256 factors, __m256 *first, __m256 *second) {
     *first = _mm256_permutevar8x32_ps(factors, _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3));
     *second = _mm256_permutevar8x32_ps(factors, _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7));
+}
+
+// Sixteen per-group factors (groups 0–7 in `low`, 8–15 in `high`) times the activation blocks' scales,
+// in the lanes of the two folds.
+QK_INLINE void QK_FN(group_factor_lanes)(__m256 low, __m256 high, const float *sa, __m256 *first, __m256 *second) {
+    const __m256i lane_group = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    __m256 first_sa, second_sa;
+    QK_FN(block_factor_lanes)(_mm256_loadu_ps(sa), &first_sa, &second_sa);
+    *first = _mm256_mul_ps(_mm256_permutevar8x32_ps(low, lane_group), first_sa);
+    *second = _mm256_mul_ps(_mm256_permutevar8x32_ps(high, lane_group), second_sa);
 }
 
 // Byte j all ones when bit j of `bits` is set.
@@ -93,11 +104,101 @@ QK_INLINE __m256 QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, 
     const __m256 scale_d = _mm256_set1_ps(d);
     const __m256 groups_low = _mm256_mul_ps(scale_d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(packed_scales)));
     const __m256 groups_high = _mm256_mul_ps(scale_d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(packed_scales, 8))));
+    __m256 first, second;
+    QK_FN(group_factor_lanes)(groups_low, groups_high, sa, &first, &second);
+    return QK_FN(accumulate_eight)(dots, first, second, acc);
+}
+
+// The activation groups (unpacked_factors_x86.h) with lanes in the order of two half_sums_4x4 folds
+// (the first: lane 4h + k is group 2k + h; the second: group 8 + 2k + h).
+QK_INLINE void QK_FN(prepare_activation_groups)(const qk_activations *x, size_t units, qk_activation_groups *groups) {
+    const __m256i ones = _mm256_set1_epi8(1), to_group_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (size_t s = 0; s < units; s++) {
+        __m256i parts[8];
+        for (int j = 0; j < 8; j++) parts[j] = QK_FN(dot32)(ones, x->codes + 256 * s + 32 * j);
+        const __m256i folds[2] = {QK_FN(half_sums_4x4)(parts[0], parts[1], parts[2], parts[3]),
+                                  QK_FN(half_sums_4x4)(parts[4], parts[5], parts[6], parts[7])};
+        const __m256 sa = _mm256_loadu_ps(x->scales + 8 * s);
+        __m256 lane_scales[2];
+        QK_FN(block_factor_lanes)(sa, &lane_scales[0], &lane_scales[1]);
+        for (int f = 0; f < 2; f++) {
+            _mm256_storeu_si256((__m256i *)(groups[s].code_sums + 8 * f), folds[f]);
+            _mm256_storeu_ps(groups[s].lane_scales + 8 * f, lane_scales[f]);
+            const __m256i block_of_group = _mm256_setr_epi32(4 * f, 4 * f, 4 * f + 1, 4 * f + 1, 4 * f + 2, 4 * f + 2, 4 * f + 3, 4 * f + 3);
+            const __m256 sums = _mm256_cvtepi32_ps(_mm256_permutevar8x32_epi32(folds[f], to_group_order));
+            _mm256_storeu_ps(groups[s].scaled_sums + 8 * f, _mm256_mul_ps(sums, _mm256_permutevar8x32_ps(sa, block_of_group)));
+        }
+    }
+}
+
+// Q2_K and Q3_K (unpacked_decode_avx512.h has the layout): dot i of each 128-value half is the 2-bit
+// field i of its 32 qs bytes, values 32i..32i+31 in order; Q3_K's codes are u − 4 (4·Σa comes off the
+// folds), Q2_K's minima meet the activations' scaled 16-value sums in group order.
+QK_INLINE void QK_FN(q2_k_q3_k_super_block)(const uint8_t *block, const int three_bit, const int8_t *a,
+                                             const qk_activation_groups *groups, __m256 *accumulator) {
+    __m256 acc = *accumulator;
+    const __m256i two_bits = _mm256_set1_epi8(3), one_bit = _mm256_set1_epi8(1);
+    const uint8_t *qs = block + (three_bit ? 32 : 16);
+    const __m256i mask = three_bit ? _mm256_loadu_si256((const __m256i *)block) : _mm256_setzero_si256();
+    __m256i dots[8];
+    for (int half = 0; half < 2; half++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * half));
+        const __m256i m = _mm256_srl_epi16(mask, _mm_cvtsi32_si128(4 * half));
+        for (int i = 0; i < 4; i++) {
+            __m256i codes = _mm256_and_si256(_mm256_srl_epi16(q, _mm_cvtsi32_si128(2 * i)), two_bits);
+            if (three_bit) {
+                codes = _mm256_or_si256(codes, _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(m, _mm_cvtsi32_si128(i)), one_bit), 2));
+            }
+            dots[4 * half + i] = QK_FN(dot32)(codes, a + 128 * half + 32 * i);
+        }
+    }
+    __m256i folds[2] = {QK_FN(half_sums_4x4)(dots[0], dots[1], dots[2], dots[3]), QK_FN(half_sums_4x4)(dots[4], dots[5], dots[6], dots[7])};
+    __m128i scales;
+    if (three_bit) {
+        for (int f = 0; f < 2; f++) {
+            folds[f] = _mm256_sub_epi32(folds[f], _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(groups->code_sums + 8 * f)), 2));
+        }
+        scales = qk_q3_k_scale_bytes(block + 96);
+    } else {
+        const __m128i packed = _mm_loadu_si128((const __m128i *)block), nibble = _mm_set1_epi8(0x0F);
+        scales = _mm_and_si128(packed, nibble);
+        const __m128i minima = _mm_and_si128(_mm_srli_epi16(packed, 4), nibble);
+        const __m256 dmin = _mm256_set1_ps(-qk_unit_half_at(block + 82));
+        acc = _mm256_fmadd_ps(_mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(minima))), _mm256_loadu_ps(groups->scaled_sums), acc);
+        acc = _mm256_fmadd_ps(_mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(minima, 8)))),
+                              _mm256_loadu_ps(groups->scaled_sums + 8), acc);
+    }
+    const __m256 d = _mm256_set1_ps(qk_unit_half_at(block + (three_bit ? 108 : 80)));
     const __m256i lane_group = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-    __m256 first_sa, second_sa;
-    QK_FN(block_factor_lanes)(_mm256_loadu_ps(sa), &first_sa, &second_sa);
-    return QK_FN(accumulate_eight)(dots, _mm256_mul_ps(_mm256_permutevar8x32_ps(groups_low, lane_group), first_sa),
-                                   _mm256_mul_ps(_mm256_permutevar8x32_ps(groups_high, lane_group), second_sa), acc);
+    for (int f = 0; f < 2; f++) {
+        const __m128i bytes = f == 0 ? scales : _mm_srli_si128(scales, 8);
+        const __m256 group_scales = _mm256_cvtepi32_ps(three_bit ? _mm256_cvtepi8_epi32(bytes) : _mm256_cvtepu8_epi32(bytes));
+        const __m256 factors = _mm256_mul_ps(_mm256_mul_ps(d, _mm256_permutevar8x32_ps(group_scales, lane_group)),
+                                             _mm256_loadu_ps(groups->lane_scales + 8 * f));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(folds[f]), factors, acc);
+    }
+    *accumulator = acc;
+}
+
+// Eight IQ4_NL blocks from `first` (w = d·grid[u]): the signed grid values looked up, then ggml's sign
+// trick (|grid| times the activations carrying the grid's signs), as |grid| ≤ 127 keeps maddubs pairs
+// inside int16 where grid + 128 would not.
+QK_INLINE __m256 QK_FN(iq4_nl_eight_blocks)(const uint8_t *first, const int8_t *a, const float *sa, __m256 acc) {
+    const __m128i grid_16 = _mm_loadu_si128((const __m128i *)qk_iq4_nl_grid);
+    const __m256i grid = _mm256_set_m128i(grid_16, grid_16);
+    __m256i dots[8];
+    float scales[8];
+    for (int j = 0; j < 8; j++) {
+        const uint8_t *block = first + (size_t)j * 18;
+        scales[j] = qk_unit_half_at(block);
+        const __m256i activations = _mm256_loadu_si256((const __m256i *)(a + 32 * j));
+        const __m256i codes = _mm256_shuffle_epi8(grid, qk_unpack_nibbles(block + 2));
+        const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(codes, codes), _mm256_sign_epi8(activations, codes));
+        dots[j] = _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+    }
+    __m256 first_lanes, second_lanes;
+    QK_FN(block_factor_lanes)(_mm256_mul_ps(_mm256_loadu_ps(scales), _mm256_loadu_ps(sa)), &first_lanes, &second_lanes);
+    return QK_FN(accumulate_eight)(dots, first_lanes, second_lanes, acc);
 }
 
 // Eight Q5_0 (w = d·(u − 16)) or Q5_1 (w = d·u + m) blocks from `first`.
@@ -118,11 +219,17 @@ QK_INLINE __m256 QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes
     return QK_FN(accumulate_eight)(dots, first_lanes, second_lanes, acc);
 }
 
+#define QK_ROW_ACC __m256
+#define QK_ROW_ACC_ZERO() _mm256_setzero_ps()
+#define QK_ROW_ACC_SUM(acc) qk_sum256(acc)
+#include "unpacked_rows_x86.h"
+
 // 1 when the layout has a decode kernel here (then y[r] is written for every row), else 0.
 QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
                                       const int layout) {
-    const int q5 = layout == QK_LAYOUT_Q5_0 || layout == QK_LAYOUT_Q5_1;
-    if (!q5 && layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q5_K && layout != QK_LAYOUT_Q6_K) return 0;
+    if (layout == QK_LAYOUT_Q2_K || layout == QK_LAYOUT_Q3_K) return QK_FN(q2_k_q3_k_rows)(w, x, row_begin, row_end, y, layout);
+    const int q5 = layout == QK_LAYOUT_Q5_0 || layout == QK_LAYOUT_Q5_1, iq4 = layout == QK_LAYOUT_IQ4_NL;
+    if (!q5 && !iq4 && layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q5_K && layout != QK_LAYOUT_Q6_K) return 0;
     const size_t unit_bytes = qk_unit_bytes(layout), blocks = w->blocks_per_row, whole = blocks & ~(size_t)7;
     for (size_t r = row_begin; r < row_end; r++) {
         const uint8_t *row = w->data + r * w->row_bytes;
@@ -130,7 +237,9 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
         float tail_offset = 0.0f;
         for (size_t b = 0; b < whole; b += 8) {
             const int8_t *a = x->codes + b * QK_BLOCK;
-            if (q5) {
+            if (iq4) {
+                acc = QK_FN(iq4_nl_eight_blocks)(row + b * unit_bytes, a, x->scales + b, acc);
+            } else if (q5) {
                 acc = QK_FN(q5_eight_blocks)(row + b * unit_bytes, unit_bytes, layout == QK_LAYOUT_Q5_1, a, x->scales + b,
                                              x->scaled_sums + b, acc, &offsets);
             } else if (layout == QK_LAYOUT_Q4_K) {
@@ -142,7 +251,7 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
             }
         }
         // Q5_x rows that end inside a group of eight blocks (k-quant rows are whole super-blocks: none).
-        acc = QK_FN(q5_tail)(row, unit_bytes, layout == QK_LAYOUT_Q5_1, x, whole, blocks, acc, &tail_offset);
+        acc = QK_FN(block_tail)(row, layout, x, whole, blocks, acc, &tail_offset);
         y[r] = qk_sum256(_mm256_add_ps(acc, offsets)) + tail_offset;
     }
     return 1;

@@ -1,6 +1,6 @@
-// AVX-512 VNNI decode (one activation row) of the types Q4_K_M and Q5_K_M files are made of: Q4_K,
-// Q5_K and Q6_K, and Q5_0 and Q5_1, llama.cpp's fallbacks for rows that are not whole super-blocks
-// (SmolLM2's 576 columns). No unpacking to memory: 256 values' codes are formed in registers as the
+// AVX-512 VNNI decode (one activation row) of the types llama.cpp's k-quant files are made of: Q2_K …
+// Q6_K, and Q5_0, Q5_1 and IQ4_NL, its fallbacks for rows that are not whole super-blocks (SmolLM2's
+// 576 columns). No unpacking to memory: 256 values' codes are formed in registers as the
 // unsigned bytes dpbusd takes (four 512-bit dpbusd of 64 values each), the 16-value sums of the four
 // results are gathered into one vector by a 4 × 4 transpose-add, and the float work (the weights'
 // scale per 16 or 32 values times the activation block's scale) is one FMA per 256 values. The
@@ -16,6 +16,9 @@
 #define QK_HAVE_UNPACKED_DECODE 1
 #include "unpacked_factors_x86.h"
 #include <stdlib.h>
+
+// Lane 4m + k ← 16-value group 4k + m: the order of group_sums_4x4 when dot k covers values 64k..64k+63.
+#define QK_LANE_GROUP _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
 
 // Four vectors of 16 dword lanes (lanes 4m..4m+3 are 16-value group m of vector k) → one vector whose
 // lane 4m + k is the sum of group m of vector k.
@@ -90,8 +93,92 @@ QK_INLINE void QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, co
     const __m512i group_block = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     const __m512 by_group = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(d), group_scales),
                                           _mm512_permutexvar_ps(group_block, _mm512_castps256_ps512(_mm256_loadu_ps(sa))));
-    const __m512i lane_group = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(lane_group, by_group), *acc);
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(QK_LANE_GROUP, by_group), *acc);
+}
+
+// The activation groups (unpacked_factors_x86.h) with lanes in the order of group_sums_4x4 (lane
+// 4m + k: group 4k + m).
+QK_INLINE void QK_FN(prepare_activation_groups)(const qk_activations *x, size_t units, qk_activation_groups *groups) {
+    const __m512i ones = _mm512_set1_epi8(1);
+    const __m512i group_block = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    for (size_t s = 0; s < units; s++) {
+        __m512i parts[4];
+        for (int k = 0; k < 4; k++) {
+            parts[k] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, _mm512_loadu_si512(x->codes + 256 * s + 64 * k));
+        }
+        const __m512i lanes = QK_FN(group_sums_4x4)(parts[0], parts[1], parts[2], parts[3]);
+        const __m512 group_scales = _mm512_permutexvar_ps(group_block, _mm512_castps256_ps512(_mm256_loadu_ps(x->scales + 8 * s)));
+        _mm512_storeu_si512(groups[s].code_sums, lanes);
+        _mm512_storeu_ps(groups[s].lane_scales, _mm512_permutexvar_ps(QK_LANE_GROUP, group_scales));
+        // The 4 × 4 transpose that QK_LANE_GROUP is undoes itself: lanes back to group order.
+        const __m512 in_group_order = _mm512_cvtepi32_ps(_mm512_permutexvar_epi32(QK_LANE_GROUP, lanes));
+        _mm512_storeu_ps(groups[s].scaled_sums, _mm512_mul_ps(in_group_order, group_scales));
+    }
+}
+
+// Q2_K and Q3_K: each 128-value half's 32 qs bytes are four 2-bit fields, field j of byte b being value
+// 32j + b of the half, so (as in Q6_K) dot k covers values 64k..64k+63 in order. Q3_K's third bit of
+// value 32j' + b (j' counted over the block) is bit j' of hmask[b], and its codes are u − 4 for the
+// unsigned u dpbusd takes; Q2_K's minima meet the activations' scaled 16-value sums, in group order (the
+// accumulator's lanes are summed at the end, so each FMA only has to pair its own two factors).
+QK_INLINE void QK_FN(q2_k_q3_k_super_block)(const uint8_t *block, const int three_bit, const int8_t *a,
+                                             const qk_activation_groups *groups, __m512 *acc) {
+    const __m512i two_bits = _mm512_set1_epi8(3), one_bit = _mm512_set1_epi8(1);
+    const uint8_t *qs = block + (three_bit ? 32 : 16);
+    const __m256i mask = three_bit ? _mm256_loadu_si256((const __m256i *)block) : _mm256_setzero_si256();
+    __m512i dots[4];
+    for (int half = 0; half < 2; half++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * half));
+        const __m512i q_01 = _mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 2), 1);
+        __m512i codes[2] = {_mm512_and_si512(q_01, two_bits), _mm512_and_si512(_mm512_srli_epi16(q_01, 4), two_bits)};
+        if (three_bit) {
+            const __m256i m = _mm256_srl_epi16(mask, _mm_cvtsi32_si128(4 * half));
+            const __m512i m_01 = _mm512_inserti64x4(_mm512_castsi256_si512(m), _mm256_srli_epi16(m, 1), 1);
+            codes[0] = _mm512_or_si512(codes[0], _mm512_slli_epi16(_mm512_and_si512(m_01, one_bit), 2));
+            codes[1] = _mm512_or_si512(codes[1], _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(m_01, 2), one_bit), 2));
+        }
+        for (int v = 0; v < 2; v++) {
+            dots[2 * half + v] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), codes[v], _mm512_loadu_si512(a + 128 * half + 64 * v));
+        }
+    }
+    __m512i sums = QK_FN(group_sums_4x4)(dots[0], dots[1], dots[2], dots[3]);
+    __m512 scales;
+    if (three_bit) {
+        sums = _mm512_sub_epi32(sums, _mm512_slli_epi32(_mm512_loadu_si512(groups->code_sums), 2));
+        scales = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(qk_q3_k_scale_bytes(block + 96)));
+    } else {
+        const __m128i packed = _mm_loadu_si128((const __m128i *)block), nibble = _mm_set1_epi8(0x0F);
+        scales = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(packed, nibble)));
+        const __m512 minima = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble)));
+        const __m512 minimum_terms = _mm512_mul_ps(_mm512_set1_ps(-qk_unit_half_at(block + 82)), minima);
+        *acc = _mm512_fmadd_ps(minimum_terms, _mm512_loadu_ps(groups->scaled_sums), *acc);
+    }
+    const float d = qk_unit_half_at(block + (three_bit ? 108 : 80));
+    const __m512 factors = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(d), _mm512_permutexvar_ps(QK_LANE_GROUP, scales)),
+                                         _mm512_loadu_ps(groups->lane_scales));
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), factors, *acc);
+}
+
+// Eight IQ4_NL blocks from `first` (w = d·grid[u]): the grid is looked up 128 added, as the unsigned
+// bytes dpbusd takes, and 128·Σa comes off each dword; vector k of the four dots holds blocks 2k, 2k + 1.
+QK_INLINE void QK_FN(iq4_nl_eight_blocks)(const uint8_t *first, const int8_t *a, const float *sa, __m512 *acc) {
+    const __m512i grid = _mm512_broadcast_i32x4(_mm_xor_si128(_mm_loadu_si128((const __m128i *)qk_iq4_nl_grid), _mm_set1_epi8((char)0x80)));
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i dots[4];
+    float scales[8];
+    for (int k = 0; k < 4; k++) {
+        const uint8_t *b0 = first + (size_t)(2 * k) * 18, *b1 = b0 + 18;
+        scales[2 * k] = qk_unit_half_at(b0);
+        scales[2 * k + 1] = qk_unit_half_at(b1);
+        const __m512i nibbles = _mm512_inserti64x4(_mm512_castsi256_si512(qk_unpack_nibbles(b0 + 2)), qk_unpack_nibbles(b1 + 2), 1);
+        const __m512i x = _mm512_loadu_si512(a + 64 * k);
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_shuffle_epi8(grid, nibbles), x);
+        dots[k] = _mm512_sub_epi32(dot, _mm512_slli_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, x), 7));
+    }
+    const __m256 factors = _mm256_mul_ps(_mm256_loadu_ps(scales), _mm256_loadu_ps(sa));
+    const __m512i sums = QK_FN(group_sums_4x4)(dots[0], dots[1], dots[2], dots[3]);
+    const __m512i lane_block = _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 1, 3, 5, 7, 1, 3, 5, 7);
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(lane_block, _mm512_castps256_ps512(factors)), *acc);
 }
 
 // Eight Q5_0 (w = d·(u − 16)) or Q5_1 (w = d·u + m) blocks from `first`: vector k of the four dots
@@ -116,9 +203,27 @@ QK_INLINE void QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes, 
     *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(lane_block, _mm512_castps256_ps512(factors)), *acc);
 }
 
+#define QK_ROW_ACC __m512
+#define QK_ROW_ACC_ZERO() _mm512_setzero_ps()
+#define QK_ROW_ACC_SUM(acc) _mm512_reduce_add_ps(acc)
+#include "unpacked_rows_x86.h"
+
 // 1 when the layout has a decode kernel here (then y[r] is written for every row), else 0.
 QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
                                       const int layout) {
+    if (layout == QK_LAYOUT_Q2_K || layout == QK_LAYOUT_Q3_K) return QK_FN(q2_k_q3_k_rows)(w, x, row_begin, row_end, y, layout);
+    if (layout == QK_LAYOUT_IQ4_NL) {
+        const size_t blocks = w->blocks_per_row, whole = blocks & ~(size_t)7;
+        for (size_t r = row_begin; r < row_end; r++) {
+            const uint8_t *row = w->data + r * w->row_bytes;
+            __m512 acc = _mm512_setzero_ps();
+            for (size_t b = 0; b < whole; b += 8) QK_FN(iq4_nl_eight_blocks)(row + b * 18, x->codes + b * QK_BLOCK, x->scales + b, &acc);
+            float tail_offset = 0.0f;
+            const __m256 tail = QK_FN(block_tail)(row, layout, x, whole, blocks, _mm256_setzero_ps(), &tail_offset);
+            y[r] = _mm512_reduce_add_ps(acc) + qk_sum256(tail);
+        }
+        return 1;
+    }
     if (layout == QK_LAYOUT_Q5_0 || layout == QK_LAYOUT_Q5_1) {
         const int with_minimum = layout == QK_LAYOUT_Q5_1;
         const size_t blocks = w->blocks_per_row, block_bytes = qk_unit_bytes(layout), whole = blocks & ~(size_t)7;
@@ -131,7 +236,7 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
                                        x->scaled_sums + b, &acc, &offsets);
             }
             float tail_offset = 0.0f;
-            tail = QK_FN(q5_tail)(row, block_bytes, with_minimum, x, whole, blocks, tail, &tail_offset);
+            tail = QK_FN(block_tail)(row, layout, x, whole, blocks, tail, &tail_offset);
             y[r] = _mm512_reduce_add_ps(acc) + qk_sum256(_mm256_add_ps(offsets, tail)) + tail_offset;
         }
         return 1;

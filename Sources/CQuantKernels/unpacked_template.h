@@ -16,7 +16,16 @@ QK_INLINE qk_acc QK_FN(unpacked_dot)(qk_acc acc, float *offset, const qk_unpacke
     for (size_t j = 0; j < blocks; j++) {
         acc = qk_acc_add_halves(acc, u->codes + QK_BLOCK * j, a + QK_BLOCK * j, u->scales[2 * j] * sa[j],
                                 u->scales[2 * j + 1] * sa[j]);
-        *offset += u->offsets[j] * ss[j];
+        if (u->half_offsets_set) {
+            int first = 0, second = 0;
+            for (int l = 0; l < 16; l++) {
+                first += a[QK_BLOCK * j + l];
+                second += a[QK_BLOCK * j + 16 + l];
+            }
+            *offset += sa[j] * (u->half_offsets[2 * j] * (float)first + u->half_offsets[2 * j + 1] * (float)second);
+        } else {
+            *offset += u->offsets[j] * ss[j];
+        }
     }
     return acc;
 }

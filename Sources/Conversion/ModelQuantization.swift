@@ -137,7 +137,7 @@ extension QuantizationScheme {
         self = try QuantizationScheme(parsing: text)
         guard let groupSize else { return }
         switch self {
-        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K:
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl:
             guard groupSize == QuantizedLayout.blockValues else {
                 throw ModelQuantizationError.groupSizeConflict(scheme: description, groupSize: groupSize)
             }

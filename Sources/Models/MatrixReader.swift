@@ -5,8 +5,8 @@ import Tensors
 /// Reads a checkpoint's weight matrices in the form it stores them, so the engines never hold a
 /// dequantized copy: float tensors; the parts a quantized safetensors checkpoint lists in its manifest
 /// (formats/quantized-safetensors.md); or GGUF blocks of the types the integer kernels compute with
-/// (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K). Other ggml types (Q2_K, Q3_K, IQ*, ...) have no
-/// kernel here and arrive dequantized to f32 through `GGUFFile.tensor(named:)`.
+/// (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K–Q6_K, IQ4_NL). Other ggml types (IQ4_XS, IQ1–IQ3, ...) have no
+/// kernel here; `GGUFFile.tensor(named:)` refuses them (`cannotDequantize`).
 struct MatrixReader {
     let source: TensorSource
     /// The quantized weights of a quantized safetensors checkpoint, by float weight name.

@@ -9,7 +9,7 @@ import Tokenizers
 /// (`"model_type": "llama"`), with its tokenizer in `tokenizer.model` (SentencePiece) or
 /// `tokenizer.json` (byte-level BPE) or a GGUF vocabulary when present (see `TokenizerFiles`).
 /// Quantized weights run as stored: quantized model directories (formats/quantized-safetensors.md)
-/// and GGUF Q8_0/Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K blocks (see `MatrixReader`).
+/// and GGUF Q8_0/Q4_0/Q4_1/Q5_0/Q5_1/Q2_K–Q6_K/IQ4_NL blocks (see `MatrixReader`).
 public struct ModelBundle {
     public let model: any LanguageModel
     public let tokenizer: (any Tokenizer)?

@@ -4,7 +4,7 @@ import Tensors
 
 /// A weight matrix `[outputs, inputs]` (PyTorch layout) kept in its stored form, usually inside the
 /// checkpoint's memory map: f32, f16 or bf16, or quantized (`QuantizedMatrix`: ggml blocks — Q8_0,
-/// Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K — or our grouped int8/int4 codes).
+/// Q4_0, Q4_1, Q5_0, Q5_1, Q2_K … Q6_K, IQ4_NL — or our grouped int8/int4 codes).
 ///
 /// Why no f32 copy: a bf16 7B model is 14.8 GB and its f32 copy would not fit in 24 GB; quantizing
 /// only pays if the quantized bytes are what is read. f32 weights are handed to BLAS in place.

@@ -28,7 +28,7 @@ public enum Dequantizer {
             dequantizeGroupedRow(
                 scheme, layout: layout, row: row, codes: codes, scales: matrix.scales?.bytes,
                 biases: matrix.biases?.bytes, into: target)
-        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K:
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl:
             dequantizeBlocks(matrix.scheme.ggmlType ?? .q8_0, codes, into: target)
         }
     }

@@ -22,7 +22,7 @@ enum GGMLBlockQuantizer {
             case .q8_0: quantizeQ8_0(x, out)
             case .q4_0: quantizeQ4_0(x, out)
             case .q4_1: quantizeQ4_1(x, out)
-            case .q5_0, .q5_1, .q4_K, .q5_K, .q6_K: preconditionFailure("read-only scheme (Quantizer refuses it)")
+            case .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl: preconditionFailure("read-only scheme (Quantizer refuses it)")
             case .grouped: preconditionFailure("not a ggml block type")
             }
         }

@@ -6,8 +6,9 @@ import Checkpoints
 /// Text spellings (used on the command line, in safetensors metadata and in config.json):
 /// `q8_0`, `q4_0`, `q4_1`, and `int8|int4 - g32|g64|g128|row - sym|asym - f16|f32`, e.g.
 /// `int4-g64-asym-f16`. The last two parts may be left out: int8 defaults to `sym`, int4 to `asym`,
-/// scales to `f16`. `q5_0`, `q5_1` and the k-quants (`q4_K`, `q5_K`, `q6_K`) are read from GGUF files
-/// and computed with as stored, but we do not quantize to them, so they have no text spelling to parse.
+/// scales to `f16`. `q5_0`, `q5_1`, the k-quants (`q2_K`, `q3_K`, `q4_K`, `q5_K`, `q6_K`) and `iq4_nl` are
+/// read from GGUF files and computed with as stored, but we do not quantize to them, so they have no
+/// text spelling to parse.
 public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
     /// ggml block_q8_0: 32 int8 values and one f16 scale (8.5 bits per weight).
     case q8_0
@@ -25,6 +26,15 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
     case q5_K
     /// ggml block_q6_K: 256 values, 6-bit codes, int8 scales per 16, f16 d; w = d·sc·(q − 32) (6.5625 bits).
     case q6_K
+    /// ggml block_q2_K: 256 values, 2-bit codes, 4-bit scales and minima per 16, f16 d and dmin;
+    /// w = d·sc·q − dmin·m (2.625 bits per weight).
+    case q2_K
+    /// ggml block_q3_K: 256 values, 3-bit codes, 6-bit scales per 16, f16 d; w = d·(sc − 32)·(q − 4) (3.4375 bits).
+    case q3_K
+    /// ggml block_iq4_nl: 32 4-bit indices into a fixed non-linear grid and one f16 scale; w = d·grid[q]
+    /// (4.5 bits per weight). llama.cpp stores Q2_K/Q3_K matrices whose rows are not whole 256-value
+    /// super-blocks this way.
+    case iq4_nl
     /// Codes in one array, scales (and biases) per group in separate arrays.
     case grouped(GroupedScheme)
 
@@ -49,6 +59,9 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
         case .q4_K: return "q4_K"
         case .q5_K: return "q5_K"
         case .q6_K: return "q6_K"
+        case .q2_K: return "q2_K"
+        case .q3_K: return "q3_K"
+        case .iq4_nl: return "iq4_nl"
         case let .grouped(scheme): return scheme.description
         }
     }
@@ -64,12 +77,15 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
         case .q4_K: return .q4_K
         case .q5_K: return .q5_K
         case .q6_K: return .q6_K
+        case .q2_K: return .q2_K
+        case .q3_K: return .q3_K
+        case .iq4_nl: return .iq4_nl
         case .grouped: return nil
         }
     }
 
     /// The scheme for a ggml block type our kernels compute with directly (Q8_0, Q4_0, Q4_1, Q5_0,
-    /// Q5_1, Q4_K, Q5_K, Q6_K), else nil.
+    /// Q5_1, Q2_K–Q6_K, IQ4_NL), else nil.
     public init?(ggmlType: GGMLType) {
         switch ggmlType {
         case .q8_0: self = .q8_0
@@ -80,15 +96,18 @@ public enum QuantizationScheme: Hashable, Sendable, CustomStringConvertible {
         case .q4_K: self = .q4_K
         case .q5_K: self = .q5_K
         case .q6_K: self = .q6_K
+        case .q2_K: self = .q2_K
+        case .q3_K: self = .q3_K
+        case .iq4_nl: self = .iq4_nl
         default: return nil
         }
     }
 
-    /// Whether matrices of this scheme are only read (ggml's Q5_0, Q5_1 and k-quants from GGUF files),
-    /// never produced by our quantizer.
+    /// Whether matrices of this scheme are only read (ggml's Q5_0, Q5_1, k-quants and IQ4_NL from GGUF
+    /// files), never produced by our quantizer.
     public var isReadOnly: Bool { Self.readOnlySchemes.contains(self) }
 
-    static let readOnlySchemes: [QuantizationScheme] = [.q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
+    static let readOnlySchemes: [QuantizationScheme] = [.q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl]
 
     /// Values per ggml block, or nil for grouped schemes (which take any column count).
     public var ggmlBlockValues: Int? { ggmlType?.blockSize }

@@ -43,7 +43,7 @@ public struct QuantizedLayout: Hashable, Sendable {
     /// Bytes from the start of one row of codes (or ggml blocks) to the next.
     public var rowBytes: Int {
         switch scheme {
-        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K:
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl:
             return (paddedColumns / (scheme.ggmlBlockValues ?? Self.blockValues)) * (scheme.ggmlBlockBytes ?? 0)
         case let .grouped(grouped): return grouped.bits == .int8 ? paddedColumns : paddedColumns / 2
         }

@@ -141,6 +141,9 @@ public enum QuantizedLinear {
         case .q4_K: descriptor.layout = Int32(QK_LAYOUT_Q4_K.rawValue)
         case .q5_K: descriptor.layout = Int32(QK_LAYOUT_Q5_K.rawValue)
         case .q6_K: descriptor.layout = Int32(QK_LAYOUT_Q6_K.rawValue)
+        case .q2_K: descriptor.layout = Int32(QK_LAYOUT_Q2_K.rawValue)
+        case .q3_K: descriptor.layout = Int32(QK_LAYOUT_Q3_K.rawValue)
+        case .iq4_nl: descriptor.layout = Int32(QK_LAYOUT_IQ4_NL.rawValue)
         case let .grouped(scheme):
             descriptor.layout = Int32(QK_LAYOUT_GROUPED.rawValue)
             switch (scheme.bits, scheme.symmetric) {

@@ -8,6 +8,7 @@ public enum RandomGGMLBlocks {
     /// Byte offsets of each block's f16 fields (scales, minima) by type.
     static let halfFields: [GGMLType: [Int]] = [
         .q8_0: [0], .q4_0: [0], .q4_1: [0, 2], .q5_0: [0], .q5_1: [0, 2], .q4_K: [0, 2], .q5_K: [0, 2], .q6_K: [208],
+        .q2_K: [80, 82], .q3_K: [108], .iq4_nl: [0],
     ]
 
     /// `rows` rows of `columns` values (a whole number of blocks) as `type`'s blocks, row after row.

@@ -11,7 +11,7 @@ struct ModelOptions: ParsableArguments {
     @Option(
         name: .customLong("model"),
         help: ArgumentHelp(
-            "A model directory (MEGALODON or Llama-family: config.json + safetensors, as megalodon-convert writes them) or a Llama-family .gguf file (its own vocabulary is the tokenizer; Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K matrices are computed with as stored, other ggml types dequantized to f32 on load). Repeat to evaluate several models one after another.",
+            "A model directory (MEGALODON or Llama-family: config.json + safetensors, as megalodon-convert writes them) or a Llama-family .gguf file (its own vocabulary is the tokenizer; Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and IQ4_NL matrices are computed with as stored; other ggml types are refused). Repeat to evaluate several models one after another.",
             valueName: "dir|file"))
     var models: [String]
 

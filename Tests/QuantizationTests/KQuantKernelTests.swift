@@ -6,11 +6,11 @@ import Testing
 
 @testable import Quantization
 
-/// The ggml types the kernels unpack (k-quants Q4_K, Q5_K, Q6_K, and Q5_0, Q5_1) computed as stored:
+/// The ggml types the kernels unpack (k-quants Q2_K … Q6_K, Q5_0, Q5_1, IQ4_NL) computed as stored:
 /// every kernel variant against the double-precision product of the dequantized weights (bounds as
 /// in QuantizedKernelTests).
 struct KQuantKernelTests {
-    static let schemes: [QuantizationScheme] = [.q4_K, .q5_K, .q6_K, .q5_0, .q5_1]
+    static let schemes: [QuantizationScheme] = [.q4_K, .q5_K, .q6_K, .q5_0, .q5_1, .q2_K, .q3_K, .iq4_nl]
     static let cases = KernelVariant.allCases.flatMap { variant in schemes.map { "\(variant)/\($0)" } }
 
     static func parse(_ label: String) throws -> (KernelVariant, QuantizationScheme) {
@@ -20,8 +20,8 @@ struct KQuantKernelTests {
         return (variant, scheme)
     }
 
-    /// The scheme's tensor in the GGUF fixture (k-quants: random blocks, 8 × 512; Q5_x: gguf-py's
-    /// quantization of random values, 16 × 64), whose values gguf-py dequantized
+    /// The scheme's tensor in the GGUF fixture (k-quants: random blocks, 8 × 512; IQ4_NL: random blocks,
+    /// 8 × 64; Q5_x: gguf-py's quantization of random values, 16 × 64), whose values gguf-py dequantized
     /// (scripts/oracles/gguf_fixtures.py): the reference weights come from gguf-py.
     @Test(arguments: cases)
     func matchesGGUFPyWeights(_ label: String) throws {
@@ -84,6 +84,13 @@ struct KQuantKernelTests {
         #expect(QuantizationScheme(ggmlType: .q4_K) == .q4_K)
         #expect(QuantizationScheme.q6_K.bitsPerWeight(columns: 4096) == 6.5625)
         #expect(QuantizationScheme.q4_K.bitsPerWeight(columns: 4096) == 4.5)
+        #expect(QuantizationScheme.q2_K.bitsPerWeight(columns: 4096) == 2.625)
+        #expect(QuantizationScheme.q3_K.bitsPerWeight(columns: 4096) == 3.4375)
+        #expect(QuantizationScheme.iq4_nl.bitsPerWeight(columns: 4096) == 4.5)
+        #expect(QuantizationScheme(ggmlType: .iq4_nl) == .iq4_nl)
+        #expect(QuantizationScheme(ggmlType: .iq4_xs) == nil)
+        #expect(throws: QuantizationError.readOnlyScheme("q3_K")) { try QuantizationScheme(parsing: "q3_K") }
+        #expect(throws: QuantizationError.readOnlyScheme("IQ4_NL")) { try QuantizationScheme(parsing: "IQ4_NL") }
         #expect(throws: QuantizationError.readOnlyScheme("q4_K")) {
             try [Float](repeating: 1, count: 256).withUnsafeBufferPointer {
                 try Quantizer.quantize($0, rows: 1, columns: 256, scheme: .q4_K)

@@ -9,8 +9,9 @@ Run from the package root:
 Writes Tests/CheckpointsTests/Fixtures/gguf/dequant.gguf and dequant-expected.f32 (every
 tensor's values from gguf.quants.dequantize, float32 little-endian, concatenated in tensor order,
 row-major). F32/F16/BF16/Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 are quantized from random normals with
-gguf.quants.quantize; gguf-py cannot quantize Q4_K/Q5_K/Q6_K, so their blocks are random bytes
-with the f16 scale fields replaced by finite values of realistic size.
+gguf.quants.quantize; gguf-py cannot quantize Q4_K/Q5_K/Q6_K/Q2_K/Q3_K/IQ4_NL, so their blocks
+are random bytes with the f16 scale fields replaced by finite values of realistic size (the types
+after Q6_K were appended later, so the earlier tensors keep their random draws).
 """
 from pathlib import Path
 
@@ -22,9 +23,9 @@ from gguf.quants import quantize, dequantize
 OUT = Path("Tests/CheckpointsTests/Fixtures/gguf")
 SEED = 20240229
 QUANTIZABLE = [T.F32, T.F16, T.BF16, T.Q8_0, T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1]
-RANDOM_BLOCKS = [T.Q4_K, T.Q5_K, T.Q6_K]
+RANDOM_BLOCKS = [T.Q4_K, T.Q5_K, T.Q6_K, T.Q2_K, T.Q3_K, T.IQ4_NL]
 # Byte offsets of f16 scale fields inside each K-quant block (see formats/gguf.md).
-SCALE_FIELDS = {T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208]}
+SCALE_FIELDS = {T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208], T.Q2_K: [80, 82], T.Q3_K: [108], T.IQ4_NL: [0]}
 
 
 def special_values(rng, shape):

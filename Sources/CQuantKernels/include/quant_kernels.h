@@ -38,6 +38,14 @@ typedef enum {
     /// qs[16]; w = d·q + m): 5-bit codes, the fifth bits of a block's 32 values in qh. Unpacked as the k-quants.
     QK_LAYOUT_Q5_0 = 7,
     QK_LAYOUT_Q5_1 = 8,
+    /// ggml block_q2_K (u8 scales[16]: 4-bit scale and minimum per 16 values; u8 qs[64]: 2-bit codes; f16 d,
+    /// f16 dmin; w = d·sc·q − dmin·m) and block_q3_K (u8 hmask[32]: third code bits; u8 qs[64]; 6-bit scales
+    /// per 16 values in 12 bytes; f16 d; w = d·(sc − 32)·q, q in −4..3): super-blocks of 256, unpacked.
+    QK_LAYOUT_Q2_K = 9,
+    QK_LAYOUT_Q3_K = 10,
+    /// ggml block_iq4_nl (f16 d, u8 qs[16] in Q4_0's nibble order; w = d·grid[q], a fixed non-linear grid
+    /// of 16 int8 values): blocks of 32, unpacked.
+    QK_LAYOUT_IQ4_NL = 11,
 } qk_layout;
 
 /// What the codes of a grouped matrix are.

@@ -18,7 +18,9 @@ public enum GGMLDequantization {
         }
     }
 
-    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
+    public static let supportedTypes: Set<GGMLType> = [
+        .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl,
+    ]
 
     public static func supports(_ type: GGMLType) -> Bool { supportedTypes.contains(type) }
 
@@ -75,6 +77,9 @@ public enum GGMLDequantization {
         case .q4_K: return q4_K
         case .q5_K: return q5_K
         case .q6_K: return q6_K
+        case .q2_K: return q2_K
+        case .q3_K: return q3_K
+        case .iq4_nl: return iq4_nl
         default: return { _, output in output.initialize(repeating: .nan) }
         }
     }
@@ -201,6 +206,49 @@ public enum GGMLDequantization {
                 y[out + l + 64] = d * Float(Int8(bitPattern: block[sc + scale + 4])) * Float(q3)
                 y[out + l + 96] = d * Float(Int8(bitPattern: block[sc + scale + 6])) * Float(q4)
             }
+        }
+    }
+
+    // Q2_K: u8 scales[16] (low nibble scale, high nibble minimum, per 16 values); u8 qs[64]; f16 d;
+    // f16 dmin. Each 128 values take 32 qs bytes, four 2-bit fields a byte: field k of bytes 0–15
+    // (16–31) is the k-th group of 32's first (second) 16 values. value = d·sc·q − dmin·m.
+    static func q2_K(_ block: UnsafeRawBufferPointer, _ y: UnsafeMutableBufferPointer<Float>) {
+        let d = block.half(80), dmin = block.half(82)
+        for group in 0..<16 {
+            let scales = block[group], bytes = 16 + 32 * (group / 8) + 16 * (group % 2), shift = 2 * ((group % 8) / 2)
+            let scale = d * Float(scales & 0x0F), minimum = dmin * Float(scales >> 4)
+            for l in 0..<16 { y[16 * group + l] = scale * Float((block[bytes + l] >> shift) & 3) - minimum }
+        }
+    }
+
+    // Q3_K: u8 hmask[32]; u8 qs[64]; u8 scales[12]; f16 d. Codes as Q2_K's, each with a third bit:
+    // bit k of hmask[l] (k = the group of 32 counted over the whole block) clear means q − 4. Sixteen
+    // 6-bit scales (minus 32): low four bits from the nibbles of bytes 0–7 (low nibbles first), high two
+    // bits from bytes 8–11, two bits per scale. value = d·(sc − 32)·q.
+    static func q3_K(_ block: UnsafeRawBufferPointer, _ y: UnsafeMutableBufferPointer<Float>) {
+        let d = block.half(108)
+        for group in 0..<16 {
+            let low = (block[96 + group % 8] >> (4 * (group / 8))) & 0x0F
+            let high = (block[104 + group % 4] >> (2 * (group / 4))) & 3
+            let scale = d * Float(Int(low | high << 4) - 32)
+            let bytes = 32 + 32 * (group / 8) + 16 * (group % 2), shift = 2 * ((group % 8) / 2), bit = group / 2
+            for l in 0..<16 {
+                let mask = 16 * (group % 2) + l
+                let q = Int((block[bytes + l] >> shift) & 3) - ((block[mask] >> bit) & 1 == 0 ? 4 : 0)
+                y[16 * group + l] = scale * Float(q)
+            }
+        }
+    }
+
+    /// IQ4_NL's 16 code values (ggml's kvalues_iq4nl): a non-linear 4-bit grid.
+    static let iq4NonLinearValues: [Int8] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
+
+    // IQ4_NL: f16 d; u8 qs[16], nibbles as Q4_0's; value = d·grid[q].
+    static func iq4_nl(_ block: UnsafeRawBufferPointer, _ y: UnsafeMutableBufferPointer<Float>) {
+        let d = block.half(0)
+        for j in 0..<16 {
+            y[j] = d * Float(iq4NonLinearValues[Int(block[2 + j] & 0x0F)])
+            y[j + 16] = d * Float(iq4NonLinearValues[Int(block[2 + j] >> 4)])
         }
     }
 }

@@ -18,6 +18,9 @@ public enum GGUFLlamaMetadata {
         case .q4_K: return 15
         case .q5_K: return 17
         case .q6_K: return 18
+        case .q2_K: return 10
+        case .q3_K: return 12  // LLAMA_FTYPE_MOSTLY_Q3_K_M
+        case .iq4_nl: return 25
         case .bf16: return 32
         default: return 0
         }
