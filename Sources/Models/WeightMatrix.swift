@@ -193,8 +193,8 @@ public struct WeightMatrix: @unchecked Sendable {
 
     private func route(rows: Int, accumulate: Bool) -> Route {
         if let quantized, arithmetic == .integer {
-            // Prefill of the types the kernels unpack (k-quants, Q5_x): their integer loop pays the unpacking
-            // and per-block float work for every activation row, where dequantized blocks feed sgemm.
+            // Prefill of the types the kernels unpack (k-quants, Q5_x, IQ4_NL): below the threshold the
+            // one-row decoders run once per activation row; above it, dequantized blocks feed sgemm.
             if quantized.scheme.isReadOnly, rows >= Self.unpackedPrefillRows { return .widenedBlocks }
             return .quantized(quantized, panels)
         }
@@ -206,8 +206,13 @@ public struct WeightMatrix: @unchecked Sendable {
         return rows == 1 ? .widenedOneRow : .widenedBlocks
     }
 
-    /// Input rows from which products of unpacked types go through dequantized blocks and sgemm.
-    static let unpackedPrefillRows = 16
+    /// Input rows from which products of unpacked types go through dequantized blocks and sgemm
+    /// (`QK_UNPACKED_DECODE_ROWS` in unpacked_template.h is one less). Widening costs the same whatever
+    /// the rows, the one-row decoders re-read the weights per row. Zen 4, 1 thread: Llama-7B Q4_K_M took
+    /// 0.16–0.18 s a row the one way, 5.6 s + 0.14 s a row the other (63 rows 10.1 s, 64 rows 14.3 s);
+    /// SmolLM2-135M's Q6_K file pp63 490 tok/s against pp64 388 and pp128 558. Break-even lies near 100
+    /// rows for the small model and 250 for the 7B; 64 keeps both on the faster side below it.
+    static let unpackedPrefillRows = 64
 
     /// Row `index` widened to f32 (embedding lookup).
     public func copyRow(_ index: Int, into target: UnsafeMutablePointer<Float>) {

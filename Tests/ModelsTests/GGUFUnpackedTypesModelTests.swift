@@ -70,10 +70,11 @@ struct GGUFUnpackedTypesModelTests {
         let reference = try LlamaModel(config: Self.config, weights: DequantizedTensorSource(file))
         #expect(reference.matrixStorage == "F32")
 
-        // 20 tokens of prefill go through dequantized blocks and sgemm (as the reference does, up to
-        // summation order); 5 tokens through the integer kernels' tiles; decode through their one-row path.
+        // A prefill of more than `unpackedPrefillRows` tokens goes through dequantized blocks and sgemm (as
+        // the reference does, up to summation order); 5 tokens through the one-row kernels once per row, as
+        // decode does.
         var generator = SeededGenerator(seed: 9)
-        let tokens = (0..<20).map { _ in Int.random(in: 0..<Self.config.vocabSize, using: &generator) }
+        let tokens = (0..<WeightMatrix.unpackedPrefillRows + 8).map { _ in Int.random(in: 0..<Self.config.vocabSize, using: &generator) }
         let long = try prefillAndDecodeLogits(native, prefill: tokens, decode: Array(tokens.prefix(6)))
         let longReference = try prefillAndDecodeLogits(reference, prefill: tokens, decode: Array(tokens.prefix(6)))
         let short = try prefillAndDecodeLogits(native, prefill: Array(tokens.prefix(5)), decode: [])
