@@ -34,16 +34,6 @@ QK_INLINE void QK_FN(block_factor_lanes)(__m256 factors, __m256 *first, __m256 *
     *second = _mm256_permutevar8x32_ps(factors, _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7));
 }
 
-// Sixteen per-group factors (groups 0–7 in `low`, 8–15 in `high`) times the activation blocks' scales,
-// in the lanes of the two folds.
-QK_INLINE void QK_FN(group_factor_lanes)(__m256 low, __m256 high, const float *sa, __m256 *first, __m256 *second) {
-    const __m256i lane_group = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-    __m256 first_sa, second_sa;
-    QK_FN(block_factor_lanes)(_mm256_loadu_ps(sa), &first_sa, &second_sa);
-    *first = _mm256_mul_ps(_mm256_permutevar8x32_ps(low, lane_group), first_sa);
-    *second = _mm256_mul_ps(_mm256_permutevar8x32_ps(high, lane_group), second_sa);
-}
-
 // Byte j all ones when bit j of `bits` is set.
 QK_INLINE __m256i QK_FN(bytes_from_bits)(uint32_t bits) {
     const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits),
@@ -76,42 +66,9 @@ QK_INLINE __m256 QK_FN(q4_k_super_block)(const uint8_t *block, const int five_bi
     return QK_FN(accumulate_eight)(dots, first, second, acc);
 }
 
-// Q6_K: codes u − 32; maddubs(u, a) − maddubs(32, a) stays inside int16 (|u − 32| ≤ 32).
-QK_INLINE __m256 QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, const float *sa, __m256 acc) {
-    const float d = qk_unit_half_at(block + 208);
-    const __m256i low_bits = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(0x03), thirty_two = _mm256_set1_epi8(32);
-    __m256i dots[8];
-    for (int half = 0; half < 2; half++) {
-        const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(block + 64 * half));
-        const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(block + 64 * half + 32));
-        const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * half));
-        const __m256i codes[4] = {
-            _mm256_or_si256(_mm256_and_si256(ql0, low_bits), _mm256_slli_epi16(_mm256_and_si256(qh, two_bits), 4)),
-            _mm256_or_si256(_mm256_and_si256(ql1, low_bits), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two_bits), 4)),
-            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_bits),
-                            _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), two_bits), 4)),
-            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_bits),
-                            _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two_bits), 4)),
-        };
-        for (int i = 0; i < 4; i++) {
-            const __m256i activations = _mm256_loadu_si256((const __m256i *)(a + 128 * half + 32 * i));
-            const __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(codes[i], activations), _mm256_maddubs_epi16(thirty_two, activations));
-            dots[4 * half + i] = _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
-        }
-    }
-    // Lane 4h + k of the first fold is group 2k + h (block k), of the second group 8 + 2k + h.
-    const __m128i packed_scales = _mm_loadu_si128((const __m128i *)(block + 192));
-    const __m256 scale_d = _mm256_set1_ps(d);
-    const __m256 groups_low = _mm256_mul_ps(scale_d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(packed_scales)));
-    const __m256 groups_high = _mm256_mul_ps(scale_d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(packed_scales, 8))));
-    __m256 first, second;
-    QK_FN(group_factor_lanes)(groups_low, groups_high, sa, &first, &second);
-    return QK_FN(accumulate_eight)(dots, first, second, acc);
-}
-
 // The activation groups (unpacked_factors_x86.h) with lanes in the order of two half_sums_4x4 folds
 // (the first: lane 4h + k is group 2k + h; the second: group 8 + 2k + h).
-QK_INLINE void QK_FN(prepare_activation_groups)(const qk_activations *x, size_t units, qk_activation_groups *groups) {
+QK_INLINE void QK_FN(prepare_activation_groups)(const qk_activations *x, size_t units, const qk_activation_groups *groups) {
     const __m256i ones = _mm256_set1_epi8(1), to_group_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     for (size_t s = 0; s < units; s++) {
         __m256i parts[8];
@@ -122,13 +79,26 @@ QK_INLINE void QK_FN(prepare_activation_groups)(const qk_activations *x, size_t 
         __m256 lane_scales[2];
         QK_FN(block_factor_lanes)(sa, &lane_scales[0], &lane_scales[1]);
         for (int f = 0; f < 2; f++) {
-            _mm256_storeu_si256((__m256i *)(groups[s].code_sums + 8 * f), folds[f]);
-            _mm256_storeu_ps(groups[s].lane_scales + 8 * f, lane_scales[f]);
+            _mm256_storeu_si256((__m256i *)(groups->code_sums + 16 * s + 8 * f), folds[f]);
+            _mm256_storeu_ps(groups->lane_scales + 16 * s + 8 * f, lane_scales[f]);
             const __m256i block_of_group = _mm256_setr_epi32(4 * f, 4 * f, 4 * f + 1, 4 * f + 1, 4 * f + 2, 4 * f + 2, 4 * f + 3, 4 * f + 3);
             const __m256 sums = _mm256_cvtepi32_ps(_mm256_permutevar8x32_epi32(folds[f], to_group_order));
-            _mm256_storeu_ps(groups[s].scaled_sums + 8 * f, _mm256_mul_ps(sums, _mm256_permutevar8x32_ps(sa, block_of_group)));
+            _mm256_storeu_ps(groups->scaled_sums + 16 * s + 8 * f, _mm256_mul_ps(sums, _mm256_permutevar8x32_ps(sa, block_of_group)));
         }
     }
+}
+
+// The two folds of a super-block's 16-value sums times d, the group's signed byte scale (sixteen, in
+// group order) and the activation block's scale, added to acc.
+QK_INLINE __m256 QK_FN(accumulate_groups)(const __m256i folds[2], __m128i scales, float d, const qk_activation_groups *groups, __m256 acc) {
+    const __m256i lane_group = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    for (int f = 0; f < 2; f++) {
+        const __m256 group_scales = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(f == 0 ? scales : _mm_srli_si128(scales, 8)));
+        const __m256 factors = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), _mm256_permutevar8x32_ps(group_scales, lane_group)),
+                                             _mm256_loadu_ps(groups->lane_scales + 8 * f));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(folds[f]), factors, acc);
+    }
+    return acc;
 }
 
 // Q2_K and Q3_K (unpacked_decode_avx512.h has the layout): dot i of each 128-value half is the 2-bit
@@ -168,16 +138,34 @@ QK_INLINE void QK_FN(q2_k_q3_k_super_block)(const uint8_t *block, const int thre
         acc = _mm256_fmadd_ps(_mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(minima, 8)))),
                               _mm256_loadu_ps(groups->scaled_sums + 8), acc);
     }
-    const __m256 d = _mm256_set1_ps(qk_unit_half_at(block + (three_bit ? 108 : 80)));
-    const __m256i lane_group = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-    for (int f = 0; f < 2; f++) {
-        const __m128i bytes = f == 0 ? scales : _mm_srli_si128(scales, 8);
-        const __m256 group_scales = _mm256_cvtepi32_ps(three_bit ? _mm256_cvtepi8_epi32(bytes) : _mm256_cvtepu8_epi32(bytes));
-        const __m256 factors = _mm256_mul_ps(_mm256_mul_ps(d, _mm256_permutevar8x32_ps(group_scales, lane_group)),
-                                             _mm256_loadu_ps(groups->lane_scales + 8 * f));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(folds[f]), factors, acc);
+    *accumulator = QK_FN(accumulate_groups)(folds, scales, qk_unit_half_at(block + (three_bit ? 108 : 80)), groups, acc);
+}
+
+// Q6_K: dot i of each 128-value half is values 32i..32i+31 in order (as in Q2_K); codes u − 32, 32 times
+// the activations' 16-value code sums (formed once a call) coming off the folds.
+QK_INLINE void QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, const qk_activation_groups *groups, __m256 *accumulator) {
+    const __m256i low_bits = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(0x03);
+    __m256i dots[8];
+    for (int half = 0; half < 2; half++) {
+        const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(block + 64 * half));
+        const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(block + 64 * half + 32));
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * half));
+        const __m256i codes[4] = {
+            _mm256_or_si256(_mm256_and_si256(ql0, low_bits), _mm256_slli_epi16(_mm256_and_si256(qh, two_bits), 4)),
+            _mm256_or_si256(_mm256_and_si256(ql1, low_bits), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two_bits), 4)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_bits),
+                            _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), two_bits), 4)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_bits),
+                            _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two_bits), 4)),
+        };
+        for (int i = 0; i < 4; i++) dots[4 * half + i] = QK_FN(dot32)(codes[i], a + 128 * half + 32 * i);
     }
-    *accumulator = acc;
+    __m256i folds[2] = {QK_FN(half_sums_4x4)(dots[0], dots[1], dots[2], dots[3]), QK_FN(half_sums_4x4)(dots[4], dots[5], dots[6], dots[7])};
+    for (int f = 0; f < 2; f++) {
+        folds[f] = _mm256_sub_epi32(folds[f], _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(groups->code_sums + 8 * f)), 5));
+    }
+    *accumulator = QK_FN(accumulate_groups)(folds, _mm_loadu_si128((const __m128i *)(block + 192)), qk_unit_half_at(block + 208), groups,
+                                            *accumulator);
 }
 
 // Eight IQ4_NL blocks from `first` (w = d·grid[u]): the signed grid values looked up, then ggml's sign
@@ -227,9 +215,9 @@ QK_INLINE __m256 QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes
 // 1 when the layout has a decode kernel here (then y[r] is written for every row), else 0.
 QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
                                       const int layout) {
-    if (layout == QK_LAYOUT_Q2_K || layout == QK_LAYOUT_Q3_K) return QK_FN(q2_k_q3_k_rows)(w, x, row_begin, row_end, y, layout);
+    if (layout == QK_LAYOUT_Q2_K || layout == QK_LAYOUT_Q3_K || layout == QK_LAYOUT_Q6_K) return QK_FN(grouped_rows)(w, x, row_begin, row_end, y, layout);
     const int q5 = layout == QK_LAYOUT_Q5_0 || layout == QK_LAYOUT_Q5_1, iq4 = layout == QK_LAYOUT_IQ4_NL;
-    if (!q5 && !iq4 && layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q5_K && layout != QK_LAYOUT_Q6_K) return 0;
+    if (!q5 && !iq4 && layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q5_K) return 0;
     const size_t unit_bytes = qk_unit_bytes(layout), blocks = w->blocks_per_row, whole = blocks & ~(size_t)7;
     for (size_t r = row_begin; r < row_end; r++) {
         const uint8_t *row = w->data + r * w->row_bytes;
@@ -244,10 +232,8 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
                                              x->scaled_sums + b, acc, &offsets);
             } else if (layout == QK_LAYOUT_Q4_K) {
                 acc = QK_FN(q4_k_super_block)(row + b / 8 * unit_bytes, 0, a, x->scales + b, x->scaled_sums + b, acc, &offsets);
-            } else if (layout == QK_LAYOUT_Q5_K) {
-                acc = QK_FN(q4_k_super_block)(row + b / 8 * unit_bytes, 1, a, x->scales + b, x->scaled_sums + b, acc, &offsets);
             } else {
-                acc = QK_FN(q6_k_super_block)(row + b / 8 * unit_bytes, a, x->scales + b, acc);
+                acc = QK_FN(q4_k_super_block)(row + b / 8 * unit_bytes, 1, a, x->scales + b, x->scaled_sums + b, acc, &offsets);
             }
         }
         // Q5_x rows that end inside a group of eight blocks (k-quant rows are whole super-blocks: none).

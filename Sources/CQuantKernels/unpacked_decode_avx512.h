@@ -65,40 +65,9 @@ QK_INLINE void QK_FN(q4_k_super_block)(const uint8_t *block, const int five_bit,
     *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(sub_block, _mm512_castps256_ps512(factors)), *acc);
 }
 
-// Q6_K: each 128-value half's 64 ql bytes and 32 qh bytes give values 0–63 and 64–127 of the half in
-// order, so vector k of the four dots is values 64k..64k+63 and lane 4m + k of the group sums is
-// 16-value group 4k + m. Codes are u − 32 for the unsigned u dpbusd takes: 32·Σa comes off each dword.
-QK_INLINE void QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, const float *sa, __m512 *acc) {
-    const float d = qk_unit_half_at(block + 208);
-    const __m512i low_bits = _mm512_set1_epi8(0x0F), two_bits = _mm512_set1_epi8(0x03), thirty_two = _mm512_set1_epi8(32);
-    __m512i dots[4];
-    for (int half = 0; half < 2; half++) {
-        const __m512i ql = _mm512_loadu_si512(block + 64 * half);
-        const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * half));
-        const __m512i qh_01 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
-        const __m512i qh_23 = _mm512_srli_epi16(qh_01, 4);
-        const __m512i first = _mm512_or_si512(_mm512_and_si512(ql, low_bits), _mm512_slli_epi16(_mm512_and_si512(qh_01, two_bits), 4));
-        const __m512i second = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low_bits),
-                                               _mm512_slli_epi16(_mm512_and_si512(qh_23, two_bits), 4));
-        const int8_t *q = a + 128 * half;
-        const __m512i a0 = _mm512_loadu_si512(q), a1 = _mm512_loadu_si512(q + 64);
-        dots[2 * half] = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), first, a0),
-                                          _mm512_dpbusd_epi32(_mm512_setzero_si512(), thirty_two, a0));
-        dots[2 * half + 1] = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), second, a1),
-                                              _mm512_dpbusd_epi32(_mm512_setzero_si512(), thirty_two, a1));
-    }
-    const __m512i sums = QK_FN(group_sums_4x4)(dots[0], dots[1], dots[2], dots[3]);
-    // Group g = 4k + m's factor d·sc[g]·sa[g / 2], placed at lane 4m + k.
-    const __m512 group_scales = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(block + 192))));
-    const __m512i group_block = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    const __m512 by_group = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(d), group_scales),
-                                          _mm512_permutexvar_ps(group_block, _mm512_castps256_ps512(_mm256_loadu_ps(sa))));
-    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_permutexvar_ps(QK_LANE_GROUP, by_group), *acc);
-}
-
 // The activation groups (unpacked_factors_x86.h) with lanes in the order of group_sums_4x4 (lane
 // 4m + k: group 4k + m).
-QK_INLINE void QK_FN(prepare_activation_groups)(const qk_activations *x, size_t units, qk_activation_groups *groups) {
+QK_INLINE void QK_FN(prepare_activation_groups)(const qk_activations *x, size_t units, const qk_activation_groups *groups) {
     const __m512i ones = _mm512_set1_epi8(1);
     const __m512i group_block = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     for (size_t s = 0; s < units; s++) {
@@ -108,12 +77,20 @@ QK_INLINE void QK_FN(prepare_activation_groups)(const qk_activations *x, size_t 
         }
         const __m512i lanes = QK_FN(group_sums_4x4)(parts[0], parts[1], parts[2], parts[3]);
         const __m512 group_scales = _mm512_permutexvar_ps(group_block, _mm512_castps256_ps512(_mm256_loadu_ps(x->scales + 8 * s)));
-        _mm512_storeu_si512(groups[s].code_sums, lanes);
-        _mm512_storeu_ps(groups[s].lane_scales, _mm512_permutexvar_ps(QK_LANE_GROUP, group_scales));
+        _mm512_storeu_si512(groups->code_sums + 16 * s, lanes);
+        _mm512_storeu_ps(groups->lane_scales + 16 * s, _mm512_permutexvar_ps(QK_LANE_GROUP, group_scales));
         // The 4 × 4 transpose that QK_LANE_GROUP is undoes itself: lanes back to group order.
         const __m512 in_group_order = _mm512_cvtepi32_ps(_mm512_permutexvar_epi32(QK_LANE_GROUP, lanes));
-        _mm512_storeu_ps(groups[s].scaled_sums, _mm512_mul_ps(in_group_order, group_scales));
+        _mm512_storeu_ps(groups->scaled_sums + 16 * s, _mm512_mul_ps(in_group_order, group_scales));
     }
+}
+
+// The 16-value sums of a super-block (lane 4m + k: group 4k + m) times d, the group's scale (in group
+// order) and the activation block's scale, into acc.
+QK_INLINE void QK_FN(accumulate_groups)(__m512i sums, __m512 scales, float d, const qk_activation_groups *groups, __m512 *acc) {
+    const __m512 factors = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(d), _mm512_permutexvar_ps(QK_LANE_GROUP, scales)),
+                                         _mm512_loadu_ps(groups->lane_scales));
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), factors, *acc);
 }
 
 // Q2_K and Q3_K: each 128-value half's 32 qs bytes are four 2-bit fields, field j of byte b being value
@@ -153,10 +130,31 @@ QK_INLINE void QK_FN(q2_k_q3_k_super_block)(const uint8_t *block, const int thre
         const __m512 minimum_terms = _mm512_mul_ps(_mm512_set1_ps(-qk_unit_half_at(block + 82)), minima);
         *acc = _mm512_fmadd_ps(minimum_terms, _mm512_loadu_ps(groups->scaled_sums), *acc);
     }
-    const float d = qk_unit_half_at(block + (three_bit ? 108 : 80));
-    const __m512 factors = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(d), _mm512_permutexvar_ps(QK_LANE_GROUP, scales)),
-                                         _mm512_loadu_ps(groups->lane_scales));
-    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), factors, *acc);
+    QK_FN(accumulate_groups)(sums, scales, qk_unit_half_at(block + (three_bit ? 108 : 80)), groups, acc);
+}
+
+// Q6_K: each 128-value half's 64 ql bytes and 32 qh bytes give values 0–63 and 64–127 of the half in
+// order, so (as in Q2_K) dot k covers values 64k..64k+63. Codes are u − 32 for the unsigned u dpbusd
+// takes: 32 times the activations' 16-value code sums comes off (formed once a call, which saves four
+// dpbusd a super-block).
+QK_INLINE void QK_FN(q6_k_super_block)(const uint8_t *block, const int8_t *a, const qk_activation_groups *groups, __m512 *acc) {
+    const __m512i low_bits = _mm512_set1_epi8(0x0F), two_bits = _mm512_set1_epi8(0x03);
+    __m512i dots[4];
+    for (int half = 0; half < 2; half++) {
+        const __m512i ql = _mm512_loadu_si512(block + 64 * half);
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * half));
+        const __m512i qh_01 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+        const __m512i qh_23 = _mm512_srli_epi16(qh_01, 4);
+        const __m512i first = _mm512_or_si512(_mm512_and_si512(ql, low_bits), _mm512_slli_epi16(_mm512_and_si512(qh_01, two_bits), 4));
+        const __m512i second = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low_bits),
+                                               _mm512_slli_epi16(_mm512_and_si512(qh_23, two_bits), 4));
+        dots[2 * half] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), first, _mm512_loadu_si512(a + 128 * half));
+        dots[2 * half + 1] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), second, _mm512_loadu_si512(a + 128 * half + 64));
+    }
+    const __m512i sums = _mm512_sub_epi32(QK_FN(group_sums_4x4)(dots[0], dots[1], dots[2], dots[3]),
+                                          _mm512_slli_epi32(_mm512_loadu_si512(groups->code_sums), 5));
+    const __m512 scales = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(block + 192))));
+    QK_FN(accumulate_groups)(sums, scales, qk_unit_half_at(block + 208), groups, acc);
 }
 
 // Eight IQ4_NL blocks from `first` (w = d·grid[u]): the grid is looked up 128 added, as the unsigned
@@ -211,7 +209,7 @@ QK_INLINE void QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes, 
 // 1 when the layout has a decode kernel here (then y[r] is written for every row), else 0.
 QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
                                       const int layout) {
-    if (layout == QK_LAYOUT_Q2_K || layout == QK_LAYOUT_Q3_K) return QK_FN(q2_k_q3_k_rows)(w, x, row_begin, row_end, y, layout);
+    if (layout == QK_LAYOUT_Q2_K || layout == QK_LAYOUT_Q3_K || layout == QK_LAYOUT_Q6_K) return QK_FN(grouped_rows)(w, x, row_begin, row_end, y, layout);
     if (layout == QK_LAYOUT_IQ4_NL) {
         const size_t blocks = w->blocks_per_row, whole = blocks & ~(size_t)7;
         for (size_t r = row_begin; r < row_end; r++) {
@@ -241,13 +239,12 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
         }
         return 1;
     }
-    const int q4_k_or_q5_k = layout == QK_LAYOUT_Q4_K || layout == QK_LAYOUT_Q5_K;
-    if (!q4_k_or_q5_k && layout != QK_LAYOUT_Q6_K) return 0;
+    if (layout != QK_LAYOUT_Q4_K && layout != QK_LAYOUT_Q5_K) return 0;
     const size_t units = w->blocks_per_row / 8, unit_bytes = qk_unit_bytes(layout);
     // Q4_K and Q5_K pair activation blocks 0 and 2, 1 and 3, … (see q4_k_super_block): regrouped once a
     // call so that each pair is one load (measured 3–5% faster on Llama-7B Q4_K_M, Zen 4, alternating
     // runs), or paired in registers when the buffer cannot be had.
-    int8_t *regrouped = q4_k_or_q5_k ? malloc(units * 256) : NULL;
+    int8_t *regrouped = malloc(units * 256 + 1);
     if (regrouped) {
         static const int order[8] = {0, 2, 1, 3, 4, 6, 5, 7};
         for (size_t s = 0; s < units; s++) {
@@ -259,21 +256,16 @@ QK_INLINE int QK_FN(unpacked_decode)(const qk_matrix *w, const qk_activations *x
         __m512 acc = _mm512_setzero_ps();
         __m256 offsets = _mm256_setzero_ps();
         for (size_t s = 0; s < units; s++) {
-            const int8_t *a = x->codes + s * 256;
             const uint8_t *block = row + s * unit_bytes;
             const float *sa = x->scales + 8 * s, *ss = x->scaled_sums + 8 * s;
-            if (q4_k_or_q5_k) {
-                // Constant arguments, so that each of the four forms is compiled on its own.
-                const int8_t *paired = regrouped ? regrouped + s * 256 : a;
-                if (layout == QK_LAYOUT_Q4_K) {
-                    if (regrouped) QK_FN(q4_k_super_block)(block, 0, paired, sa, ss, &acc, &offsets, 1);
-                    else QK_FN(q4_k_super_block)(block, 0, paired, sa, ss, &acc, &offsets, 0);
-                } else {
-                    if (regrouped) QK_FN(q4_k_super_block)(block, 1, paired, sa, ss, &acc, &offsets, 1);
-                    else QK_FN(q4_k_super_block)(block, 1, paired, sa, ss, &acc, &offsets, 0);
-                }
+            // Constant arguments, so that each of the four forms is compiled on its own.
+            const int8_t *paired = regrouped ? regrouped + s * 256 : x->codes + s * 256;
+            if (layout == QK_LAYOUT_Q4_K) {
+                if (regrouped) QK_FN(q4_k_super_block)(block, 0, paired, sa, ss, &acc, &offsets, 1);
+                else QK_FN(q4_k_super_block)(block, 0, paired, sa, ss, &acc, &offsets, 0);
             } else {
-                QK_FN(q6_k_super_block)(block, a, sa, &acc);
+                if (regrouped) QK_FN(q4_k_super_block)(block, 1, paired, sa, ss, &acc, &offsets, 1);
+                else QK_FN(q4_k_super_block)(block, 1, paired, sa, ss, &acc, &offsets, 0);
             }
         }
         y[r] = _mm512_reduce_add_ps(acc) + qk_sum256(offsets);

@@ -17,16 +17,22 @@ QK_INLINE __m256 QK_FN(q4_k_factors)(const uint8_t *block, const float *sa, cons
     return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(scales)), _mm256_loadu_ps(sa));
 }
 
-// What every Q2_K and Q3_K row of a call shares, per 256 activation values: the 16-value code sums in
+// What every Q2_K, Q3_K and Q6_K row of a call shares, per 256 activation values: the 16-value code sums in
 // the lanes the variant's dots fold into, each lane's activation block scale, and the sums times their
 // scales in group order (what Q2_K's minima multiply). Formed once a call, not once a weight row: the
 // dot of a super-block then permutes only its own scales (measured on Llama-7B Q2_K, AVX-512, 1 thread:
-// 4.2 → 4.5 tok/s).
+// 4.2 → 4.5 tok/s). Sixteen of each per 256 values, each kind in its own array: the types that read two
+// of the three then keep less of them in L1 beside the activation codes.
 typedef struct {
-    int32_t code_sums[16];
-    float lane_scales[16];
-    float scaled_sums[16];
+    int32_t *code_sums;
+    float *lane_scales;
+    float *scaled_sums;
 } qk_activation_groups;
+
+// The groups of super-block s.
+static inline qk_activation_groups qk_groups_of_unit(const qk_activation_groups *groups, size_t s) {
+    return (qk_activation_groups){groups->code_sums + 16 * s, groups->lane_scales + 16 * s, groups->scaled_sums + 16 * s};
+}
 
 // Q3_K's sixteen scales minus 32 as bytes of one vector.
 static inline __m128i qk_q3_k_scale_bytes(const uint8_t *q) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import Checkpoints
 import CommandSupport
 import Foundation
 import Quantization
@@ -39,11 +40,21 @@ struct QuantKernelsBench: ParsableCommand {
         name: .customLong("prefill-rows"),
         help: "Also time a prefill product with this many activation rows against OpenBLAS sgemm (0 skips it).")
     var prefillRows = 0
+    @Option(
+        help: ArgumentHelp(
+            "Also time the matrices of this GGUF file as stored (k-quants, Q5_x and IQ4_NL included, which cannot be quantized to here).",
+            discussion:
+                "Without --tensor, the first matrix of each block type the kernels compute with. sgemv runs on the same matrix dequantized to f32.",
+            valueName: "file.gguf"))
+    var gguf: String?
+    @Option(name: .customLong("tensor"), help: "A tensor of the --gguf file to time (repeatable).")
+    var tensorNames: [String] = []
 
     func validate() throws {
         guard rows > 0, columns > 0 else { throw ValidationError("--rows and --columns must be positive") }
         guard repeats >= 5 else { throw ValidationError("--repeats must be at least 5 (got \(repeats))") }
         guard !threadCPUTime || threads == 1 else { throw ValidationError("--thread-cpu-time needs --threads 1") }
+        guard gguf != nil || tensorNames.isEmpty else { throw ValidationError("--tensor names tensors of the --gguf file") }
     }
 
     func run() throws {
@@ -124,6 +135,45 @@ struct QuantKernelsBench: ParsableCommand {
                 }
             }
             if prefillRows > 0 { try prefill(weights, parsedSchemes) }
+            if let gguf { try storedMatrices(gguf) }
+        }
+    }
+
+    /// The --gguf file's matrices as stored, against sgemv on each one dequantized (same copies rule).
+    private func storedMatrices(_ path: String) throws {
+        let file = try GGUFFile(path: path)
+        let chosen: [GGUFTensorInfo]
+        if tensorNames.isEmpty {
+            var seen = Set<String>()
+            chosen = file.ggufTensors.filter {
+                $0.shape.count == 2 && QuantizationScheme(ggmlType: $0.type) != nil && seen.insert($0.type.name).inserted
+            }
+        } else {
+            chosen = try tensorNames.map { try file.ggufInfo(named: $0) }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for info in chosen {
+            let matrix = try QuantizedMatrix(gguf: file.rawTensor(named: info.name), name: info.name)
+            let weights = Dequantizer.dequantize(matrix)
+            let x = (0..<matrix.columns).map { _ in Float.random(in: -1...1, using: &generator) }
+            print("\(info.name) \(info.type.name) [\(matrix.rows), \(matrix.columns)] of \(path)")
+            let floatBytes = weights.count * 4
+            let floatMatrices = (0..<copies(floatBytes)).map { _ in weights.withUnsafeBufferPointer { Array($0) } }
+            let sgemv = measure(bytes: floatBytes, copies: floatMatrices.count, outputs: matrix.rows) { copy, y in
+                floatMatrices[copy].withUnsafeBufferPointer { w in
+                    x.withUnsafeBufferPointer {
+                        BLAS.sgemv(w.baseAddress!, rows: matrix.rows, columns: matrix.columns, x: $0.baseAddress!, into: y.baseAddress!)
+                    }
+                }
+            }
+            report("  OpenBLAS sgemv f32", floatBytes, sgemv, sgemv)
+            let matrices = try (0..<copies(matrix.byteCount)).map { _ in try matrix.copied() }
+            for variant in KernelVariant.available {
+                let seconds = measure(bytes: matrix.byteCount, copies: matrices.count, outputs: matrix.rows) { copy, y in
+                    x.withUnsafeBufferPointer { QuantizedLinear.apply(matrices[copy], to: $0, rows: 1, into: y, variant: variant) }
+                }
+                report("  \(info.type.name) \(variant)", matrix.byteCount, seconds, sgemv)
+            }
         }
     }
 
@@ -172,8 +222,10 @@ struct QuantKernelsBench: ParsableCommand {
     private func copies(_ bytes: Int) -> Int { max(1, (workingSetMB << 20) / max(bytes, 1) + 1) }
 
     /// Median seconds per product; each repetition cycles once through all copies.
-    private func measure(bytes: Int, copies: Int, _ body: (Int, UnsafeMutableBufferPointer<Float>) -> Void) -> Double {
-        var y = [Float](repeating: 0, count: rows)
+    private func measure(
+        bytes: Int, copies: Int, outputs: Int? = nil, _ body: (Int, UnsafeMutableBufferPointer<Float>) -> Void
+    ) -> Double {
+        var y = [Float](repeating: 0, count: outputs ?? rows)
         func cycle() { y.withUnsafeMutableBufferPointer { out in for copy in 0..<copies { body(copy, out) } } }
         cycle()  // warm up, fault pages in
         return Timing.measure(repeats: repeats, clock: clock, cycle).median / Double(copies)
