@@ -73,17 +73,8 @@ struct QuantKernelsBench: ParsableCommand {
             print("kernel".padding(toLength: 34, withPad: " ", startingAt: 0) + "   MB     ms      GB/s   vs sgemv")
 
             let floatBytes = rows * columns * 4
-            let floatCopies = copies(floatBytes)
-            // Distinct buffers (an array copy would share one through copy-on-write, and a single
-            // 64 MB matrix stays in a large last-level cache, flattering sgemv).
-            let floatMatrices = (0..<floatCopies).map { _ in weights.withUnsafeBufferPointer { Array($0) } }
-            let sgemv = measure(bytes: floatBytes, copies: floatCopies) { copy, y in
-                floatMatrices[copy].withUnsafeBufferPointer { w in
-                    x.withUnsafeBufferPointer {
-                        BLAS.sgemv(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!)
-                    }
-                }
-            }
+            let (floatMatrices, sgemv) = sgemvAnchor(weights, rows: rows, columns: columns, x: x)
+            let floatCopies = floatMatrices.count
             report("OpenBLAS sgemv f32", floatBytes, sgemv, sgemv)
             for variant in KernelVariant.available where FloatMatrixVector.hasKernel(variant) {
                 let own = measure(bytes: floatBytes, copies: floatCopies) { copy, y in
@@ -157,16 +148,8 @@ struct QuantKernelsBench: ParsableCommand {
             let weights = Dequantizer.dequantize(matrix)
             let x = (0..<matrix.columns).map { _ in Float.random(in: -1...1, using: &generator) }
             print("\(info.name) \(info.type.name) [\(matrix.rows), \(matrix.columns)] of \(path)")
-            let floatBytes = weights.count * 4
-            let floatMatrices = (0..<copies(floatBytes)).map { _ in weights.withUnsafeBufferPointer { Array($0) } }
-            let sgemv = measure(bytes: floatBytes, copies: floatMatrices.count, outputs: matrix.rows) { copy, y in
-                floatMatrices[copy].withUnsafeBufferPointer { w in
-                    x.withUnsafeBufferPointer {
-                        BLAS.sgemv(w.baseAddress!, rows: matrix.rows, columns: matrix.columns, x: $0.baseAddress!, into: y.baseAddress!)
-                    }
-                }
-            }
-            report("  OpenBLAS sgemv f32", floatBytes, sgemv, sgemv)
+            let sgemv = sgemvAnchor(weights, rows: matrix.rows, columns: matrix.columns, x: x).seconds
+            report("  OpenBLAS sgemv f32", weights.count * 4, sgemv, sgemv)
             let matrices = try (0..<copies(matrix.byteCount)).map { _ in try matrix.copied() }
             for variant in KernelVariant.available {
                 let seconds = measure(bytes: matrix.byteCount, copies: matrices.count, outputs: matrix.rows) { copy, y in
@@ -209,6 +192,21 @@ struct QuantKernelsBench: ParsableCommand {
             let seconds = median { _ = QuantizedLinear.apply(matrix, to: x, rows: prefillRows) }
             line("\(scheme) \(KernelVariant.preferred)", seconds, sgemm)
         }
+    }
+
+    /// Distinct f32 copies of W (an array copy would share one buffer through copy-on-write, and a single
+    /// 64 MB matrix stays in a large last-level cache, flattering sgemv) and sgemv's median seconds a
+    /// product over them.
+    private func sgemvAnchor(_ weights: [Float], rows: Int, columns: Int, x: [Float]) -> (matrices: [[Float]], seconds: Double) {
+        let matrices = (0..<copies(weights.count * 4)).map { _ in weights.withUnsafeBufferPointer { Array($0) } }
+        let seconds = measure(bytes: weights.count * 4, copies: matrices.count, outputs: rows) { copy, y in
+            matrices[copy].withUnsafeBufferPointer { w in
+                x.withUnsafeBufferPointer {
+                    BLAS.sgemv(w.baseAddress!, rows: rows, columns: columns, x: $0.baseAddress!, into: y.baseAddress!)
+                }
+            }
+        }
+        return (matrices, seconds)
     }
 
     /// The timing clock `--thread-cpu-time` chose.
