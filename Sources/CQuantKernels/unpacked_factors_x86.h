@@ -34,11 +34,16 @@ static inline qk_activation_groups qk_groups_of_unit(const qk_activation_groups 
     return (qk_activation_groups){groups->code_sums + 16 * s, groups->lane_scales + 16 * s, groups->scaled_sums + 16 * s};
 }
 
-// Q3_K's sixteen scales minus 32 as bytes of one vector.
+// Q3_K's sixteen scales minus 32 as bytes of one vector: qk_q3_k_scale_words in registers (word j takes
+// the low or high nibbles, j / 2, of word j % 2 of q[0..7] and bits 2j, 2j + 1 of each byte of q[8..11]),
+// where its four stores read back as one vector could not be forwarded.
 static inline __m128i qk_q3_k_scale_bytes(const uint8_t *q) {
-    uint32_t words[4];
-    qk_q3_k_scale_words(q, words);
-    return _mm_sub_epi8(_mm_loadu_si128((const __m128i *)words), _mm_set1_epi8(32));
+    uint32_t top;
+    memcpy(&top, q + 8, 4);
+    const __m128i nibble_words = _mm_shuffle_epi32(_mm_loadl_epi64((const __m128i *)q), _MM_SHUFFLE(1, 0, 1, 0));
+    const __m128i low = _mm_and_si128(_mm_srlv_epi32(nibble_words, _mm_setr_epi32(0, 0, 4, 4)), _mm_set1_epi8(0x0F));
+    const __m128i high = _mm_and_si128(_mm_srlv_epi32(_mm_set1_epi32((int)top), _mm_setr_epi32(0, 2, 4, 6)), _mm_set1_epi8(3));
+    return _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi32(high, 4)), _mm_set1_epi8(32));
 }
 
 // Eight Q5_0 (w = d·(u − 16)) or Q5_1 (w = d·u + m) blocks from `first`, codes taken unsigned: returns
