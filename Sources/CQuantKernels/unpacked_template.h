@@ -58,10 +58,9 @@ QK_INLINE float QK_FN(unpacked_row)(const qk_matrix *w, const qk_activations *x,
 QK_INLINE void QK_FN(unpacked_matmul)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end,
                                        float *y, size_t y_stride, const int layout) {
 #ifdef QK_HAVE_UNPACKED_DECODE
-    if (x->rows == 1 && QK_FN(unpacked_decode)(w, x, row_begin, row_end, y, layout)) return;
-    // A few activation rows (short prompts; more go to sgemm, see WeightMatrix): the one-row kernel once
-    // per row re-reads the weights but beats unpacking them into the generic loop (Llama-7B Q4_K_M, 8
-    // rows, 1 thread, Zen 4: 1.5–1.6 s against 2.6–2.7).
+    // Decode, and a few activation rows (short prompts; more go to sgemm, see WeightMatrix): the one-row
+    // kernel once per row re-reads the weights but beats unpacking them into the generic loop (Llama-7B
+    // Q4_K_M, 8 rows, 1 thread, Zen 4: 1.5–1.6 s against 2.6–2.7).
     if (x->rows <= QK_UNPACKED_DECODE_ROWS) {
         int done = 1;
         for (size_t t = 0; t < x->rows && done; t++) {
