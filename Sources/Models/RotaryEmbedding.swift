@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Rotary position embedding acting on adjacent pairs `(x[2i], x[2i+1])` as one complex number (the
 /// Meta/GGUF/MEGALODON convention), as `x · e^{i·p·f_i}`. Checkpoints in the Hugging Face
@@ -53,6 +54,21 @@ struct RotaryAngles: Sendable {
     let pairs: Int
     let cosines: [Float]
     let sines: [Float]
+
+    /// Rotates the query and key vectors of `rows` rows (`queries [rows, queryVectors · 2 · pairs]`,
+    /// `keys [rows, keyVectors · 2 · pairs]`) in place, row r by the angles of row r. Rows are
+    /// independent, so a prefill splits them over the pool.
+    func rotate(
+        queries: UnsafeMutablePointer<Float>, queryVectors: Int, keys: UnsafeMutablePointer<Float>, keyVectors: Int, rows: Int
+    ) {
+        let queryWidth = 2 * pairs * queryVectors, keyWidth = 2 * pairs * keyVectors
+        ThreadPool.shared.parallelFor(rows, minimumChunk: Normalization.rowsPerPart(width: queryWidth + keyWidth)) { part in
+            for row in part {
+                rotate(queries + row * queryWidth, vectors: queryVectors, row: row)
+                rotate(keys + row * keyWidth, vectors: keyVectors, row: row)
+            }
+        }
+    }
 
     /// Rotates `vectors` consecutive vectors of `2 · pairs` values at `x` by the angles of `row`.
     func rotate(_ x: UnsafeMutablePointer<Float>, vectors: Int, row: Int) {

@@ -262,9 +262,9 @@ public struct WeightMatrix: @unchecked Sendable {
             ThreadPool.shared.parallelFor(count, minimumChunk: max(1, (1 << 14) / max(1, inputs))) { rows in
                 widenRows(start + rows.lowerBound..<start + rows.upperBound, into: scratch + rows.lowerBound * inputs)
             }
-            BLAS.sgemm(
-                transposeB: true, m: rows, n: count, k: inputs, a: x, lda: inputs, b: scratch, ldb: inputs,
-                beta: accumulate ? 1 : 0, c: y + first, ldc: outputs)
+            BLAS.linearRows(
+                x, rows: rows, inputs: inputs, weight: scratch, outputs: count, into: y + first, outputStride: outputs,
+                accumulate: accumulate)
             first += count
         }
     }

@@ -18,10 +18,7 @@ struct LlamaAttention: Sendable {
         queries.withUnsafeMutableBufferPointer { q in
             keys.withUnsafeMutableBufferPointer { k in
                 guard let q = q.baseAddress, let k = k.baseAddress else { return }
-                for row in 0..<rows {
-                    angles.rotate(q + row * queryWidth, vectors: heads, row: row)
-                    angles.rotate(k + row * keyWidth, vectors: keyValueHeads, row: row)
-                }
+                angles.rotate(queries: q, queryVectors: heads, keys: k, keyVectors: keyValueHeads, rows: rows)
             }
         }
         var attended = [Float](repeating: 0, count: rows * queryWidth)

@@ -14,21 +14,14 @@ struct ChunkAttention: Sendable {
     /// boundaries), to the cached rows and to each other. `queries`/`keys` are `[rows, z_dim]` before
     /// RoPE, `values` `[rows, value_dim]`. Returns `[rows, value_dim]` (heads concatenated).
     func apply(queries: [Float], keys: [Float], values: [Float], rows: Int, cache: inout ChunkKVCache) -> [Float] {
-        let zDim = heads * keyHeadDim
         precondition(cache.count + rows <= chunkSize, "an attention segment must not cross a chunk boundary")
         var queries = queries, keys = keys
-        // One table of angles for the call (the same values a per-position rotation computes); rows
-        // are independent, so prefill splits them over the pool.
+        // One table of angles for the call (the same values a per-position rotation computes).
         let angles = rotary.angles(positions: cache.count..<cache.count + rows)
         queries.withUnsafeMutableBufferPointer { queries in
             keys.withUnsafeMutableBufferPointer { keys in
                 guard let q = queries.baseAddress, let k = keys.baseAddress else { return }
-                ThreadPool.shared.parallelFor(rows, minimumChunk: Normalization.rowsPerPart(width: 2 * zDim)) { part in
-                    for row in part {
-                        angles.rotate(q + row * zDim, vectors: heads, row: row)
-                        angles.rotate(k + row * zDim, vectors: heads, row: row)
-                    }
-                }
+                angles.rotate(queries: q, queryVectors: heads, keys: k, keyVectors: heads, rows: rows)
             }
         }
         cache.keys.append(contentsOf: keys)
