@@ -363,8 +363,3 @@ void rk_softmax(float *x, size_t count) { rk_softmax_form(2, x, count); }
 
 void rk_silu(float *x, const float *gate, size_t count) { rk_silu_form(2, x, gate, count); }
 
-void rk_attend_one_row(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
-                       const float *values, size_t value_stride, size_t value_dim, size_t total, float scale,
-                       float *scores, float *out) {
-    rk_attend_one_row_form(2, q, group, head_dim, keys, key_stride, values, value_stride, value_dim, total, scale, scores, out);
-}

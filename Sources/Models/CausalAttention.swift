@@ -1,4 +1,3 @@
-import CQuantKernels
 import Tensors
 
 /// Softmax attention of one head, shared by the engines. The `rows` new queries are the last rows
@@ -30,15 +29,6 @@ struct CausalAttentionHead {
         BLAS.sgemm(
             m: block.count, n: valueHeadDim, k: seen, a: scores, lda: seen,
             b: values, ldb: valueStride, c: output + block.lowerBound * outputStride, ldc: outputStride)
-    }
-
-    /// Decode: this head and the `group − 1` query heads after it (consecutive queries and outputs)
-    /// read the same keys and values, so one pass over the cache serves them all (sgemm with one row
-    /// is several times slower than plain dot products). `scores` must hold `group · total` values.
-    func attendOneRow(group: Int, total: Int, scale: Float, scores: UnsafeMutablePointer<Float>) {
-        rk_attend_one_row(
-            queries, group, headDim, keys, keyStride, values, valueStride, valueHeadDim, total, scale,
-            scores, output)
     }
 }
 

@@ -16,19 +16,13 @@ void rk_softmax(float *x, size_t count);
 // x ← silu(x)·gate (gate NULL: silu(x)), silu(v) = v / (1 + e^−v).
 void rk_silu(float *x, const float *gate, size_t count);
 
-// One new position attending to `total` cached ones, for `group` query heads that share one key/value
-// head (grouped-query attention): query head h is at q + h·head_dim, its output at out + h·value_dim.
-// Scores are scale·q·k, softmax over all `total` positions; `scores` holds group·total floats.
-void rk_attend_one_row(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
-                       const float *values, size_t value_stride, size_t value_dim, size_t total, float scale,
-                       float *scores, float *out);
-
-// The two halves of rk_attend_one_row, so that callers can split its work over threads: a group's
-// scores and their softmax (`scores` holds group·total floats), then the softmax-weighted sum of
-// `columns` value columns starting at `values` (query head h's at out + h·out_stride). Each
-// column's sum is the same whatever range of columns a call covers, as long as both halves take the
-// form rk_attend_vector_form gives for the whole head (the form rk_attend_one_row takes; 0 when the
-// shapes need the portable loop) and, in a vector form, ranges are multiples of 16 columns.
+// One new position attending to `total` cached ones (decode), in two halves so that callers can split
+// its work over threads (rk_attend_one_row_form below runs both): a group's scores and their softmax
+// (`scores` holds group·total floats), then the softmax-weighted sum of `columns` value columns
+// starting at `values` (query head h's at out + h·out_stride). Each column's sum is the same whatever
+// range of columns a call covers, as long as both halves take the form rk_attend_vector_form gives for
+// the whole head (the form rk_attend_one_row_form takes; 0 when the shapes need the portable loop)
+// and, in a vector form, ranges are multiples of 16 columns.
 int rk_attend_vector_form(size_t group, size_t head_dim, size_t value_dim);
 void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
                            size_t key_stride, size_t total, float scale, float *scores);
@@ -39,6 +33,9 @@ void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t 
 // loop; a form the CPU lacks runs the best one below it. Tests compare them.
 void rk_softmax_form(int vector, float *x, size_t count);
 void rk_silu_form(int vector, float *x, const float *gate, size_t count);
+// `group` query heads that share one key/value head (grouped-query attention): query head h is at
+// q + h·head_dim, its output at out + h·value_dim. Scores are scale·q·k, softmax over all `total`
+// positions; `scores` holds group·total floats.
 void rk_attend_one_row_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
                             size_t key_stride, const float *values, size_t value_stride, size_t value_dim,
                             size_t total, float scale, float *scores, float *out);
