@@ -16,18 +16,22 @@ enum Normalization {
         x.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             ThreadPool.shared.parallelFor(buffer.count / width, minimumChunk: rowsPerPart(width: width)) { rows in
-                for row in rows {
-                    let x = base + row * width
-                    var squares = 0.0
-                    for j in 0..<width { squares += Double(x[j]) * Double(x[j]) }
-                    let inverse = Float(1 / (squares / Double(width) + Double(eps)).squareRoot())
-                    if let scale {
-                        for j in 0..<width { x[j] = x[j] * inverse * scale[j] }
-                    } else {
-                        for j in 0..<width { x[j] *= inverse }
-                    }
-                }
+                for row in rows { rmsNormalizeRow(base + row * width, into: base + row * width, width: width, eps: eps, scale: scale) }
             }
+        }
+    }
+
+    /// One row of `rmsNormalize`, from `x` into `y` (which may be `x`).
+    static func rmsNormalizeRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, width: Int, eps: Float, scale: [Float]?) {
+        var squares = 0.0
+        for j in 0..<width { squares += Double(x[j]) * Double(x[j]) }
+        let inverse = Float(1 / (squares / Double(width) + Double(eps)).squareRoot())
+        if let scale {
+            scale.withUnsafeBufferPointer { scale in
+                for j in 0..<width { y[j] = x[j] * inverse * scale[j] }
+            }
+        } else {
+            for j in 0..<width { y[j] = x[j] * inverse }
         }
     }
 

@@ -134,45 +134,59 @@ public struct WeightMatrix: @unchecked Sendable {
         var results = [Float](repeating: 0, count: offsets[offsets.count - 1])
         x.withUnsafeBufferPointer { xs in
             results.withUnsafeMutableBufferPointer { ys in
-                guard rows > 0, let columns = matrices.first?.inputs, let xBase = xs.baseAddress, let yBase = ys.baseAddress else {
-                    return
-                }
-                let routes = matrices.map { $0.route(rows: rows, accumulate: false) }
-                let quantized = routes.compactMap { route -> (QuantizedMatrix, DecodePanels?)? in
-                    if case let .quantized(matrix, panels) = route { return (matrix, panels) }
-                    return nil
-                }
-                let floats = routes.compactMap { route -> UnsafePointer<Float>? in
-                    if case let .floatOneRow(weight) = route { return weight }
-                    return nil
-                }
-                let bFloats = routes.compactMap { route -> UnsafePointer<UInt16>? in
-                    if case let .bFloat16OneRow(weight) = route { return weight }
-                    return nil
-                }
-                if matrices.count > 1, quantized.count == matrices.count {
-                    let products = quantized.indices.map { index in
-                        QuantizedLinear.Product(
-                            quantized[index].0, panels: quantized[index].1,
-                            into: UnsafeMutableBufferPointer(start: yBase + offsets[index], count: offsets[index + 1] - offsets[index]))
-                    }
-                    QuantizedLinear.apply(products, to: QuantizedActivations(xs, rows: rows, columns: columns))
-                } else if matrices.count > 1, floats.count == matrices.count {
-                    let products = floats.indices.map {
-                        FloatMatrixVector.Product(floats[$0], rows: matrices[$0].outputs, into: yBase + offsets[$0])
-                    }
-                    FloatMatrixVector.apply(products, columns: columns, x: xBase)
-                } else if matrices.count > 1, bFloats.count == matrices.count {
-                    let products = bFloats.indices.map {
-                        BFloat16MatVec.Product(bFloats[$0], rows: matrices[$0].outputs, into: yBase + offsets[$0])
-                    }
-                    BFloat16MatVec.apply(products, inputs: columns, x: xBase)
-                } else {
-                    for (index, matrix) in matrices.enumerated() { matrix.apply(xBase, rows: rows, into: yBase + offsets[index]) }
-                }
+                guard rows > 0, let xBase = xs.baseAddress, let yBase = ys.baseAddress else { return }
+                apply(matrices, to: xBase, rows: rows, into: yBase)
             }
         }
         return matrices.indices.map { Array(results[offsets[$0]..<offsets[$0 + 1]]) }
+    }
+
+    /// The same on buffers: matrix i's `[rows, outputs_i]` follow one another at `y`.
+    static func apply(_ matrices: [WeightMatrix], to x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        guard rows > 0, let columns = matrices.first?.inputs else { return }
+        var offsets = [0]
+        for matrix in matrices { offsets.append(offsets[offsets.count - 1] + rows * matrix.outputs) }
+        let routes = matrices.map { $0.route(rows: rows, accumulate: false) }
+        let quantized = routes.compactMap { route -> (QuantizedMatrix, DecodePanels?)? in
+            if case let .quantized(matrix, panels) = route { return (matrix, panels) }
+            return nil
+        }
+        let floats = routes.compactMap { route -> UnsafePointer<Float>? in
+            if case let .floatOneRow(weight) = route { return weight }
+            return nil
+        }
+        let bFloats = routes.compactMap { route -> UnsafePointer<UInt16>? in
+            if case let .bFloat16OneRow(weight) = route { return weight }
+            return nil
+        }
+        if matrices.count > 1, quantized.count == matrices.count {
+            let products = quantized.indices.map { index in
+                QuantizedLinear.Product(
+                    quantized[index].0, panels: quantized[index].1,
+                    into: UnsafeMutableBufferPointer(start: y + offsets[index], count: offsets[index + 1] - offsets[index]))
+            }
+            let input = UnsafeBufferPointer(start: x, count: rows * columns)
+            QuantizedLinear.apply(products, to: QuantizedActivations(input, rows: rows, columns: columns))
+        } else if matrices.count > 1, floats.count == matrices.count {
+            let products = floats.indices.map {
+                FloatMatrixVector.Product(floats[$0], rows: matrices[$0].outputs, into: y + offsets[$0])
+            }
+            FloatMatrixVector.apply(products, columns: columns, x: x)
+        } else if matrices.count > 1, bFloats.count == matrices.count {
+            let products = bFloats.indices.map {
+                BFloat16MatVec.Product(bFloats[$0], rows: matrices[$0].outputs, into: y + offsets[$0])
+            }
+            BFloat16MatVec.apply(products, inputs: columns, x: x)
+        } else {
+            for (index, matrix) in matrices.enumerated() { matrix.apply(x, rows: rows, into: y + offsets[index]) }
+        }
+    }
+
+    /// The quantized matrix and its panels when one input row goes through the integer kernels
+    /// (what `QuantizedLinear.Plan` prepares); nil for other routes.
+    var oneRowQuantized: (QuantizedMatrix, DecodePanels?)? {
+        if case let .quantized(matrix, panels) = route(rows: 1, accumulate: false) { return (matrix, panels) }
+        return nil
     }
 
     /// How `apply` computes a product of `rows` input rows.

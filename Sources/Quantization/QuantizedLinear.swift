@@ -41,64 +41,13 @@ public enum QuantizedLinear {
     /// Several matrices times the same quantized activations, as one job on the thread pool (see
     /// `ThreadPool.parallelFor(segments:)`): decode's Q, K and V, or gate and up, cost one hand-off.
     public static func apply(_ products: [Product], to activations: QuantizedActivations, variant: KernelVariant = .preferred) {
-        precondition(variant.isAvailable, "kernel variant \(variant) is not available on this CPU")
-        var descriptors: [qk_matrix] = []
+        guard !products.isEmpty else { return }
         for product in products {
-            let matrix = product.matrix
             precondition(
-                activations.columns == matrix.columns, "activations have \(activations.columns) columns, the matrix \(matrix.columns)")
-            precondition(product.output.count == activations.rows * matrix.rows, "output buffer does not hold rows × outputs values")
-            var descriptor = kernelMatrix(matrix, matrix.layout)
-            if let panels = product.panels {
-                precondition(panels.storage.bytes.count == matrix.rows * panels.rowBytes, "decode panels of another matrix")
-                descriptor.panels = panels.storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-                descriptor.panel_row_bytes = panels.rowBytes
-            }
-            descriptors.append(descriptor)
+                product.output.count == activations.rows * product.matrix.rows, "output buffer does not hold rows × outputs values")
         }
-        guard activations.rows > 0 else { return }
-        guard activations.columns > 0 else {
-            for product in products { product.output.initialize(repeating: 0) }
-            return
-        }
-        withExtendedLifetime(products) {
-            activations.codes.withUnsafeBufferPointer { codes in
-                activations.scales.withUnsafeBufferPointer { scales in
-                    activations.scaledSums.withUnsafeBufferPointer { sums in
-                        var inputs = qk_activations(
-                            rows: activations.rows, blocksPerRow: activations.blocksPerRow, codes: codes.baseAddress,
-                            scales: scales.baseAddress, scaledSums: sums.baseAddress)
-                        // One activation row against panels: regrouped once here rather than by every part.
-                        let preparedBytes = activations.rows == 1 ? qk_panel_activation_bytes(&descriptors[0]) : 0
-                        let prepared = preparedBytes > 0 ? UnsafeMutableRawPointer.allocate(byteCount: preparedBytes, alignment: 64) : nil
-                        defer { prepared?.deallocate() }
-                        if let prepared {
-                            qk_panel_prepare_activations(&descriptors[0], &inputs, prepared.assumingMemoryBound(to: UInt8.self))
-                        }
-                        descriptors.withUnsafeBufferPointer { weights in
-                            guard let weights = weights.baseAddress else { return }
-                            withUnsafePointer(to: inputs) { inputs in
-                                let chunk = max(16, minimumPartWork / max(activations.columns * activations.rows, 1))
-                                let rowCounts = products.map(\.matrix.rows)
-                                let work = rowCounts.reduce(0, +) * activations.columns * activations.rows
-                                // Plain pointers and counts in the parts: reading `products` there copied
-                                // their matrices, retaining storage that both threads then contended for.
-                                let outputs = products.map(\.output.baseAddress)
-                                ThreadPool.shared.parallelFor(
-                                    segments: rowCounts, minimumChunk: chunk,
-                                    partsPerThread: partsPerThread(weights: work, threads: ThreadPool.shared.threadCount)
-                                ) {
-                                    index, range in
-                                    qk_matmul(
-                                        variant.rawValue, weights + index, inputs, range.lowerBound, range.upperBound, outputs[index],
-                                        rowCounts[index])
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let plan = Plan(products.map(\.matrix), panels: products.map(\.panels))
+        plan.apply(activations, outputs: products.map(\.output.baseAddress), variant: variant)
     }
 
     /// Weight × activation-row products a part needs to be worth a thread hop. Splitting a product

@@ -91,8 +91,20 @@ public final class ThreadPool: @unchecked Sendable {
     ) {
         var starts = [0]
         for length in lengths { starts.append(starts[starts.count - 1] + max(0, length)) }
-        parallelFor(starts[starts.count - 1], minimumChunk: minimumChunk, partsPerThread: partsPerThread) { range in
-            for segment in lengths.indices {
+        starts.withUnsafeBufferPointer { starts in
+            parallelFor(segmentStarts: starts, minimumChunk: minimumChunk, partsPerThread: partsPerThread, body)
+        }
+    }
+
+    /// The same with the segments given by their starts (`segments + 1` ascending offsets from 0, the
+    /// last the total), for callers that keep them from call to call (decode's prepared products).
+    public func parallelFor(
+        segmentStarts starts: UnsafeBufferPointer<Int>, minimumChunk: Int = 1, partsPerThread: Int = 2,
+        _ body: (_ segment: Int, _ range: Range<Int>) -> Void
+    ) {
+        guard let total = starts.last else { return }
+        parallelFor(total, minimumChunk: minimumChunk, partsPerThread: partsPerThread) { range in
+            for segment in 0..<starts.count - 1 {
                 let lower = max(range.lowerBound, starts[segment]), upper = min(range.upperBound, starts[segment + 1])
                 if lower < upper { body(segment, lower - starts[segment]..<upper - starts[segment]) }
             }

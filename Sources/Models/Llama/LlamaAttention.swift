@@ -5,6 +5,16 @@ struct LlamaAttention: Sendable {
     let heads: Int
     let keyValueHeads: Int
     let headDim: Int
+    /// Q, K and V, and the output projection, prepared for one-row steps.
+    private let projections: LinearGroup
+    private let outputGroup: LinearGroup
+
+    init(query: Linear, key: Linear, value: Linear, output: Linear, heads: Int, keyValueHeads: Int, headDim: Int) {
+        (self.query, self.key, self.value, self.output) = (query, key, value, output)
+        (self.heads, self.keyValueHeads, self.headDim) = (heads, keyValueHeads, headDim)
+        projections = LinearGroup([query, key, value])
+        outputGroup = LinearGroup([output])
+    }
 
     /// `x` stacks the new rows of several sequences: `segments[s]` are the rows of sequence `s`, which
     /// attends only to its own `caches[s]` (and appends its keys and values there). The projections
@@ -34,5 +44,38 @@ struct LlamaAttention: Sendable {
             attended.replaceSubrange(rowsOfSequence, with: result)
         }
         return output(attended, rows: rows)
+    }
+
+    /// One new position (row `x`, RoPE angles row 0 of `angles`) appended to `cache` and attended
+    /// over it, the output projection written to `y`: `callAsFunction` for one row of one sequence,
+    /// the same arithmetic with no array made per call.
+    func attendOneRow(_ x: UnsafePointer<Float>, angles: RotaryAngles, cache: inout ChunkKVCache, into y: UnsafeMutablePointer<Float>) {
+        let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: projections.outputs + queryWidth) { buffer in
+            guard let projected = buffer.baseAddress else { return }
+            projections.applyOneRow(x, into: projected)
+            let queries = projected, keys = projected + queryWidth, values = keys + keyWidth
+            angles.rotate(queries: queries, queryVectors: heads, keys: keys, keyVectors: keyValueHeads, rows: 1)
+            cache.keys.append(contentsOf: UnsafeBufferPointer(start: keys, count: keyWidth))
+            cache.values.append(contentsOf: UnsafeBufferPointer(start: values, count: keyWidth))
+            cache.count += 1
+            let attended = projected + projections.outputs
+            let total = cache.count
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: heads * total) { scores in
+                cache.keys.withUnsafeBufferPointer { cachedKeys in
+                    cache.values.withUnsafeBufferPointer { cachedValues in
+                        guard let scores = scores.baseAddress, let cachedKeys = cachedKeys.baseAddress,
+                            let cachedValues = cachedValues.baseAddress
+                        else { return }
+                        OneRowAttention(
+                            queries: queries, keys: cachedKeys, values: cachedValues, scores: scores, output: attended,
+                            keyValueHeads: keyValueHeads, group: heads / keyValueHeads, headDim: headDim, valueHeadDim: headDim,
+                            total: total
+                        ).attend(scale: 1 / Float(headDim).squareRoot())
+                    }
+                }
+            }
+            outputGroup.applyOneRow(attended, into: y)
+        }
     }
 }

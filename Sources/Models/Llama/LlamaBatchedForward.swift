@@ -8,6 +8,11 @@ extension LlamaModel {
         }
         for sequence in tokens { try LanguageModelFailure.checkTokens(sequence, vocabularySize: config.vocabSize) }
         for state in states { try checkShape(of: state) }
+        if tokens.count == 1, let token = tokens[0].first, tokens[0].count == 1 {
+            let wanted = positions.rows(inSegment: 0, 1, callLength: 1)
+            let values = decodeStep(token, state: &states[0], logits: !wanted.isEmpty)
+            return [Logits(rowCount: wanted.count, vocabularySize: vocabularySize, values: values)]
+        }
         var logits = Array(repeating: [Float](), count: tokens.count)
         let longest = tokens.map(\.count).max() ?? 0
         var start = 0
@@ -24,7 +29,7 @@ extension LlamaModel {
     }
 
     /// One segment of every sequence (some may be empty); returns each sequence's logits of `logitRows`.
-    private func forwardSegment(_ pieces: [[Int]], states: inout [LlamaState], logitRows: [Range<Int>]) -> [[Float]] {
+    func forwardSegment(_ pieces: [[Int]], states: inout [LlamaState], logitRows: [Range<Int>]) -> [[Float]] {
         let width = config.hiddenSize
         var segments: [Range<Int>] = []
         for piece in pieces { segments.append((segments.last?.upperBound ?? 0)..<(segments.last?.upperBound ?? 0) + piece.count) }

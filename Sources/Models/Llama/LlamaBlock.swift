@@ -21,4 +21,20 @@ struct LlamaBlock: Sendable {
         let mixed = feedForward(normalized, rows: rows)
         for i in x.indices { x[i] += mixed[i] }
     }
+
+    /// One position of one sequence (`x`, one row of the hidden size) through the layer in place: `forward`'s
+    /// arithmetic for a single row, on buffers instead of arrays.
+    func forwardOneRow(_ x: UnsafeMutablePointer<Float>, angles: RotaryAngles, cache: inout ChunkKVCache) {
+        let width = attentionNormScale.count
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * width) { buffer in
+            guard let normalized = buffer.baseAddress else { return }
+            let product = normalized + width
+            Normalization.rmsNormalizeRow(x, into: normalized, width: width, eps: eps, scale: attentionNormScale)
+            attention.attendOneRow(normalized, angles: angles, cache: &cache, into: product)
+            for i in 0..<width { x[i] += product[i] }
+            Normalization.rmsNormalizeRow(x, into: normalized, width: width, eps: eps, scale: feedForwardNormScale)
+            feedForward.applyOneRow(normalized, into: product)
+            for i in 0..<width { x[i] += product[i] }
+        }
+    }
 }

@@ -100,6 +100,8 @@ public struct LlamaModel: BatchedLanguageModel {
     let finalNormScale: [Float]
     /// The embedding itself when tied.
     let output: WeightMatrix
+    /// `output` prepared for one-row steps.
+    let outputHead: LinearGroup
     let rotary: RotaryEmbedding
 
     /// Tokens processed per segment of a call: bounds the attention scores to `segment × context`.
@@ -113,6 +115,7 @@ public struct LlamaModel: BatchedLanguageModel {
         self.blocks = blocks
         self.finalNormScale = finalNormScale
         self.output = output
+        outputHead = LinearGroup([Linear(weight: output, bias: nil)])
         rotary = RotaryEmbedding(dimension: config.headDim, base: config.ropeTheta)
     }
 
