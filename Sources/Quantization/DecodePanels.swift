@@ -24,7 +24,7 @@ public struct DecodePanels: Sendable {
         self.init(packing: matrix, variant: variant)
         var descriptor = QuantizedLinear.kernelMatrix(matrix, matrix.layout)
         if let tileClass = DecodeTiling.TileClass(rawValue: withUnsafePointer(to: &descriptor) { qk_panel_tile_class_of($0) }) {
-            DecodeTiling.settle(tileClass, variant: variant)
+            DecodeTiling.settle(tileClass, variant: variant, columns: matrix.columns)
         }
     }
 

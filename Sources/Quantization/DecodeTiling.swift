@@ -7,8 +7,8 @@ import Tensors
 /// CPU's prefetchers, not on its instruction set: on AMD Zen 4 (AVX-512) 8-bit panels streamed 10 GB/s
 /// four rows at a time and 18–21 GB/s one at a time, while the tile of four was chosen on Zen 5. So
 /// each (variant, tile class) is timed both ways on this CPU the first time a matrix of that class is
-/// prepared for decode, over 40 MB of synthetic weights (more than the last-level cache of the machines
-/// measured), in five back-to-back pairs, and the tile faster in most pairs is kept.
+/// prepared for decode, over synthetic weights twice the last-level cache with rows as long as
+/// that matrix's, in five back-to-back pairs, and the tile with the faster best pass is kept.
 /// Results do not depend on the tile (each row is summed in the same order either way).
 ///
 /// `MEGALODON_DECODE_TILES`: `measure` (default), `fixed` (each variant's built-in choice, no timing),
@@ -35,28 +35,34 @@ public enum DecodeTiling {
     /// What was settled for one class: the rows per tile and, when timed, seconds per pass each way.
     public struct Choice: Sendable, CustomStringConvertible {
         public let rows: Int
+        /// Inputs per row of the timed weights (0 when fixed).
+        public let columns: Int
         /// Seconds per pass in each paired round, one row and four rows at a time (empty when fixed).
         public let oneRowRounds: [Double]
         public let fourRowRounds: [Double]
 
-        init(rows: Int, oneRowRounds: [Double] = [], fourRowRounds: [Double] = []) {
-            (self.rows, self.oneRowRounds, self.fourRowRounds) = (rows, oneRowRounds, fourRowRounds)
+        init(rows: Int, columns: Int = 0, oneRowRounds: [Double] = [], fourRowRounds: [Double] = []) {
+            (self.rows, self.columns, self.oneRowRounds, self.fourRowRounds) = (rows, columns, oneRowRounds, fourRowRounds)
         }
 
         public var description: String {
             guard let oneRow = oneRowRounds.min(), let fourRows = fourRowRounds.min() else { return "\(rows) (fixed)" }
-            return String(format: "%d (best pass: 1 row %.2f ms, 4 rows %.2f ms)", rows, oneRow * 1e3, fourRows * 1e3)
+            return String(
+                format: "%d (rows of %d columns, best pass: 1 row %.2f ms, 4 rows %.2f ms)", rows, columns, oneRow * 1e3, fourRows * 1e3)
         }
     }
 
-    /// Settles `tileClass` for `variant`: the first call times both tiles (tens of milliseconds), later
-    /// ones return at once. Call before a matrix of that class is first multiplied.
-    public static func settle(_ tileClass: TileClass, variant: KernelVariant) {
+    /// Settles `tileClass` for `variant`: the first call times both tiles (tens of milliseconds) over
+    /// rows of `columns` inputs (the matrix about to be multiplied; nil: a typical row of the class),
+    /// later ones return at once. Call before a matrix of that class is first multiplied.
+    /// Row length matters within a class: 4-bit panel rows of 1,024 columns timed alike both ways on
+    /// Zen 5, rows of 1,536, 4,096 or 11,008 columns 10–25% faster one at a time in every round.
+    public static func settle(_ tileClass: TileClass, variant: KernelVariant, columns: Int? = nil) {
         guard qk_decode_tile_settled(variant.rawValue, tileClass.rawValue) == 0 else { return }
         lock.lock()
         defer { lock.unlock() }
         guard qk_decode_tile_settled(variant.rawValue, tileClass.rawValue) == 0 else { return }
-        let choice = decide(tileClass, variant: variant)
+        let choice = decide(tileClass, variant: variant, columns: columns)
         qk_set_decode_tile_rows(variant.rawValue, tileClass.rawValue, Int32(choice.rows))
         qk_settle_decode_tile(variant.rawValue, tileClass.rawValue)
         choices[Key(variant: variant, tileClass: tileClass)] = choice
@@ -103,7 +109,7 @@ public enum DecodeTiling {
     private static let lock = NSRecursiveLock()
     nonisolated(unsafe) private static var choices: [Key: Choice] = [:]
 
-    private static func decide(_ tileClass: TileClass, variant: KernelVariant) -> Choice {
+    private static func decide(_ tileClass: TileClass, variant: KernelVariant, columns: Int?) -> Choice {
         let builtIn = Int(qk_decode_tile_rows(variant.rawValue, tileClass.rawValue))
         switch ProcessInfo.processInfo.environment["MEGALODON_DECODE_TILES"] {
         case "1": return Choice(rows: 1)
@@ -111,7 +117,12 @@ public enum DecodeTiling {
         case "fixed": return Choice(rows: builtIn)
         default: break
         }
-        guard variant != .portable, let pass = workload(tileClass, variant: variant) else {
+        // Rows of the given length that fall in another class as q4_0/q8_0 (grouped panels differ in
+        // bytes per row) are timed at the class's typical length instead.
+        guard variant != .portable,
+            let (pass, timedColumns) = workload(tileClass, variant: variant, columns: columns)
+                ?? workload(tileClass, variant: variant, columns: nil)
+        else {
             return Choice(rows: builtIn)
         }
         func timed(_ rows: Int) -> Double {
@@ -124,27 +135,61 @@ public enum DecodeTiling {
         _ = timed(4)
         var one: [Double] = []
         var four: [Double] = []
-        for _ in 0..<rounds {
-            one.append(timed(1))
-            four.append(timed(4))
+        for round in 0..<rounds {
+            // Alternating which goes first, so that neither always follows the other's streams.
+            if round % 2 == 0 {
+                one.append(timed(1))
+                four.append(timed(4))
+            } else {
+                four.append(timed(4))
+                one.append(timed(1))
+            }
         }
-        return Choice(rows: preferredRows(oneRow: one, fourRows: four), oneRowRounds: one, fourRowRounds: four)
+        return Choice(
+            rows: preferredRows(oneRow: one, fourRows: four), columns: timedColumns, oneRowRounds: one, fourRowRounds: four)
     }
 
-    /// The tile faster in most paired rounds. Each round times the two back to back, so a busy
-    /// neighbour slows both alike. A margin rule (keep the built-in tile unless the other is 7% faster
-    /// at its best) kept four rows for Zen 4's short 4-bit rows, where one row was 5-16% faster in
-    /// nearly every round and decoded SmolLM2-135M Q4_0 13% faster in the model.
+    /// The tile with the faster best pass. A neighbour on the host only ever adds time, so each tile's
+    /// fastest pass is its least disturbed one. Counting paired rounds won instead kept four rows for
+    /// SmolLM2's 1,536-column 4-bit rows on Zen 5 once when one row's best pass was 18% faster (4.20
+    /// against 5.15 ms): a burst of slow memory had fallen on three of its five passes. A margin rule
+    /// (keep the built-in tile unless the other is 7% faster at its best) kept four rows for Zen 4's
+    /// short 4-bit rows, where one row was 5-16% faster and decoded SmolLM2-135M Q4_0 13% faster.
     static func preferredRows(oneRow: [Double], fourRows: [Double]) -> Int {
-        let oneRowWins = zip(oneRow, fourRows).filter { $0 < $1 }.count
-        return 2 * oneRowWins > min(oneRow.count, fourRows.count) ? 1 : 4
+        guard let oneRowBest = oneRow.min(), let fourRowsBest = fourRows.min() else { return 4 }
+        return oneRowBest < fourRowsBest ? 1 : 4
     }
 
-    /// Paired rounds a class is timed for (about 2 ms a pass): odd, so that one tile wins most.
+    /// Paired rounds a class is timed for (a few ms a pass over the working set).
     private static let rounds = 5
 
-    /// Weights streamed per timed pass.
-    private static let workingSetBytes = 40 << 20
+    /// Weights streamed per timed pass: twice the last-level cache (at least 64 MB), so that passes
+    /// stream from memory as decode does. With 40 MB and 1,024-column rows both tiles of 4-bit long rows
+    /// timed within 5% on Zen 5 and the choice flipped between processes, while Llama-7B Q4_0 (rows of
+    /// 4,096 and 11,008 columns) decoded 20–23% faster one row at a time (8.8–9.1 tok/s against 7.2–7.4
+    /// with the tile forced, 1 thread). Over 64 MB of rows as long as the model's, one row's best pass
+    /// was 6–14% faster for SmolLM2's 1,536-column rows in each of three processes; four times the
+    /// cache chose alike and took 0.2–0.4 s longer to load.
+    static let workingSetBytes = min(256 << 20, max(64 << 20, 2 * (lastLevelCacheBytes() ?? 32 << 20)))
+
+    /// The largest cache sysfs describes for CPU 0 (`…/cache/indexN/size`, e.g. "32768K"), if any.
+    static func lastLevelCacheBytes(root: String = "/sys/devices/system/cpu/cpu0/cache") -> Int? {
+        let sizes = (0..<8).compactMap { index -> Int? in
+            guard let text = try? String(contentsOfFile: "\(root)/index\(index)/size", encoding: .utf8) else { return nil }
+            return cacheBytes(text)
+        }
+        return sizes.max()
+    }
+
+    /// "32768K", "1M" or "512" as bytes; nil for anything else.
+    static func cacheBytes(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        let unit = trimmed.last.flatMap { units[$0] } ?? 1
+        let digits = unit == 1 ? trimmed : String(trimmed.dropLast())
+        guard let value = Int(digits), value > 0, value <= Int.max / unit else { return nil }
+        return value * unit
+    }
 
     /// Bytes of weights per kernel call within a pass: the pass is cut into calls the size of a small
     /// model's matrices (SmolLM2's are 62–500 KB), since each call starts its streams cold, as decode's
@@ -159,11 +204,12 @@ public enum DecodeTiling {
 
     /// One pass of the class's kernel over synthetic weights of that class (nil when `variant` has no
     /// such kernel). The weights' values do not matter to the integer and float kernels' speed.
-    private static func workload(_ tileClass: TileClass, variant: KernelVariant) -> (() -> Void)? {
+    /// The pass comes with the columns its rows have (`columns` when that is a row of this class).
+    private static func workload(_ tileClass: TileClass, variant: KernelVariant, columns: Int?) -> (pass: () -> Void, columns: Int)? {
         switch tileClass {
         case .f32Short, .f32Long:
             guard FloatMatrixVector.hasKernel(variant) else { return nil }
-            let columns = tileClass == .f32Short ? 576 : 1024
+            let columns = max(1, columns ?? (tileClass == .f32Short ? 576 : 1024))
             let rows = workingSetBytes / (columns * 4)
             let weights = HugePageMemory(count: rows * columns * 4) { base in
                 UnsafeMutableRawPointer(base).initializeMemory(as: Float.self, repeating: 0.01, count: rows * columns)
@@ -171,15 +217,17 @@ public enum DecodeTiling {
             let x = [Float](repeating: 0.5, count: columns)
             var y = [Float](repeating: 0, count: rows)
             let ranges = calls(rows: rows, rowBytes: columns * 4)
-            return {
+            let pass = {
                 let w = weights.bytes.baseAddress!.assumingMemoryBound(to: Float.self)
                 for range in ranges { _ = qk_f32_matvec(variant.rawValue, w, columns, x, range.lowerBound, range.upperBound, &y) }
             }
+            return (pass, columns)
         case .eightBitShort, .eightBitLong, .fourBitShort, .fourBitLong:
             let eightBit = tileClass == .eightBitShort || tileClass == .eightBitLong
             let short = tileClass == .eightBitShort || tileClass == .fourBitShort
             // Panel rows: q8_0 448 columns 476 bytes, 1024 columns 1,088; q4_0 576 columns 324 bytes, 1024 columns 576.
-            let columns = short ? (eightBit ? 448 : 576) : 1024
+            // Whole blocks of 32 (a grouped matrix's rows may end in a partial one).
+            let columns = ((columns ?? (short ? (eightBit ? 448 : 576) : 1024)) + 31) / 32 * 32
             let scheme: QuantizationScheme = eightBit ? .q8_0 : .q4_0
             let storedRowBytes = QuantizedLayout(scheme: scheme, rows: 1, columns: columns).codeBytes
             let rows = workingSetBytes / storedRowBytes
@@ -196,7 +244,7 @@ public enum DecodeTiling {
             let activations = QuantizedActivations([Float](repeating: 0.5, count: columns), rows: 1, columns: columns)
             var y = [Float](repeating: 0, count: rows)
             let ranges = calls(rows: rows, rowBytes: panels.rowBytes)
-            return {
+            let pass = {
                 withExtendedLifetime((matrix, panels)) {
                     activations.codes.withUnsafeBufferPointer { codes in
                         activations.scales.withUnsafeBufferPointer { scales in
@@ -212,6 +260,7 @@ public enum DecodeTiling {
                     }
                 }
             }
+            return (pass, columns)
         }
     }
 }

@@ -25,7 +25,7 @@ public enum FloatMatrixVector {
     /// Several matrices of `columns` columns times the same `x`, as one job on the thread pool.
     public static func apply(_ products: [Product], columns: Int, x: UnsafePointer<Float>, variant: KernelVariant = .preferred) {
         precondition(hasKernel(variant), "no f32 matrix-vector kernel for \(variant) on this CPU")
-        DecodeTiling.settle(DecodeTiling.TileClass(floatColumns: columns), variant: variant)
+        DecodeTiling.settle(DecodeTiling.TileClass(floatColumns: columns), variant: variant, columns: columns)
         let chunk = max(16, 262_144 / max(columns, 1))
         ThreadPool.shared.parallelFor(segments: products.map(\.rows), minimumChunk: chunk) { index, range in
             let product = products[index]

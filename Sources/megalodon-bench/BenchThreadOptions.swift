@@ -27,12 +27,12 @@ struct BenchThreadOptions: ParsableArguments {
     }
 
     /// The lines every benchmark prints under its title: the CPU, its flags and the kernels that ran,
-    /// with the decode tiles measured on this CPU (each class settled here, before any timing).
+    /// with the decode tiles measured on this CPU for the classes the run's matrices settled (each
+    /// timed on rows as long as the first matrix of its class; see `DecodeTiling.settle`).
     static func printMachine(threads: Int) {
         print(
             "machine: \(CPUDescription.current.summary); quantized kernels \(KernelVariant.preferred); OpenBLAS kernels \(BLAS.coreName) (\(BLASKernelSelection.origin)); \(threads) thread(s)"
         )
-        for tileClass in DecodeTiling.TileClass.allCases { DecodeTiling.settle(tileClass, variant: .preferred) }
         print("decode tiles, rows at a time (\(KernelVariant.preferred)): \(DecodeTiling.summary())")
     }
 }

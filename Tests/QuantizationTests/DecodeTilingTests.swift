@@ -98,17 +98,36 @@ struct DecodeTilingTests {
                 #expect((choice.oneRowRounds + choice.fourRowRounds).allSatisfy { $0 > 0 })
                 #expect(
                     choice.rows == DecodeTiling.preferredRows(oneRow: choice.oneRowRounds, fourRows: choice.fourRowRounds),
-                    "\(tileClass): kept the tile that lost most rounds \(choice)")
+                    "\(tileClass): kept the tile with the slower best pass \(choice)")
             }
             #expect(DecodeTiling.summary(variant: variant).contains(tileClass.description))
         }
     }
 
-    /// The tile that wins most paired rounds is kept, however close its best pass: one row faster in
-    /// three rounds of five keeps one row even when four rows had the single fastest pass.
-    @Test func theTileFasterInMostRoundsIsKept() {
-        #expect(DecodeTiling.preferredRows(oneRow: [1.0, 1.0, 1.0, 2.0, 2.0], fourRows: [1.1, 1.1, 1.1, 0.9, 0.9]) == 1)
-        #expect(DecodeTiling.preferredRows(oneRow: [1.0, 1.0, 2.0, 2.0, 2.0], fourRows: [1.1, 1.1, 1.9, 1.9, 1.9]) == 4)
+    /// The tile with the faster best pass is kept, however many rounds the other won: slow passes
+    /// are a neighbour's doing, never the kernel's.
+    @Test func theTileWithTheFasterBestPassIsKept() {
+        #expect(DecodeTiling.preferredRows(oneRow: [1.0, 1.0, 1.0, 2.0, 2.0], fourRows: [1.1, 1.1, 1.1, 0.9, 0.9]) == 4)
+        #expect(DecodeTiling.preferredRows(oneRow: [4.2, 5.9, 5.8, 6.0, 5.7], fourRows: [5.2, 5.3, 5.2, 5.4, 5.2]) == 1)
         #expect(DecodeTiling.preferredRows(oneRow: [2.0, 2.1, 2.0, 2.2, 2.1], fourRows: [2.3, 2.4, 2.3, 2.2, 2.5]) == 1)
+        #expect(DecodeTiling.preferredRows(oneRow: [], fourRows: []) == 4)
+    }
+
+    /// The timed passes stream from memory: sysfs cache sizes parse, and the working set is twice the
+    /// largest cache, kept between 64 and 256 MB.
+    @Test func timedPassesAreSizedFromTheLastLevelCache() throws {
+        #expect(DecodeTiling.cacheBytes("32768K\n") == 32 << 20)
+        #expect(DecodeTiling.cacheBytes("1M") == 1 << 20)
+        #expect(DecodeTiling.cacheBytes("512") == 512)
+        for bad in ["", "K", "-4K", "12Q", "99999999999999999999G", "1.5M"] { #expect(DecodeTiling.cacheBytes(bad) == nil, "\(bad)") }
+        let folder = try SharedFiles.temporaryDirectory("cache-sizes")
+        for (index, size) in ["48K", "1024K", "32768K"].enumerated() {
+            let entry = folder.appendingPathComponent("index\(index)")
+            try FileManager.default.createDirectory(at: entry, withIntermediateDirectories: true)
+            try Data(size.utf8).write(to: entry.appendingPathComponent("size"))
+        }
+        #expect(DecodeTiling.lastLevelCacheBytes(root: folder.path) == 32 << 20)
+        #expect(DecodeTiling.lastLevelCacheBytes(root: folder.appendingPathComponent("missing").path) == nil)
+        #expect((64 << 20...256 << 20).contains(DecodeTiling.workingSetBytes))
     }
 }
