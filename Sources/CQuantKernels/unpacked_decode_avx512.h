@@ -203,6 +203,8 @@ QK_INLINE void QK_FN(q5_eight_blocks)(const uint8_t *first, size_t block_bytes, 
 
 #define QK_ROW_ACC __m512
 #define QK_ROW_ACC_ZERO() _mm512_setzero_ps()
+#define QK_ROW_TERMS_START(acc) (acc)
+#define QK_ROW_TERMS_END(acc, terms) (terms)
 #define QK_ROW_ACC_SUM(acc) _mm512_reduce_add_ps(acc)
 #include "unpacked_rows_x86.h"
 
