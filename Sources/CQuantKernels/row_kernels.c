@@ -55,17 +55,18 @@ static void silu_portable(float *x, const float *gate, size_t count) {
     }
 }
 
-static void attend_scores_portable(const float *q, size_t group, size_t head_dim, const float *keys,
-                                   size_t key_stride, size_t total, float scale, float *scores) {
+// Scores of positions [first, end) (rows of `total` per query head), no softmax: each is the same
+// whatever range computes it.
+static void attend_scores_portable(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
+                                   size_t first, size_t end, size_t total, float scale, float *scores) {
     for (size_t h = 0; h < group; h++) {
         float *s = scores + h * total;
-        for (size_t j = 0; j < total; j++) {
+        for (size_t j = first; j < end; j++) {
             const float *k = keys + j * key_stride;
             float dot = 0;
             for (size_t d = 0; d < head_dim; d++) dot += q[h * head_dim + d] * k[d];
             s[j] = scale * dot;
         }
-        softmax_portable(s, total);
     }
 }
 
@@ -143,8 +144,8 @@ static void silu_avx512(float *x, const float *gate, size_t count) {
 // Up to 8 query heads of a multiple-of-16 width: each key and value row is read once for the group.
 #define RK_MAX_GROUP 8
 static void attend_scores_avx512(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
-                                 size_t total, float scale, float *scores) {
-    for (size_t j = 0; j < total; j++) {
+                                 size_t first, size_t end, size_t total, float scale, float *scores) {
+    for (size_t j = first; j < end; j++) {
         const float *k = keys + j * key_stride;
         __m512 acc[RK_MAX_GROUP];
         for (size_t h = 0; h < group; h++) acc[h] = _mm512_setzero_ps();
@@ -154,7 +155,6 @@ static void attend_scores_avx512(const float *q, size_t group, size_t head_dim, 
         }
         for (size_t h = 0; h < group; h++) scores[h * total + j] = scale * _mm512_reduce_add_ps(acc[h]);
     }
-    for (size_t h = 0; h < group; h++) softmax_avx512(scores + h * total, total);
 }
 
 // Each output column accumulates in its own lane in position order, so a column's value does not
@@ -245,8 +245,8 @@ static void silu_avx2(float *x, const float *gate, size_t count) {
 }
 
 static void attend_scores_avx2(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
-                               size_t total, float scale, float *scores) {
-    for (size_t j = 0; j < total; j++) {
+                               size_t first, size_t end, size_t total, float scale, float *scores) {
+    for (size_t j = first; j < end; j++) {
         const float *k = keys + j * key_stride;
         __m256 acc[RK_MAX_GROUP];
         for (size_t h = 0; h < group; h++) acc[h] = _mm256_setzero_ps();
@@ -256,7 +256,6 @@ static void attend_scores_avx2(const float *q, size_t group, size_t head_dim, co
         }
         for (size_t h = 0; h < group; h++) scores[h * total + j] = scale * qk_sum256(acc[h]);
     }
-    for (size_t h = 0; h < group; h++) softmax_avx2(scores + h * total, total);
 }
 
 // As the AVX-512 form: each column accumulates in its own lane in position order. Column blocks of 32,
@@ -319,20 +318,36 @@ int rk_attend_vector_form(size_t group, size_t head_dim, size_t value_dim) {
 #endif
 }
 
+// The form the scores of a group take (2 AVX-512, 1 AVX2, 0 portable), which their softmax takes too.
+static int scores_form(int vector, size_t group, size_t head_dim) {
+#if RK_X86
+    if (group <= RK_MAX_GROUP && head_dim % 16 == 0) return form_for(vector);
+#endif
+    (void)vector, (void)group, (void)head_dim;
+    return 0;
+}
+
+void rk_attend_scores_range_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
+                                 size_t key_stride, size_t first, size_t count, size_t total, float scale, float *scores) {
+    switch (scores_form(vector, group, head_dim)) {
+#if RK_X86
+    case 2: attend_scores_avx512(q, group, head_dim, keys, key_stride, first, first + count, total, scale, scores); return;
+    case 1: attend_scores_avx2(q, group, head_dim, keys, key_stride, first, first + count, total, scale, scores); return;
+#endif
+    default: attend_scores_portable(q, group, head_dim, keys, key_stride, first, first + count, total, scale, scores); return;
+    }
+}
+
+void rk_attend_softmax_form(int vector, size_t group, size_t head_dim, float *scores, size_t total) {
+    const int form = scores_form(vector, group, head_dim);
+    for (size_t h = 0; h < group; h++) rk_softmax_form(form, scores + h * total, total);
+}
+
 void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
                            size_t key_stride, size_t total, float scale, float *scores) {
     if (total == 0) return;
-#if RK_X86
-    if (group <= RK_MAX_GROUP && head_dim % 16 == 0) {
-        switch (form_for(vector)) {
-        case 2: attend_scores_avx512(q, group, head_dim, keys, key_stride, total, scale, scores); return;
-        case 1: attend_scores_avx2(q, group, head_dim, keys, key_stride, total, scale, scores); return;
-        default: break;
-        }
-    }
-#endif
-    (void)vector;
-    attend_scores_portable(q, group, head_dim, keys, key_stride, total, scale, scores);
+    rk_attend_scores_range_form(vector, q, group, head_dim, keys, key_stride, 0, total, total, scale, scores);
+    rk_attend_softmax_form(vector, group, head_dim, scores, total);
 }
 
 void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t total, const float *values,

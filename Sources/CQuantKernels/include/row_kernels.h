@@ -28,6 +28,12 @@ void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head
                            size_t key_stride, size_t total, float scale, float *scores);
 void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t total, const float *values,
                           size_t value_stride, size_t columns, float *out, size_t out_stride);
+// rk_attend_scores_form in two steps, for long caches split over threads by position: the scores of
+// positions [first, first + count) into each query head's row of `total` (the same values whatever the
+// ranges), then the softmax of the whole rows, in the form the combined call would take.
+void rk_attend_scores_range_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
+                                 size_t key_stride, size_t first, size_t count, size_t total, float scale, float *scores);
+void rk_attend_softmax_form(int vector, size_t group, size_t head_dim, float *scores, size_t total);
 
 // The same with the form named: `vector` 2 asks for the AVX-512 form, 1 for AVX2, 0 for the portable
 // loop; a form the CPU lacks runs the best one below it. Tests compare them.
