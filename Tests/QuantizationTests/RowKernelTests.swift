@@ -124,4 +124,26 @@ struct RowKernelTests {
             #expect(split == fused, "form \(vector) group \(group) dim \(headDim) values \(valueDim)")
         }
     }
+
+    /// A long cache's scores are computed in ranges of positions (any start, any length), then the
+    /// softmax of whole rows: bit for bit the scores of one call over every position.
+    @Test(arguments: forms) func scoresInRangesMatchOneCall(_ vector: Int32) {
+        var generator = SeededGenerator(seed: 9)
+        for (group, headDim, total) in [(3, 64, 613), (1, 128, 40), (2, 16, 17), (9, 32, 100)] {
+            let keyStride = group * headDim + 16
+            let q = generator.normals(group * headDim), keys = generator.normals(total * keyStride)
+            let form = min(vector, rk_attend_vector_form(group, headDim, headDim))
+            var whole = [Float](repeating: .nan, count: group * total)
+            rk_attend_scores_form(form, q, group, headDim, keys, keyStride, total, 0.125, &whole)
+            var pieces = [Float](repeating: .nan, count: group * total)
+            var first = 0
+            for length in [1, 15, 37, 256, total] where first < total {
+                let count = min(length, total - first)
+                rk_attend_scores_range_form(form, q, group, headDim, keys, keyStride, first, count, total, 0.125, &pieces)
+                first += count
+            }
+            rk_attend_softmax_form(form, group, headDim, &pieces, total)
+            #expect(pieces.map(\.bitPattern) == whole.map(\.bitPattern), "form \(vector) group \(group) dim \(headDim) total \(total)")
+        }
+    }
 }
