@@ -23,7 +23,7 @@ struct SiLUFeedForward: Sendable {
     var outputs: Int { down.outputs }
 
     func callAsFunction(_ x: [Float], rows: Int) -> [Float] {
-        let projected = Linear.apply([gate] + (up.map { [$0] } ?? []), to: x, rows: rows)
+        let projected = Linear.apply(gateAndUp.layers, to: x, rows: rows)
         var hidden = projected[0]
         if up != nil {
             VectorMath.multiplySiLU(&hidden, by: projected[1])

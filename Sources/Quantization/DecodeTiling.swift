@@ -237,9 +237,7 @@ public enum DecodeTiling {
             guard let matrix = try? QuantizedMatrix(scheme: scheme, rows: rows, columns: columns, codes: codes),
                 let panels = DecodePanels(packing: matrix, variant: variant)
             else { return nil }
-            var descriptor = QuantizedLinear.kernelMatrix(matrix, matrix.layout)
-            descriptor.panels = panels.storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            descriptor.panel_row_bytes = panels.rowBytes
+            var descriptor = QuantizedLinear.kernelMatrix(matrix, panels: panels)
             guard withUnsafePointer(to: descriptor, { qk_panel_tile_class_of($0) }) == tileClass.rawValue else { return nil }
             let activations = QuantizedActivations([Float](repeating: 0.5, count: columns), rows: 1, columns: columns)
             var y = [Float](repeating: 0, count: rows)

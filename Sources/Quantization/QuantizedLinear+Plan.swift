@@ -30,13 +30,7 @@ extension QuantizedLinear {
             var starts = [0]
             for (matrix, panels) in zip(matrices, panels) {
                 precondition(matrix.columns == columns, "matrices of one plan read inputs of \(columns) and \(matrix.columns) columns")
-                var descriptor = QuantizedLinear.kernelMatrix(matrix, matrix.layout)
-                if let panels {
-                    precondition(panels.storage.bytes.count == matrix.rows * panels.rowBytes, "decode panels of another matrix")
-                    descriptor.panels = panels.storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-                    descriptor.panel_row_bytes = panels.rowBytes
-                }
-                descriptors.append(descriptor)
+                descriptors.append(QuantizedLinear.kernelMatrix(matrix, panels: panels))
                 starts.append(starts[starts.count - 1] + matrix.rows)
             }
             self.columns = columns

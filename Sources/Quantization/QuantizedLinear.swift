@@ -75,6 +75,18 @@ public enum QuantizedLinear {
         }
     }
 
+    /// The kernels' descriptor of `matrix`, reading `panels` (made from this matrix) for one
+    /// activation row on the variants that take them.
+    static func kernelMatrix(_ matrix: QuantizedMatrix, panels: DecodePanels?) -> qk_matrix {
+        var descriptor = kernelMatrix(matrix, matrix.layout)
+        if let panels {
+            precondition(panels.storage.bytes.count == matrix.rows * panels.rowBytes, "decode panels of another matrix")
+            descriptor.panels = panels.storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            descriptor.panel_row_bytes = panels.rowBytes
+        }
+        return descriptor
+    }
+
     static func kernelMatrix(_ matrix: QuantizedMatrix, _ layout: QuantizedLayout) -> qk_matrix {
         var descriptor = qk_matrix()
         descriptor.rows = layout.rows

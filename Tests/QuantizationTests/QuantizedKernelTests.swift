@@ -90,9 +90,7 @@ struct QuantizedKernelTests {
         for index in matrices.indices {
             let prepared = Array(buffers[index])
             var unprepared = [Float](repeating: .nan, count: matrices[index].rows)
-            var descriptor = QuantizedLinear.kernelMatrix(matrices[index], matrices[index].layout)
-            descriptor.panels = panels[index].storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            descriptor.panel_row_bytes = panels[index].rowBytes
+            var descriptor = QuantizedLinear.kernelMatrix(matrices[index], panels: panels[index])
             withExtendedLifetime(panels[index]) {
                 activations.codes.withUnsafeBufferPointer { codes in
                     activations.scales.withUnsafeBufferPointer { scales in

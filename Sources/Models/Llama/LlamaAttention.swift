@@ -8,6 +8,8 @@ struct LlamaAttention: Sendable {
     /// Q, K and V, and the output projection, prepared for one-row steps.
     private let projections: LinearGroup
     private let outputGroup: LinearGroup
+    /// What multiplies `q·k` before the softmax.
+    private var scale: Float { 1 / Float(headDim).squareRoot() }
 
     init(query: Linear, key: Linear, value: Linear, output: Linear, heads: Int, keyValueHeads: Int, headDim: Int) {
         (self.query, self.key, self.value, self.output) = (query, key, value, output)
@@ -21,7 +23,7 @@ struct LlamaAttention: Sendable {
     /// run once over all rows.
     func callAsFunction(_ x: [Float], segments: [Range<Int>], angles: RotaryAngles, caches: inout [ChunkKVCache]) -> [Float] {
         let rows = x.count / query.inputs
-        let projected = Linear.apply([query, key, value], to: x, rows: rows)
+        let projected = Linear.apply(projections.layers, to: x, rows: rows)
         var queries = projected[0], keys = projected[1]
         let values = projected[2]
         let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim
@@ -40,7 +42,7 @@ struct LlamaAttention: Sendable {
             let result = CausalAttentionHead.attendAllHeads(
                 queries: Array(queries[rowsOfSequence]), keys: caches[sequence].keys, values: caches[sequence].values,
                 rows: segment.count, heads: heads, keyValueHeads: keyValueHeads,
-                headDim: headDim, valueHeadDim: headDim, scale: 1 / Float(headDim).squareRoot())
+                headDim: headDim, valueHeadDim: headDim, scale: scale)
             attended.replaceSubrange(rowsOfSequence, with: result)
         }
         return output(attended, rows: rows)
@@ -71,7 +73,7 @@ struct LlamaAttention: Sendable {
                             queries: queries, keys: cachedKeys, values: cachedValues, scores: scores, output: attended,
                             keyValueHeads: keyValueHeads, group: heads / keyValueHeads, headDim: headDim, valueHeadDim: headDim,
                             total: total
-                        ).attend(scale: 1 / Float(headDim).squareRoot())
+                        ).attend(scale: scale)
                     }
                 }
             }
