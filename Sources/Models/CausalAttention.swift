@@ -42,44 +42,56 @@ extension CausalAttentionHead {
         queries: [Float], keys: [Float], values: [Float], rows: Int, heads: Int, keyValueHeads: Int,
         headDim: Int, valueHeadDim: Int, scale: Float
     ) -> [Float] {
+        let shape = Shape(heads: heads, keyValueHeads: keyValueHeads, headDim: headDim, valueHeadDim: valueHeadDim)
         let total = keys.count / (keyValueHeads * headDim)
-        let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim, valueWidth = keyValueHeads * valueHeadDim
-        let group = heads / keyValueHeads
-        var output = [Float](repeating: 0, count: rows * heads * valueHeadDim)
-        // Decode keeps every head's scores at once, so that heads can run on different threads; more
-        // rows keep a block's scores per part (attendInBlocks).
-        var scores = [Float](repeating: 0, count: rows == 1 ? heads * total : 0)
-        queries.withUnsafeBufferPointer { q in
-            keys.withUnsafeBufferPointer { k in
-                values.withUnsafeBufferPointer { v in
-                    scores.withUnsafeMutableBufferPointer { s in
-                        output.withUnsafeMutableBufferPointer { o in
-                            guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress, let o = o.baseAddress
-                            else { return }
-                            func head(_ index: Int) -> CausalAttentionHead {
-                                let shared = index / group
-                                return CausalAttentionHead(
-                                    queries: q + index * headDim, queryStride: queryWidth,
-                                    keys: k + shared * headDim, keyStride: keyWidth,
-                                    values: v + shared * valueHeadDim, valueStride: valueWidth,
-                                    output: o + index * valueHeadDim, outputStride: heads * valueHeadDim,
-                                    headDim: headDim, valueHeadDim: valueHeadDim)
-                            }
-                            if rows == 1 {
-                                guard let s = s.baseAddress else { return }
-                                let decode = OneRowAttention(
-                                    queries: q, keys: k, values: v, scores: s, output: o, keyValueHeads: keyValueHeads, group: group,
-                                    headDim: headDim, valueHeadDim: valueHeadDim, total: total)
-                                decode.attend(scale: scale)
-                            } else {
-                                attendInBlocks(rows: rows, total: total, heads: heads, scale: scale, head: head)
-                            }
-                        }
+        return [Float](unsafeUninitializedCapacity: rows * heads * valueHeadDim) { output, initialized in
+            queries.withUnsafeBufferPointer { q in
+                keys.withUnsafeBufferPointer { k in
+                    values.withUnsafeBufferPointer { v in
+                        guard let q = q.baseAddress, let k = k.baseAddress, let v = v.baseAddress, let o = output.baseAddress
+                        else { return }
+                        attendAllHeads(queries: q, keys: k, values: v, rows: rows, total: total, shape: shape, scale: scale, into: o)
+                        initialized = output.count
                     }
                 }
             }
         }
-        return output
+    }
+
+    /// Head counts and widths of the buffers `attendAllHeads` reads.
+    struct Shape {
+        let heads: Int, keyValueHeads: Int, headDim: Int, valueHeadDim: Int
+    }
+
+    /// The same on buffers; every value of `output` (`[rows, heads · valueHeadDim]`) is written.
+    static func attendAllHeads(
+        queries q: UnsafePointer<Float>, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, rows: Int, total: Int,
+        shape: Shape, scale: Float, into o: UnsafeMutablePointer<Float>
+    ) {
+        let (heads, keyValueHeads, headDim, valueHeadDim) = (shape.heads, shape.keyValueHeads, shape.headDim, shape.valueHeadDim)
+        let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim, valueWidth = keyValueHeads * valueHeadDim
+        let group = heads / keyValueHeads
+        if rows == 1 {
+            // Decode keeps every head's scores at once, so that heads can run on different threads; more
+            // rows keep a block's scores per part (attendInBlocks).
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: heads * total) { scores in
+                guard let s = scores.baseAddress else { return }
+                OneRowAttention(
+                    queries: q, keys: k, values: v, scores: s, output: o, keyValueHeads: keyValueHeads, group: group,
+                    headDim: headDim, valueHeadDim: valueHeadDim, total: total
+                ).attend(scale: scale)
+            }
+            return
+        }
+        attendInBlocks(rows: rows, total: total, heads: heads, scale: scale) { index in
+            let shared = index / group
+            return CausalAttentionHead(
+                queries: q + index * headDim, queryStride: queryWidth,
+                keys: k + shared * headDim, keyStride: keyWidth,
+                values: v + shared * valueHeadDim, valueStride: valueWidth,
+                output: o + index * valueHeadDim, outputStride: heads * valueHeadDim,
+                headDim: headDim, valueHeadDim: valueHeadDim)
+        }
     }
 
     /// Query rows in blocks of `blockRows`, each (head, block) one part on the pool with OpenBLAS on

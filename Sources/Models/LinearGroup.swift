@@ -37,4 +37,35 @@ struct LinearGroup: Sendable {
             for (index, value) in values.enumerated() { y[offset + index] += value }
         }
     }
+
+    /// `x · Wᵢᵀ (+ bᵢ)` for `rows` input rows: layer i's `[rows, outputsᵢ]` block after layer i − 1's
+    /// (`rows · outputs` floats). One array, written once: splitting it into one array per layer
+    /// copied a SmolLM2 pp512's gate and up products on the calling thread alone while the second
+    /// thread waited.
+    func callAsFunction(_ x: UnsafePointer<Float>, rows: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: rows * outputs) { buffer, initialized in
+            guard let y = buffer.baseAddress, rows > 0 else { return }
+            if rows == 1 {
+                applyOneRow(x, into: y)
+            } else {
+                WeightMatrix.apply(layers.map(\.weight), to: x, rows: rows, into: y)
+                for (offset, values) in biases {
+                    for row in 0..<rows {
+                        let target = y + rows * offset + row * values.count
+                        for (index, value) in values.enumerated() { target[index] += value }
+                    }
+                }
+            }
+            initialized = rows * outputs
+        }
+    }
+
+    /// The array form of `callAsFunction(_:rows:)`.
+    func callAsFunction(_ x: [Float], rows: Int) -> [Float] {
+        precondition(x.count == rows * (layers.first?.inputs ?? 0), "input is not \(rows) rows")
+        return x.withUnsafeBufferPointer { xs in
+            guard let base = xs.baseAddress else { return [] }
+            return self(base, rows: rows)
+        }
+    }
 }

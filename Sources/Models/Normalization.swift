@@ -15,9 +15,28 @@ enum Normalization {
         precondition(width > 0 && x.count % width == 0, "rows do not tile the buffer")
         x.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            ThreadPool.shared.parallelFor(buffer.count / width, minimumChunk: rowsPerPart(width: width)) { rows in
-                for row in rows { rmsNormalizeRow(base + row * width, into: base + row * width, width: width, eps: eps, scale: scale) }
+            rmsNormalizeRows(base, into: base, rows: buffer.count / width, width: width, eps: eps, scale: scale)
+        }
+    }
+
+    /// `rmsNormalize` into a new array, `x` unchanged: the copy a caller would make first is the
+    /// normalisation's own output (a serial copy less per layer).
+    static func rmsNormalized(_ x: [Float], width: Int, eps: Float, scale: [Float]? = nil) -> [Float] {
+        precondition(width > 0 && x.count % width == 0, "rows do not tile the buffer")
+        return [Float](unsafeUninitializedCapacity: x.count) { y, initialized in
+            x.withUnsafeBufferPointer { xs in
+                guard let source = xs.baseAddress, let target = y.baseAddress else { return }
+                rmsNormalizeRows(source, into: target, rows: xs.count / width, width: width, eps: eps, scale: scale)
+                initialized = xs.count
             }
+        }
+    }
+
+    private static func rmsNormalizeRows(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, width: Int, eps: Float, scale: [Float]?
+    ) {
+        ThreadPool.shared.parallelFor(rows, minimumChunk: rowsPerPart(width: width)) { part in
+            for row in part { rmsNormalizeRow(x + row * width, into: y + row * width, width: width, eps: eps, scale: scale) }
         }
     }
 

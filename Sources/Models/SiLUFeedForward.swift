@@ -23,14 +23,14 @@ struct SiLUFeedForward: Sendable {
     var outputs: Int { down.outputs }
 
     func callAsFunction(_ x: [Float], rows: Int) -> [Float] {
-        let projected = Linear.apply(gateAndUp.layers, to: x, rows: rows)
-        var hidden = projected[0]
-        if up != nil {
-            VectorMath.multiplySiLU(&hidden, by: projected[1])
-        } else {
-            VectorMath.applySiLU(&hidden)
+        // Gate's [rows, hidden] block, then up's: the SiLU product overwrites the gate block in place.
+        var projected = gateAndUp(x, rows: rows)
+        let count = rows * gate.outputs
+        return projected.withUnsafeMutableBufferPointer { buffer in
+            guard let hidden = buffer.baseAddress else { return [] }
+            VectorMath.applySiLU(hidden, count: count, gatedBy: up == nil ? nil : UnsafePointer(hidden + count))
+            return downGroup(hidden, rows: rows)
         }
-        return down(hidden, rows: rows)
     }
 
     /// One input row `x` into `y` (`outputs` floats), the arithmetic of `callAsFunction` on one row.

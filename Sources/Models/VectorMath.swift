@@ -32,24 +32,17 @@ enum VectorMath {
 
     /// `x ← silu(x)` elementwise.
     static func applySiLU(_ x: inout [Float]) {
+        let count = x.count
         x.withUnsafeMutableBufferPointer { xs in
             guard let base = xs.baseAddress else { return }
-            ThreadPool.shared.parallelFor(xs.count, minimumChunk: siluElementsPerPart) { part in
-                rk_silu(base + part.lowerBound, nil, part.count)
-            }
+            applySiLU(base, count: count, gatedBy: nil)
         }
     }
 
-    /// `x ← silu(x) ⊙ gate` elementwise (the SwiGLU product).
-    static func multiplySiLU(_ x: inout [Float], by gate: [Float]) {
-        precondition(x.count == gate.count, "SwiGLU halves differ in size")
-        x.withUnsafeMutableBufferPointer { xs in
-            gate.withUnsafeBufferPointer { gate in
-                guard let base = xs.baseAddress, let gates = gate.baseAddress else { return }
-                ThreadPool.shared.parallelFor(xs.count, minimumChunk: siluElementsPerPart) { part in
-                    rk_silu(base + part.lowerBound, gates + part.lowerBound, part.count)
-                }
-            }
+    /// `x ← silu(x)`, or `x ← silu(x) ⊙ up` (the SwiGLU product) when `up` is given, over `count` values.
+    static func applySiLU(_ x: UnsafeMutablePointer<Float>, count: Int, gatedBy up: UnsafePointer<Float>?) {
+        ThreadPool.shared.parallelFor(count, minimumChunk: siluElementsPerPart) { part in
+            rk_silu(x + part.lowerBound, up.map { $0 + part.lowerBound }, part.count)
         }
     }
 

@@ -131,13 +131,16 @@ public struct WeightMatrix: @unchecked Sendable {
             precondition(x.count == rows * matrix.inputs, "\(matrix.name): input is not \(rows) rows of \(matrix.inputs)")
             offsets.append(offsets[offsets.count - 1] + rows * matrix.outputs)
         }
-        var results = [Float](repeating: 0, count: offsets[offsets.count - 1])
-        x.withUnsafeBufferPointer { xs in
-            results.withUnsafeMutableBufferPointer { ys in
+        // Every route writes all of its output, so the array need not be zeroed first.
+        let results = [Float](unsafeUninitializedCapacity: offsets[offsets.count - 1]) { ys, initialized in
+            x.withUnsafeBufferPointer { xs in
                 guard rows > 0, let xBase = xs.baseAddress, let yBase = ys.baseAddress else { return }
                 apply(matrices, to: xBase, rows: rows, into: yBase)
+                initialized = ys.count
             }
         }
+        guard results.count == offsets[offsets.count - 1] else { return matrices.map { _ in [] } }
+        if matrices.count == 1 { return [results] }
         return matrices.indices.map { Array(results[offsets[$0]..<offsets[$0 + 1]]) }
     }
 

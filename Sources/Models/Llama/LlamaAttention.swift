@@ -23,29 +23,38 @@ struct LlamaAttention: Sendable {
     /// run once over all rows.
     func callAsFunction(_ x: [Float], segments: [Range<Int>], angles: RotaryAngles, caches: inout [ChunkKVCache]) -> [Float] {
         let rows = x.count / query.inputs
-        let projected = Linear.apply(projections.layers, to: x, rows: rows)
-        var queries = projected[0], keys = projected[1]
-        let values = projected[2]
         let queryWidth = heads * headDim, keyWidth = keyValueHeads * headDim
-        queries.withUnsafeMutableBufferPointer { q in
-            keys.withUnsafeMutableBufferPointer { k in
-                guard let q = q.baseAddress, let k = k.baseAddress else { return }
-                angles.rotate(queries: q, queryVectors: heads, keys: k, keyVectors: keyValueHeads, rows: rows)
+        let shape = CausalAttentionHead.Shape(heads: heads, keyValueHeads: keyValueHeads, headDim: headDim, valueHeadDim: headDim)
+        // Q's [rows, queryWidth] block, then K's and V's [rows, keyWidth]: rotated and read in place.
+        var projected = projections(x, rows: rows)
+        let attended = projected.withUnsafeMutableBufferPointer { buffer -> [Float] in
+            guard let queries = buffer.baseAddress else { return [] }
+            let keys = queries + rows * queryWidth, values = keys + rows * keyWidth
+            angles.rotate(queries: queries, queryVectors: heads, keys: keys, keyVectors: keyValueHeads, rows: rows)
+            return [Float](unsafeUninitializedCapacity: rows * queryWidth) { attended, initialized in
+                guard let attended = attended.baseAddress else { return }
+                for (sequence, segment) in segments.enumerated() where !segment.isEmpty {
+                    let newKeys = UnsafeBufferPointer(start: keys + segment.lowerBound * keyWidth, count: segment.count * keyWidth)
+                    let newValues = UnsafeBufferPointer(start: values + segment.lowerBound * keyWidth, count: segment.count * keyWidth)
+                    caches[sequence].keys.append(contentsOf: newKeys)
+                    caches[sequence].values.append(contentsOf: newValues)
+                    caches[sequence].count += segment.count
+                    let total = caches[sequence].count
+                    caches[sequence].keys.withUnsafeBufferPointer { cachedKeys in
+                        caches[sequence].values.withUnsafeBufferPointer { cachedValues in
+                            guard let cachedKeys = cachedKeys.baseAddress, let cachedValues = cachedValues.baseAddress else { return }
+                            CausalAttentionHead.attendAllHeads(
+                                queries: queries + segment.lowerBound * queryWidth, keys: cachedKeys, values: cachedValues,
+                                rows: segment.count, total: total, shape: shape, scale: scale,
+                                into: attended + segment.lowerBound * queryWidth)
+                        }
+                    }
+                }
+                // Segments tile the rows (empty ones hold none), so every value was written.
+                initialized = rows * queryWidth
             }
         }
-        var attended = [Float](repeating: 0, count: rows * queryWidth)
-        for (sequence, segment) in segments.enumerated() where !segment.isEmpty {
-            caches[sequence].keys.append(contentsOf: keys[segment.lowerBound * keyWidth..<segment.upperBound * keyWidth])
-            caches[sequence].values.append(contentsOf: values[segment.lowerBound * keyWidth..<segment.upperBound * keyWidth])
-            caches[sequence].count += segment.count
-            let rowsOfSequence = segment.lowerBound * queryWidth..<segment.upperBound * queryWidth
-            let result = CausalAttentionHead.attendAllHeads(
-                queries: Array(queries[rowsOfSequence]), keys: caches[sequence].keys, values: caches[sequence].values,
-                rows: segment.count, heads: heads, keyValueHeads: keyValueHeads,
-                headDim: headDim, valueHeadDim: headDim, scale: scale)
-            attended.replaceSubrange(rowsOfSequence, with: result)
-        }
-        return output(attended, rows: rows)
+        return outputGroup(attended, rows: rows)
     }
 
     /// One new position (row `x`, RoPE angles row 0 of `angles`) appended to `cache` and attended

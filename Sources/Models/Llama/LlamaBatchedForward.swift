@@ -61,6 +61,7 @@ extension LlamaModel {
         for rowsOfSequence in selected { hidden += x[rowsOfSequence.lowerBound * width..<rowsOfSequence.upperBound * width] }
         Normalization.rmsNormalize(&hidden, width: width, eps: config.rmsNormEps, scale: finalNormScale)
         let all = output.apply(hidden, rows: outputRows)
+        if selected.count == 1 { return [all] }
         var offset = 0
         return selected.map { rowsOfSequence in
             defer { offset += rowsOfSequence.count }

@@ -12,13 +12,10 @@ struct LlamaBlock: Sendable {
     func forward(_ x: inout [Float], segments: [Range<Int>], angles: RotaryAngles, caches: inout [ChunkKVCache]) {
         let width = attentionNormScale.count
         let rows = x.count / width
-        var normalized = x
-        Normalization.rmsNormalize(&normalized, width: width, eps: eps, scale: attentionNormScale)
+        let normalized = Normalization.rmsNormalized(x, width: width, eps: eps, scale: attentionNormScale)
         let attended = attention(normalized, segments: segments, angles: angles, caches: &caches)
         for i in x.indices { x[i] += attended[i] }
-        normalized = x
-        Normalization.rmsNormalize(&normalized, width: width, eps: eps, scale: feedForwardNormScale)
-        let mixed = feedForward(normalized, rows: rows)
+        let mixed = feedForward(Normalization.rmsNormalized(x, width: width, eps: eps, scale: feedForwardNormScale), rows: rows)
         for i in x.indices { x[i] += mixed[i] }
     }
 
