@@ -8,6 +8,11 @@ public struct LlamaSpeedComparison {
     public var prefillTokens = 512
     public var decodeTokens = 128
     public var threads = 1
+    /// Positions cached before each timed call (llama-bench's `-d`).
+    public var depth = 0
+    /// Our caches' precision. llama-bench keeps its default f16 caches either way (its build here
+    /// refuses `-ctk f32`), so f16 is the like-for-like setting once the cache is long.
+    public var keyValueCache = KeyValuePrecision.f32
     /// llama.cpp's llama-bench executable, or nil to measure ours only.
     public var llamaBench: String?
 
@@ -43,9 +48,11 @@ public struct LlamaSpeedComparison {
         model path: String, arithmetic: QuantizedArithmetic, llamaCppModel: String?,
         note: (String) -> Void = { _ in }
     ) throws -> Measurement {
-        let (engine, loadSeconds) = try Timing.seconds { try LlamaBenchmark.open(path, arithmetic: arithmetic) }
+        let (engine, loadSeconds) = try Timing.seconds {
+            try LlamaBenchmark.open(path, arithmetic: arithmetic, keyValueCache: keyValueCache)
+        }
         var bench = LlamaBenchmark(model: engine)
-        (bench.repeats, bench.prefillTokens, bench.decodeTokens) = (1, prefillTokens, decodeTokens)
+        (bench.repeats, bench.prefillTokens, bench.decodeTokens, bench.depth) = (1, prefillTokens, decodeTokens, depth)
         let name = URL(fileURLWithPath: path).lastPathComponent
         var prefill: [Double] = [], decode: [Double] = [], theirs: [LlamaCppBenchFigures] = []
         for round in 1...max(1, rounds) {
@@ -57,7 +64,7 @@ public struct LlamaSpeedComparison {
                 theirs.append(
                     try LlamaCppBenchFigures.measure(
                         executable: llamaBench, model: llamaCppModel, threads: threads,
-                        prefill: prefillTokens, decode: decodeTokens, repeats: 1))
+                        prefill: prefillTokens, decode: decodeTokens, repeats: 1, depth: depth))
             }
         }
         let llamaCpp =
@@ -78,13 +85,17 @@ public struct LlamaCppBenchFigures: Sendable {
     public let prefill: Double?
     public let decode: Double
 
+    /// `llama-bench -m model -t threads -p prefill -n decode -r repeats -d depth -o json`, with its
+    /// default (f16) caches.
     public static func measure(
-        executable: String, model: String, threads: Int, prefill: Int, decode: Int, repeats: Int
+        executable: String, model: String, threads: Int, prefill: Int, decode: Int, repeats: Int, depth: Int = 0
     ) throws -> LlamaCppBenchFigures {
         typealias Failure = LlamaSpeedComparison.Failure
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-m", model, "-t", "\(threads)", "-p", "\(prefill)", "-n", "\(decode)", "-r", "\(repeats)", "-o", "json"]
+        process.arguments = [
+            "-m", model, "-t", "\(threads)", "-p", "\(prefill)", "-n", "\(decode)", "-r", "\(repeats)", "-d", "\(depth)", "-o", "json",
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -2,8 +2,10 @@
 // Q8_0 token in Swift dot products, scalar expf and axpy loops of the attention, and a Q4_0 pp512
 // profile ~25% in the attention's scalar softmax: these loops, vectorised with a polynomial exp.
 #include "row_kernels.h"
+#include "half.h"
 #include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #if defined(__x86_64__) && defined(__clang__) && !defined(QK_PORTABLE_ONLY)
 #define RK_X86 1
@@ -17,7 +19,7 @@ int rk_vector_available(void) {
 #if RK_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return 2;
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") ? 1 : 0;
 #else
     return 0;
 #endif
@@ -33,6 +35,27 @@ static int form_for(int asked) {
     }
     return asked < known ? asked : known;
 }
+
+// One copy of an ISA's attention kernels per cache type (f32, f16), the type test out of their loops.
+#define RK_CACHE_TYPE_COPIES(isa)                                                                                       \
+    static void attend_scores_##isa##_f32(const float *q, size_t group, size_t head_dim, const void *keys,               \
+                                          size_t key_stride, size_t first, size_t end, size_t total, float scale,      \
+                                          float *scores) {                                                             \
+        attend_scores_##isa(q, group, head_dim, keys, 0, key_stride, first, end, total, scale, scores);                \
+    }                                                                                                                  \
+    static void attend_scores_##isa##_f16(const float *q, size_t group, size_t head_dim, const void *keys,               \
+                                          size_t key_stride, size_t first, size_t end, size_t total, float scale,      \
+                                          float *scores) {                                                             \
+        attend_scores_##isa(q, group, head_dim, keys, 1, key_stride, first, end, total, scale, scores);                \
+    }                                                                                                                  \
+    static void attend_weigh_##isa##_f32(const float *scores, size_t group, size_t total, const void *values,            \
+                                         size_t value_stride, size_t columns, float *out, size_t out_stride) {         \
+        attend_weigh_##isa(scores, group, total, values, 0, value_stride, columns, out, out_stride);                   \
+    }                                                                                                                  \
+    static void attend_weigh_##isa##_f16(const float *scores, size_t group, size_t total, const void *values,            \
+                                         size_t value_stride, size_t columns, float *out, size_t out_stride) {         \
+        attend_weigh_##isa(scores, group, total, values, 1, value_stride, columns, out, out_stride);                   \
+    }
 
 // ---- portable forms ----
 
@@ -55,37 +78,69 @@ static void silu_portable(float *x, const float *gate, size_t count) {
     }
 }
 
+// Cached keys and values are f32, or IEEE f16 (`half`, the cache llama.cpp keeps by default): row
+// `index` of a cache whose rows are `stride` elements apart.
+static inline const void *cache_row(const void *base, size_t index, size_t stride, int half) {
+    return (const char *)base + index * stride * (half ? sizeof(uint16_t) : sizeof(float));
+}
+
+static inline float cache_value(const void *row, size_t d, int half) {
+    return half ? qk_half_bits_to_float(((const uint16_t *)row)[d]) : ((const float *)row)[d];
+}
+
 // Scores of positions [first, end) (rows of `total` per query head), no softmax: each is the same
 // whatever range computes it.
-static void attend_scores_portable(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
-                                   size_t first, size_t end, size_t total, float scale, float *scores) {
+static void attend_scores_portable(const float *q, size_t group, size_t head_dim, const void *keys, int half,
+                                   size_t key_stride, size_t first, size_t end, size_t total, float scale, float *scores) {
     for (size_t h = 0; h < group; h++) {
         float *s = scores + h * total;
         for (size_t j = first; j < end; j++) {
-            const float *k = keys + j * key_stride;
+            const void *k = cache_row(keys, j, key_stride, half);
             float dot = 0;
-            for (size_t d = 0; d < head_dim; d++) dot += q[h * head_dim + d] * k[d];
+            for (size_t d = 0; d < head_dim; d++) dot += q[h * head_dim + d] * cache_value(k, d, half);
             s[j] = scale * dot;
         }
     }
 }
 
-static void attend_weigh_portable(const float *scores, size_t group, size_t total, const float *values,
+static void attend_weigh_portable(const float *scores, size_t group, size_t total, const void *values, int half,
                                   size_t value_stride, size_t columns, float *out, size_t out_stride) {
     for (size_t h = 0; h < group; h++) {
         const float *s = scores + h * total;
         float *o = out + h * out_stride;
         for (size_t d = 0; d < columns; d++) o[d] = 0;
         for (size_t j = 0; j < total; j++) {
-            const float *v = values + j * value_stride;
-            for (size_t d = 0; d < columns; d++) o[d] += s[j] * v[d];
+            const void *v = cache_row(values, j, value_stride, half);
+            for (size_t d = 0; d < columns; d++) o[d] += s[j] * cache_value(v, d, half);
         }
     }
 }
 
+// binary32 → binary16 bits, round to nearest even.
+static uint16_t narrow_half_portable(float value) {
+    uint32_t bits;
+    memcpy(&bits, &value, 4);
+    const uint16_t sign = (uint16_t)((bits >> 16) & 0x8000);
+    const uint32_t magnitude = bits & 0x7FFFFFFF;
+    if (magnitude > 0x7F800000) return sign | 0x7E00 | (uint16_t)((magnitude >> 13) & 0x3FF);  // NaN, quiet
+    if (magnitude >= 0x47800000) return sign | 0x7C00;                                           // ≥ 65536: infinity
+    if (magnitude < 0x38800000) {
+        // Below the smallest normal half: adding 0.5 lets the float adder do the rounding shift.
+        float shifted;
+        memcpy(&shifted, &magnitude, 4);
+        shifted += 0.5f;
+        uint32_t rounded;
+        memcpy(&rounded, &shifted, 4);
+        return sign | (uint16_t)(rounded - 0x3F000000);
+    }
+    const uint32_t rebiased = magnitude - 0x38000000 + 0x0FFF + ((magnitude >> 13) & 1);
+    const uint32_t half = rebiased >> 13;
+    return sign | (uint16_t)(half < 0x7C00 ? half : 0x7C00);
+}
+
 // ---- AVX-512 forms ----
 #if RK_X86
-#pragma clang attribute push(__attribute__((target("avx2,fma,avx512f"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl"))), apply_to = function)
 
 // e^x for x in [−104, 88.7] (clamped there): x = n·ln2 + r, e^r by Cephes' expf polynomial, 2^n by
 // scalef (which also flushes results below the float range to zero as expf does).
@@ -107,6 +162,20 @@ static inline __m512 exp16(__m512 x) {
 
 static inline __mmask16 tail_mask(size_t left) {
     return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+}
+
+static void widen_half_avx512(const uint16_t *half, float *x, size_t count) {
+    for (size_t i = 0; i < count; i += 16) {
+        const __mmask16 m = tail_mask(count - i);
+        _mm512_mask_storeu_ps(x + i, m, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, half + i)));
+    }
+}
+
+static void narrow_half_avx512(const float *x, uint16_t *half, size_t count) {
+    for (size_t i = 0; i < count; i += 16) {
+        const __mmask16 m = tail_mask(count - i);
+        _mm256_mask_storeu_epi16(half + i, m, _mm512_cvtps_ph(_mm512_maskz_loadu_ps(m, x + i), _MM_FROUND_TO_NEAREST_INT));
+    }
 }
 
 static void softmax_avx512(float *x, size_t count) {
@@ -165,10 +234,18 @@ static inline __m512 lane_sums_16(const __m512 x[16]) {
                          _mm512_permutex2var_ps(w[0], _mm512_add_epi32(low4, _mm512_set1_epi32(1)), w[1]));
 }
 
+// 16 values of a cached row from element `d`, widened when the cache is f16.
+static inline __m512 cache_load16(const void *row, size_t d, int half) {
+    if (half) return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)row + d)));
+    return _mm512_loadu_ps((const float *)row + d);
+}
+
 // Blocks of 16 positions per query head: one transposing reduction per block instead of a horizontal
 // sum per position (SmolLM2-135M decode at 6,000 cached positions, where attention is most of a token).
-static void attend_scores_avx512(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
-                                 size_t first, size_t end, size_t total, float scale, float *scores) {
+// Inlined into one copy per cache type, so the type test leaves the loops.
+static inline __attribute__((always_inline)) void attend_scores_avx512(
+    const float *q, size_t group, size_t head_dim, const void *keys, int half, size_t key_stride, size_t first, size_t end,
+    size_t total, float scale, float *scores) {
     const __m512 scales = _mm512_set1_ps(scale);
     for (size_t j0 = first; j0 < end; j0 += 16) {
         const size_t n = end - j0 < 16 ? end - j0 : 16;
@@ -178,8 +255,9 @@ static void attend_scores_avx512(const float *q, size_t group, size_t head_dim, 
             for (int p = 0; p < 16; p++) {
                 acc[p] = _mm512_setzero_ps();
                 if ((size_t)p >= n) continue;
-                const float *k = keys + (j0 + (size_t)p) * key_stride;
-                for (size_t d = 0; d < head_dim; d += 16) acc[p] = _mm512_fmadd_ps(_mm512_loadu_ps(qh + d), _mm512_loadu_ps(k + d), acc[p]);
+                const void *k = cache_row(keys, j0 + (size_t)p, key_stride, half);
+                for (size_t d = 0; d < head_dim; d += 16)
+                    acc[p] = _mm512_fmadd_ps(_mm512_loadu_ps(qh + d), cache_load16(k, d, half), acc[p]);
             }
             _mm512_mask_storeu_ps(scores + h * total + j0, tail_mask(n), _mm512_mul_ps(scales, lane_sums_16(acc)));
         }
@@ -188,17 +266,18 @@ static void attend_scores_avx512(const float *q, size_t group, size_t head_dim, 
 
 // Each output column accumulates in its own lane in position order, so a column's value does not
 // depend on which multiple-of-16 range of columns a call covers.
-static void attend_weigh_avx512(const float *scores, size_t group, size_t total, const float *values,
-                                size_t value_stride, size_t columns, float *out, size_t out_stride) {
+static inline __attribute__((always_inline)) void attend_weigh_avx512(
+    const float *scores, size_t group, size_t total, const void *values, int half, size_t value_stride, size_t columns,
+    float *out, size_t out_stride) {
     for (size_t d = 0; d < columns; d += 64) {
         const size_t width = columns - d < 64 ? columns - d : 64;  // multiple of 16
         const size_t vectors = width / 16;
         __m512 acc[RK_MAX_GROUP][4];
         for (size_t h = 0; h < group; h++) for (size_t v = 0; v < 4; v++) acc[h][v] = _mm512_setzero_ps();
         for (size_t j = 0; j < total; j++) {
-            const float *row = values + j * value_stride + d;
+            const void *row = cache_row(values, j, value_stride, half);
             for (size_t v = 0; v < vectors; v++) {
-                const __m512 value = _mm512_loadu_ps(row + 16 * v);
+                const __m512 value = cache_load16(row, d + 16 * v, half);
                 for (size_t h = 0; h < group; h++)
                     acc[h][v] = _mm512_fmadd_ps(_mm512_set1_ps(scores[h * total + j]), value, acc[h][v]);
             }
@@ -208,12 +287,14 @@ static void attend_weigh_avx512(const float *scores, size_t group, size_t total,
     }
 }
 
+RK_CACHE_TYPE_COPIES(avx512)
+
 #pragma clang attribute pop
 #endif
 
 // ---- AVX2 forms (CPUs without AVX-512, e.g. AMD Zen 2/3): the same loops with 8 lanes ----
 #if RK_X86
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 #include "x86_common.h"
 
 // exp16's polynomial; 2^n is applied as two halves built in the exponent field, so that results below
@@ -273,14 +354,34 @@ static void silu_avx2(float *x, const float *gate, size_t count) {
     }
 }
 
-static void attend_scores_avx2(const float *q, size_t group, size_t head_dim, const float *keys, size_t key_stride,
-                               size_t first, size_t end, size_t total, float scale, float *scores) {
+static void widen_half_avx2(const uint16_t *half, float *x, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(half + i))));
+    for (; i < count; i++) x[i] = qk_half_bits_to_float(half[i]);
+}
+
+static void narrow_half_avx2(const float *x, uint16_t *half, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8)
+        _mm_storeu_si128((__m128i *)(half + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < count; i++) half[i] = narrow_half_portable(x[i]);
+}
+
+// 8 values of a cached row from element `d`, widened when the cache is f16.
+static inline __m256 cache_load8(const void *row, size_t d, int half) {
+    if (half) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)row + d)));
+    return _mm256_loadu_ps((const float *)row + d);
+}
+
+static inline __attribute__((always_inline)) void attend_scores_avx2(
+    const float *q, size_t group, size_t head_dim, const void *keys, int half, size_t key_stride, size_t first, size_t end,
+    size_t total, float scale, float *scores) {
     for (size_t j = first; j < end; j++) {
-        const float *k = keys + j * key_stride;
+        const void *k = cache_row(keys, j, key_stride, half);
         __m256 acc[RK_MAX_GROUP];
         for (size_t h = 0; h < group; h++) acc[h] = _mm256_setzero_ps();
         for (size_t d = 0; d < head_dim; d += 8) {
-            const __m256 kv = _mm256_loadu_ps(k + d);
+            const __m256 kv = cache_load8(k, d, half);
             for (size_t h = 0; h < group; h++) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * head_dim + d), kv, acc[h]);
         }
         for (size_t h = 0; h < group; h++) scores[h * total + j] = scale * qk_sum256(acc[h]);
@@ -289,8 +390,9 @@ static void attend_scores_avx2(const float *q, size_t group, size_t head_dim, co
 
 // As the AVX-512 form: each column accumulates in its own lane in position order. Column blocks of 32,
 // 16 or 8 keep group × block accumulators within the 16 registers.
-static void attend_weigh_avx2(const float *scores, size_t group, size_t total, const float *values,
-                              size_t value_stride, size_t columns, float *out, size_t out_stride) {
+static inline __attribute__((always_inline)) void attend_weigh_avx2(
+    const float *scores, size_t group, size_t total, const void *values, int half, size_t value_stride, size_t columns,
+    float *out, size_t out_stride) {
     const size_t block = group <= 3 ? 32 : group <= 6 ? 16 : 8;
     for (size_t d = 0; d < columns; d += block) {
         const size_t width = columns - d < block ? columns - d : block;  // multiple of 8
@@ -298,9 +400,9 @@ static void attend_weigh_avx2(const float *scores, size_t group, size_t total, c
         __m256 acc[RK_MAX_GROUP][4];
         for (size_t h = 0; h < group; h++) for (size_t v = 0; v < 4; v++) acc[h][v] = _mm256_setzero_ps();
         for (size_t j = 0; j < total; j++) {
-            const float *row = values + j * value_stride + d;
+            const void *row = cache_row(values, j, value_stride, half);
             for (size_t v = 0; v < vectors; v++) {
-                const __m256 value = _mm256_loadu_ps(row + 8 * v);
+                const __m256 value = cache_load8(row, d + 8 * v, half);
                 for (size_t h = 0; h < group; h++)
                     acc[h][v] = _mm256_fmadd_ps(_mm256_set1_ps(scores[h * total + j]), value, acc[h][v]);
             }
@@ -309,6 +411,8 @@ static void attend_weigh_avx2(const float *scores, size_t group, size_t total, c
             for (size_t v = 0; v < vectors; v++) _mm256_storeu_ps(out + h * out_stride + d + 8 * v, acc[h][v]);
     }
 }
+
+RK_CACHE_TYPE_COPIES(avx2)
 
 #pragma clang attribute pop
 #endif
@@ -356,14 +460,20 @@ static int scores_form(int vector, size_t group, size_t head_dim) {
     return 0;
 }
 
-void rk_attend_scores_range_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
+void rk_attend_scores_range_form(int vector, const float *q, size_t group, size_t head_dim, const void *keys, int half,
                                  size_t key_stride, size_t first, size_t count, size_t total, float scale, float *scores) {
+    const size_t end = first + count;
     switch (scores_form(vector, group, head_dim)) {
 #if RK_X86
-    case 2: attend_scores_avx512(q, group, head_dim, keys, key_stride, first, first + count, total, scale, scores); return;
-    case 1: attend_scores_avx2(q, group, head_dim, keys, key_stride, first, first + count, total, scale, scores); return;
+    case 2:
+        (half ? attend_scores_avx512_f16 : attend_scores_avx512_f32)(q, group, head_dim, keys, key_stride, first, end, total, scale,
+                                                                     scores);
+        return;
+    case 1:
+        (half ? attend_scores_avx2_f16 : attend_scores_avx2_f32)(q, group, head_dim, keys, key_stride, first, end, total, scale, scores);
+        return;
 #endif
-    default: attend_scores_portable(q, group, head_dim, keys, key_stride, first, first + count, total, scale, scores); return;
+    default: attend_scores_portable(q, group, head_dim, keys, half, key_stride, first, end, total, scale, scores); return;
     }
 }
 
@@ -372,35 +482,56 @@ void rk_attend_softmax_form(int vector, size_t group, size_t head_dim, float *sc
     for (size_t h = 0; h < group; h++) rk_softmax_form(form, scores + h * total, total);
 }
 
-void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
+void rk_attend_scores_form(int vector, const float *q, size_t group, size_t head_dim, const void *keys, int half,
                            size_t key_stride, size_t total, float scale, float *scores) {
     if (total == 0) return;
-    rk_attend_scores_range_form(vector, q, group, head_dim, keys, key_stride, 0, total, total, scale, scores);
+    rk_attend_scores_range_form(vector, q, group, head_dim, keys, half, key_stride, 0, total, total, scale, scores);
     rk_attend_softmax_form(vector, group, head_dim, scores, total);
 }
 
-void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t total, const float *values,
+void rk_attend_weigh_form(int vector, const float *scores, size_t group, size_t total, const void *values, int half,
                           size_t value_stride, size_t columns, float *out, size_t out_stride) {
 #if RK_X86
     if (group <= RK_MAX_GROUP && columns % 16 == 0) {
         switch (form_for(vector)) {
-        case 2: attend_weigh_avx512(scores, group, total, values, value_stride, columns, out, out_stride); return;
-        case 1: attend_weigh_avx2(scores, group, total, values, value_stride, columns, out, out_stride); return;
+        case 2:
+            (half ? attend_weigh_avx512_f16 : attend_weigh_avx512_f32)(scores, group, total, values, value_stride, columns, out,
+                                                                       out_stride);
+            return;
+        case 1:
+            (half ? attend_weigh_avx2_f16 : attend_weigh_avx2_f32)(scores, group, total, values, value_stride, columns, out, out_stride);
+            return;
         default: break;
         }
     }
 #endif
     (void)vector;
-    attend_weigh_portable(scores, group, total, values, value_stride, columns, out, out_stride);
+    attend_weigh_portable(scores, group, total, values, half, value_stride, columns, out, out_stride);
 }
 
-void rk_attend_one_row_form(int vector, const float *q, size_t group, size_t head_dim, const float *keys,
-                            size_t key_stride, const float *values, size_t value_stride, size_t value_dim,
+void rk_attend_one_row_form(int vector, const float *q, size_t group, size_t head_dim, const void *keys,
+                            size_t key_stride, const void *values, size_t value_stride, int half, size_t value_dim,
                             size_t total, float scale, float *scores, float *out) {
     const int best = rk_attend_vector_form(group, head_dim, value_dim);
     const int form = vector < best ? vector : best;
-    rk_attend_scores_form(form, q, group, head_dim, keys, key_stride, total, scale, scores);
-    rk_attend_weigh_form(form, scores, group, total, values, value_stride, value_dim, out, value_dim);
+    rk_attend_scores_form(form, q, group, head_dim, keys, half, key_stride, total, scale, scores);
+    rk_attend_weigh_form(form, scores, group, total, values, half, value_stride, value_dim, out, value_dim);
+}
+
+void rk_widen_half(const uint16_t *half, float *x, size_t count) {
+#if RK_X86
+    if (form_for(2) == 2) { widen_half_avx512(half, x, count); return; }
+    if (form_for(1) == 1) { widen_half_avx2(half, x, count); return; }
+#endif
+    for (size_t i = 0; i < count; i++) x[i] = qk_half_bits_to_float(half[i]);
+}
+
+void rk_narrow_half(const float *x, uint16_t *half, size_t count) {
+#if RK_X86
+    if (form_for(2) == 2) { narrow_half_avx512(x, half, count); return; }
+    if (form_for(1) == 1) { narrow_half_avx2(x, half, count); return; }
+#endif
+    for (size_t i = 0; i < count; i++) half[i] = narrow_half_portable(x[i]);
 }
 
 void rk_softmax(float *x, size_t count) { rk_softmax_form(2, x, count); }

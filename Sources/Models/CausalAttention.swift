@@ -77,8 +77,8 @@ extension CausalAttentionHead {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: heads * total) { scores in
                 guard let s = scores.baseAddress else { return }
                 OneRowAttention(
-                    queries: q, keys: k, values: v, scores: s, output: o, keyValueHeads: keyValueHeads, group: group,
-                    headDim: headDim, valueHeadDim: valueHeadDim, total: total
+                    queries: q, keys: UnsafeRawPointer(k), values: UnsafeRawPointer(v), half: false, scores: s, output: o,
+                    keyValueHeads: keyValueHeads, group: group, headDim: headDim, valueHeadDim: valueHeadDim, total: total
                 ).attend(scale: scale)
             }
             return

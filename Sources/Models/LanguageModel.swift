@@ -41,18 +41,31 @@ public protocol LanguageModel: Sendable {
     func makeState() -> State
     /// Consumes `tokens` after everything `state` has seen and returns logits for `positions`.
     func forward(_ tokens: [Int], state: inout State, positions: LogitPositions) throws -> Logits
+    /// This model with its new states caching attention keys and values in `precision`. Engines
+    /// that keep only f32 caches refuse f16.
+    func keepingKeyValues(in precision: KeyValuePrecision) throws -> Self
+}
+
+extension LanguageModel {
+    public func keepingKeyValues(in precision: KeyValuePrecision) throws -> Self {
+        guard precision == .f32 else { throw LanguageModelFailure.unsupportedCache(precision) }
+        return self
+    }
 }
 
 /// Why a forward call was refused (shared by the engines).
 public enum LanguageModelFailure: Error, Equatable, CustomStringConvertible {
     case tokenOutOfRange(token: Int, index: Int, vocabularySize: Int)
     case stateMismatch(String)
+    case unsupportedCache(KeyValuePrecision)
 
     public var description: String {
         switch self {
         case let .tokenOutOfRange(token, index, vocabularySize):
             return "token \(token) at input position \(index) is outside the vocabulary 0..<\(vocabularySize)"
         case let .stateMismatch(reason): return "the state does not belong to this model: \(reason)"
+        case let .unsupportedCache(precision):
+            return "this engine keeps its attention caches in f32 only (asked for \(precision.rawValue))"
         }
     }
 

@@ -30,8 +30,17 @@ public struct ModelBundle {
         }
     }
 
-    /// `arithmetic` chooses how quantized weights compute (see `QuantizedArithmetic`).
-    public static func open(_ path: String, arithmetic: QuantizedArithmetic = .integer) throws -> ModelBundle {
+    /// `arithmetic` chooses how quantized weights compute (see `QuantizedArithmetic`), `keyValueCache`
+    /// how attention caches store keys and values (engines without f16 caches refuse f16).
+    public static func open(
+        _ path: String, arithmetic: QuantizedArithmetic = .integer, keyValueCache: KeyValuePrecision = .f32
+    ) throws -> ModelBundle {
+        let bundle = try open(path, arithmetic: arithmetic)
+        return ModelBundle(
+            model: try bundle.model.keepingKeyValues(in: keyValueCache), tokenizer: bundle.tokenizer, architecture: bundle.architecture)
+    }
+
+    private static func open(_ path: String, arithmetic: QuantizedArithmetic) throws -> ModelBundle {
         // Every architecture comes from the registry (`Architectures`); none is named here.
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

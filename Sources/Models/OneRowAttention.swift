@@ -10,8 +10,9 @@ import Tensors
 struct OneRowAttention {
     /// `[heads · headDim]`, query heads of one group consecutive.
     let queries: UnsafePointer<Float>
-    /// `[total, keyValueHeads · headDim]` and `[total, keyValueHeads · valueHeadDim]`.
-    let keys: UnsafePointer<Float>, values: UnsafePointer<Float>
+    /// `[total, keyValueHeads · headDim]` and `[total, keyValueHeads · valueHeadDim]`: floats, or f16
+    /// bits when `half` (an f16 cache).
+    let keys: UnsafeRawPointer, values: UnsafeRawPointer, half: Bool
     /// `heads · total` floats, and `[heads · valueHeadDim]`.
     let scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     let keyValueHeads: Int, group: Int
@@ -39,6 +40,10 @@ struct OneRowAttention {
     /// threads, and its 2-thread decode at 6,000 cached positions ran 39.6 tok/s against llama.cpp's 57.
     static let positionsPerBlock = 256
 
+    /// Bytes per cached element, and the kernels' flag for f16.
+    private var elementSize: Int { half ? 2 : 4 }
+    private var halfFlag: Int32 { half ? 1 : 0 }
+
     func attend(scale: Float) {
         let form = rk_attend_vector_form(group, headDim, valueHeadDim)
         let scoreWork = max(1, group * total * headDim)
@@ -47,8 +52,8 @@ struct OneRowAttention {
             ThreadPool.shared.parallelFor(keyValueHeads, minimumChunk: max(1, Self.multiplyAddsPerPart / scoreWork)) { part in
                 for shared in part {
                     rk_attend_scores_form(
-                        form, queries + shared * group * headDim, group, headDim, keys + shared * headDim, keyValueHeads * headDim,
-                        total, scale, scores + shared * group * total)
+                        form, queries + shared * group * headDim, group, headDim, keys + shared * headDim * elementSize, halfFlag,
+                        keyValueHeads * headDim, total, scale, scores + shared * group * total)
                 }
             }
         } else {
@@ -58,8 +63,9 @@ struct OneRowAttention {
                 for unit in part {
                     let shared = unit / blocks, first = unit % blocks * Self.positionsPerBlock
                     rk_attend_scores_range_form(
-                        form, queries + shared * group * headDim, group, headDim, keys + shared * headDim, keyValueHeads * headDim,
-                        first, min(Self.positionsPerBlock, total - first), total, scale, scores + shared * group * total)
+                        form, queries + shared * group * headDim, group, headDim, keys + shared * headDim * elementSize, halfFlag,
+                        keyValueHeads * headDim, first, min(Self.positionsPerBlock, total - first), total, scale,
+                        scores + shared * group * total)
                 }
             }
             ThreadPool.shared.parallelFor(keyValueHeads, minimumChunk: max(1, Self.multiplyAddsPerPart / (group * total))) { part in
@@ -75,7 +81,7 @@ struct OneRowAttention {
                 let columns = min(width, valueHeadDim - first)
                 rk_attend_weigh_form(
                     form, scores + shared * group * total, group, total,
-                    values + shared * valueHeadDim + first, keyValueHeads * valueHeadDim, columns,
+                    values + (shared * valueHeadDim + first) * elementSize, halfFlag, keyValueHeads * valueHeadDim, columns,
                     output + shared * group * valueHeadDim + first, valueHeadDim)
             }
         }

@@ -16,6 +16,11 @@ struct LlamaSpeedOptions: ParsableArguments {
     @Option(help: "Tokens generated per timed decode run.")
     var decodeTokens = 128
 
+    @Option(help: "Random tokens cached before each timed prefill and decode (llama-bench's -d), untimed.")
+    var depth = 0
+
+    @OptionGroup var cache: KeyValueCacheOptions
+
     @Option(help: ArgumentHelp("Path of llama.cpp's llama-bench executable, to measure it in the same run.", valueName: "file"))
     var llamaBench: String?
 
@@ -23,6 +28,7 @@ struct LlamaSpeedOptions: ParsableArguments {
         guard repeats >= 1, prefillTokens >= 1, decodeTokens >= 1 else {
             throw ValidationError("--repeats, --prefill-tokens and --decode-tokens must be at least 1")
         }
+        guard depth >= 0 else { throw ValidationError("--depth must not be negative (got \(depth))") }
     }
 
     /// One model's figures, ours and (when `llamaCppModel` is given with --llama-bench) llama.cpp's,
@@ -31,6 +37,7 @@ struct LlamaSpeedOptions: ParsableArguments {
         var comparison = LlamaSpeedComparison()
         (comparison.rounds, comparison.prefillTokens, comparison.decodeTokens) = (repeats, prefillTokens, decodeTokens)
         (comparison.threads, comparison.llamaBench) = (threads, llamaBench)
+        (comparison.depth, comparison.keyValueCache) = (depth, cache.precision)
         return try comparison.measure(
             model: path, arithmetic: QuantizedArithmeticSetting.resolve(option: nil), llamaCppModel: llamaCppModel
         ) {

@@ -48,6 +48,7 @@ struct PerplexityCommand: ParsableCommand {
     var force = false
 
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var cache: KeyValueCacheOptions
 
     func validate() throws {
         guard !texts.isEmpty else { throw ValidationError("give at least one --text file") }
@@ -74,6 +75,7 @@ struct PerplexityCommand: ParsableCommand {
             settings.rollingWindow = rollingWindow
             (settings.rowsPerCall, settings.overwrite) = (rowsPerCall, force)
             (settings.tokenizerPath, settings.arithmetic) = (modelOptions.tokenizer, compute.arithmetic)
+            settings.keyValueCache = cache.precision
             let job = try PerplexityJob(
                 settings: settings, run: .current(tool: "megalodon-eval", threads: compute.threads),
                 texts: texts.map { URL(fileURLWithPath: $0) })

@@ -94,6 +94,7 @@ struct RunCommand: ParsableCommand {
     }
 
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var cache: KeyValueCacheOptions
 
     func validate() throws {
         guard ScoringProtocol(rawValue: `protocol`) != nil else {
@@ -129,6 +130,7 @@ struct RunCommand: ParsableCommand {
             settings.shard = try shard.map(Shard.init(parsing:))
             (settings.lmEvalFiles, settings.overwrite) = (outputFormat == .lmEval, force)
             (settings.tokenizerPath, settings.arithmetic) = (modelOptions.tokenizer, compute.arithmetic)
+            settings.keyValueCache = cache.precision
             let job = try EvaluationJob(
                 settings: settings, run: .current(tool: "megalodon-eval", threads: compute.threads),
                 definitions: scoringProtocol.definitionsDirectory(in: ToolInstallation.evalsDirectory(explicit: evalsDir)),

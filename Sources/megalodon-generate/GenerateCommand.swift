@@ -56,6 +56,7 @@ struct GenerateCommand: ParsableCommand {
     var force = false
 
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var cache: KeyValueCacheOptions
 
     func validate() throws {
         guard (prompt == nil) != (tokenIds == nil) else { throw ValidationError("give exactly one of --prompt and --token-ids") }
@@ -86,7 +87,7 @@ struct GenerateCommand: ParsableCommand {
         try reportingErrors {
             compute.apply()
             let loadStart = Date()
-            let bundle = try ModelBundle.open(model, arithmetic: compute.arithmetic)
+            let bundle = try ModelBundle.open(model, arithmetic: compute.arithmetic, keyValueCache: cache.precision)
             printStatus(String(format: "loaded %@ (%@) in %.2f s", model, bundle.architecture, Date().timeIntervalSince(loadStart)))
             var output: GeneratedOutput
             let tokens: [Int]

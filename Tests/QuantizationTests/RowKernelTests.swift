@@ -1,5 +1,6 @@
 import CQuantKernels
 import Foundation
+import Tensors
 import TestSupport
 import Testing
 
@@ -12,7 +13,7 @@ struct RowKernelTests {
     @Test func vectorFormsFollowTheCPUFlags() {
         let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let has = { (flag: String) in flags.contains(" \(flag) ") || flags.contains(" \(flag)\n") }
-        let expected: Int32 = has("avx512f") && has("fma") ? 2 : has("avx2") && has("fma") ? 1 : 0
+        let expected: Int32 = has("avx512f") && has("fma") ? 2 : has("avx2") && has("fma") && has("f16c") ? 1 : 0
         #expect(rk_vector_available() == expected, "the CPU flags call for form \(expected)")
     }
 
@@ -71,7 +72,7 @@ struct RowKernelTests {
             var scores = [Float](repeating: .nan, count: group * total)
             var out = [Float](repeating: .nan, count: group * headDim)
             let scale = 1 / Float(headDim).squareRoot()
-            rk_attend_one_row_form(vector, q, group, headDim, keys, keyStride, values, valueStride, headDim, total, scale, &scores, &out)
+            rk_attend_one_row_form(vector, q, group, headDim, keys, keyStride, values, valueStride, 0, headDim, total, scale, &scores, &out)
             for h in 0..<group {
                 let logits = (0..<total).map { j in
                     Double(scale) * (0..<headDim).reduce(0.0) { $0 + Double(q[h * headDim + $1]) * Double(keys[j * keyStride + $1]) }
@@ -106,17 +107,17 @@ struct RowKernelTests {
             var fusedScores = [Float](repeating: .nan, count: group * total)
             var fused = [Float](repeating: .nan, count: group * valueDim)
             rk_attend_one_row_form(
-                vector, q, group, headDim, keys, keyStride, values, valueStride, valueDim, total, scale, &fusedScores, &fused)
+                vector, q, group, headDim, keys, keyStride, values, valueStride, 0, valueDim, total, scale, &fusedScores, &fused)
             let form = min(vector, rk_attend_vector_form(group, headDim, valueDim))
             var scores = [Float](repeating: .nan, count: group * total)
             var split = [Float](repeating: .nan, count: group * valueDim)
-            rk_attend_scores_form(form, q, group, headDim, keys, keyStride, total, scale, &scores)
+            rk_attend_scores_form(form, q, group, headDim, keys, 0, keyStride, total, scale, &scores)
             values.withUnsafeBufferPointer { values in
                 split.withUnsafeMutableBufferPointer { split in
                     guard let values = values.baseAddress, let split = split.baseAddress else { return }
                     for first in stride(from: 0, to: valueDim, by: 16) {
                         let columns = min(16, valueDim - first)
-                        rk_attend_weigh_form(form, scores, group, total, values + first, valueStride, columns, split + first, valueDim)
+                        rk_attend_weigh_form(form, scores, group, total, values + first, 0, valueStride, columns, split + first, valueDim)
                     }
                 }
             }
@@ -134,16 +135,80 @@ struct RowKernelTests {
             let q = generator.normals(group * headDim), keys = generator.normals(total * keyStride)
             let form = min(vector, rk_attend_vector_form(group, headDim, headDim))
             var whole = [Float](repeating: .nan, count: group * total)
-            rk_attend_scores_form(form, q, group, headDim, keys, keyStride, total, 0.125, &whole)
+            rk_attend_scores_form(form, q, group, headDim, keys, 0, keyStride, total, 0.125, &whole)
             var pieces = [Float](repeating: .nan, count: group * total)
             var first = 0
             for length in [1, 15, 37, 256, total] where first < total {
                 let count = min(length, total - first)
-                rk_attend_scores_range_form(form, q, group, headDim, keys, keyStride, first, count, total, 0.125, &pieces)
+                rk_attend_scores_range_form(form, q, group, headDim, keys, 0, keyStride, first, count, total, 0.125, &pieces)
                 first += count
             }
             rk_attend_softmax_form(form, group, headDim, &pieces, total)
             #expect(pieces.map(\.bitPattern) == whole.map(\.bitPattern), "form \(vector) group \(group) dim \(headDim) total \(total)")
         }
+    }
+
+    /// An f16 cache: the kernels widen each stored half exactly, so their output equals the f32 form's
+    /// on the widened rows bit for bit, whatever the split of positions and columns.
+    @Test(arguments: forms) func halfCacheEqualsTheWidenedFloatCache(_ vector: Int32) {
+        var generator = SeededGenerator(seed: 10)
+        for (group, headDim, total) in [(3, 64, 613), (1, 16, 1), (2, 32, 37), (3, 24, 9)] {
+            let keyStride = 3 * headDim + 8, valueStride = 2 * headDim + 16
+            let q = generator.normals(group * headDim)
+            let halfKeys = generator.normals(total * keyStride).map(HalfPrecision.halfBits(from:))
+            let halfValues = generator.normals(total * valueStride).map(HalfPrecision.halfBits(from:))
+            let keys = halfKeys.map(HalfPrecision.float(fromHalfBits:)), values = halfValues.map(HalfPrecision.float(fromHalfBits:))
+            var floatScores = [Float](repeating: .nan, count: group * total), floatOut = [Float](repeating: .nan, count: group * headDim)
+            rk_attend_one_row_form(
+                vector, q, group, headDim, keys, keyStride, values, valueStride, 0, headDim, total, 0.125, &floatScores, &floatOut)
+            var halfScores = [Float](repeating: .nan, count: group * total), halfOut = [Float](repeating: .nan, count: group * headDim)
+            rk_attend_one_row_form(
+                vector, q, group, headDim, halfKeys, keyStride, halfValues, valueStride, 1, headDim, total, 0.125, &halfScores,
+                &halfOut)
+            #expect(
+                halfScores.map(\.bitPattern) == floatScores.map(\.bitPattern), "form \(vector) group \(group) dim \(headDim) total \(total)"
+            )
+            #expect(halfOut.map(\.bitPattern) == floatOut.map(\.bitPattern), "form \(vector) group \(group) dim \(headDim) total \(total)")
+            // Ranges of positions, as a long cache is split over threads.
+            let form = min(vector, rk_attend_vector_form(group, headDim, headDim))
+            var pieces = [Float](repeating: .nan, count: group * total)
+            var first = 0
+            for length in [5, 256, total] where first < total {
+                let count = min(length, total - first)
+                rk_attend_scores_range_form(form, q, group, headDim, halfKeys, 1, keyStride, first, count, total, 0.125, &pieces)
+                first += count
+            }
+            rk_attend_softmax_form(form, group, headDim, &pieces, total)
+            #expect(pieces.map(\.bitPattern) == floatScores.map(\.bitPattern), "form \(vector) ranges, total \(total)")
+        }
+    }
+
+    /// The cache's conversions against the Swift reference (`HalfPrecision`, round to nearest even):
+    /// every half bit pattern widens exactly, and floats near every rounding boundary, subnormals,
+    /// overflow, infinities and NaN narrow to the same bits.
+    @Test func halfConversionsMatchTheReference() {
+        let everyHalf = (0...UInt16.max).map { $0 }
+        var widened = [Float](repeating: 0, count: everyHalf.count)
+        rk_widen_half(everyHalf, &widened, everyHalf.count)
+        let mismatches = everyHalf.indices.filter {
+            let expected = HalfPrecision.float(fromHalfBits: everyHalf[$0])
+            return expected.isNaN ? !widened[$0].isNaN : widened[$0].bitPattern != expected.bitPattern
+        }
+        #expect(mismatches.isEmpty, "widening differs for \(mismatches.count) bit patterns, first \(mismatches.first ?? 0)")
+
+        var generator = SeededGenerator(seed: 11)
+        var floats: [Float] = [0, -0, 65504, 65519.99, 65520, 70000, -1e9, .infinity, -.infinity, 6.1e-5, 5.96e-8, 2.98e-8, 1e-10]
+        floats += generator.normals(5000, scale: 3) + generator.normals(2000, scale: 3e-5)
+        // Exact ties between two halves, both parities.
+        floats += (0..<64).map { Float(bitPattern: 0x3F80_1000 &+ UInt32($0) << 13) }
+        for count in [floats.count, 7, 17] {
+            let input = Array(floats.prefix(count))
+            var narrowed = [UInt16](repeating: 0, count: count)
+            rk_narrow_half(input, &narrowed, count)
+            #expect(narrowed == input.map(HalfPrecision.halfBits(from:)), "count \(count)")
+        }
+        var nan = [UInt16](repeating: 0, count: 1)
+        rk_narrow_half([Float.nan], &nan, 1)
+        #expect(HalfPrecision.float(fromHalfBits: nan[0]).isNaN)
     }
 }

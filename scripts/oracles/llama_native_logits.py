@@ -35,11 +35,13 @@ PROMPT = (
 )
 
 
-def logits_of(path, tokens=None):
-    llm = Llama(model_path=str(path), n_ctx=512, n_batch=512, n_ubatch=512, n_threads=2, logits_all=True,
-                type_k=GGML_TYPE_F32, type_v=GGML_TYPE_F32, flash_attn=False, verbose=False)
+def logits_of(path, tokens=None, text=PROMPT, n_ctx=512, cache_type=GGML_TYPE_F32):
+    """Every position's logits of `text` (or of `tokens`), one llama_eval, flash attention off; the KV
+    cache in `cache_type` (llama_f16_cache_logits.py uses this with f16)."""
+    llm = Llama(model_path=str(path), n_ctx=n_ctx, n_batch=512, n_ubatch=512, n_threads=2, logits_all=True,
+                type_k=cache_type, type_v=cache_type, flash_attn=False, verbose=False)
     if tokens is None:
-        tokens = llm.tokenize(PROMPT.encode("utf-8"), add_bos=False, special=False)
+        tokens = llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
     llm.reset()
     llm.eval(tokens)
     return tokens, np.array(llm.scores[: len(tokens)], dtype=np.float32)

@@ -21,6 +21,7 @@ public struct PerplexityJob {
         public var overwrite = false
         public var tokenizerPath: String?
         public var arithmetic: QuantizedArithmetic = .integer
+        public var keyValueCache: KeyValuePrecision = .f32
 
         public init(contexts: [Int]) { self.contexts = contexts }
     }
@@ -57,7 +58,8 @@ public struct PerplexityJob {
 
     /// Measures the model at `path` and writes `folder`/results.json.
     public func measure(model path: String, into folder: URL, meters: ProgressMeters = ProgressMeter.silent) throws -> Outcome {
-        let model = try EvaluationModel.open(path, tokenizerPath: settings.tokenizerPath, arithmetic: settings.arithmetic)
+        let model = try EvaluationModel.open(
+            path, tokenizerPath: settings.tokenizerPath, arithmetic: settings.arithmetic, keyValueCache: settings.keyValueCache)
         let stream = try CorpusTokens.stream(documents, tokenizer: model.tokenizer, limit: settings.maxTokens)
         let plan = try LongContextPerplexity<MegalodonModel>.plan(contexts: settings.contexts, available: stream.count)
         let total =
@@ -71,6 +73,7 @@ public struct PerplexityJob {
             "max_tokens": self.settings.maxTokens.map(String.init) ?? "all",
             "budget": String(plan.budget), "rolling_window": self.settings.rollingWindow.map(String.init) ?? "none",
             "tokenizer": model.tokenizerFile.path, "tokenizer_sha256": model.tokenizerHash, "bos": String(model.tokenizer.prefixTokenID),
+            "quantized_arithmetic": "\(self.settings.arithmetic)", "kv_cache": self.settings.keyValueCache.rawValue,
         ]
         let results = RunResults(
             manifest: Manifest(run: run, model: model.identity, dataFiles: dataFiles, settings: settings), perplexity: report)

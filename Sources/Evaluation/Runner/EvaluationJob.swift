@@ -22,6 +22,7 @@ public struct EvaluationJob {
         public var overwrite = false
         public var tokenizerPath: String?
         public var arithmetic: QuantizedArithmetic = .integer
+        public var keyValueCache: KeyValuePrecision = .f32
 
         public init(taskNames: [String]) { self.taskNames = taskNames }
     }
@@ -68,6 +69,7 @@ public struct EvaluationJob {
             "max_length": self.settings.maxLength.map(String.init) ?? "none (no truncation)", "skip_bad": String(self.settings.skipBad),
             "fewshot_seed": String(FewShotSampler<ARCDocument>.defaultSeed), "tokenizer": model.tokenizerFile.path,
             "tokenizer_sha256": model.tokenizerHash, "quantized_arithmetic": "\(self.settings.arithmetic)",
+            "kv_cache": self.settings.keyValueCache.rawValue,
             "batch_size": String(self.settings.batchSize),
             "fewshot_pool": tasks.map { "\($0.definition.name): \($0.fewShotPool)" }.joined(separator: "; "),
         ]
@@ -83,7 +85,8 @@ public struct EvaluationJob {
         notice: (String) -> Void = { _ in }
     ) throws -> Outcome {
         let started = Date()
-        let model = try EvaluationModel.open(path, tokenizerPath: settings.tokenizerPath, arithmetic: settings.arithmetic)
+        let model = try EvaluationModel.open(
+            path, tokenizerPath: settings.tokenizerPath, arithmetic: settings.arithmetic, keyValueCache: settings.keyValueCache)
         let manifest = manifest(for: model)
         let cache = try ResumeCache(directory: folder, key: SHA256.hex(try RunResults(manifest: manifest.identity).encoded()))
         let resumed = cache.finished.count

@@ -15,14 +15,16 @@ public struct EvaluationModel {
 
     /// `tokenizerPath` overrides the tokenizer the model carries (a GGUF file's own vocabulary, or the
     /// tokenizer file inside a model directory).
-    /// `arithmetic`: how quantized weights compute (integer kernels unless told otherwise).
+    /// `arithmetic`: how quantized weights compute (integer kernels unless told otherwise);
+    /// `keyValueCache`: how attention caches store keys and values (f32 unless told otherwise).
     public static func open(
-        _ path: String, tokenizerPath: String? = nil, arithmetic: QuantizedArithmetic = .integer
+        _ path: String, tokenizerPath: String? = nil, arithmetic: QuantizedArithmetic = .integer,
+        keyValueCache: KeyValuePrecision = .f32
     ) throws -> EvaluationModel {
         let location = URL(fileURLWithPath: path)
         let tokenizerFile = try tokenizerPath.map { URL(fileURLWithPath: $0) } ?? TokenizerBinding.file(for: location)
         return EvaluationModel(
-            location: location, model: try ModelBundle.open(path, arithmetic: arithmetic).model,
+            location: location, model: try ModelBundle.open(path, arithmetic: arithmetic, keyValueCache: keyValueCache).model,
             tokenizer: try TokenizerBinding.load(path: tokenizerFile.path),
             identity: try Manifest.ModelIdentity.of(model: location),
             tokenizerFile: tokenizerFile, tokenizerHash: try SHA256.hex(fileAt: tokenizerFile))

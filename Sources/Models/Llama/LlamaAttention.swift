@@ -36,18 +36,15 @@ struct LlamaAttention: Sendable {
                 for (sequence, segment) in segments.enumerated() where !segment.isEmpty {
                     let newKeys = UnsafeBufferPointer(start: keys + segment.lowerBound * keyWidth, count: segment.count * keyWidth)
                     let newValues = UnsafeBufferPointer(start: values + segment.lowerBound * keyWidth, count: segment.count * keyWidth)
-                    caches[sequence].keys.append(contentsOf: newKeys)
-                    caches[sequence].values.append(contentsOf: newValues)
-                    caches[sequence].count += segment.count
+                    // Appended first: the new rows attend to their own keys as the cache keeps them (rounded
+                    // in an f16 cache), as a later decode step will.
+                    caches[sequence].append(keys: newKeys, values: newValues, rows: segment.count)
                     let total = caches[sequence].count
-                    caches[sequence].keys.withUnsafeBufferPointer { cachedKeys in
-                        caches[sequence].values.withUnsafeBufferPointer { cachedValues in
-                            guard let cachedKeys = cachedKeys.baseAddress, let cachedValues = cachedValues.baseAddress else { return }
-                            CausalAttentionHead.attendAllHeads(
-                                queries: queries + segment.lowerBound * queryWidth, keys: cachedKeys, values: cachedValues,
-                                rows: segment.count, total: total, shape: shape, scale: scale,
-                                into: attended + segment.lowerBound * queryWidth)
-                        }
+                    caches[sequence].withFloatRows { cachedKeys, cachedValues in
+                        CausalAttentionHead.attendAllHeads(
+                            queries: queries + segment.lowerBound * queryWidth, keys: cachedKeys, values: cachedValues,
+                            rows: segment.count, total: total, shape: shape, scale: scale,
+                            into: attended + segment.lowerBound * queryWidth)
                     }
                 }
                 // Segments tile the rows (empty ones hold none), so every value was written.
@@ -67,23 +64,19 @@ struct LlamaAttention: Sendable {
             projections.applyOneRow(x, into: projected)
             let queries = projected, keys = projected + queryWidth, values = keys + keyWidth
             angles.rotate(queries: queries, queryVectors: heads, keys: keys, keyVectors: keyValueHeads, rows: 1)
-            cache.keys.append(contentsOf: UnsafeBufferPointer(start: keys, count: keyWidth))
-            cache.values.append(contentsOf: UnsafeBufferPointer(start: values, count: keyWidth))
-            cache.count += 1
+            cache.append(
+                keys: UnsafeBufferPointer(start: keys, count: keyWidth), values: UnsafeBufferPointer(start: values, count: keyWidth),
+                rows: 1)
             let attended = projected + projections.outputs
             let total = cache.count
             withUnsafeTemporaryAllocation(of: Float.self, capacity: heads * total) { scores in
-                cache.keys.withUnsafeBufferPointer { cachedKeys in
-                    cache.values.withUnsafeBufferPointer { cachedValues in
-                        guard let scores = scores.baseAddress, let cachedKeys = cachedKeys.baseAddress,
-                            let cachedValues = cachedValues.baseAddress
-                        else { return }
-                        OneRowAttention(
-                            queries: queries, keys: cachedKeys, values: cachedValues, scores: scores, output: attended,
-                            keyValueHeads: keyValueHeads, group: heads / keyValueHeads, headDim: headDim, valueHeadDim: headDim,
-                            total: total
-                        ).attend(scale: scale)
-                    }
+                guard let scores = scores.baseAddress else { return }
+                cache.withStoredRows { cachedKeys, cachedValues, half in
+                    OneRowAttention(
+                        queries: queries, keys: cachedKeys, values: cachedValues, half: half, scores: scores, output: attended,
+                        keyValueHeads: keyValueHeads, group: heads / keyValueHeads, headDim: headDim, valueHeadDim: headDim,
+                        total: total
+                    ).attend(scale: scale)
                 }
             }
             outputGroup.applyOneRow(attended, into: y)

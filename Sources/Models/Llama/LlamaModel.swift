@@ -103,6 +103,9 @@ public struct LlamaModel: BatchedLanguageModel {
     /// `output` prepared for one-row steps.
     let outputHead: LinearGroup
     let rotary: RotaryEmbedding
+    /// How new states cache keys and values (`makeState`, `loadState`); a state keeps the precision it
+    /// was made with.
+    public var keyValuePrecision: KeyValuePrecision = .f32
 
     /// Tokens processed per segment of a call: bounds the attention scores to `segment × context`.
     static let segmentLength = 512
@@ -122,7 +125,13 @@ public struct LlamaModel: BatchedLanguageModel {
     public var vocabularySize: Int { output.outputs }
 
     public func makeState() -> LlamaState {
-        LlamaState(layers: Array(repeating: ChunkKVCache(), count: blocks.count), position: 0)
+        LlamaState(layers: Array(repeating: ChunkKVCache(precision: keyValuePrecision), count: blocks.count), position: 0)
+    }
+
+    public func keepingKeyValues(in precision: KeyValuePrecision) -> LlamaModel {
+        var model = self
+        model.keyValuePrecision = precision
+        return model
     }
 
     /// One sequence is a batch of one (see `forward(batch:states:positions:)`); the state is moved in
@@ -141,7 +150,8 @@ public struct LlamaModel: BatchedLanguageModel {
         }
         let width = config.keyValueWidth
         for (index, cache) in state.layers.enumerated() {
-            guard cache.count == state.position, cache.keys.count == cache.count * width, cache.values.count == cache.count * width else {
+            let stored = cache.storedElements
+            guard cache.count == state.position, stored.keys == cache.count * width, stored.values == cache.count * width else {
                 throw Failure.stateMismatch(
                     "layer \(index) caches \(cache.count) positions of the wrong width or count for position \(state.position)")
             }
