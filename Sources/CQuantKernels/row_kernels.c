@@ -212,6 +212,8 @@ static void silu_avx512(float *x, const float *gate, size_t count) {
 
 // Up to 8 query heads of a multiple-of-16 width: each key and value row is read once for the group.
 #define RK_MAX_GROUP 8
+// Cached positions per chunk of the weighted sum: 64 value rows of 64 floats are 16 KB, in L1.
+#define RK_WEIGH_POSITIONS 64
 // The lane sums of x[0..15] as one vector (lane p: Σ x[p]), by a transposing tree: every position's
 // lanes are added in the same pattern (l + 8, then + 4, + 2, + 1) whichever slot it fills, so a score
 // does not depend on the block of positions it was computed in.
@@ -265,21 +267,32 @@ static inline __attribute__((always_inline)) void attend_scores_avx512(
 }
 
 // Each output column accumulates in its own lane in position order, so a column's value does not
-// depend on which multiple-of-16 range of columns a call covers.
+// depend on which multiple-of-16 range of columns a call covers. Positions go in chunks whose value
+// rows stay in L1 while each query head of the group takes them with its accumulators in registers:
+// one pass over the cache with group × 4 accumulators kept them in memory, and SmolLM2-135M decode at
+// 6,000 cached positions ran 33 tok/s on 1 thread against 46 now.
 static inline __attribute__((always_inline)) void attend_weigh_avx512(
     const float *scores, size_t group, size_t total, const void *values, int half, size_t value_stride, size_t columns,
     float *out, size_t out_stride) {
+    __m512 acc[RK_MAX_GROUP][4];
     for (size_t d = 0; d < columns; d += 64) {
         const size_t width = columns - d < 64 ? columns - d : 64;  // multiple of 16
         const size_t vectors = width / 16;
-        __m512 acc[RK_MAX_GROUP][4];
         for (size_t h = 0; h < group; h++) for (size_t v = 0; v < 4; v++) acc[h][v] = _mm512_setzero_ps();
-        for (size_t j = 0; j < total; j++) {
-            const void *row = cache_row(values, j, value_stride, half);
-            for (size_t v = 0; v < vectors; v++) {
-                const __m512 value = cache_load16(row, d + 16 * v, half);
-                for (size_t h = 0; h < group; h++)
-                    acc[h][v] = _mm512_fmadd_ps(_mm512_set1_ps(scores[h * total + j]), value, acc[h][v]);
+        for (size_t j0 = 0; j0 < total; j0 += RK_WEIGH_POSITIONS) {
+            const size_t j1 = total - j0 < RK_WEIGH_POSITIONS ? total : j0 + RK_WEIGH_POSITIONS;
+            for (size_t h = 0; h < group; h++) {
+                const float *s = scores + h * total;
+                __m512 a0 = acc[h][0], a1 = acc[h][1], a2 = acc[h][2], a3 = acc[h][3];
+                for (size_t j = j0; j < j1; j++) {
+                    const void *row = cache_row(values, j, value_stride, half);
+                    const __m512 w = _mm512_set1_ps(s[j]);
+                    a0 = _mm512_fmadd_ps(w, cache_load16(row, d, half), a0);
+                    if (vectors > 1) a1 = _mm512_fmadd_ps(w, cache_load16(row, d + 16, half), a1);
+                    if (vectors > 2) a2 = _mm512_fmadd_ps(w, cache_load16(row, d + 32, half), a2);
+                    if (vectors > 3) a3 = _mm512_fmadd_ps(w, cache_load16(row, d + 48, half), a3);
+                }
+                acc[h][0] = a0, acc[h][1] = a1, acc[h][2] = a2, acc[h][3] = a3;
             }
         }
         for (size_t h = 0; h < group; h++)
@@ -388,23 +401,30 @@ static inline __attribute__((always_inline)) void attend_scores_avx2(
     }
 }
 
-// As the AVX-512 form: each column accumulates in its own lane in position order. Column blocks of 32,
-// 16 or 8 keep group × block accumulators within the 16 registers.
+// As the AVX-512 form: each column accumulates in its own lane in position order, 32 columns (four
+// vectors) at a time per query head over chunks of positions.
 static inline __attribute__((always_inline)) void attend_weigh_avx2(
     const float *scores, size_t group, size_t total, const void *values, int half, size_t value_stride, size_t columns,
     float *out, size_t out_stride) {
-    const size_t block = group <= 3 ? 32 : group <= 6 ? 16 : 8;
-    for (size_t d = 0; d < columns; d += block) {
-        const size_t width = columns - d < block ? columns - d : block;  // multiple of 8
+    __m256 acc[RK_MAX_GROUP][4];
+    for (size_t d = 0; d < columns; d += 32) {
+        const size_t width = columns - d < 32 ? columns - d : 32;  // multiple of 8
         const size_t vectors = width / 8;
-        __m256 acc[RK_MAX_GROUP][4];
         for (size_t h = 0; h < group; h++) for (size_t v = 0; v < 4; v++) acc[h][v] = _mm256_setzero_ps();
-        for (size_t j = 0; j < total; j++) {
-            const void *row = cache_row(values, j, value_stride, half);
-            for (size_t v = 0; v < vectors; v++) {
-                const __m256 value = cache_load8(row, d + 8 * v, half);
-                for (size_t h = 0; h < group; h++)
-                    acc[h][v] = _mm256_fmadd_ps(_mm256_set1_ps(scores[h * total + j]), value, acc[h][v]);
+        for (size_t j0 = 0; j0 < total; j0 += RK_WEIGH_POSITIONS) {
+            const size_t j1 = total - j0 < RK_WEIGH_POSITIONS ? total : j0 + RK_WEIGH_POSITIONS;
+            for (size_t h = 0; h < group; h++) {
+                const float *s = scores + h * total;
+                __m256 a0 = acc[h][0], a1 = acc[h][1], a2 = acc[h][2], a3 = acc[h][3];
+                for (size_t j = j0; j < j1; j++) {
+                    const void *row = cache_row(values, j, value_stride, half);
+                    const __m256 w = _mm256_set1_ps(s[j]);
+                    a0 = _mm256_fmadd_ps(w, cache_load8(row, d, half), a0);
+                    if (vectors > 1) a1 = _mm256_fmadd_ps(w, cache_load8(row, d + 8, half), a1);
+                    if (vectors > 2) a2 = _mm256_fmadd_ps(w, cache_load8(row, d + 16, half), a2);
+                    if (vectors > 3) a3 = _mm256_fmadd_ps(w, cache_load8(row, d + 24, half), a3);
+                }
+                acc[h][0] = a0, acc[h][1] = a1, acc[h][2] = a2, acc[h][3] = a3;
             }
         }
         for (size_t h = 0; h < group; h++)
