@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__) && !defined(QK_PORTABLE_ONLY)
 #define RK_X86 1
@@ -25,12 +27,22 @@ int rk_vector_available(void) {
 #endif
 }
 
-// The form a call runs: the one asked for, or the best below it that this CPU has.
+// The forms a process may run: the CPU's best, held lower by MEGALODON_KERNEL=avx2|portable as the
+// quantized kernels are (KernelVariant.preferred), so that an AVX2 or portable run is that throughout.
+static int allowed_forms(void) {
+    const int best = rk_vector_available();
+    const char *named = getenv("MEGALODON_KERNEL");
+    if (named && strcmp(named, "portable") == 0) return 0;
+    if (named && strcmp(named, "avx2") == 0) return best < 1 ? best : 1;
+    return best;
+}
+
+// The form a call runs: the one asked for, or the best below it that this process may use.
 static int form_for(int asked) {
     static atomic_int available = -1;
     int known = atomic_load_explicit(&available, memory_order_relaxed);
     if (known < 0) {
-        known = rk_vector_available();
+        known = allowed_forms();
         atomic_store_explicit(&available, known, memory_order_relaxed);
     }
     return asked < known ? asked : known;
@@ -386,18 +398,35 @@ static inline __m256 cache_load8(const void *row, size_t d, int half) {
     return _mm256_loadu_ps((const float *)row + d);
 }
 
+// The lane sums of x[0..7] as one vector (lane p: Σ x[p]): two rounds of pairwise adds and one across
+// the halves, the same pattern for every slot, so a score does not depend on its block of positions.
+static inline __m256 lane_sums_8(const __m256 x[8]) {
+    const __m256 a = _mm256_hadd_ps(x[0], x[1]), b = _mm256_hadd_ps(x[2], x[3]);
+    const __m256 c = _mm256_hadd_ps(x[4], x[5]), d = _mm256_hadd_ps(x[6], x[7]);
+    const __m256 low4 = _mm256_hadd_ps(a, b), high4 = _mm256_hadd_ps(c, d);
+    return _mm256_add_ps(_mm256_permute2f128_ps(low4, high4, 0x20), _mm256_permute2f128_ps(low4, high4, 0x31));
+}
+
+// Blocks of 8 positions per query head with one lane_sums_8 per block, as the AVX-512 form does with 16:
+// a horizontal sum per position and head was most of a long cache's scores.
 static inline __attribute__((always_inline)) void attend_scores_avx2(
     const float *q, size_t group, size_t head_dim, const void *keys, int half, size_t key_stride, size_t first, size_t end,
     size_t total, float scale, float *scores) {
-    for (size_t j = first; j < end; j++) {
-        const void *k = cache_row(keys, j, key_stride, half);
-        __m256 acc[RK_MAX_GROUP];
-        for (size_t h = 0; h < group; h++) acc[h] = _mm256_setzero_ps();
-        for (size_t d = 0; d < head_dim; d += 8) {
-            const __m256 kv = cache_load8(k, d, half);
-            for (size_t h = 0; h < group; h++) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * head_dim + d), kv, acc[h]);
+    const __m256 scales = _mm256_set1_ps(scale);
+    for (size_t j0 = first; j0 < end; j0 += 8) {
+        const size_t n = end - j0 < 8 ? end - j0 : 8;
+        for (size_t h = 0; h < group; h++) {
+            const float *qh = q + h * head_dim;
+            __m256 acc[8];
+            for (int p = 0; p < 8; p++) {
+                acc[p] = _mm256_setzero_ps();
+                if ((size_t)p >= n) continue;
+                const void *k = cache_row(keys, j0 + (size_t)p, key_stride, half);
+                for (size_t d = 0; d < head_dim; d += 8)
+                    acc[p] = _mm256_fmadd_ps(_mm256_loadu_ps(qh + d), cache_load8(k, d, half), acc[p]);
+            }
+            _mm256_maskstore_ps(scores + h * total + j0, qk_live8(n), _mm256_mul_ps(scales, lane_sums_8(acc)));
         }
-        for (size_t h = 0; h < group; h++) scores[h * total + j] = scale * qk_sum256(acc[h]);
     }
 }
 
