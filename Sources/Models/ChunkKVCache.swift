@@ -71,44 +71,31 @@ public struct ChunkKVCache: Sendable, Equatable {
     /// the calling thread.
     private static let conversionsPerPart = 1 << 16
 
-    @discardableResult
     /// The stored rows as the decode kernels read them: f32, or f16 bits when `half`.
+    @discardableResult
     func withStoredRows<Result>(_ body: (_ keys: UnsafeRawPointer, _ values: UnsafeRawPointer, _ half: Bool) -> Result) -> Result? {
-        switch precision {
-        case .f32:
-            return keys.withUnsafeBytes { k in
-                values.withUnsafeBytes { v in
-                    guard let k = k.baseAddress, let v = v.baseAddress else { return nil }
-                    return body(k, v, false)
-                }
-            }
-        case .f16:
-            return halfKeys.withUnsafeBytes { k in
-                halfValues.withUnsafeBytes { v in
-                    guard let k = k.baseAddress, let v = v.baseAddress else { return nil }
-                    return body(k, v, true)
-                }
-            }
+        precision == .f16
+            ? Self.withBytes(of: halfKeys, halfValues) { body($0, $1, true) } : Self.withBytes(of: keys, values) { body($0, $1, false) }
+    }
+
+    /// The rows as f32: in place for an f32 cache, widened into a temporary copy for an f16 one
+    /// (several-row calls multiply them with BLAS).
+    @discardableResult
+    func withFloatRows<Result>(_ body: (_ keys: UnsafePointer<Float>, _ values: UnsafePointer<Float>) -> Result) -> Result? {
+        let (floatKeys, floatValues) = precision == .f16 ? (Self.widened(halfKeys), Self.widened(halfValues)) : (keys, values)
+        return Self.withBytes(of: floatKeys, floatValues) {
+            body($0.assumingMemoryBound(to: Float.self), $1.assumingMemoryBound(to: Float.self))
         }
     }
 
-    @discardableResult
-    /// The rows as f32: in place for an f32 cache, widened into a temporary copy for an f16 one
-    /// (several-row calls multiply them with BLAS).
-    func withFloatRows<Result>(_ body: (_ keys: UnsafePointer<Float>, _ values: UnsafePointer<Float>) -> Result) -> Result? {
-        guard precision == .f16 else {
-            return keys.withUnsafeBufferPointer { k in
-                values.withUnsafeBufferPointer { v in
-                    guard let k = k.baseAddress, let v = v.baseAddress else { return nil }
-                    return body(k, v)
-                }
-            }
-        }
-        let widenedKeys = Self.widened(halfKeys), widenedValues = Self.widened(halfValues)
-        return widenedKeys.withUnsafeBufferPointer { k in
-            widenedValues.withUnsafeBufferPointer { v in
-                guard let k = k.baseAddress, let v = v.baseAddress else { return nil }
-                return body(k, v)
+    /// `body` on the first bytes of `a` and `b`, or nil when either is empty.
+    private static func withBytes<A, B, Result>(
+        of a: [A], _ b: [B], _ body: (UnsafeRawPointer, UnsafeRawPointer) -> Result
+    ) -> Result? {
+        a.withUnsafeBytes { a in
+            b.withUnsafeBytes { b in
+                guard let a = a.baseAddress, let b = b.baseAddress else { return nil }
+                return body(a, b)
             }
         }
     }

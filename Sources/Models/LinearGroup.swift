@@ -33,9 +33,7 @@ struct LinearGroup: Sendable {
         } else {
             WeightMatrix.apply(layers.map(\.weight), to: x, rows: 1, into: y)
         }
-        for (offset, values) in biases {
-            for (index, value) in values.enumerated() { y[offset + index] += value }
-        }
+        for (offset, values) in biases { VectorMath.addBias(values, to: y + offset, rows: 1) }
     }
 
     /// `x · Wᵢᵀ (+ bᵢ)` for `rows` input rows: layer i's `[rows, outputsᵢ]` block after layer i − 1's
@@ -49,12 +47,7 @@ struct LinearGroup: Sendable {
                 applyOneRow(x, into: y)
             } else {
                 WeightMatrix.apply(layers.map(\.weight), to: x, rows: rows, into: y)
-                for (offset, values) in biases {
-                    for row in 0..<rows {
-                        let target = y + rows * offset + row * values.count
-                        for (index, value) in values.enumerated() { target[index] += value }
-                    }
-                }
+                for (offset, values) in biases { VectorMath.addBias(values, to: y + rows * offset, rows: rows) }
             }
             initialized = rows * outputs
         }

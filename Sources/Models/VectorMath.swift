@@ -48,6 +48,14 @@ enum VectorMath {
 
     /// `rows` rows of `width` values get `bias` added to each row.
     static func addBias(_ bias: [Float], to x: inout [Float], rows: Int) {
+        x.withUnsafeMutableBufferPointer { xs in
+            guard let base = xs.baseAddress else { return }
+            addBias(bias, to: base, rows: rows)
+        }
+    }
+
+    /// The same on a buffer of `rows · bias.count` values.
+    static func addBias(_ bias: [Float], to x: UnsafeMutablePointer<Float>, rows: Int) {
         let width = bias.count
         for row in 0..<rows {
             for j in 0..<width { x[row * width + j] += bias[j] }
