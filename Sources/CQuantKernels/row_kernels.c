@@ -48,6 +48,42 @@ static int form_for(int asked) {
     return asked < known ? asked : known;
 }
 
+// The weighted sum of decode attention for one ISA (vectors of `lanes` floats), four vectors of columns
+// at a time. Each output column accumulates in its own lane in position order, so a column's value does
+// not depend on which multiple-of-16 range of columns a call covers. Positions go in chunks whose value
+// rows stay in L1 while each query head of the group takes them with its accumulators in registers:
+// one pass over the cache with group × 4 accumulators kept them in memory, and SmolLM2-135M decode at
+// 6,000 cached positions ran 33 tok/s on 1 thread against 46 now.
+#define RK_WEIGH_KERNEL(isa, vec, lanes, zero, set1, fma, load, store)                                              \
+    static inline __attribute__((always_inline)) void attend_weigh_##isa(                                          \
+        const float *scores, size_t group, size_t total, const void *values, int half, size_t value_stride,         \
+        size_t columns, float *out, size_t out_stride) {                                                           \
+        vec acc[RK_MAX_GROUP][4];                                                                                  \
+        for (size_t d = 0; d < columns; d += 4 * (lanes)) {                                                        \
+            const size_t width = columns - d < 4 * (lanes) ? columns - d : 4 * (lanes);                            \
+            const size_t vectors = width / (lanes);                                                                \
+            for (size_t h = 0; h < group; h++) for (size_t v = 0; v < 4; v++) acc[h][v] = zero();                  \
+            for (size_t j0 = 0; j0 < total; j0 += RK_WEIGH_POSITIONS) {                                            \
+                const size_t j1 = total - j0 < RK_WEIGH_POSITIONS ? total : j0 + RK_WEIGH_POSITIONS;               \
+                for (size_t h = 0; h < group; h++) {                                                               \
+                    const float *s = scores + h * total;                                                           \
+                    vec a0 = acc[h][0], a1 = acc[h][1], a2 = acc[h][2], a3 = acc[h][3];                            \
+                    for (size_t j = j0; j < j1; j++) {                                                             \
+                        const void *row = cache_row(values, j, value_stride, half);                                \
+                        const vec w = set1(s[j]);                                                                  \
+                        a0 = fma(w, load(row, d, half), a0);                                                       \
+                        if (vectors > 1) a1 = fma(w, load(row, d + (lanes), half), a1);                            \
+                        if (vectors > 2) a2 = fma(w, load(row, d + 2 * (lanes), half), a2);                        \
+                        if (vectors > 3) a3 = fma(w, load(row, d + 3 * (lanes), half), a3);                        \
+                    }                                                                                              \
+                    acc[h][0] = a0, acc[h][1] = a1, acc[h][2] = a2, acc[h][3] = a3;                                \
+                }                                                                                                  \
+            }                                                                                                      \
+            for (size_t h = 0; h < group; h++)                                                                     \
+                for (size_t v = 0; v < vectors; v++) store(out + h * out_stride + d + (lanes) * v, acc[h][v]);     \
+        }                                                                                                          \
+    }
+
 // One copy of an ISA's attention kernels per cache type (f32, f16), the type test out of their loops.
 #define RK_CACHE_TYPE_COPIES(isa)                                                                                       \
     static void attend_scores_##isa##_f32(const float *q, size_t group, size_t head_dim, const void *keys,               \
@@ -278,39 +314,7 @@ static inline __attribute__((always_inline)) void attend_scores_avx512(
     }
 }
 
-// Each output column accumulates in its own lane in position order, so a column's value does not
-// depend on which multiple-of-16 range of columns a call covers. Positions go in chunks whose value
-// rows stay in L1 while each query head of the group takes them with its accumulators in registers:
-// one pass over the cache with group × 4 accumulators kept them in memory, and SmolLM2-135M decode at
-// 6,000 cached positions ran 33 tok/s on 1 thread against 46 now.
-static inline __attribute__((always_inline)) void attend_weigh_avx512(
-    const float *scores, size_t group, size_t total, const void *values, int half, size_t value_stride, size_t columns,
-    float *out, size_t out_stride) {
-    __m512 acc[RK_MAX_GROUP][4];
-    for (size_t d = 0; d < columns; d += 64) {
-        const size_t width = columns - d < 64 ? columns - d : 64;  // multiple of 16
-        const size_t vectors = width / 16;
-        for (size_t h = 0; h < group; h++) for (size_t v = 0; v < 4; v++) acc[h][v] = _mm512_setzero_ps();
-        for (size_t j0 = 0; j0 < total; j0 += RK_WEIGH_POSITIONS) {
-            const size_t j1 = total - j0 < RK_WEIGH_POSITIONS ? total : j0 + RK_WEIGH_POSITIONS;
-            for (size_t h = 0; h < group; h++) {
-                const float *s = scores + h * total;
-                __m512 a0 = acc[h][0], a1 = acc[h][1], a2 = acc[h][2], a3 = acc[h][3];
-                for (size_t j = j0; j < j1; j++) {
-                    const void *row = cache_row(values, j, value_stride, half);
-                    const __m512 w = _mm512_set1_ps(s[j]);
-                    a0 = _mm512_fmadd_ps(w, cache_load16(row, d, half), a0);
-                    if (vectors > 1) a1 = _mm512_fmadd_ps(w, cache_load16(row, d + 16, half), a1);
-                    if (vectors > 2) a2 = _mm512_fmadd_ps(w, cache_load16(row, d + 32, half), a2);
-                    if (vectors > 3) a3 = _mm512_fmadd_ps(w, cache_load16(row, d + 48, half), a3);
-                }
-                acc[h][0] = a0, acc[h][1] = a1, acc[h][2] = a2, acc[h][3] = a3;
-            }
-        }
-        for (size_t h = 0; h < group; h++)
-            for (size_t v = 0; v < vectors; v++) _mm512_storeu_ps(out + h * out_stride + d + 16 * v, acc[h][v]);
-    }
-}
+RK_WEIGH_KERNEL(avx512, __m512, 16, _mm512_setzero_ps, _mm512_set1_ps, _mm512_fmadd_ps, cache_load16, _mm512_storeu_ps)
 
 RK_CACHE_TYPE_COPIES(avx512)
 
@@ -430,36 +434,7 @@ static inline __attribute__((always_inline)) void attend_scores_avx2(
     }
 }
 
-// As the AVX-512 form: each column accumulates in its own lane in position order, 32 columns (four
-// vectors) at a time per query head over chunks of positions.
-static inline __attribute__((always_inline)) void attend_weigh_avx2(
-    const float *scores, size_t group, size_t total, const void *values, int half, size_t value_stride, size_t columns,
-    float *out, size_t out_stride) {
-    __m256 acc[RK_MAX_GROUP][4];
-    for (size_t d = 0; d < columns; d += 32) {
-        const size_t width = columns - d < 32 ? columns - d : 32;  // multiple of 8
-        const size_t vectors = width / 8;
-        for (size_t h = 0; h < group; h++) for (size_t v = 0; v < 4; v++) acc[h][v] = _mm256_setzero_ps();
-        for (size_t j0 = 0; j0 < total; j0 += RK_WEIGH_POSITIONS) {
-            const size_t j1 = total - j0 < RK_WEIGH_POSITIONS ? total : j0 + RK_WEIGH_POSITIONS;
-            for (size_t h = 0; h < group; h++) {
-                const float *s = scores + h * total;
-                __m256 a0 = acc[h][0], a1 = acc[h][1], a2 = acc[h][2], a3 = acc[h][3];
-                for (size_t j = j0; j < j1; j++) {
-                    const void *row = cache_row(values, j, value_stride, half);
-                    const __m256 w = _mm256_set1_ps(s[j]);
-                    a0 = _mm256_fmadd_ps(w, cache_load8(row, d, half), a0);
-                    if (vectors > 1) a1 = _mm256_fmadd_ps(w, cache_load8(row, d + 8, half), a1);
-                    if (vectors > 2) a2 = _mm256_fmadd_ps(w, cache_load8(row, d + 16, half), a2);
-                    if (vectors > 3) a3 = _mm256_fmadd_ps(w, cache_load8(row, d + 24, half), a3);
-                }
-                acc[h][0] = a0, acc[h][1] = a1, acc[h][2] = a2, acc[h][3] = a3;
-            }
-        }
-        for (size_t h = 0; h < group; h++)
-            for (size_t v = 0; v < vectors; v++) _mm256_storeu_ps(out + h * out_stride + d + 8 * v, acc[h][v]);
-    }
-}
+RK_WEIGH_KERNEL(avx2, __m256, 8, _mm256_setzero_ps, _mm256_set1_ps, _mm256_fmadd_ps, cache_load8, _mm256_storeu_ps)
 
 RK_CACHE_TYPE_COPIES(avx2)
 
