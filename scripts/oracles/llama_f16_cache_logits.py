@@ -10,8 +10,7 @@ joined by single spaces (344 tokens, no BOS, special=False), so that the later p
 cached keys/values.
 
 Run from the package root:
-    LLAMA_CPP_LIB_PATH=/work/tools/llama_cpp_python-0.3.36/vendor/llama.cpp/build/bin \
-        /work/venv-llama/bin/python scripts/oracles/llama_f16_cache_logits.py /work/smol/smollm2-f32.gguf
+    LLAMA_CPP_LIB_PATH=... /work/venv-llama/bin/python scripts/oracles/llama_f16_cache_logits.py smollm2-f32.gguf
 Writes Tests/ModelsTests/Fixtures/llama/smollm2_f16_cache_logits.safetensors (all positions):
   tokens [n] I64 (llama.cpp's tokenization), top_ids [n, K] I64 and top_logits [n, K] F32 (the K = 16
   largest logits per position, stable argsort), last [vocab] F32 (every logit of the last position).
