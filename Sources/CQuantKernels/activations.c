@@ -19,7 +19,7 @@ float qk_half_to_float(uint16_t h) { return qk_half_bits_to_float(h); }
 // product, and the scalar loop (roundf is a libm call) measured about a quarter of SmolLM2's prefill.
 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")))
 static void qk_quantize_activation_row_avx512(const float *x, size_t columns, size_t blocks, int8_t *codes,
-                                              float *scales, float *scaled_sums) {
+                                              float *scales, float *scaled_sums, const float *shared_amax) {
     const __m512 half = _mm512_set1_ps(0.5f), limit = _mm512_set1_ps(127.0f);
     for (size_t b = 0; b < blocks; b++) {
         const size_t begin = b * QK_BLOCK;
@@ -32,7 +32,7 @@ static void qk_quantize_activation_row_avx512(const float *x, size_t columns, si
             v[k] = _mm512_maskz_loadu_ps(live[k], x + begin + 16 * k);
             amax = _mm512_max_ps(_mm512_abs_ps(v[k]), amax);  // a NaN lane yields amax, as fmaxf ignores NaN
         }
-        const float d = _mm512_reduce_max_ps(amax) / 127.0f;
+        const float d = (shared_amax ? shared_amax[b / 8] : _mm512_reduce_max_ps(amax)) / 127.0f;
         const __m512 id = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
         __m512i sum = _mm512_setzero_si512();
         for (int k = 0; k < 2; k++) {
@@ -56,7 +56,7 @@ static void qk_quantize_activation_row_avx512(const float *x, size_t columns, si
 // Q4_0 prefill profile on such a CPU, most of it in roundf calls.
 __attribute__((target("avx2,fma")))
 static void qk_quantize_activation_row_avx2(const float *x, size_t columns, size_t blocks, int8_t *codes,
-                                            float *scales, float *scaled_sums) {
+                                            float *scales, float *scaled_sums, const float *shared_amax) {
     const __m256 half = _mm256_set1_ps(0.5f), limit = _mm256_set1_ps(127.0f), sign_bit = _mm256_set1_ps(-0.0f);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (size_t b = 0; b < blocks; b++) {
@@ -69,7 +69,7 @@ static void qk_quantize_activation_row_avx2(const float *x, size_t columns, size
             v[k] = _mm256_maskload_ps(x + begin + 8 * k, live);
             amax = _mm256_max_ps(_mm256_andnot_ps(sign_bit, v[k]), amax);  // a NaN lane yields amax, as fmaxf ignores NaN
         }
-        const float d = qk_max256(amax) / 127.0f;
+        const float d = (shared_amax ? shared_amax[b / 8] : qk_max256(amax)) / 127.0f;
         const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
         __m256i code[4];
         __m256i sum = _mm256_setzero_si256();
@@ -97,15 +97,16 @@ static void qk_quantize_activation_row_avx2(const float *x, size_t columns, size
 }
 #endif
 
-void qk_quantize_activation_row(const float *x, size_t columns, size_t blocks, int8_t *codes, float *scales,
-                                float *scaled_sums) {
+// Blocks of 32 with their own scales, or (shared_amax set) the scale of their group of 8 blocks.
+static void qk_quantize_blocks(const float *x, size_t columns, size_t blocks, int8_t *codes, float *scales,
+                               float *scaled_sums, const float *shared_amax) {
 #if QK_HAVE_X86_VARIANTS
     if (qk_variant_available(QK_VARIANT_AVX512_VNNI)) {
-        qk_quantize_activation_row_avx512(x, columns, blocks, codes, scales, scaled_sums);
+        qk_quantize_activation_row_avx512(x, columns, blocks, codes, scales, scaled_sums, shared_amax);
         return;
     }
     if (qk_variant_available(QK_VARIANT_AVX2)) {
-        qk_quantize_activation_row_avx2(x, columns, blocks, codes, scales, scaled_sums);
+        qk_quantize_activation_row_avx2(x, columns, blocks, codes, scales, scaled_sums, shared_amax);
         return;
     }
 #endif
@@ -114,7 +115,7 @@ void qk_quantize_activation_row(const float *x, size_t columns, size_t blocks, i
         const size_t count = begin >= columns ? 0 : (columns - begin < QK_BLOCK ? columns - begin : QK_BLOCK);
         float amax = 0.0f;
         for (size_t j = 0; j < count; j++) amax = fmaxf(amax, fabsf(x[begin + j]));
-        const float d = amax / 127.0f;
+        const float d = (shared_amax ? shared_amax[b / 8] : amax) / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         int32_t sum = 0;
         for (size_t j = 0; j < QK_BLOCK; j++) {
@@ -127,5 +128,27 @@ void qk_quantize_activation_row(const float *x, size_t columns, size_t blocks, i
         }
         scales[b] = d;
         scaled_sums[b] = d * (float)sum;
+    }
+}
+
+void qk_quantize_activation_row(const float *x, size_t columns, size_t blocks, int8_t *codes, float *scales,
+                                float *scaled_sums) {
+    qk_quantize_blocks(x, columns, blocks, codes, scales, scaled_sums, NULL);
+}
+
+void qk_quantize_activation_row_shared(const float *x, size_t columns, size_t blocks, size_t blocks_per_scale,
+                                       int8_t *codes, float *scales, float *scaled_sums) {
+    if (blocks_per_scale != 8) {
+        qk_quantize_blocks(x, columns, blocks, codes, scales, scaled_sums, NULL);
+        return;
+    }
+    // Group by group: its amax (fmaxf ignores NaN, as the per-block forms do), then its blocks.
+    for (size_t first = 0; first < blocks; first += 8) {
+        const size_t begin = first * QK_BLOCK, end = begin + 256 < columns ? begin + 256 : columns;
+        float amax = 0.0f;
+        for (size_t j = begin; j < end; j++) amax = fmaxf(amax, fabsf(x[j]));
+        const size_t group_blocks = blocks - first < 8 ? blocks - first : 8;
+        qk_quantize_blocks(x + begin, begin < columns ? columns - begin : 0, group_blocks, codes + begin, scales + first,
+                           scaled_sums + first, &amax);
     }
 }

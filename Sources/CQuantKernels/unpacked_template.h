@@ -66,7 +66,8 @@ QK_INLINE void QK_FN(unpacked_matmul)(const qk_matrix *w, const qk_activations *
         for (size_t t = 0; t < x->rows && done; t++) {
             const size_t first = t * x->blocks_per_row;
             const qk_activations row = {.rows = 1, .blocks_per_row = x->blocks_per_row, .codes = x->codes + first * QK_BLOCK,
-                                        .scales = x->scales + first, .scaled_sums = x->scaled_sums + first};
+                                        .scales = x->scales + first, .scaled_sums = x->scaled_sums + first,
+                                        .blocks_per_scale = x->blocks_per_scale};
             done = QK_FN(unpacked_decode)(w, &row, row_begin, row_end, y + t * y_stride, layout);
         }
         if (done) return;

@@ -169,7 +169,8 @@ public struct WeightMatrix: @unchecked Sendable {
                     into: UnsafeMutableBufferPointer(start: y + offsets[index], count: offsets[index + 1] - offsets[index]))
             }
             let input = UnsafeBufferPointer(start: x, count: rows * columns)
-            QuantizedLinear.apply(products, to: QuantizedActivations(input, rows: rows, columns: columns))
+            let blocksPerScale = QuantizedActivations.blocksPerScale(for: quantized.map(\.0.scheme), rows: rows)
+            QuantizedLinear.apply(products, to: QuantizedActivations(input, rows: rows, columns: columns, blocksPerScale: blocksPerScale))
         } else if matrices.count > 1, floats.count == matrices.count {
             let products = floats.indices.map {
                 FloatMatrixVector.Product(floats[$0], rows: matrices[$0].outputs, into: y + offsets[$0])

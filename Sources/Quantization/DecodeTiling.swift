@@ -249,7 +249,8 @@ public enum DecodeTiling {
                             activations.scaledSums.withUnsafeBufferPointer { sums in
                                 var inputs = qk_activations(
                                     rows: 1, blocksPerRow: activations.blocksPerRow, codes: codes.baseAddress,
-                                    scales: scales.baseAddress, scaledSums: sums.baseAddress)
+                                    scales: scales.baseAddress, scaledSums: sums.baseAddress,
+                                    blocksPerScale: activations.blocksPerScale)
                                 for range in ranges {
                                     qk_matmul(variant.rawValue, &descriptor, &inputs, range.lowerBound, range.upperBound, &y, rows)
                                 }

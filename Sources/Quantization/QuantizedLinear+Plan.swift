@@ -21,6 +21,8 @@ extension QuantizedLinear {
         private let starts: [Int]
         /// Bytes of one activation row regrouped for the first matrix's panels (0: it has none).
         private let preparedBytes: Int
+        /// Activation blocks that share a scale in one-row calls (`QuantizedActivations.blocksPerScale(for:rows:)`).
+        private let oneRowBlocksPerScale: Int
 
         /// `panels[i]`, when given, must have been made from `matrices[i]`.
         public init(_ matrices: [QuantizedMatrix], panels: [DecodePanels?]) {
@@ -38,6 +40,7 @@ extension QuantizedLinear {
             self.panels = panels
             self.descriptors = descriptors
             self.starts = starts
+            oneRowBlocksPerScale = QuantizedActivations.blocksPerScale(for: matrices.map(\.scheme), rows: 1)
             preparedBytes = descriptors.withUnsafeBufferPointer { qk_panel_activation_bytes($0.baseAddress) }
         }
 
@@ -57,10 +60,11 @@ extension QuantizedLinear {
                         guard let codes = codes.baseAddress, let factors = factors.baseAddress, let outputs = outputs.baseAddress else {
                             return
                         }
-                        qk_quantize_activation_row(x, columns, blocks, codes, factors, factors + blocks)
+                        qk_quantize_activation_row_shared(x, columns, blocks, oneRowBlocksPerScale, codes, factors, factors + blocks)
                         for index in matrices.indices { outputs[index] = y + starts[index] }
                         var inputs = qk_activations(
-                            rows: 1, blocksPerRow: blocks, codes: codes, scales: factors, scaledSums: factors + blocks)
+                            rows: 1, blocksPerRow: blocks, codes: codes, scales: factors, scaledSums: factors + blocks,
+                            blocksPerScale: oneRowBlocksPerScale)
                         run(&inputs, outputs: outputs, variant: variant)
                     }
                 }
@@ -87,7 +91,7 @@ extension QuantizedLinear {
                             guard let outputs = outputs.baseAddress else { return }
                             var inputs = qk_activations(
                                 rows: activations.rows, blocksPerRow: activations.blocksPerRow, codes: codes.baseAddress,
-                                scales: scales.baseAddress, scaledSums: sums.baseAddress)
+                                scales: scales.baseAddress, scaledSums: sums.baseAddress, blocksPerScale: activations.blocksPerScale)
                             run(&inputs, outputs: outputs, variant: variant)
                         }
                     }

@@ -11,7 +11,8 @@ public enum QuantizedLinear {
         into y: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred,
         panels: DecodePanels? = nil
     ) {
-        let activations = QuantizedActivations(x, rows: rows, columns: matrix.columns)
+        let activations = QuantizedActivations(
+            x, rows: rows, columns: matrix.columns, blocksPerScale: QuantizedActivations.blocksPerScale(for: [matrix.scheme], rows: rows))
         apply(matrix, to: activations, into: y, variant: variant, panels: panels)
     }
 
@@ -127,9 +128,11 @@ public enum QuantizedLinear {
 extension qk_activations {
     /// Activations the kernels regroup themselves (no prepared panel row).
     init(
-        rows: Int, blocksPerRow: Int, codes: UnsafePointer<Int8>?, scales: UnsafePointer<Float>?, scaledSums: UnsafePointer<Float>?
+        rows: Int, blocksPerRow: Int, codes: UnsafePointer<Int8>?, scales: UnsafePointer<Float>?, scaledSums: UnsafePointer<Float>?,
+        blocksPerScale: Int
     ) {
         self.init()
         (self.rows, blocks_per_row, self.codes, self.scales, scaled_sums) = (rows, blocksPerRow, codes, scales, scaledSums)
+        blocks_per_scale = Int32(blocksPerScale)
     }
 }

@@ -70,6 +70,45 @@ struct KQuantKernelTests {
         }
     }
 
+    /// Activations with one scale per 256 values, as the engines quantize one-row inputs that k-quants
+    /// read (`QuantizedActivations.blocksPerScale(for:rows:)`): the kernels that then apply the integer
+    /// sub-block scales in integer arithmetic (AVX2 Q4_K, Q5_K, Q6_K decode), and the others, which read
+    /// the same format, against the double-precision product of the activations as quantized.
+    @Test(arguments: cases)
+    func matchesWithScalesSharedBy256Values(_ label: String) throws {
+        let (variant, scheme) = try Self.parse(label)
+        try KernelVariantCoverage.prerequisite(variant).check()
+        #expect(QuantizedActivations.blocksPerScale(for: [scheme], rows: 1) == (scheme.ggmlBlockValues == 256 ? 8 : 1))
+        #expect(QuantizedActivations.blocksPerScale(for: [.q4_0, scheme], rows: 2) == 1)
+        let shapes = [(7, 256, 1), (5, 512, 3), (3, 2816, 1), (6, 1024, 70)]
+        for (index, shape) in shapes.filter({ $0.1 % (scheme.ggmlBlockValues ?? 1) == 0 }).enumerated() {
+            let (outputs, columns, rows) = shape
+            var generator = SeededGenerator(seed: UInt64(71 + index))
+            let matrix = try Self.randomMatrix(scheme, rows: outputs, columns: columns, using: &generator)
+            var x = generator.normals(rows * columns)
+            x[5] = -30  // an outlier sets the first 256 values' one scale
+            QuantizedKernelTests.checkAgainstReference(
+                label: "\(label) \(shape) shared scales", matrix, weights: Dequantizer.dequantize(matrix), x: x, rows: rows,
+                variant: variant, blocksPerScale: 8)
+        }
+    }
+
+    @Test func sharedScalesAreTheAmaxOfTheirGroup() {
+        var generator = SeededGenerator(seed: 3)
+        var x = generator.normals(600)  // two whole groups and 88 values of a third
+        x[300] = 12
+        x[599] = .nan  // ignored by the amax, as the per-block form ignores it; its code is 0
+        let activations = QuantizedActivations(x, rows: 1, columns: 600, blocksPerScale: 8)
+        #expect(activations.blocksPerRow == 19)
+        for block in 0..<19 {
+            let group = x[(block / 8 * 256)..<min(600, block / 8 * 256 + 256)].filter { !$0.isNaN }
+            #expect(activations.scales[block] == group.map(abs).max()! / 127, "block \(block)")
+        }
+        #expect(activations.codes[300] == 127)
+        #expect(activations.codes[599] == 0)
+        #expect(activations.codes[600..<608].allSatisfy { $0 == 0 })
+    }
+
     static func randomMatrix(
         _ scheme: QuantizationScheme, rows: Int, columns: Int, using generator: inout SeededGenerator
     ) throws

@@ -97,7 +97,7 @@ struct QuantizedKernelTests {
                         activations.scaledSums.withUnsafeBufferPointer { sums in
                             var inputs = qk_activations(
                                 rows: 1, blocksPerRow: activations.blocksPerRow, codes: codes.baseAddress, scales: scales.baseAddress,
-                                scaledSums: sums.baseAddress)
+                                scaledSums: sums.baseAddress, blocksPerScale: activations.blocksPerScale)
                             qk_matmul(variant.rawValue, &descriptor, &inputs, 0, matrices[index].rows, &unprepared, matrices[index].rows)
                         }
                     }
@@ -169,10 +169,10 @@ struct QuantizedKernelTests {
     /// double-precision references, within the bounds the type's comment states.
     static func checkAgainstReference(
         label: String, _ matrix: QuantizedMatrix, weights w: [Float], x: [Float], rows: Int, variant: KernelVariant,
-        panels: DecodePanels? = nil
+        panels: DecodePanels? = nil, blocksPerScale: Int = 1
     ) {
         let (outputs, columns) = (matrix.rows, matrix.columns)
-        let activations = QuantizedActivations(x, rows: rows, columns: columns)
+        let activations = QuantizedActivations(x, rows: rows, columns: columns, blocksPerScale: blocksPerScale)
         var y = [Float](repeating: .nan, count: rows * outputs)
         y.withUnsafeMutableBufferPointer { QuantizedLinear.apply(matrix, to: activations, into: $0, variant: variant, panels: panels) }
         let xq = activations.dequantized()

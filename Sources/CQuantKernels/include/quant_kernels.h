@@ -88,6 +88,11 @@ typedef struct {
     const float *panel_factors;
     int32_t panel_four_bit;     // the form it was regrouped for: 4-bit codes (else 8-bit) …
     float panel_sum_factor;     // … and the factor of the scaled sums (1, or the scheme's shift)
+    // 8 when every 256 values of a row (8 blocks from the row's start) share one scale, as ggml's Q8_K
+    // activations of the k-quants do (qk_quantize_activation_row_shared); 0 or 1 when each block has
+    // its own. Only a speed hint: the format is the same either way, and kernels that know it apply the
+    // k-quants' integer sub-block scales in integer arithmetic, one float product per 256 values.
+    int32_t blocks_per_scale;
 } qk_activations;
 
 typedef enum {
@@ -107,6 +112,10 @@ const char *qk_variant_name(int variant);
 /// zero, as ggml's quantize_row_q8_0_ref). Blocks past `columns` are padded with zero codes.
 void qk_quantize_activation_row(const float *x, size_t columns, size_t blocks,
                                 int8_t *codes, float *scales, float *scaled_sums);
+/// The same with one scale per `blocks_per_scale` blocks from the row's start (1, or 8: 256 values as
+/// ggml's Q8_K, for rows the k-quants read): scale = amax of the group / 127, written for each block.
+void qk_quantize_activation_row_shared(const float *x, size_t columns, size_t blocks, size_t blocks_per_scale,
+                                       int8_t *codes, float *scales, float *scaled_sums);
 
 /// y[t·y_stride + r] = Σ_c W[r, c]·x[t, c] for weight rows r in [row_begin, row_end) and every
 /// activation row t. `variant` must be available.
