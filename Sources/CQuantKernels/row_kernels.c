@@ -48,6 +48,33 @@ static int form_for(int asked) {
     return asked < known ? asked : known;
 }
 
+// The scores of decode attention for one ISA (vectors of `lanes` floats), in blocks of `lanes` positions
+// per query head: one transposing lane_sums per block, where a horizontal sum per position and head was
+// most of a long cache's scores (SmolLM2-135M decode at 6,000 cached positions). Every position's lanes
+// add in lane_sums' one pattern whatever its slot, so a score does not depend on its block. Inlined into
+// one copy per cache type, so the type test leaves the loops.
+#define RK_SCORES_KERNEL(isa, vec, lanes, zero, set1, fma, mul, load, load_cached, lane_sums, store_first)          \
+    static inline __attribute__((always_inline)) void attend_scores_##isa(                                         \
+        const float *q, size_t group, size_t head_dim, const void *keys, int half, size_t key_stride, size_t first, \
+        size_t end, size_t total, float scale, float *scores) {                                                    \
+        const vec scales = set1(scale);                                                                            \
+        for (size_t j0 = first; j0 < end; j0 += (lanes)) {                                                         \
+            const size_t n = end - j0 < (lanes) ? end - j0 : (lanes);                                              \
+            for (size_t h = 0; h < group; h++) {                                                                   \
+                const float *qh = q + h * head_dim;                                                                \
+                vec acc[lanes];                                                                                    \
+                for (int p = 0; p < (lanes); p++) {                                                                \
+                    acc[p] = zero();                                                                               \
+                    if ((size_t)p >= n) continue;                                                                  \
+                    const void *k = cache_row(keys, j0 + (size_t)p, key_stride, half);                             \
+                    for (size_t d = 0; d < head_dim; d += (lanes))                                                 \
+                        acc[p] = fma(load(qh + d), load_cached(k, d, half), acc[p]);                               \
+                }                                                                                                  \
+                store_first(scores + h * total + j0, n, mul(scales, lane_sums(acc)));                             \
+            }                                                                                                      \
+        }                                                                                                          \
+    }
+
 // The weighted sum of decode attention for one ISA (vectors of `lanes` floats), four vectors of columns
 // at a time. Each output column accumulates in its own lane in position order, so a column's value does
 // not depend on which multiple-of-16 range of columns a call covers. Positions go in chunks whose value
@@ -290,29 +317,11 @@ static inline __m512 cache_load16(const void *row, size_t d, int half) {
     return _mm512_loadu_ps((const float *)row + d);
 }
 
-// Blocks of 16 positions per query head: one transposing reduction per block instead of a horizontal
-// sum per position (SmolLM2-135M decode at 6,000 cached positions, where attention is most of a token).
-// Inlined into one copy per cache type, so the type test leaves the loops.
-static inline __attribute__((always_inline)) void attend_scores_avx512(
-    const float *q, size_t group, size_t head_dim, const void *keys, int half, size_t key_stride, size_t first, size_t end,
-    size_t total, float scale, float *scores) {
-    const __m512 scales = _mm512_set1_ps(scale);
-    for (size_t j0 = first; j0 < end; j0 += 16) {
-        const size_t n = end - j0 < 16 ? end - j0 : 16;
-        for (size_t h = 0; h < group; h++) {
-            const float *qh = q + h * head_dim;
-            __m512 acc[16];
-            for (int p = 0; p < 16; p++) {
-                acc[p] = _mm512_setzero_ps();
-                if ((size_t)p >= n) continue;
-                const void *k = cache_row(keys, j0 + (size_t)p, key_stride, half);
-                for (size_t d = 0; d < head_dim; d += 16)
-                    acc[p] = _mm512_fmadd_ps(_mm512_loadu_ps(qh + d), cache_load16(k, d, half), acc[p]);
-            }
-            _mm512_mask_storeu_ps(scores + h * total + j0, tail_mask(n), _mm512_mul_ps(scales, lane_sums_16(acc)));
-        }
-    }
-}
+// The first n ≤ 16 lanes of v to p.
+static inline void store_first16(float *p, size_t n, __m512 v) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
+
+RK_SCORES_KERNEL(avx512, __m512, 16, _mm512_setzero_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_loadu_ps, cache_load16,
+                 lane_sums_16, store_first16)
 
 RK_WEIGH_KERNEL(avx512, __m512, 16, _mm512_setzero_ps, _mm512_set1_ps, _mm512_fmadd_ps, cache_load16, _mm512_storeu_ps)
 
@@ -411,28 +420,11 @@ static inline __m256 lane_sums_8(const __m256 x[8]) {
     return _mm256_add_ps(_mm256_permute2f128_ps(low4, high4, 0x20), _mm256_permute2f128_ps(low4, high4, 0x31));
 }
 
-// Blocks of 8 positions per query head with one lane_sums_8 per block, as the AVX-512 form does with 16:
-// a horizontal sum per position and head was most of a long cache's scores.
-static inline __attribute__((always_inline)) void attend_scores_avx2(
-    const float *q, size_t group, size_t head_dim, const void *keys, int half, size_t key_stride, size_t first, size_t end,
-    size_t total, float scale, float *scores) {
-    const __m256 scales = _mm256_set1_ps(scale);
-    for (size_t j0 = first; j0 < end; j0 += 8) {
-        const size_t n = end - j0 < 8 ? end - j0 : 8;
-        for (size_t h = 0; h < group; h++) {
-            const float *qh = q + h * head_dim;
-            __m256 acc[8];
-            for (int p = 0; p < 8; p++) {
-                acc[p] = _mm256_setzero_ps();
-                if ((size_t)p >= n) continue;
-                const void *k = cache_row(keys, j0 + (size_t)p, key_stride, half);
-                for (size_t d = 0; d < head_dim; d += 8)
-                    acc[p] = _mm256_fmadd_ps(_mm256_loadu_ps(qh + d), cache_load8(k, d, half), acc[p]);
-            }
-            _mm256_maskstore_ps(scores + h * total + j0, qk_live8(n), _mm256_mul_ps(scales, lane_sums_8(acc)));
-        }
-    }
-}
+// The first n ≤ 8 lanes of v to p.
+static inline void store_first8(float *p, size_t n, __m256 v) { _mm256_maskstore_ps(p, qk_live8(n), v); }
+
+RK_SCORES_KERNEL(avx2, __m256, 8, _mm256_setzero_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_loadu_ps, cache_load8,
+                 lane_sums_8, store_first8)
 
 RK_WEIGH_KERNEL(avx2, __m256, 8, _mm256_setzero_ps, _mm256_set1_ps, _mm256_fmadd_ps, cache_load8, _mm256_storeu_ps)
 
