@@ -41,6 +41,7 @@ struct ConvertBench: ParsableCommand {
 
     func containerFigures(_ input: String, bench: ConvertBenchmark) throws {
         print("megalodon-bench convert --container-of \(input)")
+        print("machine: \(CPUDescription.current.summary)")
         print("| dtype, level, transform | stored bytes | container bytes | ratio | write s | decode s | decode GB/s (stored bytes) |")
         print("|---|---|---|---|---|---|---|")
         for dtype in [DType.f32, .bf16] {
@@ -75,6 +76,7 @@ struct ConvertBench: ParsableCommand {
             print(
                 "megalodon-bench convert: synthetic bf16 checkpoint, \(bench.tensors().count) tensors, \(total) bytes (\(ByteCountText.format(Double(total)))), largest tensor \(ByteCountText.format(Double(largest)))"
             )
+            print("machine: \(CPUDescription.current.summary)")
             print(
                 "| step | seconds | GB/s (input bytes) | ratio to plain copy | peak RSS | RSS target (2 × largest tensor written + 100 MB) | output bytes |"
             )

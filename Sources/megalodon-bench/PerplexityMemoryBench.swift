@@ -52,6 +52,7 @@ struct PerplexityMemoryBench: ParsableCommand {
             print(
                 "megalodon-bench perplexity-memory: \(layers) layers, width \(modelDim), chunk \(chunkSize), vocabulary \(vocabSize), \(threads) thread(s), \(rowsPerCall) logit rows per call"
             )
+            threading.printMachine()
             print("| context | PPL (random model) | seconds | tokens/s | peak RSS so far | current RSS |")
             print("|---:|---:|---:|---:|---:|---:|")
             try bench.run(contexts: lengths) { row in

@@ -71,8 +71,9 @@ struct ScaleBench: ParsableCommand {
             print(
                 "megalodon-bench decode: \(model) (\(report.architecture)), \(threading.threads) thread(s), CPU \(CPUDescription.current.model)"
             )
+            threading.printMachine()
             print(
-                "kernels: bf16 matvec \(BFloat16MatVec.Variant.selected) (available: \(kernels.map { String(format: "%@ %.1f GB/s", $0.variant.description, $0.gigabytesPerSecond) }.joined(separator: ", "))); OpenBLAS \(BLAS.coreName); decode tiles \(DecodeTiling.summary())"
+                "bf16 matvec kernel \(BFloat16MatVec.Variant.selected) (available: \(kernels.map { String(format: "%@ %.1f GB/s", $0.variant.description, $0.gigabytesPerSecond) }.joined(separator: ", ")))"
             )
             print("| measurement | value |")
             print("|---|---|")
