@@ -226,7 +226,7 @@ QK_INLINE __m256 QK_FN(q2_k_q3_k_super_block_shared)(const uint8_t *block, const
 QK_INLINE int QK_FN(grouped_rows_shared)(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, float *y,
                                           const int layout) {
     const size_t units = w->blocks_per_row / 8, unit_bytes = qk_unit_bytes(layout);
-    int16_t *sums = aligned_alloc(64, (units + 1) * 32);
+    int16_t *sums = aligned_alloc(64, (units + 1) * 64);  // a multiple of the alignment, as C11 asks
     if (!sums) return 0;
     for (size_t g = 0; g < 16 * units; g++) {
         int sum = 0;
