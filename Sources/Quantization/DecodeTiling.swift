@@ -244,17 +244,9 @@ public enum DecodeTiling {
             let ranges = calls(rows: rows, rowBytes: panels.rowBytes)
             let pass = {
                 withExtendedLifetime((matrix, panels)) {
-                    activations.codes.withUnsafeBufferPointer { codes in
-                        activations.scales.withUnsafeBufferPointer { scales in
-                            activations.scaledSums.withUnsafeBufferPointer { sums in
-                                var inputs = qk_activations(
-                                    rows: 1, blocksPerRow: activations.blocksPerRow, codes: codes.baseAddress,
-                                    scales: scales.baseAddress, scaledSums: sums.baseAddress,
-                                    blocksPerScale: activations.blocksPerScale)
-                                for range in ranges {
-                                    qk_matmul(variant.rawValue, &descriptor, &inputs, range.lowerBound, range.upperBound, &y, rows)
-                                }
-                            }
+                    activations.withKernelInputs { inputs in
+                        for range in ranges {
+                            qk_matmul(variant.rawValue, &descriptor, &inputs, range.lowerBound, range.upperBound, &y, rows)
                         }
                     }
                 }

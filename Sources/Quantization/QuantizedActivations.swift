@@ -67,6 +67,20 @@ public struct QuantizedActivations: Sendable {
         self = x.withUnsafeBufferPointer { QuantizedActivations($0, rows: rows, columns: columns, blocksPerScale: blocksPerScale) }
     }
 
+    /// The kernels' view of these activations (no prepared panel row), valid only inside `body`.
+    func withKernelInputs<Result>(_ body: (inout qk_activations) throws -> Result) rethrows -> Result {
+        try codes.withUnsafeBufferPointer { codes in
+            try scales.withUnsafeBufferPointer { scales in
+                try scaledSums.withUnsafeBufferPointer { sums in
+                    var inputs = qk_activations(
+                        rows: rows, blocksPerRow: blocksPerRow, codes: codes.baseAddress, scales: scales.baseAddress,
+                        scaledSums: sums.baseAddress, blocksPerScale: blocksPerScale)
+                    return try body(&inputs)
+                }
+            }
+        }
+    }
+
     /// The activations the kernels actually multiply, expanded back to floats (scale·code) — the
     /// input of the plain reference computation in tests.
     public func dequantized() -> [Float] {

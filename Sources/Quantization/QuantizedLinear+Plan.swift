@@ -84,17 +84,10 @@ extension QuantizedLinear {
                 }
                 return
             }
-            activations.codes.withUnsafeBufferPointer { codes in
-                activations.scales.withUnsafeBufferPointer { scales in
-                    activations.scaledSums.withUnsafeBufferPointer { sums in
-                        outputs.withUnsafeBufferPointer { outputs in
-                            guard let outputs = outputs.baseAddress else { return }
-                            var inputs = qk_activations(
-                                rows: activations.rows, blocksPerRow: activations.blocksPerRow, codes: codes.baseAddress,
-                                scales: scales.baseAddress, scaledSums: sums.baseAddress, blocksPerScale: activations.blocksPerScale)
-                            run(&inputs, outputs: outputs, variant: variant)
-                        }
-                    }
+            activations.withKernelInputs { inputs in
+                outputs.withUnsafeBufferPointer { outputs in
+                    guard let outputs = outputs.baseAddress else { return }
+                    run(&inputs, outputs: outputs, variant: variant)
                 }
             }
         }

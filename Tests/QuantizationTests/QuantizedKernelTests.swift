@@ -92,15 +92,8 @@ struct QuantizedKernelTests {
             var unprepared = [Float](repeating: .nan, count: matrices[index].rows)
             var descriptor = QuantizedLinear.kernelMatrix(matrices[index], panels: panels[index])
             withExtendedLifetime(panels[index]) {
-                activations.codes.withUnsafeBufferPointer { codes in
-                    activations.scales.withUnsafeBufferPointer { scales in
-                        activations.scaledSums.withUnsafeBufferPointer { sums in
-                            var inputs = qk_activations(
-                                rows: 1, blocksPerRow: activations.blocksPerRow, codes: codes.baseAddress, scales: scales.baseAddress,
-                                scaledSums: sums.baseAddress, blocksPerScale: activations.blocksPerScale)
-                            qk_matmul(variant.rawValue, &descriptor, &inputs, 0, matrices[index].rows, &unprepared, matrices[index].rows)
-                        }
-                    }
+                activations.withKernelInputs { inputs in
+                    qk_matmul(variant.rawValue, &descriptor, &inputs, 0, matrices[index].rows, &unprepared, matrices[index].rows)
                 }
             }
             #expect(prepared.allSatisfy { $0.isFinite }, "\(variant) matrix \(index)")
