@@ -4,6 +4,7 @@
 #include <string.h>
 #include "variants.h"
 #include "half.h"
+#include "row_kernels.h"
 
 float qk_half_to_float(uint16_t h) { return qk_half_bits_to_float(h); }
 
@@ -101,11 +102,11 @@ static void qk_quantize_activation_row_avx2(const float *x, size_t columns, size
 static void qk_quantize_blocks(const float *x, size_t columns, size_t blocks, int8_t *codes, float *scales,
                                float *scaled_sums, const float *shared_amax) {
 #if QK_HAVE_X86_VARIANTS
-    if (qk_variant_available(QK_VARIANT_AVX512_VNNI)) {
+    if (qk_variant_available(QK_VARIANT_AVX512_VNNI) && rk_vector_allowed() >= 2) {
         qk_quantize_activation_row_avx512(x, columns, blocks, codes, scales, scaled_sums, shared_amax);
         return;
     }
-    if (qk_variant_available(QK_VARIANT_AVX2)) {
+    if (qk_variant_available(QK_VARIANT_AVX2) && rk_vector_allowed() >= 1) {
         qk_quantize_activation_row_avx2(x, columns, blocks, codes, scales, scaled_sums, shared_amax);
         return;
     }

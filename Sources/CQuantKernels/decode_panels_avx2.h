@@ -9,7 +9,10 @@
 //   ggml's sign trick makes it maddubs' unsigned operand. A pair reaches 32,512, so each product is
 //   widened at once: about 7 instructions a block instead of 11.
 // 8-bit codes with offsets keep the tiles: they are unsigned, which the sign trick cannot take.
-// Included by kernels_avx2.c before kernel_template.h.
+// With AVX-VNNI (kernels_avx_vnni.c) both take dpbusd into int32 lanes: 4-bit codes need no widening,
+// and 8-bit codes are dotted as stored, their shift paid through the activation sums as the AVX-512
+// panels do, so 8-bit codes with offsets are read as well.
+// Included by avx2_variant.h before kernel_template.h.
 
 #include "panel_layout.h"
 
@@ -29,6 +32,31 @@ QK_INLINE __m256 QK_FN(panel_halves)(const uint8_t *halves, size_t slots, const 
     return _mm256_permutevar8x32_ps(_mm256_cvtph_ps(bits), spread);
 }
 
+// Adds to dot[i] the dots of the 32 panel bytes at `at` of each of the R rows.
+QK_INLINE void QK_FN(panel_step)(__m256i dot[4], const uint8_t *const rows[4], const uint8_t *act, const uint8_t *high,
+                                  size_t at, const int R, const int four_bit) {
+    const __m256i a_low = _mm256_load_si256((const __m256i *)(act + at));
+    if (four_bit) {
+        const __m256i nibble = _mm256_set1_epi8(0x0F), a_high = _mm256_load_si256((const __m256i *)(high + at));
+        for (int i = 0; i < R; i++) {
+            const __m256i packed = _mm256_loadu_si256((const __m256i *)(rows[i] + at));
+            const __m256i low = qk_nibble_dot_add(_mm256_setzero_si256(), _mm256_and_si256(packed, nibble), a_low);
+            const __m256i both = qk_nibble_dot_add(low, _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble), a_high);
+            dot[i] = qk_nibble_dots_add(dot[i], both);
+        }
+        return;
+    }
+    for (int i = 0; i < R; i++) {
+        const __m256i stored = _mm256_loadu_si256((const __m256i *)(rows[i] + at));
+#if QK_AVX_VNNI
+        dot[i] = _mm256_add_epi32(dot[i], qk_dot_add(_mm256_setzero_si256(), stored, a_low));
+#else
+        const __m256i codes = _mm256_xor_si256(stored, _mm256_set1_epi8((char)0x80));
+        dot[i] = qk_dot_add(dot[i], _mm256_sign_epi8(codes, codes), _mm256_sign_epi8(a_low, codes));
+#endif
+    }
+}
+
 // y[r0 + i] for R ≤ 4 panel rows from r0.
 QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g, const uint8_t *act, const float *factors,
                                   size_t r0, float *y, const int R, const int four_bit, const int has_offsets, size_t ahead,
@@ -42,7 +70,6 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
             QK_PREFETCH((uintptr_t)rows[i] + ahead + at, to_l2);
     }
     const uint8_t *high = act + g->padded_blocks * 16;
-    const __m256i nibble = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (size_t b0 = 0; b0 < g->padded_blocks; factors += 32) {
         const int G = qk_panel_group_size(g, b0);
@@ -53,28 +80,21 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
                     QK_PREFETCH((uintptr_t)rows[i] + ahead + first + line, to_l2);
             }
         }
-        // dot[i][part]: blocks 0–7 and 8–15 of a group of 16 (odd vectors hold the second eight), in
-        // int16 pairs for 4-bit codes and int32 lanes for 8-bit ones.
-        __m256i dot[4][2];
-        for (int i = 0; i < R; i++) dot[i][0] = dot[i][1] = _mm256_setzero_si256();
-        for (size_t v = 0; v < bytes; v += 32) {
-            const int part = G == 16 ? (int)(v / 32) & 1 : 0;
-            if (R == 1 && (v & 63) == 0) QK_PREFETCH((uintptr_t)rows[0] + ahead + first + v, to_l2);
-            const __m256i a_low = _mm256_load_si256((const __m256i *)(act + first + v));
-            if (four_bit) {
-                const __m256i a_high = _mm256_load_si256((const __m256i *)(high + first + v));
-                for (int i = 0; i < R; i++) {
-                    const __m256i packed = _mm256_loadu_si256((const __m256i *)(rows[i] + first + v));
-                    const __m256i low = _mm256_maddubs_epi16(_mm256_and_si256(packed, nibble), a_low);
-                    const __m256i upper = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble), a_high);
-                    dot[i][part] = _mm256_add_epi16(dot[i][part], _mm256_add_epi16(low, upper));
-                }
-            } else {
-                for (int i = 0; i < R; i++) {
-                    const __m256i codes = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(rows[i] + first + v)), flip);
-                    const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(codes, codes), _mm256_sign_epi8(a_low, codes));
-                    dot[i][part] = _mm256_add_epi32(dot[i][part], _mm256_madd_epi16(pairs, ones));
-                }
+        // Dots of blocks 0–7 and, in a group of 16 (odd vectors hold the second eight), 8–15: in int16
+        // pairs for 4-bit codes without VNNI, else int32 lanes. Two named arrays rather than one indexed
+        // by the vector's parity, which clang kept on the stack (a store-forwarding chain each step).
+        __m256i even[4], odd[4];
+        for (int i = 0; i < R; i++) even[i] = odd[i] = _mm256_setzero_si256();
+        if (G == 16) {
+            for (size_t v = 0; v < bytes; v += 64) {
+                if (R == 1) QK_PREFETCH((uintptr_t)rows[0] + ahead + first + v, to_l2);
+                QK_FN(panel_step)(even, rows, act, high, first + v, R, four_bit);
+                QK_FN(panel_step)(odd, rows, act, high, first + v + 32, R, four_bit);
+            }
+        } else {
+            for (size_t v = 0; v < bytes; v += 32) {
+                if (R == 1 && (v & 63) == 0) QK_PREFETCH((uintptr_t)rows[0] + ahead + first + v, to_l2);
+                QK_FN(panel_step)(even, rows, act, high, first + v, R, four_bit);
             }
         }
         const size_t first_slot = qk_panel_scale_slot(g, b0), slots = qk_panel_scale_slot(g, b0 + (size_t)G - 1) - first_slot + 1;
@@ -87,10 +107,11 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
             const __m256i spread = _mm256_srli_epi32(_mm256_add_epi32(block_of_lane, _mm256_set1_epi32(8 * part)), (int)g->span_shift);
             for (int i = 0; i < R; i++) {
                 const __m256 d = QK_FN(panel_halves)(rows[i] + scales_at, slots, spread, part, identity);
-                const __m256i sums = four_bit ? _mm256_madd_epi16(dot[i][part], ones) : dot[i][part];
+                const __m256i dot = part ? odd[i] : even[i];
+                const __m256i sums = four_bit ? qk_nibble_dots_widen(dot) : dot;
                 acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, da), acc[i]);
-                // 8-bit codes were dotted signed, so their −128 shift is already paid.
-                if (four_bit || has_offsets) {
+                // Without VNNI, 8-bit codes were dotted signed, so their −128 shift is already paid.
+                if (four_bit || has_offsets || QK_AVX_VNNI) {
                     const __m256 c = has_offsets ? QK_FN(panel_halves)(rows[i] + offsets_at, slots, spread, part, identity) : d;
                     acc[i] = _mm256_fmadd_ps(c, sa, acc[i]);
                 }
@@ -114,5 +135,5 @@ QK_INLINE void QK_FN(panel_rows)(const qk_matrix *w, const qk_panel_geometry *g,
     for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead, to_l2);
 }
 
-#define QK_PANELS_READABLE(g) qk_panel_avx2_readable(g)
+#define QK_PANELS_READABLE(g) (QK_AVX_VNNI || qk_panel_avx2_readable(g))
 #include "panel_decode.h"

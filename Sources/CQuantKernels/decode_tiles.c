@@ -11,6 +11,7 @@
 static int tile_rows[QK_VARIANT_COUNT][QK_TILE_CLASS_COUNT] = {
     [QK_VARIANT_PORTABLE] = {4, 4, 4, 4, 4, 4},
     [QK_VARIANT_AVX2] = {1, 4, 1, 1, 4, 1},
+    [QK_VARIANT_AVX_VNNI] = {1, 4, 1, 1, 4, 1},
     [QK_VARIANT_AVX512_VNNI] = {4, 4, 4, 4, 4, 4},
 };
 

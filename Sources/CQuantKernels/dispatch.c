@@ -10,6 +10,9 @@ int qk_variant_available(int variant) {
     case QK_VARIANT_AVX2:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    case QK_VARIANT_AVX_VNNI:
+        __builtin_cpu_init();
+        return qk_variant_available(QK_VARIANT_AVX2) && __builtin_cpu_supports("avxvnni");
     case QK_VARIANT_AVX512_VNNI:
         __builtin_cpu_init();
         return qk_variant_available(QK_VARIANT_AVX2) && __builtin_cpu_supports("avx512f") &&
@@ -31,6 +34,7 @@ const char *qk_variant_name(int variant) {
     switch (variant) {
     case QK_VARIANT_PORTABLE: return "portable";
     case QK_VARIANT_AVX2: return "avx2";
+    case QK_VARIANT_AVX_VNNI: return "avx-vnni";
     case QK_VARIANT_AVX512_VNNI: return "avx512-vnni";
     default: return "unknown";
     }
@@ -41,6 +45,7 @@ void qk_matmul(int variant, const qk_matrix *w, const qk_activations *x, size_t 
     switch (variant) {
 #if QK_HAVE_X86_VARIANTS
     case QK_VARIANT_AVX2: qk_matmul_avx2(w, x, row_begin, row_end, y, y_stride); return;
+    case QK_VARIANT_AVX_VNNI: qk_matmul_avx_vnni(w, x, row_begin, row_end, y, y_stride); return;
     case QK_VARIANT_AVX512_VNNI: qk_matmul_avx512(w, x, row_begin, row_end, y, y_stride); return;
 #endif
     default: qk_matmul_portable(w, x, row_begin, row_end, y, y_stride); return;
@@ -52,6 +57,7 @@ void qk_half_matmul(int variant, const uint16_t *w, int is_bf16, size_t columns,
     switch (variant) {
 #if QK_HAVE_X86_VARIANTS
     case QK_VARIANT_AVX2: qk_half_matmul_avx2(w, is_bf16, columns, x, x_rows, row_begin, row_end, y, y_stride); return;
+    case QK_VARIANT_AVX_VNNI: qk_half_matmul_avx_vnni(w, is_bf16, columns, x, x_rows, row_begin, row_end, y, y_stride); return;
     case QK_VARIANT_AVX512_VNNI: qk_half_matmul_avx512(w, is_bf16, columns, x, x_rows, row_begin, row_end, y, y_stride); return;
 #endif
     default: qk_half_matmul_portable(w, is_bf16, columns, x, x_rows, row_begin, row_end, y, y_stride); return;
@@ -66,6 +72,10 @@ int qk_f32_matvec(int variant, const float *w, size_t columns, const float *x, s
     }
     if (variant == QK_VARIANT_AVX2) {
         qk_f32_matvec_avx2(w, columns, x, row_begin, row_end, y);
+        return 1;
+    }
+    if (variant == QK_VARIANT_AVX_VNNI) {
+        qk_f32_matvec_avx_vnni(w, columns, x, row_begin, row_end, y);
         return 1;
     }
 #endif

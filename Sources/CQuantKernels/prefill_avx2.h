@@ -8,7 +8,8 @@
 // two FMAs) is paid once per group. 4-bit codes (0–15) against int8 activations (±127) make maddubs
 // pairs of at most 3,810, so eight of them still fit an int16 lane and the widening madd is paid once
 // per group as well; 8-bit codes use ggml's sign trick (|w| against a·sign(w), pairs ≤ 32,512) and
-// widen every step. Weight rows are repacked a tile at a time and reused against every activation
+// widen every step. With AVX-VNNI (kernels_avx_vnni.c) every step is one dpbusd into int32 lanes
+// (qk_nibble_dot_add, qk_dot_add). Weight rows are repacked a tile at a time and reused against every activation
 // row; the activation rows are packed once per call.
 // Included by kernel_template.h (QK_PREFILL_HEADER) after the block readers.
 
@@ -88,6 +89,9 @@ QK_INLINE void QK_FN(prefill_pack_weight_row)(const qk_matrix *w, size_t r, cons
             const uint8_t *block;
             if (grouped) {
                 QK_FN(group_terms)(w, r, b / w->blocks_per_group, codes, f16, biased, &d[k], &c[k]);
+                // The shifted codes are dotted signed here even where the variant's own dots take uint8
+                // as it is (AVX-VNNI), so the shift enters the offset either way.
+                if (codes == QK_CODES_U8 && !QK_U8_DOT_IS_OFFSET) c[k] += 128.0f * d[k];
                 block = row + b * code_bytes;
             } else {
                 block = QK_FN(ggml_block)(row, b, layout, &d[k], &c[k]);
@@ -128,7 +132,6 @@ QK_INLINE void QK_FN(prefill_pack_activation_row)(const qk_activations *x, size_
 QK_INLINE void QK_FN(prefill_tile)(const uint8_t *const weights[4], const uint8_t *const activations[4],
                                     const qk_prefill_shape *shape, float *y, size_t y_stride, size_t r0, size_t t0,
                                     const int R, const int T, const int four_bit) {
-    const __m256i ones = _mm256_set1_epi16(1);
     __m256 sum[4][4];
     for (int i = 0; i < R; i++) for (int j = 0; j < T; j++) sum[i][j] = _mm256_setzero_ps();
     size_t b0 = 0;
@@ -146,12 +149,8 @@ QK_INLINE void QK_FN(prefill_tile)(const uint8_t *const weights[4], const uint8_
             for (int j = 0; j < T; j++) {
                 const __m256i av = _mm256_load_si256((const __m256i *)(activations[j] + first + (size_t)m * 32));
                 for (int i = 0; i < R; i++) {
-                    if (four_bit) {
-                        dot[i][j] = _mm256_add_epi16(dot[i][j], _mm256_maddubs_epi16(wv[i], av));
-                    } else {
-                        const __m256i pairs = _mm256_maddubs_epi16(magnitude[i], _mm256_sign_epi8(av, wv[i]));
-                        dot[i][j] = _mm256_add_epi32(dot[i][j], _mm256_madd_epi16(pairs, ones));
-                    }
+                    if (four_bit) dot[i][j] = qk_nibble_dot_add(dot[i][j], wv[i], av);
+                    else dot[i][j] = qk_dot_add(dot[i][j], magnitude[i], _mm256_sign_epi8(av, wv[i]));
                 }
             }
         }
@@ -161,7 +160,7 @@ QK_INLINE void QK_FN(prefill_tile)(const uint8_t *const weights[4], const uint8_
             const __m256 d = _mm256_load_ps(ws), c = _mm256_load_ps(ws + QK_PREFILL_LANES);
             for (int j = 0; j < T; j++) {
                 const float *as = (const float *)(activations[j] + scales);
-                const __m256i whole = four_bit ? _mm256_madd_epi16(dot[i][j], ones) : dot[i][j];
+                const __m256i whole = four_bit ? qk_nibble_dots_widen(dot[i][j]) : dot[i][j];
                 sum[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(whole), _mm256_mul_ps(d, _mm256_load_ps(as)), sum[i][j]);
                 sum[i][j] = _mm256_fmadd_ps(c, _mm256_load_ps(as + QK_PREFILL_LANES), sum[i][j]);
             }

@@ -27,13 +27,13 @@ int rk_vector_available(void) {
 #endif
 }
 
-// The forms a process may run: the CPU's best, held lower by MEGALODON_KERNEL=avx2|portable as the
-// quantized kernels are (KernelVariant.preferred), so that an AVX2 or portable run is that throughout.
+// The forms a process may run: the CPU's best, held lower by MEGALODON_KERNEL=avx2|avx-vnni|portable as
+// the quantized kernels are (KernelVariant.preferred), so that an AVX2 or portable run is that throughout.
 static int allowed_forms(void) {
     const int best = rk_vector_available();
     const char *named = getenv("MEGALODON_KERNEL");
     if (named && strcmp(named, "portable") == 0) return 0;
-    if (named && strcmp(named, "avx2") == 0) return best < 1 ? best : 1;
+    if (named && (strcmp(named, "avx2") == 0 || strcmp(named, "avx-vnni") == 0)) return best < 1 ? best : 1;
     return best;
 }
 
@@ -47,6 +47,8 @@ static int form_for(int asked) {
     }
     return asked < known ? asked : known;
 }
+
+int rk_vector_allowed(void) { return form_for(2); }
 
 // The scores of decode attention for one ISA (vectors of `lanes` floats), in blocks of `lanes` positions
 // per query head: one transposing lane_sums per block, where a horizontal sum per position and head was

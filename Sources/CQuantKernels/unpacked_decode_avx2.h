@@ -6,7 +6,7 @@
 // (blocks_per_scale 8: one-row inputs of the k-quants, as ggml's Q8_K), Q2_K … Q6_K take the *_shared
 // forms: the weights' integer sub-block scales enter madd in place of ones, and the folds and
 // per-block factors give way to one conversion and one FMA per 256 values.
-// Included by kernels_avx2.c after the primitives.
+// Included by avx2_variant.h after the primitives.
 
 #define QK_HAVE_UNPACKED_DECODE 1
 #include "unpacked_factors_x86.h"
@@ -14,7 +14,7 @@
 
 // Σ code·a over 32 values as 8 dword lanes (lanes 0–3 the first 16 values, 4–7 the last).
 QK_INLINE __m256i QK_FN(dot32)(__m256i codes, const int8_t *a) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(codes, _mm256_loadu_si256((const __m256i *)a)), _mm256_set1_epi16(1));
+    return qk_dot_add(_mm256_setzero_si256(), codes, _mm256_loadu_si256((const __m256i *)a));
 }
 
 // Four 32-value dots → lane 4h + k is the sum of 16-value half h of dot k.
@@ -348,8 +348,7 @@ QK_INLINE __m256 QK_FN(iq4_nl_eight_blocks)(const uint8_t *first, const int8_t *
         scales[j] = qk_unit_half_at(block);
         const __m256i activations = _mm256_loadu_si256((const __m256i *)(a + 32 * j));
         const __m256i codes = _mm256_shuffle_epi8(grid, qk_unpack_nibbles(block + 2));
-        const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(codes, codes), _mm256_sign_epi8(activations, codes));
-        dots[j] = _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+        dots[j] = qk_dot_add(_mm256_setzero_si256(), _mm256_sign_epi8(codes, codes), _mm256_sign_epi8(activations, codes));
     }
     __m256 first_lanes, second_lanes;
     QK_FN(block_factor_lanes)(_mm256_mul_ps(_mm256_loadu_ps(scales), _mm256_loadu_ps(sa)), &first_lanes, &second_lanes);

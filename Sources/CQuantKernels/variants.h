@@ -21,8 +21,10 @@
 QK_DECLARE_VARIANT(portable)
 #if QK_HAVE_X86_VARIANTS
 QK_DECLARE_VARIANT(avx2)
+QK_DECLARE_VARIANT(avx_vnni)
 QK_DECLARE_VARIANT(avx512)
 void qk_f32_matvec_avx2(const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y);
+void qk_f32_matvec_avx_vnni(const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y);
 void qk_f32_matvec_avx512(const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y);
 #endif
 

@@ -6,7 +6,9 @@ import Foundation
 public enum KernelVariant: Int32, CaseIterable, Sendable, CustomStringConvertible, RuntimeSelectedKernel {
     case portable = 0
     case avx2 = 1
-    case avx512VNNI = 2
+    /// AVX2 with AVX-VNNI's 256-bit dpbusd: Intel's client and E-core CPUs (no AVX-512), and Zen 5.
+    case avxVNNI = 2
+    case avx512VNNI = 3
 
     public var isAvailable: Bool { qk_variant_available(rawValue) != 0 }
 

@@ -14,7 +14,7 @@ struct QuantKernelsBench: ParsableCommand {
         abstract: "Time the quantized and half-precision matrix-vector kernels against OpenBLAS sgemv.",
         usage: "megalodon-bench quant-kernels [<options>]",
         discussion:
-            "A random W[rows, columns] is quantized to each scheme and multiplied by one random activation row with every kernel variant this CPU runs (portable C, AVX2, AVX-512 VNNI). The figure reported is gigabytes of weights read per second (the matrix's stored bytes, scales included, divided by the median time of one product), next to OpenBLAS sgemv on the float32 matrix and the f16/bf16 kernel, all measured in this run. Several copies of each matrix are cycled so that at least --working-set-mb of weights is touched between reuses, which keeps the last-level cache from flattering small (4-bit) matrices. Use one thread for the primary figures; the second core of a shared machine may be busy."
+            "A random W[rows, columns] is quantized to each scheme and multiplied by one random activation row with every kernel variant this CPU runs (portable C, AVX2, AVX-VNNI, AVX-512 VNNI). The figure reported is gigabytes of weights read per second (the matrix's stored bytes, scales included, divided by the median time of one product), next to OpenBLAS sgemv on the float32 matrix and the f16/bf16 kernel, all measured in this run. Several copies of each matrix are cycled so that at least --working-set-mb of weights is touched between reuses, which keeps the last-level cache from flattering small (4-bit) matrices. Use one thread for the primary figures; the second core of a shared machine may be busy."
     )
 
     @Option(help: "Output rows of W (outputs).") var rows = 4096

@@ -11,7 +11,7 @@ import Testing
 /// kernel and the panel kernels of every class, on each variant that has them (a variant this CPU
 /// cannot run fails with the reason), with row counts that leave remainders after tiles of four.
 struct DecodeTilingTests {
-    static let variants: [KernelVariant] = [.avx2, .avx512VNNI]
+    static let variants: [KernelVariant] = [.avx2, .avxVNNI, .avx512VNNI]
 
     @Test(arguments: variants)
     func floatRowsAreTheSameOneOrFourAtATime(_ variant: KernelVariant) throws {

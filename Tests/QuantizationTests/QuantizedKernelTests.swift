@@ -43,7 +43,7 @@ struct QuantizedKernelTests {
         try Self.verify(label: label, schemeText: parts[1], scheme: scheme, variant: variant, shapes: shapes, usePanels: false)
     }
 
-    /// Which (variant, scheme) pairs read decode panels: AVX-512 VNNI every scheme with half scales
+    /// Which (variant, scheme) pairs read decode panels: AVX-512 VNNI and AVX-VNNI every scheme with half scales
     /// (ggml blocks, f16-scaled groups; f32 scales do not copy into panels), AVX2 the 4-bit ones
     /// without offsets (Q4_0 and symmetric int4).
     static func readsPanels(_ variant: KernelVariant, _ text: String, _ scheme: QuantizationScheme) -> Bool {
@@ -52,11 +52,11 @@ struct QuantizedKernelTests {
         switch variant {
         case .portable: return false
         case .avx2: return halfScales && !eightBitWithOffsets
-        case .avx512VNNI: return halfScales
+        case .avxVNNI, .avx512VNNI: return halfScales
         }
     }
 
-    static let panelVariants: [KernelVariant] = [.avx2, .avx512VNNI]
+    static let panelVariants: [KernelVariant] = [.avx2, .avxVNNI, .avx512VNNI]
 
     /// Large products split finer than the pool's two parts a thread; small ones keep two.
     @Test func largeProductsSplitIntoMorePartsAThread() {

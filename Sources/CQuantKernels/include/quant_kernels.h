@@ -98,8 +98,9 @@ typedef struct {
 typedef enum {
     QK_VARIANT_PORTABLE = 0,
     QK_VARIANT_AVX2 = 1,
-    QK_VARIANT_AVX512_VNNI = 2,
-    QK_VARIANT_COUNT = 3,
+    QK_VARIANT_AVX_VNNI = 2,
+    QK_VARIANT_AVX512_VNNI = 3,
+    QK_VARIANT_COUNT = 4,
 } qk_variant;
 
 /// 1 when this CPU can run `variant`, else 0.

@@ -10,6 +10,9 @@
 
 // The best form this CPU runs: 2 AVX-512F, 1 AVX2 with FMA and F16C, 0 portable (callers may report it).
 int rk_vector_available(void);
+// The best form this process runs: rk_vector_available(), held lower by MEGALODON_KERNEL (avx2,
+// avx-vnni or portable) so that a run held to a kernel variant is held throughout.
+int rk_vector_allowed(void);
 
 // x ← softmax(x) over `count` values, the maximum subtracted first, in float.
 void rk_softmax(float *x, size_t count);
