@@ -9,9 +9,12 @@
 //   ggml's sign trick makes it maddubs' unsigned operand. A pair reaches 32,512, so each product is
 //   widened at once: about 7 instructions a block instead of 11.
 // 8-bit codes with offsets keep the tiles: they are unsigned, which the sign trick cannot take.
-// With AVX-VNNI (kernels_avx_vnni.c) both take dpbusd into int32 lanes: 4-bit codes need no widening,
-// and 8-bit codes are dotted as stored, their shift paid through the activation sums as the AVX-512
-// panels do, so 8-bit codes with offsets are read as well.
+// With AVX-VNNI (kernels_avx_vnni.c) both take dpbusd into int32 lanes, and 4-bit codes need no
+// widening. 8-bit codes keep the sign trick there too, so the two variants give the same floats on the
+// ggml block types and a model scores the same on either. Dotted as stored (q + 128, as the AVX-512
+// panels do), the shift would come off in float through the activation sums: a few ulps apart, which a
+// first token's activation rounding amplified (SmolLM2 Q8_0, KJV, 512-token windows: perplexity 6.6137
+// signed, 6.6477 unsigned), for no gain in decode, which waits on memory.
 // Included by avx2_variant.h before kernel_template.h.
 
 #include "panel_layout.h"
@@ -47,13 +50,9 @@ QK_INLINE void QK_FN(panel_step)(__m256i dot[4], const uint8_t *const rows[4], c
         return;
     }
     for (int i = 0; i < R; i++) {
-        const __m256i stored = _mm256_loadu_si256((const __m256i *)(rows[i] + at));
-#if QK_AVX_VNNI
-        dot[i] = _mm256_add_epi32(dot[i], qk_dot_add(_mm256_setzero_si256(), stored, a_low));
-#else
-        const __m256i codes = _mm256_xor_si256(stored, _mm256_set1_epi8((char)0x80));
-        dot[i] = qk_dot_add(dot[i], _mm256_sign_epi8(codes, codes), _mm256_sign_epi8(a_low, codes));
-#endif
+        const __m256i codes = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(rows[i] + at)), _mm256_set1_epi8((char)0x80));
+        const __m256i step = qk_dot_add(_mm256_setzero_si256(), _mm256_sign_epi8(codes, codes), _mm256_sign_epi8(a_low, codes));
+        dot[i] = _mm256_add_epi32(dot[i], step);
     }
 }
 
@@ -110,8 +109,8 @@ QK_INLINE void QK_FN(panel_tile)(const qk_matrix *w, const qk_panel_geometry *g,
                 const __m256i dot = part ? odd[i] : even[i];
                 const __m256i sums = four_bit ? qk_nibble_dots_widen(dot) : dot;
                 acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, da), acc[i]);
-                // Without VNNI, 8-bit codes were dotted signed, so their −128 shift is already paid.
-                if (four_bit || has_offsets || QK_AVX_VNNI) {
+                // 8-bit codes were dotted signed, so their −128 shift is already paid.
+                if (four_bit || has_offsets) {
                     const __m256 c = has_offsets ? QK_FN(panel_halves)(rows[i] + offsets_at, slots, spread, part, identity) : d;
                     acc[i] = _mm256_fmadd_ps(c, sa, acc[i]);
                 }
@@ -135,5 +134,5 @@ QK_INLINE void QK_FN(panel_rows)(const qk_matrix *w, const qk_panel_geometry *g,
     for (; r < row_end; r++) QK_FN(panel_tile)(w, g, act, factors, r, y, 1, four_bit, has_offsets, ahead, to_l2);
 }
 
-#define QK_PANELS_READABLE(g) (QK_AVX_VNNI || qk_panel_avx2_readable(g))
+#define QK_PANELS_READABLE(g) qk_panel_avx2_readable(g)
 #include "panel_decode.h"

@@ -15,27 +15,9 @@
 #define QK_U8_DOT_IS_OFFSET 0
 #include "x86_common.h"
 
-// dpbusd takes uint8 and 4-bit codes as they are; int8 codes go in as |q| with signs on the activations.
-static inline qk_wvec qk_prepare(const uint8_t *w, const int kind) {
-    qk_wvec prepared;
-    prepared.sign = kind == QK_CODES_U4 ? qk_unpack_nibbles(w) : _mm256_loadu_si256((const __m256i *)w);
-    prepared.magnitude = kind == QK_CODES_I8 ? _mm256_sign_epi8(prepared.sign, prepared.sign) : prepared.sign;
-    return prepared;
-}
+static inline __m256i qk_dot_add(__m256i acc, __m256i u, __m256i s) { return _mm256_dpbusd_epi32(acc, u, s); }
 
-static inline __m256i qk_dot_prepared(const qk_wvec w, const int8_t *a, const int kind) {
-    __m256i activations = _mm256_loadu_si256((const __m256i *)a);
-    if (kind == QK_CODES_I8) activations = _mm256_sign_epi8(activations, w.sign);
-    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), w.magnitude, activations);
-}
-
-// Lanes 0–3 of the dword sums are the first 16 values, lanes 4–7 the last.
-static inline __m256 qk_acc_add_halves(__m256 acc, const int8_t *w, const int8_t *a, float s0, float s1) {
-    const __m256i codes = _mm256_loadu_si256((const __m256i *)w);
-    const __m256i signed_a = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)a), codes);
-    const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(codes, codes), signed_a);
-    return _mm256_fmadd_ps(_mm256_setr_m128(_mm_set1_ps(s0), _mm_set1_ps(s1)), _mm256_cvtepi32_ps(dot), acc);
-}
+#include "block_dots_x86.h"
 
 static inline __m512 qk_load16_half(const uint16_t *p, int is_bf16) {
     const __m256i raw = _mm256_loadu_si256((const __m256i *)p);

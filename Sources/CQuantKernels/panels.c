@@ -36,8 +36,8 @@ int qk_panels_read(int variant, const qk_matrix *w) {
     if (!qk_variant_available(variant) || !qk_panel_geometry_of(w, &g)) return 0;
     // SmolLM2-135M on Zen 3, 1 thread, alternating runs of 128 tokens: Q8_0 decoded 1.25x faster from
     // AVX2 panels than from its ggml blocks, Q4_1 1.25x.
-    return variant == QK_VARIANT_AVX512_VNNI || variant == QK_VARIANT_AVX_VNNI ||
-           (variant == QK_VARIANT_AVX2 && qk_panel_avx2_readable(&g));
+    return variant == QK_VARIANT_AVX512_VNNI ||
+           ((variant == QK_VARIANT_AVX2 || variant == QK_VARIANT_AVX_VNNI) && qk_panel_avx2_readable(&g));
 }
 
 void qk_panel_pack(const qk_matrix *w, size_t row_begin, size_t row_end, uint8_t *out) {

@@ -43,16 +43,16 @@ struct QuantizedKernelTests {
         try Self.verify(label: label, schemeText: parts[1], scheme: scheme, variant: variant, shapes: shapes, usePanels: false)
     }
 
-    /// Which (variant, scheme) pairs read decode panels: AVX-512 VNNI and AVX-VNNI every scheme with half scales
-    /// (ggml blocks, f16-scaled groups; f32 scales do not copy into panels), AVX2 the 4-bit ones
+    /// Which (variant, scheme) pairs read decode panels: AVX-512 VNNI every scheme with half scales
+    /// (ggml blocks, f16-scaled groups; f32 scales do not copy into panels), AVX2 and AVX-VNNI the 4-bit ones
     /// without offsets (Q4_0 and symmetric int4).
     static func readsPanels(_ variant: KernelVariant, _ text: String, _ scheme: QuantizationScheme) -> Bool {
         let halfScales = scheme.ggmlBlockValues != nil || text.hasSuffix("f16")
         let eightBitWithOffsets = text.hasPrefix("int8") && text.contains("-asym-")
         switch variant {
         case .portable: return false
-        case .avx2: return halfScales && !eightBitWithOffsets
-        case .avxVNNI, .avx512VNNI: return halfScales
+        case .avx2, .avxVNNI: return halfScales && !eightBitWithOffsets
+        case .avx512VNNI: return halfScales
         }
     }
 

@@ -135,7 +135,7 @@ void qk_half_matmul(int variant, const uint16_t *w, int is_bf16, size_t columns,
 /// scales, or int8 codes with biases).
 size_t qk_panel_row_bytes(const qk_matrix *w);
 /// 1 when `variant` runs on this CPU and reads panels of `w` for one activation row: AVX-512 VNNI for
-/// every matrix that has a panel form, AVX2 for all but 8-bit codes with offsets (maddubs' sign trick
+/// every matrix that has a panel form, AVX2 and AVX-VNNI for all but 8-bit codes with offsets (maddubs' sign trick
 /// needs signed codes).
 int qk_panels_read(int variant, const qk_matrix *w);
 /// Writes weight rows [row_begin, row_end) packed to `out` (row r at (r − row_begin)·qk_panel_row_bytes).
