@@ -44,7 +44,8 @@ let package = Package(
         .target(
             name: "CommandSupport",
             dependencies: [
-                "Checkpoints", "Models", "Provenance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Checkpoints", "Models", "Provenance", "Quantization",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         tool("megalodon-convert"),

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Models
+import Provenance
+import Quantization
 import Tensors
 
 /// `--threads`, shared by every tool that computes.
@@ -36,6 +38,12 @@ public struct ComputeOptions: ParsableArguments {
         BLASKernelSelection.reexecIfBeneficial()
         AllocatorTuning.keepFreedMemory()
         setComputeThreads(threads)
+    }
+
+    /// The provenance of a results file that `tool` writes with these options: the build, the machine,
+    /// the threads, and the kernels chosen for this CPU (after `apply()`).
+    public func run(tool: String) -> ToolRun {
+        .current(tool: tool, threads: threads, kernels: "quantized \(KernelVariant.preferred), OpenBLAS \(BLAS.coreName)")
     }
 
     /// The arithmetic to pass to the model loaders: `--quantized-arithmetic`, else the user's

@@ -1,5 +1,5 @@
 /// Who produced a result file and on what: the tool, its version and the commit it was built from,
-/// the CPU and the threads. Every results file's manifest carries one (Evaluation's `Manifest` in
+/// the CPU, the threads and the kernels. Every results file's manifest carries one (Evaluation's `Manifest` in
 /// results.json, Conversion's `QuantizationReport.Manifest` in a quantization report).
 public struct ToolRun: Equatable, Sendable {
     public var tool: String
@@ -11,8 +11,11 @@ public struct ToolRun: Equatable, Sendable {
         (self.tool, self.toolVersion, self.gitCommit, self.environment) = (tool, toolVersion, gitCommit, environment)
     }
 
-    /// `tool` of this build, running now on this machine with `threads` threads.
-    public static func current(tool: String, threads: Int) -> ToolRun {
-        ToolRun(tool: tool, toolVersion: BuildInfo.toolVersion, gitCommit: BuildInfo.gitCommit, environment: .current(threads: threads))
+    /// `tool` of this build, running now on this machine with `threads` threads and `kernels` (see
+    /// `RunEnvironment.kernels`).
+    public static func current(tool: String, threads: Int, kernels: String?) -> ToolRun {
+        ToolRun(
+            tool: tool, toolVersion: BuildInfo.toolVersion, gitCommit: BuildInfo.gitCommit,
+            environment: .current(threads: threads, kernels: kernels))
     }
 }

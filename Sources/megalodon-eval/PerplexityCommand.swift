@@ -77,7 +77,7 @@ struct PerplexityCommand: ParsableCommand {
             (settings.tokenizerPath, settings.arithmetic) = (modelOptions.tokenizer, compute.arithmetic)
             settings.keyValueCache = cache.precision
             let job = try PerplexityJob(
-                settings: settings, run: .current(tool: "megalodon-eval", threads: compute.threads),
+                settings: settings, run: compute.run(tool: "megalodon-eval"),
                 texts: texts.map { URL(fileURLWithPath: $0) })
             for model in modelOptions.models {
                 let outcome = try job.measure(

@@ -132,7 +132,7 @@ struct RunCommand: ParsableCommand {
             (settings.tokenizerPath, settings.arithmetic) = (modelOptions.tokenizer, compute.arithmetic)
             settings.keyValueCache = cache.precision
             let job = try EvaluationJob(
-                settings: settings, run: .current(tool: "megalodon-eval", threads: compute.threads),
+                settings: settings, run: compute.run(tool: "megalodon-eval"),
                 definitions: scoringProtocol.definitionsDirectory(in: ToolInstallation.evalsDirectory(explicit: evalsDir)),
                 data: URL(fileURLWithPath: dataDir))
             for warning in job.skippedLineWarnings { printError("warning: \(warning)") }

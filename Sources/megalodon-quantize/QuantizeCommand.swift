@@ -102,7 +102,7 @@ struct QuantizeCommand: ParsableCommand {
             (settings.evalText, settings.evalContext, settings.evalChunks) = (evalText, evalContext, evalChunks)
             (settings.reportPath, settings.overwrite, settings.arithmetic) = (report, force, compute.arithmetic)
             let job = try QuantizationJob(
-                settings: settings, run: .current(tool: "megalodon-quantize", threads: compute.threads),
+                settings: settings, run: compute.run(tool: "megalodon-quantize"),
                 kind: output.map(OutputKind.implied(by:)) ?? .directory)
             guard let output, !dryRun else {
                 printReport(job.plannedReport)

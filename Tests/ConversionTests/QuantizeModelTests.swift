@@ -72,7 +72,8 @@ struct QuantizeModelTests {
         #expect(config["architecture"] == .string("megalodon"))
 
         let report = quantization.report(
-            manifest: .init(run: .current(tool: "test", threads: 1), input: "", inputFiles: [], output: output, settings: [:]))
+            manifest: .init(run: .current(tool: "test", threads: 1, kernels: nil), input: "", inputFiles: [], output: output, settings: [:])
+        )
         #expect(report.totals.quantized == expected.count && report.totals.tensors == float.tensorInfos.count)
         #expect(report.totals.bytesAfter < report.totals.bytesBefore)
         for entry in report.tensors where entry.scheme != nil {

@@ -58,6 +58,8 @@ import Testing
         let environment = try #require(results.manifest.environment)
         #expect(environment.threads == 1)
         #expect(environment.cpu != "unknown" && !environment.cpu.isEmpty)
+        #expect(
+            environment.kernels?.hasPrefix("quantized ") == true && environment.kernels?.contains(", OpenBLAS ") == true, "\(environment)")
 
         // A name that is no task lists the known ones (the installed definitions were found).
         let unknown = try Self.run(

@@ -46,12 +46,30 @@ import Testing
         #expect(!far.agrees)
     }
 
+    @Test func theReportNamesDifferentKernels() {
+        var left = Self.results(1), right = Self.results(1)
+        left.manifest.environment = RunEnvironment(
+            cpu: "A", logicalCPUs: 2, threads: 1, host: "n1", kernels: "quantized avx2, OpenBLAS Haswell")
+        right.manifest.environment = RunEnvironment(
+            cpu: "B", logicalCPUs: 2, threads: 1, host: "n2", kernels: "quantized avx512-vnni, OpenBLAS SkylakeX")
+        let differing = RunComparison.compare(
+            left: left, leftSamples: [Self.item(0, ll: -1.0)], right: right, rightSamples: [Self.item(0, ll: -1.0)], tolerance: 1e-4)
+        #expect(differing.agrees)
+        let report = differing.report(leftName: "a", rightName: "b")
+        #expect(report.contains("kernels: a quantized avx2, OpenBLAS Haswell, b quantized avx512-vnni, OpenBLAS SkylakeX"), "\(report)")
+        right.manifest.environment?.kernels = left.manifest.environment?.kernels
+        let same = RunComparison.compare(
+            left: left, leftSamples: [Self.item(0, ll: -1.0)], right: right, rightSamples: [Self.item(0, ll: -1.0)], tolerance: 1e-4)
+        #expect(!same.report(leftName: "a", rightName: "b").contains("kernels:"))
+    }
+
     @Test func mergeIgnoresTheEnvironmentButNotTheSettings() {
         var a = Self.results(1).manifest
-        a.environment = RunEnvironment(cpu: "A", logicalCPUs: 2, threads: 1, host: "n1")
+        a.environment = RunEnvironment(cpu: "A", logicalCPUs: 2, threads: 1, host: "n1", kernels: "quantized avx2, OpenBLAS Haswell")
         a.shard = "0/2"
         var b = a
-        b.environment = RunEnvironment(cpu: "B", logicalCPUs: 64, threads: 4, host: "n2")
+        b.environment = RunEnvironment(
+            cpu: "B", logicalCPUs: 64, threads: 4, host: "n2", kernels: "quantized avx512-vnni, OpenBLAS SkylakeX")
         b.shard = "1/2"
         #expect(a.identity == b.identity)
         b.settings["limit"] = "5"

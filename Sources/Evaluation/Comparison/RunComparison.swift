@@ -20,6 +20,10 @@ public struct RunComparison: Equatable, Sendable {
     public var logLikelihoods: Int
     public var maxLogLikelihoodDifference: Double
     public var tolerance: Double
+    /// The kernels each run recorded (`RunEnvironment.kernels`; nil in files of older builds). Runs on
+    /// different kernel variants may differ by rounding; the report says so instead of leaving it a puzzle.
+    public var leftKernels: String?
+    public var rightKernels: String?
 
     /// Metrics identical, every item matched with the same prediction and metrics, log-likelihoods
     /// within `tolerance`.
@@ -50,7 +54,8 @@ public struct RunComparison: Equatable, Sendable {
         let rightByKey = Dictionary(rightSamples.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
         var comparison = RunComparison(
             metrics: rows, commonItems: 0, unmatchedItems: 0, differingItems: [], logLikelihoods: 0,
-            maxLogLikelihoodDifference: 0, tolerance: tolerance)
+            maxLogLikelihoodDifference: 0, tolerance: tolerance, leftKernels: left.manifest.environment?.kernels,
+            rightKernels: right.manifest.environment?.kernels)
         var seen = Set<String>()
         for item in leftSamples {
             guard let other = rightByKey[key(item)] else { comparison.unmatchedItems += 1; continue }
@@ -94,6 +99,11 @@ public struct RunComparison: Equatable, Sendable {
             String(
                 format: "log-likelihoods compared: %d; max |difference|: %.3g (tolerance %.3g)", logLikelihoods, maxLogLikelihoodDifference,
                 tolerance))
+        if leftKernels != rightKernels {
+            lines.append(
+                "kernels: \(leftName) \(leftKernels ?? "not recorded"), \(rightName) \(rightKernels ?? "not recorded") (integer arithmetic rounds activations and variants sum in different orders, so scores may differ slightly)"
+            )
+        }
         lines.append(agrees ? "verdict: the runs agree" : "verdict: the runs DIFFER")
         return lines.joined(separator: "\n") + "\n"
     }
