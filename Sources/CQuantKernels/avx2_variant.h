@@ -1,6 +1,6 @@
 // The body of the AVX2 + FMA + F16C variants, compiled twice: kernels_avx2.c (Haswell / Zen 1 and
 // later: ggml's maddubs sign trick for int8 × int8) and kernels_avx_vnni.c (Intel's client cores from
-// Alder Lake, and Zen 5: the same 256-bit code with AVX-VNNI's dpbusd for each maddubs + madd pair).
+// Alder Lake: the same 256-bit code with AVX-VNNI's dpbusd for each maddubs + madd pair).
 // The including file pushes the target, defines QK_FN, QK_SELF_VARIANT and QK_AVX_VNNI (0 or 1).
 #include <immintrin.h>
 #include <string.h>
@@ -35,8 +35,8 @@ QK_INLINE __m256i qk_nibble_dot_add(__m256i acc, __m256i codes, __m256i a) {
 #endif
 }
 
-// acc + the steps' dots summed from zero by qk_nibble_dot_add: dpbusd's latency (about 5 cycles) then
-// stays off the one-row decode's accumulator chain, which only adds.
+// acc + a step's dots summed from zero by qk_nibble_dot_add, so that the one-row decode's accumulator
+// chain waits on an add rather than on dpbusd.
 QK_INLINE __m256i qk_nibble_dots_add(__m256i acc, __m256i dots) {
 #if QK_AVX_VNNI
     return _mm256_add_epi32(acc, dots);
