@@ -64,6 +64,22 @@ void qk_half_matmul(int variant, const uint16_t *w, int is_bf16, size_t columns,
     }
 }
 
+int qk_dequantize_rows(int variant, const qk_matrix *w, size_t row_begin, size_t row_end, float *out) {
+    switch (w->layout) {
+    case QK_LAYOUT_Q2_K: case QK_LAYOUT_Q3_K: case QK_LAYOUT_Q4_K: case QK_LAYOUT_Q5_K: case QK_LAYOUT_Q6_K:
+    case QK_LAYOUT_Q5_0: case QK_LAYOUT_Q5_1: case QK_LAYOUT_IQ4_NL: break;
+    default: return 0;
+    }
+    switch (variant) {
+#if QK_HAVE_X86_VARIANTS
+    case QK_VARIANT_AVX2: qk_dequantize_rows_avx2(w, row_begin, row_end, out); return 1;
+    case QK_VARIANT_AVX_VNNI: qk_dequantize_rows_avx_vnni(w, row_begin, row_end, out); return 1;
+    case QK_VARIANT_AVX512_VNNI: qk_dequantize_rows_avx512(w, row_begin, row_end, out); return 1;
+#endif
+    default: qk_dequantize_rows_portable(w, row_begin, row_end, out); return 1;
+    }
+}
+
 int qk_f32_matvec(int variant, const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y) {
 #if QK_HAVE_X86_VARIANTS
     if (variant == QK_VARIANT_AVX512_VNNI) {

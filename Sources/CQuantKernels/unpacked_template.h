@@ -94,3 +94,28 @@ QK_INLINE void QK_FN(unpacked_matmul)(const qk_matrix *w, const qk_activations *
     }
     free(tile);
 }
+
+// Rows [row_begin, row_end) widened to float, row after row, for the engines' prefill through sgemm:
+// w = scale·code (+ offset where the type has minima), each product and sum rounded on its own as in
+// ggml's dequantize_row_*, so the values are GGMLDequantization's bit for bit.
+void QK_FN(qk_dequantize_rows)(const qk_matrix *w, size_t row_begin, size_t row_end, float *out) {
+#pragma clang fp contract(off)
+    const int layout = w->layout;
+    const size_t values = qk_unit_values(layout), unit_bytes = qk_unit_bytes(layout);
+    const size_t columns = w->blocks_per_row * QK_BLOCK, units = columns / values;
+    const int minima = layout == QK_LAYOUT_Q4_K || layout == QK_LAYOUT_Q5_K || layout == QK_LAYOUT_Q5_1;
+    qk_unpacked_unit u;
+    for (size_t r = row_begin; r < row_end; r++) {
+        const uint8_t *row = w->data + r * w->row_bytes;
+        for (size_t s = 0; s < units; s++) {
+            qk_unpack_unit(row + s * unit_bytes, layout, &u);
+            float *y = out + (r - row_begin) * columns + s * values;
+            for (size_t i = 0; i < values; i++) y[i] = (float)u.codes[i] * u.scales[i / 16];
+            if (u.half_offsets_set) {
+                for (size_t i = 0; i < values; i++) y[i] += u.half_offsets[i / 16];
+            } else if (minima) {
+                for (size_t i = 0; i < values; i++) y[i] += u.offsets[i / 32];
+            }
+        }
+    }
+}

@@ -16,7 +16,8 @@
     void qk_matmul_##SUFFIX(const qk_matrix *w, const qk_activations *x, size_t row_begin, size_t row_end, \
                             float *y, size_t y_stride);                                                    \
     void qk_half_matmul_##SUFFIX(const uint16_t *w, int is_bf16, size_t columns, const float *x,           \
-                                 size_t x_rows, size_t row_begin, size_t row_end, float *y, size_t y_stride);
+                                 size_t x_rows, size_t row_begin, size_t row_end, float *y, size_t y_stride); \
+    void qk_dequantize_rows_##SUFFIX(const qk_matrix *w, size_t row_begin, size_t row_end, float *out);
 
 QK_DECLARE_VARIANT(portable)
 #if QK_HAVE_X86_VARIANTS

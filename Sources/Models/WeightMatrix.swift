@@ -240,10 +240,7 @@ public struct WeightMatrix: @unchecked Sendable {
 
     private func widenRows(_ rows: Range<Int>, into target: UnsafeMutablePointer<Float>) {
         if let quantized {
-            for (offset, row) in rows.enumerated() {
-                Dequantizer.dequantizeRow(
-                    quantized, row: row, into: UnsafeMutableBufferPointer(start: target + offset * inputs, count: inputs))
-            }
+            Dequantizer.dequantizeRows(quantized, rows: rows, into: UnsafeMutableBufferPointer(start: target, count: rows.count * inputs))
             return
         }
         guard let base else { return }

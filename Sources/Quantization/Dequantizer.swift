@@ -1,3 +1,4 @@
+import CQuantKernels
 import Checkpoints
 import Tensors
 
@@ -15,6 +16,25 @@ public enum Dequantizer {
                 }
             }
             initialized = matrix.rows * columns
+        }
+    }
+
+    /// Rows `rows` into `target` (row-major, `rows.count × matrix.columns` values), the same values as
+    /// `dequantizeRow` row by row. The types the kernels unpack (k-quants, Q5_x, IQ4_NL: the prefill
+    /// that widens blocks of rows for sgemm) go through the kernels' widening, several times faster.
+    public static func dequantizeRows(
+        _ matrix: QuantizedMatrix, rows: Range<Int>, into target: UnsafeMutableBufferPointer<Float>, variant: KernelVariant = .preferred
+    ) {
+        let columns = matrix.columns
+        precondition(
+            rows.lowerBound >= 0 && rows.upperBound <= matrix.rows && target.count == rows.count * columns,
+            "rows or target size out of range")
+        var descriptor = QuantizedLinear.kernelMatrix(matrix, matrix.layout)
+        if let out = target.baseAddress, qk_dequantize_rows(variant.rawValue, &descriptor, rows.lowerBound, rows.upperBound, out) != 0 {
+            return
+        }
+        for (offset, row) in rows.enumerated() {
+            dequantizeRow(matrix, row: row, into: UnsafeMutableBufferPointer(rebasing: target[offset * columns..<(offset + 1) * columns]))
         }
     }
 

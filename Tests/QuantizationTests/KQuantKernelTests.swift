@@ -21,12 +21,9 @@ struct KQuantKernelTests {
     }
 
     /// The scheme's tensor in the GGUF fixture (k-quants: random blocks, 8 × 512; IQ4_NL: random blocks,
-    /// 8 × 64; Q5_x: gguf-py's quantization of random values, 16 × 64), whose values gguf-py dequantized
-    /// (scripts/oracles/gguf_fixtures.py): the reference weights come from gguf-py.
-    @Test(arguments: cases)
-    func matchesGGUFPyWeights(_ label: String) throws {
-        let (variant, scheme) = try Self.parse(label)
-        try KernelVariantCoverage.prerequisite(variant).check()
+    /// 8 × 64; Q5_x: gguf-py's quantization of random values, 16 × 64) and the values gguf-py dequantized
+    /// it to (scripts/oracles/gguf_fixtures.py): the reference weights come from gguf-py.
+    static func fixtureTensor(_ scheme: QuantizationScheme) throws -> (name: String, matrix: QuantizedMatrix, weights: [Float]) {
         let file = try GGUFFile(path: SharedFiles.tests("CheckpointsTests/Fixtures/gguf/dequant.gguf").path)
         let expected = try Data(contentsOf: SharedFiles.tests("CheckpointsTests/Fixtures/gguf/dequant-expected.f32"))
         var offset = 0
@@ -38,17 +35,48 @@ struct KQuantKernelTests {
                     Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
                 }
             }
-            let matrix = try QuantizedMatrix(gguf: file.rawTensor(named: info.name), name: info.name)
-            #expect(matrix.scheme == scheme)
-            var generator = SeededGenerator(seed: 5)
-            for rows in [1, 3] {
-                let x = generator.normals(rows * matrix.columns)
-                QuantizedKernelTests.checkAgainstReference(
-                    label: "\(label) \(info.name) × \(rows) rows", matrix, weights: weights, x: x, rows: rows, variant: variant)
-            }
-            return
+            return (info.name, try QuantizedMatrix(gguf: file.rawTensor(named: info.name), name: info.name), weights)
         }
-        Issue.record("\(scheme) has no tensor in the GGUF fixture")
+        throw FixtureMissing(scheme: scheme)
+    }
+
+    struct FixtureMissing: Error, CustomStringConvertible {
+        let scheme: QuantizationScheme
+        var description: String { "\(scheme) has no tensor in the GGUF fixture" }
+    }
+
+    @Test(arguments: cases)
+    func matchesGGUFPyWeights(_ label: String) throws {
+        let (variant, scheme) = try Self.parse(label)
+        try KernelVariantCoverage.prerequisite(variant).check()
+        let (name, matrix, weights) = try Self.fixtureTensor(scheme)
+        #expect(matrix.scheme == scheme)
+        var generator = SeededGenerator(seed: 5)
+        for rows in [1, 3] {
+            let x = generator.normals(rows * matrix.columns)
+            QuantizedKernelTests.checkAgainstReference(
+                label: "\(label) \(name) × \(rows) rows", matrix, weights: weights, x: x, rows: rows, variant: variant)
+        }
+    }
+
+    /// The kernels' widening of rows (qk_dequantize_rows, the engines' prefill through sgemm) gives
+    /// gguf-py's dequantized values of the fixture bit for bit, and of random blocks the Swift reference
+    /// dequantizer's, for a range of rows that starts past the first, on every variant.
+    @Test(arguments: cases)
+    func widenedRowsAreTheReferenceValues(_ label: String) throws {
+        let (variant, scheme) = try Self.parse(label)
+        try KernelVariantCoverage.prerequisite(variant).check()
+        let (name, matrix, weights) = try Self.fixtureTensor(scheme)
+        var widened = [Float](repeating: .nan, count: weights.count)
+        widened.withUnsafeMutableBufferPointer { Dequantizer.dequantizeRows(matrix, rows: 0..<matrix.rows, into: $0, variant: variant) }
+        #expect(widened.map(\.bitPattern) == weights.map(\.bitPattern), "\(label) \(name)")
+        var generator = SeededGenerator(seed: 13)
+        let columns = scheme.ggmlBlockValues == 256 ? 768 : 96
+        let random = try Self.randomMatrix(scheme, rows: 6, columns: columns, using: &generator)
+        let all = Dequantizer.dequantize(random)
+        var rows = [Float](repeating: .nan, count: 3 * columns)
+        rows.withUnsafeMutableBufferPointer { Dequantizer.dequantizeRows(random, rows: 2..<5, into: $0, variant: variant) }
+        #expect(rows.map(\.bitPattern) == all[2 * columns..<5 * columns].map(\.bitPattern), "\(label) random rows 2..<5")
     }
 
     /// Random blocks in shapes that cover decode (one activation row), the prefill tiles of four weight

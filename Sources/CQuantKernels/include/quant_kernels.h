@@ -149,6 +149,12 @@ size_t qk_panel_activation_bytes(const qk_matrix *w);
 /// qk_panel_activation_bytes) and points `x` at it. Matrices whose panels take another form ignore it.
 void qk_panel_prepare_activations(const qk_matrix *w, qk_activations *x, uint8_t *buffer);
 
+/// Rows [row_begin, row_end) of a k-quant, Q5_0, Q5_1 or IQ4_NL matrix widened to float into `out`
+/// (row-major, blocks_per_row·32 values a row), with ggml's dequantize_row_* arithmetic: the values are
+/// bit for bit those of gguf-py and of the Swift GGMLDequantization. Returns 0 (nothing written) for
+/// other layouts.
+int qk_dequantize_rows(int variant, const qk_matrix *w, size_t row_begin, size_t row_end, float *out);
+
 /// f32 weights, one activation row: y[r] = Σ_c W[r, c]·x[c] for r in [row_begin, row_end). Returns 0
 /// (nothing written) when `variant` has no such kernel (the portable one has none; callers use BLAS sgemv).
 int qk_f32_matvec(int variant, const float *w, size_t columns, const float *x, size_t row_begin, size_t row_end, float *y);
