@@ -43,13 +43,14 @@ QK_INLINE const uint8_t *QK_FN(ggml_block)(const uint8_t *row, size_t b, const i
     return block + 4;
 }
 
-// Scale s and offset term c of group g of grouped weight row r (w = s·q + c per code q as the dot sees it).
+// Scale s and offset term c of group g of grouped weight row r (w = s·q + c per code q as the dot sees it:
+// u8_shifted when uint8 codes are dotted as q − 128, whose shift then enters c).
 QK_INLINE void QK_FN(group_terms)(const qk_matrix *w, size_t r, size_t g, const int codes, const int f16,
-                                   const int biased, float *s, float *c) {
+                                   const int biased, const int u8_shifted, float *s, float *c) {
     const size_t slot = r * w->groups_per_row + g;
     *s = QK_FN(load_scale)(w->scales, slot, f16);
     *c = biased ? QK_FN(load_scale)(w->biases, slot, f16) : (codes == QK_CODES_U4 ? -8.0f * *s : 0.0f);
-    if (codes == QK_CODES_U8 && QK_U8_DOT_IS_OFFSET) *c += 128.0f * *s;
+    if (codes == QK_CODES_U8 && u8_shifted) *c += 128.0f * *s;
 }
 
 // Decode reads R rows of a few KB each, short streams the hardware prefetcher picks up late: asking
@@ -116,7 +117,7 @@ QK_INLINE void QK_FN(tile)(const qk_matrix *w, const qk_activations *x, size_t r
         }
     } else {
         for (size_t g = 0; g < groups; g++) {
-            for (int i = 0; i < R; i++) QK_FN(group_terms)(w, r0 + i, g, codes, f16, biased, &s[i], &c[i]);
+            for (int i = 0; i < R; i++) QK_FN(group_terms)(w, r0 + i, g, codes, f16, biased, QK_U8_DOT_IS_OFFSET, &s[i], &c[i]);
             const size_t end = (g + 1) * per_group < blocks ? (g + 1) * per_group : blocks;
             for (size_t b = g * per_group; b < end; b++) {
                 for (int i = 0; i < R; i++) block_codes[i] = rows[i] + b * code_bytes;

@@ -88,10 +88,8 @@ QK_INLINE void QK_FN(prefill_pack_weight_row)(const qk_matrix *w, size_t r, cons
             const size_t b = b0 + (size_t)k;
             const uint8_t *block;
             if (grouped) {
-                QK_FN(group_terms)(w, r, b / w->blocks_per_group, codes, f16, biased, &d[k], &c[k]);
-                // The shifted codes are dotted signed here even where the variant's own dots take uint8
-                // as it is (AVX-VNNI), so the shift enters the offset either way.
-                if (codes == QK_CODES_U8 && !QK_U8_DOT_IS_OFFSET) c[k] += 128.0f * d[k];
+                // Shifted and dotted signed here even where the variant's tiles take uint8 as it is (AVX-VNNI).
+                QK_FN(group_terms)(w, r, b / w->blocks_per_group, codes, f16, biased, 1, &d[k], &c[k]);
                 block = row + b * code_bytes;
             } else {
                 block = QK_FN(ggml_block)(row, b, layout, &d[k], &c[k]);

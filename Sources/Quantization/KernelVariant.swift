@@ -6,7 +6,8 @@ import Foundation
 public enum KernelVariant: Int32, CaseIterable, Sendable, CustomStringConvertible, RuntimeSelectedKernel {
     case portable = 0
     case avx2 = 1
-    /// AVX2 with AVX-VNNI's 256-bit dpbusd: Intel's client and E-core CPUs (no AVX-512), and Zen 5.
+    /// AVX2 with AVX-VNNI's 256-bit dpbusd: Intel's client and E-core CPUs, which have no AVX-512 (CPUs
+    /// with AVX-512 VNNI, Zen 5 among them, take `avx512VNNI`).
     case avxVNNI = 2
     case avx512VNNI = 3
 
